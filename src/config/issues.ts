@@ -1,0 +1,99 @@
+// What is wrong with a configuration, said precisely: where (path and line), what was expected,
+// and what was found.
+import type { z } from 'zod'
+
+export interface ConfigIssue {
+  /** Dotted path into the document, e.g. `listeners[0].port`; empty for the document itself. */
+  path: string
+  message: string
+  expected?: string
+  got?: string
+  /** 1-based line in the source file, when known. */
+  line?: number
+}
+
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[]
+  readonly source: string
+
+  constructor(source: string, issues: ConfigIssue[]) {
+    super(`${source}: invalid configuration\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`)
+    this.name = 'ConfigError'
+    this.source = source
+    this.issues = issues
+  }
+}
+
+export type PathSegment = string | number
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else out += out ? `.${String(segment)}` : String(segment)
+  }
+  return out
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = `${issue.path || '(document)'}${issue.line ? ` (line ${issue.line})` : ''}`
+  const detail =
+    issue.expected !== undefined
+      ? `expected ${issue.expected}, got ${issue.got ?? 'nothing'}`
+      : issue.message
+  return issue.expected !== undefined && issue.message ? `${where}: ${detail} (${issue.message})` : `${where}: ${detail}`
+}
+
+/** A short, readable rendering of a value found in the document. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `a list of ${value.length}`
+  if (typeof value === 'object') return 'a map'
+  const text = JSON.stringify(value)
+  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text
+  return `${typeof value} ${shown}`
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined
+    node = (node as Record<PropertyKey, unknown>)[segment]
+  }
+  return node
+}
+
+type LineOf = (path: readonly PropertyKey[]) => number | undefined
+
+/** Turns zod's issues into ConfigIssues, reading the offending values from the raw document. */
+export function fromZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, lineOf: LineOf): ConfigIssue[] {
+  return issues.flatMap((issue): ConfigIssue[] => {
+    const got = describeValue(valueAt(raw, issue.path))
+    const at = (path: readonly PropertyKey[]) => ({ path: formatPath(path), line: lineOf(path) })
+    switch (issue.code) {
+      case 'invalid_type':
+        return [{ ...at(issue.path), message: got === 'nothing' ? 'required' : '', expected: issue.expected, got }]
+      case 'unrecognized_keys':
+        return issue.keys.map((key) => ({ ...at([...issue.path, key]), message: `unknown field "${key}"` }))
+      case 'invalid_union': {
+        const options = 'options' in issue ? (issue.options as unknown[] | undefined) : undefined
+        if (options) {
+          return [{ ...at(issue.path), message: '', expected: `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, got }]
+        }
+        // No discriminator: report what the closest alternative said.
+        const nested = issue.errors.flat()
+        return nested.length > 0 ? fromZodIssues(nested, raw, lineOf) : [{ ...at(issue.path), message: issue.message, got }]
+      }
+      case 'invalid_value':
+        return [{ ...at(issue.path), message: '', expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, got }]
+      case 'invalid_format':
+        return [{ ...at(issue.path), message: '', expected: issue.message.replace(/^Invalid (string: )?/, '').replace(/^must match pattern .*/, issue.format), got }]
+      case 'too_small':
+      case 'too_big':
+        return [{ ...at(issue.path), message: '', expected: issue.message.replace(/^Too (small|big): expected /, ''), got }]
+      default:
+        return [{ ...at(issue.path), message: issue.message }]
+    }
+  })
+}

@@ -1,0 +1,32 @@
+// The whole declarative configuration of a Weir node. The schema is the single source of truth:
+// TypeScript types and validation both come from it.
+import { z } from 'zod'
+import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
+import { Listener } from './listeners.ts'
+import { Policy } from './policies.ts'
+
+export const WeirConfigSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    backendClusters: z.array(BackendCluster).min(1),
+    schemaRegistries: z.array(SchemaRegistry).default([]),
+    virtualClusters: z.array(VirtualCluster).min(1),
+    listeners: z.array(Listener).min(1),
+    policies: z.array(Policy).default([]),
+    logging: z
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict()
+
+export type WeirConfig = z.output<typeof WeirConfigSchema>
+export type BackendClusterConfig = z.output<typeof BackendCluster>
+export type SchemaRegistryConfig = z.output<typeof SchemaRegistry>
+export type VirtualClusterConfig = z.output<typeof VirtualCluster>
+export type ListenerConfig = z.output<typeof Listener>
+export type HttpListenerConfig = Extract<ListenerConfig, { kind: 'http' }>
+export type KafkaListenerConfig = Extract<ListenerConfig, { kind: 'kafka' }>
+export type PolicyConfig = z.output<typeof Policy>

@@ -1,0 +1,47 @@
+// Listeners: where clients connect. An http listener serves the REST and streaming doors; a kafka
+// listener speaks the Kafka protocol for one virtual cluster.
+import { z } from 'zod'
+import { Millis, Name, Port } from './common.ts'
+
+const ServerTls = z
+  .object({
+    certFile: z.string(),
+    keyFile: z.string(),
+    /** CA that client certificates must chain to; setting it asks clients for one (mTLS). */
+    clientCaFile: z.string().optional(),
+    requireClientCert: z.boolean().default(false),
+  })
+  .strict()
+
+export const HttpListener = z
+  .object({
+    kind: z.literal('http'),
+    name: Name,
+    host: z.string().default('127.0.0.1'),
+    port: Port,
+    tls: ServerTls.optional(),
+    /** Serve /healthz and /readyz here (load balancers usually probe the public port). */
+    health: z.boolean().default(true),
+    /** Largest request body accepted, in bytes (413 above it). */
+    maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+    /** Time allowed for in-flight requests to finish on shutdown. */
+    shutdownGraceMs: Millis.default(10_000),
+  })
+  .strict()
+
+export const KafkaListener = z
+  .object({
+    kind: z.literal('kafka'),
+    name: Name,
+    virtualCluster: Name,
+    host: z.string().default('127.0.0.1'),
+    /** Bootstrap port; with port mapping, broker N is served on brokerPortBase + N. */
+    port: Port,
+    brokerPortBase: Port.optional(),
+    /** Host name written into metadata responses (defaults to `host`). */
+    advertisedHost: z.string().optional(),
+    tls: ServerTls.optional(),
+  })
+  .strict()
+
+export const Listener = z.discriminatedUnion('kind', [HttpListener, KafkaListener])

@@ -1,0 +1,109 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfigFile, parseConfig, type ConfigIssue } from '../../src/config/index.ts'
+
+const minimal = `
+backendClusters:
+  - name: local
+    bootstrapServers: 127.0.0.1:9092
+virtualClusters:
+  - name: vc
+    backendCluster: local
+listeners:
+  - name: public
+    kind: http
+    port: 8080
+`
+
+function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
+  try {
+    parseConfig(text, 'test.yaml', env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues
+    throw err
+  }
+  throw new Error('expected the config to be rejected')
+}
+
+describe('parseConfig', () => {
+  it('accepts a minimal config and fills defaults', () => {
+    const config = parseConfig(minimal, 'test.yaml', {})
+    expect(config.backendClusters[0]?.bootstrapServers).toEqual(['127.0.0.1:9092'])
+    expect(config.backendClusters[0]?.clientId).toBe('weir')
+    expect(config.listeners[0]).toMatchObject({ kind: 'http', host: '127.0.0.1', port: 8080, health: true })
+    expect(config.policies).toEqual([])
+  })
+
+  it('loads the shipped example against the local stack', async () => {
+    const config = await loadConfigFile(path.resolve('examples/gateway.yaml'), {})
+    expect(config.backendClusters[0]?.bootstrapServers).toEqual(['127.0.0.1:19092'])
+    expect(config.schemaRegistries[0]?.url).toBe('http://127.0.0.1:18081/apis/ccompat/v7')
+  })
+
+  it('interpolates ${ENV} with defaults and keeps the YAML type of a whole unquoted reference', () => {
+    const text = minimal
+      .replace('127.0.0.1:9092', '${BROKERS}')
+      .replace('port: 8080', 'port: ${PORT:-8081}')
+      .replace('name: public', 'name: "${NAME:-pub}"')
+    const config = parseConfig(text, 't', { BROKERS: 'a:1,b:2' })
+    expect(config.backendClusters[0]?.bootstrapServers).toEqual(['a:1', 'b:2'])
+    expect(config.listeners[0]?.port).toBe(8081)
+    expect(config.listeners[0]?.name).toBe('pub')
+  })
+
+  it('does not let a variable change the shape of the document', () => {
+    const config = parseConfig(minimal.replace('clientId', 'x').replace('name: local', 'name: local\n    clientId: ${ID}'), 't', {
+      ID: 'a: b\n- c',
+    })
+    expect(config.backendClusters[0]?.clientId).toBe('a: b\n- c')
+  })
+
+  it('names an unset variable with its path and line', () => {
+    const issues = issuesOf(minimal.replace('127.0.0.1:9092', '${MISSING_BROKERS}'))
+    expect(issues).toEqual([
+      expect.objectContaining({ path: 'backendClusters[0].bootstrapServers', line: 4, message: expect.stringContaining('MISSING_BROKERS') }),
+    ])
+  })
+
+  it('reports a wrong type with path, line, expected and got', () => {
+    const issues = issuesOf(minimal.replace('port: 8080', 'port: eighty'))
+    expect(issues).toEqual([{ path: 'listeners[0].port', line: 11, expected: 'number', got: 'string "eighty"', message: '' }])
+  })
+
+  it('reports every problem at once', () => {
+    const text = minimal.replace('kind: http', 'kind: htp').replace('backendCluster: local', 'backendCluster: local\n    colour: red')
+    const issues = issuesOf(text)
+    expect(issues.map((i) => i.path).sort()).toEqual(['listeners[0].kind', 'virtualClusters[0].colour'])
+    expect(issues.find((i) => i.path === 'listeners[0].kind')).toMatchObject({ expected: 'one of "http", "kafka"', got: 'string "htp"' })
+    expect(issues.find((i) => i.path === 'virtualClusters[0].colour')?.message).toBe('unknown field "colour"')
+  })
+
+  it('reports a missing required field', () => {
+    const issues = issuesOf(minimal.replace('    port: 8080\n', ''))
+    expect(issues).toEqual([expect.objectContaining({ path: 'listeners[0].port', expected: 'number', got: 'nothing' })])
+  })
+
+  it('checks references between entities', () => {
+    const issues = issuesOf(minimal.replace('backendCluster: local', 'backendCluster: elsewhere'))
+    expect(issues).toEqual([
+      expect.objectContaining({ path: 'virtualClusters[0].backendCluster', line: 7, message: 'no backend cluster named "elsewhere" (known: "local")' }),
+    ])
+  })
+
+  it('rejects duplicate names and listeners on the same address', () => {
+    const text = `${minimal}  - name: public\n    kind: http\n    port: 8080\n`
+    const messages = issuesOf(text).map((i) => `${i.path}: ${i.message}`)
+    expect(messages).toContain('listeners[1].name: duplicate name "public" in listeners')
+    expect(messages).toContain('listeners[1].port: 127.0.0.1:8080 is already used by listeners[0]')
+  })
+
+  it('reports YAML syntax errors with their line', () => {
+    const issues = issuesOf('listeners: []\nlisteners: []\n')
+    expect(issues[0]?.line).toBe(2)
+    expect(issues[0]?.message).toMatch(/^YAML:/)
+  })
+
+  it('explains a file that cannot be read', async () => {
+    await expect(loadConfigFile('/nonexistent/weir.yaml')).rejects.toThrow(/cannot read the file/)
+  })
+})
