@@ -5,13 +5,18 @@ import { stacksDir } from './paths.ts'
 import { kafkaAnswers } from './kafka.ts'
 import { registryAnswers } from './registry.ts'
 import { devPorts, readStack, startStack, stopStack } from './stack.ts'
+import { hideKafkaJsTimerWarning } from './warnings.ts'
 
 export const devStackDir = path.join(stacksDir, 'dev')
 
 async function main(command: string | undefined, flags: string[]): Promise<number> {
   switch (command) {
     case 'up': {
-      const info = await startStack({ dir: devStackDir, ports: devPorts, fresh: flags.includes('--fresh') })
+      const info = await startStack({
+        dir: devStackDir,
+        ports: devPorts,
+        fresh: flags.includes('--fresh'),
+      })
       console.log(JSON.stringify(info, null, 2))
       return 0
     }
@@ -37,6 +42,7 @@ async function main(command: string | undefined, flags: string[]): Promise<numbe
 }
 
 if (import.meta.main) {
+  hideKafkaJsTimerWarning()
   main(process.argv[2], process.argv.slice(3)).then(
     (code) => process.exit(code),
     (err: unknown) => {

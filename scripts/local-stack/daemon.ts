@@ -67,7 +67,9 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (!daemon.alive()) {
-      throw new Error(`${daemon.name} exited during start-up. Log (${daemon.logFile}):\n${logTail(daemon.logFile)}`)
+      throw new Error(
+        `${daemon.name} exited during start-up. Log (${daemon.logFile}):\n${logTail(daemon.logFile)}`
+      )
     }
     if (await ready().catch(() => false)) return
     await sleep(250)

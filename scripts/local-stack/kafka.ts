@@ -103,18 +103,41 @@ export async function startKafka(dir: string, ports: KafkaPorts): Promise<Runnin
     ])
     const format = spawnSync(
       java,
-      [logOpt, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, ...scramUsers],
+      [
+        logOpt,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        config,
+        ...scramUsers,
+      ],
       { encoding: 'utf8' }
     )
     if (format.status !== 0) {
-      throw new Error(`formatting Kafka storage failed (exit ${format.status}):\n${format.stdout}\n${format.stderr}`)
+      throw new Error(
+        `formatting Kafka storage failed (exit ${format.status}):\n${format.stdout}\n${format.stderr}`
+      )
     }
   }
 
   const daemon = startDaemon({
     name: 'Kafka broker',
     command: java,
-    args: ['-Xms128m', '-Xmx768m', '-XX:+UseG1GC', '-Djava.awt.headless=true', logOpt, '-cp', classpath, 'kafka.Kafka', config],
+    args: [
+      '-Xms128m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      logOpt,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      config,
+    ],
     logFile: path.join(dir, 'kafka.log'),
     pidFile: path.join(dir, 'kafka.pid'),
   })

@@ -13,12 +13,22 @@ async function mvn(args: string[], what: string): Promise<void> {
     await run('mvn', ['-q', '-B', ...args], { maxBuffer: 16 * 1024 * 1024 })
   } catch (err) {
     const e = err as { code?: unknown; stdout?: string; stderr?: string; message: string }
-    const output = `${e.stdout ?? ''}\n${e.stderr ?? e.message}`.trim().split('\n').slice(-15).join('\n')
-    throw new Error(`Maven could not download ${what} (exit ${String(e.code)}):\n${output}`)
+    const output = `${e.stdout ?? ''}\n${e.stderr ?? e.message}`
+      .trim()
+      .split('\n')
+      .slice(-15)
+      .join('\n')
+    throw new Error(`Maven could not download ${what} (exit ${String(e.code)}):\n${output}`, {
+      cause: err,
+    })
   }
 }
 
-async function once(dir: string, what: string, download: (dir: string) => Promise<void>): Promise<void> {
+async function once(
+  dir: string,
+  what: string,
+  download: (dir: string) => Promise<void>
+): Promise<void> {
   const marker = path.join(dir, '.complete')
   if (existsSync(marker)) return
   rmSync(dir, { recursive: true, force: true })
@@ -47,7 +57,13 @@ export async function kafkaLibDir(): Promise<string> {
 `
     )
     await mvn(
-      ['-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${path.join(target, 'lib')}`],
+      [
+        '-f',
+        pom,
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${path.join(target, 'lib')}`,
+      ],
       `Apache Kafka ${versions.kafka}`
     )
   })
@@ -59,7 +75,10 @@ export async function apicurioAppDir(): Promise<string> {
   const dir = path.join(downloadsDir, `apicurio-${versions.apicurio}`)
   await once(dir, `Apicurio Registry ${versions.apicurio}`, async (target) => {
     const artifact = `io.apicurio:apicurio-registry-app:${versions.apicurio}:tar.gz:all`
-    await mvn(['dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${target}`], artifact)
+    await mvn(
+      ['dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${target}`],
+      artifact
+    )
     const archive = readdirSync(target).find((f) => f.endsWith('.tar.gz'))
     if (!archive) throw new Error(`Maven reported success but no archive arrived for ${artifact}`)
     const app = path.join(target, 'app')

@@ -76,7 +76,9 @@ export async function startStack(options: StartOptions): Promise<Partial<StackIn
 
 /** The addresses of a stack started in `dir`, if it was. */
 export function readStack(dir: string): StackInfo | undefined {
-  return existsSync(infoFile(dir)) ? (JSON.parse(readFileSync(infoFile(dir), 'utf8')) as StackInfo) : undefined
+  return existsSync(infoFile(dir))
+    ? (JSON.parse(readFileSync(infoFile(dir), 'utf8')) as StackInfo)
+    : undefined
 }
 
 export async function stopStack(dir: string): Promise<void> {

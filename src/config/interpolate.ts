@@ -10,18 +10,25 @@ export type Env = Readonly<Record<string, string | undefined>>
 
 /** Expands `${VAR}` and `${VAR:-default}` in a string; `$$` stands for a literal `$`. */
 export function expand(text: string, env: Env, missing: (name: string) => void): string {
-  return text.replace(reference, (match, name: string | undefined, fallback: string | undefined) => {
-    if (match === '$$') return '$'
-    const value = env[name as string]
-    if (value !== undefined && value !== '') return value
-    if (fallback !== undefined) return fallback
-    missing(name as string)
-    return ''
-  })
+  return text.replace(
+    reference,
+    (match, name: string | undefined, fallback: string | undefined) => {
+      if (match === '$$') return '$'
+      const value = env[name as string]
+      if (value !== undefined && value !== '') return value
+      if (fallback !== undefined) return fallback
+      missing(name as string)
+      return ''
+    }
+  )
 }
 
 /** Interpolates every scalar of `doc` in place; returns an issue per unset variable. */
-export function interpolateDocument(doc: Document, env: Env, lineOf: (offset: number) => number): ConfigIssue[] {
+export function interpolateDocument(
+  doc: Document,
+  env: Env,
+  lineOf: (offset: number) => number
+): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   visit(doc, {
     Scalar(_key, node: Scalar, path) {
@@ -34,7 +41,8 @@ export function interpolateDocument(doc: Document, env: Env, lineOf: (offset: nu
           message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
         })
       })
-      node.value = node.type === 'PLAIN' && /^\$\{[^}]+\}$/.test(original) ? retype(expanded) : expanded
+      node.value =
+        node.type === 'PLAIN' && /^\$\{[^}]+\}$/.test(original) ? retype(expanded) : expanded
     },
   })
   return issues

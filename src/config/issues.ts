@@ -17,7 +17,9 @@ export class ConfigError extends Error {
   readonly source: string
 
   constructor(source: string, issues: ConfigIssue[]) {
-    super(`${source}: invalid configuration\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`)
+    super(
+      `${source}: invalid configuration\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`
+    )
     this.name = 'ConfigError'
     this.source = source
     this.issues = issues
@@ -41,7 +43,9 @@ export function formatIssue(issue: ConfigIssue): string {
     issue.expected !== undefined
       ? `expected ${issue.expected}, got ${issue.got ?? 'nothing'}`
       : issue.message
-  return issue.expected !== undefined && issue.message ? `${where}: ${detail} (${issue.message})` : `${where}: ${detail}`
+  return issue.expected !== undefined && issue.message
+    ? `${where}: ${detail} (${issue.message})`
+    : `${where}: ${detail}`
 }
 
 /** A short, readable rendering of a value found in the document. */
@@ -67,31 +71,80 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 type LineOf = (path: readonly PropertyKey[]) => number | undefined
 
 /** Turns zod's issues into ConfigIssues, reading the offending values from the raw document. */
-export function fromZodIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, lineOf: LineOf): ConfigIssue[] {
+export function fromZodIssues(
+  issues: readonly z.core.$ZodIssue[],
+  raw: unknown,
+  lineOf: LineOf
+): ConfigIssue[] {
   return issues.flatMap((issue): ConfigIssue[] => {
-    const got = describeValue(valueAt(raw, issue.path))
+    // Parsing with reportInput gives the exact value each check saw (after any preprocessing).
+    const got = describeValue('input' in issue ? issue.input : valueAt(raw, issue.path))
     const at = (path: readonly PropertyKey[]) => ({ path: formatPath(path), line: lineOf(path) })
     switch (issue.code) {
       case 'invalid_type':
-        return [{ ...at(issue.path), message: got === 'nothing' ? 'required' : '', expected: issue.expected, got }]
+        return [
+          {
+            ...at(issue.path),
+            message: got === 'nothing' ? 'required' : '',
+            expected: issue.expected,
+            got,
+          },
+        ]
       case 'unrecognized_keys':
-        return issue.keys.map((key) => ({ ...at([...issue.path, key]), message: `unknown field "${key}"` }))
+        return issue.keys.map((key) => ({
+          ...at([...issue.path, key]),
+          message: `unknown field "${key}"`,
+        }))
       case 'invalid_union': {
         const options = 'options' in issue ? (issue.options as unknown[] | undefined) : undefined
         if (options) {
-          return [{ ...at(issue.path), message: '', expected: `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, got }]
+          // The union's input is the whole object; the path names its discriminator.
+          const found = describeValue(valueAt(raw, issue.path))
+          return [
+            {
+              ...at(issue.path),
+              message: '',
+              expected: `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`,
+              got: found,
+            },
+          ]
         }
         // No discriminator: report what the closest alternative said.
         const nested = issue.errors.flat()
-        return nested.length > 0 ? fromZodIssues(nested, raw, lineOf) : [{ ...at(issue.path), message: issue.message, got }]
+        return nested.length > 0
+          ? fromZodIssues(nested, raw, lineOf)
+          : [{ ...at(issue.path), message: issue.message, got }]
       }
       case 'invalid_value':
-        return [{ ...at(issue.path), message: '', expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, got }]
+        return [
+          {
+            ...at(issue.path),
+            message: '',
+            expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+            got,
+          },
+        ]
       case 'invalid_format':
-        return [{ ...at(issue.path), message: '', expected: issue.message.replace(/^Invalid (string: )?/, '').replace(/^must match pattern .*/, issue.format), got }]
+        return [
+          {
+            ...at(issue.path),
+            message: '',
+            expected: issue.message
+              .replace(/^Invalid (string: )?/, '')
+              .replace(/^must match pattern .*/, issue.format),
+            got,
+          },
+        ]
       case 'too_small':
       case 'too_big':
-        return [{ ...at(issue.path), message: '', expected: issue.message.replace(/^Too (small|big): expected /, ''), got }]
+        return [
+          {
+            ...at(issue.path),
+            message: '',
+            expected: issue.message.replace(/^Too (small|big): expected /, ''),
+            got,
+          },
+        ]
       default:
         return [{ ...at(issue.path), message: issue.message }]
     }

@@ -15,7 +15,11 @@ export function parseConfig(text: string, source = 'config', env: Env = process.
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => ({ path: '', line: lineAt(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` }))
+      doc.errors.map((e) => ({
+        path: '',
+        line: lineAt(e.pos[0]),
+        message: `YAML: ${e.message.split('\n')[0]}`,
+      }))
     )
   }
   const envIssues = interpolateDocument(doc, env, lineAt)
@@ -23,8 +27,9 @@ export function parseConfig(text: string, source = 'config', env: Env = process.
 
   const raw: unknown = doc.toJS()
   const lineOf = (path: readonly PropertyKey[]) => lineOfPath(doc, path, lineAt)
-  const parsed = WeirConfigSchema.safeParse(raw ?? {})
-  if (!parsed.success) throw new ConfigError(source, fromZodIssues(parsed.error.issues, raw, lineOf))
+  const parsed = WeirConfigSchema.safeParse(raw ?? {}, { reportInput: true })
+  if (!parsed.success)
+    throw new ConfigError(source, fromZodIssues(parsed.error.issues, raw, lineOf))
 
   const refIssues: ConfigIssue[] = checkReferences(parsed.data).map((r) => ({
     path: formatPath(r.path),
@@ -40,15 +45,22 @@ export async function loadConfigFile(file: string, env: Env = process.env): Prom
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read the file: ${(err as Error).message}` }])
+    throw new ConfigError(file, [
+      { path: '', message: `cannot read the file: ${(err as Error).message}` },
+    ])
   }
   return parseConfig(text, file, env)
 }
 
 /** The line of the deepest node along `path` that exists in the document. */
-function lineOfPath(doc: Document, path: readonly PropertyKey[], lineAt: (offset: number) => number): number | undefined {
+function lineOfPath(
+  doc: Document,
+  path: readonly PropertyKey[],
+  lineAt: (offset: number) => number
+): number | undefined {
   for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined
+    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as
+      { range?: [number, number, number] } | undefined
     if (node?.range) return lineAt(node.range[0])
   }
   return undefined

@@ -6,10 +6,17 @@ type Path = (string | number)[]
 
 export function checkReferences(config: WeirConfig): { path: Path; message: string }[] {
   const found: { path: Path; message: string }[] = []
-  const names = (kind: keyof WeirConfig & string, items: readonly { name: string }[]): Set<string> => {
+  const names = (
+    kind: keyof WeirConfig & string,
+    items: readonly { name: string }[]
+  ): Set<string> => {
     const seen = new Set<string>()
     items.forEach((item, index) => {
-      if (seen.has(item.name)) found.push({ path: [kind, index, 'name'], message: `duplicate name "${item.name}" in ${kind}` })
+      if (seen.has(item.name))
+        found.push({
+          path: [kind, index, 'name'],
+          message: `duplicate name "${item.name}" in ${kind}`,
+        })
       seen.add(item.name)
     })
     return seen
@@ -27,21 +34,39 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
     }
   }
   config.virtualClusters.forEach((vc, i) => {
-    mustExist(backends, 'backend cluster', vc.backendCluster, ['virtualClusters', i, 'backendCluster'])
-    if (vc.schemaRegistry) mustExist(registries, 'schema registry', vc.schemaRegistry, ['virtualClusters', i, 'schemaRegistry'])
-    vc.policies.forEach((p, j) => mustExist(policies, 'policy', p, ['virtualClusters', i, 'policies', j]))
+    mustExist(backends, 'backend cluster', vc.backendCluster, [
+      'virtualClusters',
+      i,
+      'backendCluster',
+    ])
+    if (vc.schemaRegistry)
+      mustExist(registries, 'schema registry', vc.schemaRegistry, [
+        'virtualClusters',
+        i,
+        'schemaRegistry',
+      ])
+    vc.policies.forEach((p, j) =>
+      mustExist(policies, 'policy', p, ['virtualClusters', i, 'policies', j])
+    )
   })
 
   const addresses = new Map<string, number>()
   config.listeners.forEach((listener, i) => {
     if (listener.kind === 'kafka') {
-      mustExist(virtuals, 'virtual cluster', listener.virtualCluster, ['listeners', i, 'virtualCluster'])
+      mustExist(virtuals, 'virtual cluster', listener.virtualCluster, [
+        'listeners',
+        i,
+        'virtualCluster',
+      ])
     }
     if (listener.port === 0) return
     const address = `${listener.host}:${listener.port}`
     const other = addresses.get(address)
     if (other !== undefined) {
-      found.push({ path: ['listeners', i, 'port'], message: `${address} is already used by listeners[${other}]` })
+      found.push({
+        path: ['listeners', i, 'port'],
+        message: `${address} is already used by listeners[${other}]`,
+      })
     }
     addresses.set(address, i)
   })

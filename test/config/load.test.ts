@@ -1,6 +1,11 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfigFile, parseConfig, type ConfigIssue } from '../../src/config/index.ts'
+import {
+  ConfigError,
+  loadConfigFile,
+  parseConfig,
+  type ConfigIssue,
+} from '../../src/config/index.ts'
 
 const minimal = `
 backendClusters:
@@ -30,7 +35,12 @@ describe('parseConfig', () => {
     const config = parseConfig(minimal, 'test.yaml', {})
     expect(config.backendClusters[0]?.bootstrapServers).toEqual(['127.0.0.1:9092'])
     expect(config.backendClusters[0]?.clientId).toBe('weir')
-    expect(config.listeners[0]).toMatchObject({ kind: 'http', host: '127.0.0.1', port: 8080, health: true })
+    expect(config.listeners[0]).toMatchObject({
+      kind: 'http',
+      host: '127.0.0.1',
+      port: 8080,
+      health: true,
+    })
     expect(config.policies).toEqual([])
   })
 
@@ -52,41 +62,73 @@ describe('parseConfig', () => {
   })
 
   it('does not let a variable change the shape of the document', () => {
-    const config = parseConfig(minimal.replace('clientId', 'x').replace('name: local', 'name: local\n    clientId: ${ID}'), 't', {
-      ID: 'a: b\n- c',
-    })
+    const config = parseConfig(
+      minimal.replace('clientId', 'x').replace('name: local', 'name: local\n    clientId: ${ID}'),
+      't',
+      {
+        ID: 'a: b\n- c',
+      }
+    )
     expect(config.backendClusters[0]?.clientId).toBe('a: b\n- c')
   })
 
   it('names an unset variable with its path and line', () => {
     const issues = issuesOf(minimal.replace('127.0.0.1:9092', '${MISSING_BROKERS}'))
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'backendClusters[0].bootstrapServers', line: 4, message: expect.stringContaining('MISSING_BROKERS') }),
+      expect.objectContaining({
+        path: 'backendClusters[0].bootstrapServers',
+        line: 4,
+        message: expect.stringContaining('MISSING_BROKERS'),
+      }),
     ])
   })
 
   it('reports a wrong type with path, line, expected and got', () => {
     const issues = issuesOf(minimal.replace('port: 8080', 'port: eighty'))
-    expect(issues).toEqual([{ path: 'listeners[0].port', line: 11, expected: 'number', got: 'string "eighty"', message: '' }])
+    expect(issues).toEqual([
+      {
+        path: 'listeners[0].port',
+        line: 11,
+        expected: 'number',
+        got: 'string "eighty"',
+        message: '',
+      },
+    ])
   })
 
   it('reports every problem at once', () => {
-    const text = minimal.replace('kind: http', 'kind: htp').replace('backendCluster: local', 'backendCluster: local\n    colour: red')
+    const text = minimal
+      .replace('kind: http', 'kind: htp')
+      .replace('backendCluster: local', 'backendCluster: local\n    colour: red')
     const issues = issuesOf(text)
-    expect(issues.map((i) => i.path).sort()).toEqual(['listeners[0].kind', 'virtualClusters[0].colour'])
-    expect(issues.find((i) => i.path === 'listeners[0].kind')).toMatchObject({ expected: 'one of "http", "kafka"', got: 'string "htp"' })
-    expect(issues.find((i) => i.path === 'virtualClusters[0].colour')?.message).toBe('unknown field "colour"')
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'listeners[0].kind',
+      'virtualClusters[0].colour',
+    ])
+    expect(issues.find((i) => i.path === 'listeners[0].kind')).toMatchObject({
+      expected: 'one of "http", "kafka"',
+      got: 'string "htp"',
+    })
+    expect(issues.find((i) => i.path === 'virtualClusters[0].colour')?.message).toBe(
+      'unknown field "colour"'
+    )
   })
 
   it('reports a missing required field', () => {
     const issues = issuesOf(minimal.replace('    port: 8080\n', ''))
-    expect(issues).toEqual([expect.objectContaining({ path: 'listeners[0].port', expected: 'number', got: 'nothing' })])
+    expect(issues).toEqual([
+      expect.objectContaining({ path: 'listeners[0].port', expected: 'number', got: 'nothing' }),
+    ])
   })
 
   it('checks references between entities', () => {
     const issues = issuesOf(minimal.replace('backendCluster: local', 'backendCluster: elsewhere'))
     expect(issues).toEqual([
-      expect.objectContaining({ path: 'virtualClusters[0].backendCluster', line: 7, message: 'no backend cluster named "elsewhere" (known: "local")' }),
+      expect.objectContaining({
+        path: 'virtualClusters[0].backendCluster',
+        line: 7,
+        message: 'no backend cluster named "elsewhere" (known: "local")',
+      }),
     ])
   })
 

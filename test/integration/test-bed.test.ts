@@ -1,7 +1,7 @@
 // Proves the test bed: a real broker and a real registry answer, and the clients Weir is built on
 // work against them.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs'
+import { Kafka, logLevel, type KafkaMessage, type SASLOptions } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { kafkaSaslUsers } from '../../scripts/local-stack/kafka.ts'
 import { createTopic, stack, testKafka, uniqueName } from '../support/kafka.ts'
@@ -73,8 +73,12 @@ describe('test bed', () => {
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)(
     'authenticates on the SASL listener with %s',
     async (mechanism) => {
-      const sasl = { mechanism, username: 'alice', password: kafkaSaslUsers.alice } as const
-      const admin = new Kafka({ brokers: [stack().saslBootstrap], sasl, logLevel: logLevel.NOTHING }).admin()
+      const sasl = { mechanism, username: 'alice', password: kafkaSaslUsers.alice } as SASLOptions
+      const admin = new Kafka({
+        brokers: [stack().saslBootstrap],
+        sasl,
+        logLevel: logLevel.NOTHING,
+      }).admin()
       await admin.connect()
       const cluster = await admin.describeCluster()
       await admin.disconnect()
@@ -90,6 +94,8 @@ describe('test bed', () => {
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
     }).admin()
-    await expect(admin.connect()).rejects.toThrow(/SASL PLAIN authentication failed|Authentication failed/i)
+    await expect(admin.connect()).rejects.toThrow(
+      /SASL PLAIN authentication failed|Authentication failed/i
+    )
   })
 })

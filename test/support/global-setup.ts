@@ -5,7 +5,13 @@
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { stacksDir } from '../../scripts/local-stack/paths.ts'
-import { randomPorts, startStack, stopStack, type StackInfo } from '../../scripts/local-stack/stack.ts'
+import {
+  randomPorts,
+  startStack,
+  stopStack,
+  type StackInfo,
+} from '../../scripts/local-stack/stack.ts'
+import { hideKafkaJsTimerWarning } from '../../scripts/local-stack/warnings.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +20,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  hideKafkaJsTimerWarning()
   const given = {
     bootstrap: process.env.WEIR_TEST_BOOTSTRAP,
     saslBootstrap: process.env.WEIR_TEST_SASL_BOOTSTRAP,

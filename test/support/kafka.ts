@@ -23,7 +23,10 @@ export async function createTopic(prefix = 'test', partitions = 1): Promise<stri
   const admin = testKafka('weir-test-admin').admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions }],
+      waitForLeaders: true,
+    })
   } finally {
     await admin.disconnect()
   }

@@ -6,13 +6,16 @@ export const BackendCluster = z
   .object({
     name: Name,
     /** Bootstrap brokers: a list, or one comma-separated string (handy with ${ENV}). */
-    bootstrapServers: z.union([
-      z.array(HostPort).min(1),
-      z
-        .string()
-        .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
-        .pipe(z.array(HostPort).min(1)),
-    ]),
+    bootstrapServers: z.preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((part) => part.trim())
+              .filter(Boolean)
+          : v,
+      z.array(HostPort).min(1)
+    ),
     clientId: z.string().default('weir'),
     tls: ClientTls.optional(),
     sasl: ClientSasl.optional(),

@@ -4,7 +4,10 @@ import { z } from 'zod'
 /** Names reference one entity from another, so they are restricted to a safe, stable alphabet. */
 export const Name = z
   .string()
-  .regex(/^[a-z0-9]([a-z0-9._-]{0,62})$/i, 'a name of letters, digits, ".", "_" or "-" (1-63 characters)')
+  .regex(
+    /^[a-z0-9]([a-z0-9._-]{0,62})$/i,
+    'a name of letters, digits, ".", "_" or "-" (1-63 characters)'
+  )
 
 export const Port = z.number().int().min(0).max(65535)
 

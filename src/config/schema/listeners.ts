@@ -23,7 +23,11 @@ export const HttpListener = z
     /** Serve /healthz and /readyz here (load balancers usually probe the public port). */
     health: z.boolean().default(true),
     /** Largest request body accepted, in bytes (413 above it). */
-    maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     /** Time allowed for in-flight requests to finish on shutdown. */
     shutdownGraceMs: Millis.default(10_000),
   })

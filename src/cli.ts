@@ -1,0 +1,117 @@
+// weir start -c FILE | weir validate -c FILE
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
+import { startGateway } from './gateway.ts'
+import { createLogger } from './observability/logger.ts'
+import { routeProcessWarnings } from './observability/process-warnings.ts'
+
+const usage = `usage: weir <command> -c FILE
+
+commands:
+  start      run the gateway with the configuration in FILE
+  validate   check FILE and print every problem found (exit 1 if any)
+
+options:
+  -c, --config FILE   the YAML configuration (\${ENV} references are expanded)
+  -h, --help          show this help
+  -v, --version       print the version`
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return pkg.version
+}
+
+async function validate(file: string): Promise<number> {
+  const config = await loadConfigFile(file)
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
+  console.log(
+    `${file}: valid (${count(config.backendClusters.length, 'backend cluster')}, ${count(config.virtualClusters.length, 'virtual cluster')}, ${count(config.listeners.length, 'listener')}, ${count(config.policies.length, 'policy')})`.replace(
+      'policys',
+      'policies'
+    )
+  )
+  return 0
+}
+
+async function start(file: string): Promise<number> {
+  const config = await loadConfigFile(file)
+  const logger = createLogger({ level: config.logging.level })
+  routeProcessWarnings(logger)
+  const gateway = await startGateway(config, logger)
+  logger.info({ config: file, listeners: gateway.listeners.map((l) => l.url) }, 'weir started')
+
+  return new Promise((resolve) => {
+    let stopping = false
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting at once')
+        process.exit(130)
+      }
+      stopping = true
+      logger.info({ signal }, 'shutting down')
+      gateway.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed')
+          resolve(1)
+        }
+      )
+    }
+    process.on('SIGTERM', shutdown)
+    process.on('SIGINT', shutdown)
+  })
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    })
+  } catch (err) {
+    console.error(`weir: ${(err as Error).message}\n\n${usage}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.version) {
+    console.log(version())
+    return 0
+  }
+  const command = positionals[0]
+  if (values.help || !command) {
+    console.log(usage)
+    return command || values.help ? 0 : 2
+  }
+  if (command !== 'start' && command !== 'validate') {
+    console.error(`weir: unknown command "${command}"\n\n${usage}`)
+    return 2
+  }
+  if (!values.config) {
+    console.error(`weir ${command}: -c FILE is required\n\n${usage}`)
+    return 2
+  }
+  try {
+    return command === 'validate' ? await validate(values.config) : await start(values.config)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.source}: invalid configuration`)
+      for (const issue of err.issues) console.error(`  - ${formatIssue(issue)}`)
+    } else {
+      console.error(`weir ${command}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    return 1
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then((code) => process.exit(code))
+}

@@ -1,0 +1,36 @@
+// The hono application of one http listener: its routes plus the gateway-wide error shapes.
+import { Hono } from 'hono'
+import type { HttpListenerConfig } from '../config/index.ts'
+import { problem } from '../core/problem.ts'
+import type { Logger } from '../observability/logger.ts'
+import { healthRoutes, type ReadinessSource } from './health.ts'
+import { problemResponse } from './problem-response.ts'
+
+export interface HttpAppDeps {
+  readiness: ReadinessSource
+  logger: Logger
+}
+
+export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): Hono {
+  const app = new Hono()
+  if (listener.health) app.route('/', healthRoutes(deps.readiness))
+  app.notFound((c) =>
+    problemResponse(
+      c,
+      problem(
+        404,
+        'not-found',
+        'Not Found',
+        `no route for ${c.req.method} ${new URL(c.req.url).pathname}`
+      )
+    )
+  )
+  app.onError((err, c) => {
+    deps.logger.error({ err, listener: listener.name, path: c.req.path }, 'unhandled error')
+    return problemResponse(
+      c,
+      problem(500, 'internal', 'Internal Server Error', 'the gateway failed to handle this request')
+    )
+  })
+  return app
+}

@@ -1,0 +1,52 @@
+// Liveness and readiness. /healthz answers while the process serves HTTP at all; /readyz answers
+// 200 only while every backend cluster in use is reachable and the node is not shutting down, so
+// a load balancer stops sending traffic before requests would fail.
+import { Hono } from 'hono'
+import { problem } from '../core/problem.ts'
+import type { ProbeResult } from '../kafka/backend-clusters.ts'
+import { problemResponse } from './problem-response.ts'
+
+export interface ReadinessSource {
+  /** False once shutdown has begun. */
+  accepting(): boolean
+  /** Names of the backend clusters this node depends on. */
+  backendClusters(): string[]
+  probe(backendCluster: string): Promise<ProbeResult>
+}
+
+export function healthRoutes(source: ReadinessSource): Hono {
+  const app = new Hono()
+  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/readyz', async (c) => {
+    if (!source.accepting()) {
+      return problemResponse(
+        c,
+        problem(
+          503,
+          'shutting-down',
+          'Shutting down',
+          'this node is draining and takes no new work'
+        )
+      )
+    }
+    const names = source.backendClusters()
+    const results = await Promise.all(names.map((name) => source.probe(name)))
+    const backendClusters = Object.fromEntries(names.map((name, i) => [name, results[i]]))
+    if (results.every((r) => r.ok)) return c.json({ status: 'ready', backendClusters })
+    const down = names.filter((_, i) => !results[i]?.ok)
+    return problemResponse(
+      c,
+      problem(
+        503,
+        'backend-unreachable',
+        'Backend unreachable',
+        `cannot reach backend cluster ${down.map((n) => `"${n}"`).join(', ')}`,
+        {
+          backendClusters,
+        }
+      ),
+      { 'retry-after': '5' }
+    )
+  })
+  return app
+}

@@ -1,0 +1,91 @@
+// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use, and a
+// cheap reachability probe for readiness.
+import { Kafka, type Admin } from 'kafkajs'
+import type { BackendClusterConfig } from '../config/index.ts'
+import type { Logger } from '../observability/logger.ts'
+import { kafkaJsConfig } from './client-config.ts'
+
+export interface ProbeResult {
+  ok: boolean
+  brokers?: number
+  error?: string
+}
+
+const PROBE_CACHE_MS = 1000
+
+export class BackendClusters {
+  readonly #configs: Map<string, BackendClusterConfig>
+  readonly #logger: Logger
+  readonly #clients = new Map<string, Kafka>()
+  readonly #admins = new Map<string, Promise<Admin>>()
+  readonly #lastProbe = new Map<string, { at: number; result: Promise<ProbeResult> }>()
+
+  constructor(configs: readonly BackendClusterConfig[], logger: Logger) {
+    this.#configs = new Map(configs.map((c) => [c.name, c]))
+    this.#logger = logger
+  }
+
+  names(): string[] {
+    return [...this.#configs.keys()]
+  }
+
+  kafka(name: string): Kafka {
+    let client = this.#clients.get(name)
+    if (!client) {
+      const config = this.#configs.get(name)
+      if (!config) throw new Error(`unknown backend cluster "${name}"`)
+      client = new Kafka(kafkaJsConfig(config, this.#logger.child({ backendCluster: name })))
+      this.#clients.set(name, client)
+    }
+    return client
+  }
+
+  /** Whether the cluster answers a metadata request within `timeoutMs` (cached for a second). */
+  probe(name: string, timeoutMs = 2000): Promise<ProbeResult> {
+    const cached = this.#lastProbe.get(name)
+    if (cached && Date.now() - cached.at < PROBE_CACHE_MS) return cached.result
+    const result = this.#probe(name, timeoutMs)
+    this.#lastProbe.set(name, { at: Date.now(), result })
+    return result
+  }
+
+  async #probe(name: string, timeoutMs: number): Promise<ProbeResult> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      const admin = await Promise.race([this.#admin(name), timeout])
+      const cluster = await Promise.race([admin.describeCluster(), timeout])
+      return { ok: true, brokers: cluster.brokers.length }
+    } catch (err) {
+      // Start over with a fresh connection next time; the old one may be wedged.
+      this.#dropAdmin(name)
+      return { ok: false, error: err instanceof Error ? err.message : String(err) }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #admin(name: string): Promise<Admin> {
+    let admin = this.#admins.get(name)
+    if (!admin) {
+      const client = this.kafka(name).admin({ retry: { retries: 0 } })
+      admin = client.connect().then(() => client)
+      this.#admins.set(name, admin)
+    }
+    return admin
+  }
+
+  #dropAdmin(name: string): void {
+    const admin = this.#admins.get(name)
+    this.#admins.delete(name)
+    void admin?.then((a) => a.disconnect()).catch(() => undefined)
+  }
+
+  async close(): Promise<void> {
+    const admins = [...this.#admins.values()]
+    this.#admins.clear()
+    await Promise.allSettled(admins.map(async (a) => (await a).disconnect()))
+  }
+}

@@ -1,0 +1,45 @@
+// Translates a backend cluster's configuration into kafkajs client options.
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions } from 'node:tls'
+import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs'
+import type { BackendClusterConfig } from '../config/index.ts'
+import type { Logger } from '../observability/logger.ts'
+
+export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): KafkaConfig {
+  return {
+    clientId: cluster.clientId,
+    brokers: cluster.bootstrapServers,
+    connectionTimeout: cluster.connectionTimeoutMs,
+    requestTimeout: cluster.requestTimeoutMs,
+    ssl: tlsOptions(cluster),
+    sasl: cluster.sasl as SASLOptions | undefined,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logKafkaJs(logger, entry),
+  }
+}
+
+function tlsOptions(cluster: BackendClusterConfig): ConnectionOptions | boolean | undefined {
+  const tls = cluster.tls
+  if (!tls?.enabled) return undefined
+  return {
+    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+    cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+    key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    servername: tls.serverName,
+  }
+}
+
+function logKafkaJs(logger: Logger, { level, label, log }: LogEntry): void {
+  const {
+    message,
+    timestamp: _timestamp,
+    logger: _name,
+    ...fields
+  } = log as Record<string, unknown>
+  const text = `kafkajs: ${String(message)}`
+  if (level === logLevel.ERROR) logger.error(fields, text)
+  else if (level === logLevel.WARN) logger.warn(fields, text)
+  else if (level === logLevel.INFO) logger.info(fields, text)
+  else logger.debug({ ...fields, label }, text)
+}

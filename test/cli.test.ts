@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { main } from '../src/cli.ts'
+
+function captureConsole() {
+  const out: string[] = []
+  const err: string[] = []
+  vi.spyOn(console, 'log').mockImplementation((...args) => void out.push(args.join(' ')))
+  vi.spyOn(console, 'error').mockImplementation((...args) => void err.push(args.join(' ')))
+  return { out, err }
+}
+
+function configFile(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'weir-cli-')), 'weir.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+afterEach(() => vi.restoreAllMocks())
+
+describe('weir validate', () => {
+  it('accepts the example configuration', async () => {
+    const { out } = captureConsole()
+    expect(await main(['validate', '-c', 'examples/gateway.yaml'])).toBe(0)
+    expect(out.join('\n')).toMatch(
+      /examples\/gateway.yaml: valid \(1 backend cluster, 1 virtual cluster, 1 listener, 2 policies\)/
+    )
+  })
+
+  it('exits 1 and names each broken field', async () => {
+    const file = configFile(`backendClusters:
+  - name: local
+    bootstrapServers: 127.0.0.1:9092
+virtualClusters:
+  - name: vc
+    backendCluster: local
+listeners:
+  - name: public
+    kind: http
+    port: 99999
+`)
+    const { err } = captureConsole()
+    expect(await main(['validate', '--config', file])).toBe(1)
+    expect(err.join('\n')).toContain(`${file}: invalid configuration`)
+    expect(err.join('\n')).toMatch(
+      /listeners\[0\]\.port \(line 10\): expected number to be <=65535, got number 99999/
+    )
+  })
+
+  it('explains usage errors with exit 2', async () => {
+    const { err } = captureConsole()
+    expect(await main(['validate'])).toBe(2)
+    expect(err.join('\n')).toMatch(/-c FILE is required/)
+    expect(await main(['frobnicate', '-c', 'x'])).toBe(2)
+    expect(err.join('\n')).toMatch(/unknown command "frobnicate"/)
+  })
+})
