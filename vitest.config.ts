@@ -5,6 +5,7 @@ export default defineConfig({
     env: { KAFKAJS_NO_PARTITIONER_WARNING: '1' },
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
@@ -12,6 +13,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

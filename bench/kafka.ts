@@ -1,0 +1,41 @@
+// Kafka helpers shared by scenarios: a quiet client and a fresh topic per measurement, so no run
+// measures appends to a log an earlier run left behind.
+import { randomBytes } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import type { BenchContext } from './scenario.ts'
+
+/** Partitions of every benchmark topic; the same for all paths so their figures compare. */
+export const benchPartitions = 3
+
+export function benchKafka(ctx: BenchContext, clientId: string): Kafka {
+  return new Kafka({ clientId, brokers: [ctx.bootstrap], logLevel: logLevel.ERROR })
+}
+
+/** Creates a topic with a unique name and returns it along with a function that deletes it. */
+export async function freshTopic(
+  kafka: Kafka,
+  prefix: string
+): Promise<{ topic: string; remove: () => Promise<void> }> {
+  const topic = `bench-${prefix}-${Date.now()}-${randomBytes(3).toString('hex')}`
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: benchPartitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    })
+  } finally {
+    await admin.disconnect()
+  }
+  const remove = async (): Promise<void> => {
+    // Benchmarks write hundreds of MB; an external broker should not keep them.
+    const cleanup = kafka.admin()
+    await cleanup.connect()
+    try {
+      await cleanup.deleteTopics({ topics: [topic] })
+    } finally {
+      await cleanup.disconnect()
+    }
+  }
+  return { topic, remove }
+}

@@ -1,0 +1,6 @@
+// Every scenario the runner knows, in the order they are listed in the report. New scenarios are
+// added here; the runner still runs each one's baselines before it, whatever this order.
+import type { Scenario } from '../scenario.ts'
+import { directProduce } from './direct-produce.ts'
+
+export const scenarios: readonly Scenario[] = [directProduce]
