@@ -50,6 +50,23 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
     )
   })
 
+  config.listeners.forEach((listener, i) => {
+    if (listener.kind !== 'http') return
+    const endpoints = [
+      ...listener.routes.map((route, j) => ({
+        route,
+        path: ['listeners', i, 'routes', j] as Path,
+      })),
+      ...(listener.topicsEndpoint
+        ? [{ route: listener.topicsEndpoint, path: ['listeners', i, 'topicsEndpoint'] as Path }]
+        : []),
+    ]
+    for (const { route, path } of endpoints) {
+      mustExist(virtuals, 'virtual cluster', route.virtualCluster, [...path, 'virtualCluster'])
+      route.policies.forEach((p, k) => mustExist(policies, 'policy', p, [...path, 'policies', k]))
+    }
+  })
+
   const addresses = new Map<string, number>()
   config.listeners.forEach((listener, i) => {
     if (listener.kind === 'kafka') {

@@ -1,5 +1,6 @@
 // Backend clusters (real Kafka), schema registries, and virtual clusters (the views clients see).
 import { z } from 'zod'
+import { AuthMethod } from './authentication.ts'
 import { ClientSasl, ClientTls, HostPort, Millis, Name } from './common.ts'
 
 export const BackendCluster = z
@@ -22,6 +23,41 @@ export const BackendCluster = z
     connectionTimeoutMs: Millis.default(3000),
     requestTimeoutMs: Millis.default(30_000),
     metadataMaxAgeMs: Millis.default(300_000),
+    producer: ProducerOptions.default({
+      idempotent: true,
+      lingerMs: 2,
+      maxBatchRecords: 1000,
+      maxBatchBytes: 1024 * 1024,
+      retries: 5,
+      retryBackoffMs: 100,
+      asyncBufferRecords: 10_000,
+      asyncBufferBytes: 64 * 1024 * 1024,
+    }),
+  })
+  .strict()
+
+/** How Weir's producer for a backend cluster batches and retries. */
+export const ProducerOptions = z
+  .object({
+    /** Kafka's idempotent producer: no duplicates from retries (needs acks=all). */
+    idempotent: z.boolean().default(true),
+    /** How long records wait to share a batch with others; 0 sends at once. */
+    lingerMs: Millis.default(2),
+    maxBatchRecords: z.number().int().positive().default(1000),
+    maxBatchBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    retries: z.number().int().min(0).default(5),
+    retryBackoffMs: Millis.default(100),
+    /** Bound of the async-delivery buffer, in records and in bytes. */
+    asyncBufferRecords: z.number().int().positive().default(10_000),
+    asyncBufferBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
   })
   .strict()
 
@@ -54,6 +90,11 @@ export const VirtualCluster = z
     backendCluster: Name,
     namespace: Namespace.optional(),
     schemaRegistry: Name.optional(),
+    /**
+     * Ways clients may authenticate, tried in order. Empty means every request is anonymous;
+     * list `kind: anonymous` after other methods to let unauthenticated requests through too.
+     */
+    authentication: z.array(AuthMethod).default([]),
     /** Policies (by name) that apply to every door of this virtual cluster, in order. */
     policies: z.array(Name).default([]),
   })

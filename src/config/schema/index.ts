@@ -3,7 +3,9 @@
 import { z } from 'zod'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Listener } from './listeners.ts'
-import { Policy } from './policies.ts'
+import { Policy, SchemaRef } from './policies.ts'
+import { AuthMethod } from './authentication.ts'
+import { ProduceRoute, TopicsEndpoint, type FromRequest } from './routes.ts'
 
 export const WeirConfigSchema = z
   .object({
@@ -30,3 +32,11 @@ export type ListenerConfig = z.output<typeof Listener>
 export type HttpListenerConfig = Extract<ListenerConfig, { kind: 'http' }>
 export type KafkaListenerConfig = Extract<ListenerConfig, { kind: 'kafka' }>
 export type PolicyConfig = z.output<typeof Policy>
+export type AclPolicyConfig = Extract<PolicyConfig, { kind: 'acl' }>
+export type RateLimitPolicyConfig = Extract<PolicyConfig, { kind: 'rate-limit' }>
+export type SchemaPolicyConfig = Extract<PolicyConfig, { kind: 'schema' }>
+export type SchemaRefConfig = z.output<typeof SchemaRef>
+export type AuthMethodConfig = z.output<typeof AuthMethod>
+export type ProduceRouteConfig = z.output<typeof ProduceRoute>
+export type TopicsEndpointConfig = z.output<typeof TopicsEndpoint>
+export type FromRequestConfig = z.output<typeof FromRequest>

@@ -2,6 +2,7 @@
 // listener speaks the Kafka protocol for one virtual cluster.
 import { z } from 'zod'
 import { Millis, Name, Port } from './common.ts'
+import { ProduceRoute, TopicsEndpoint } from './routes.ts'
 
 const ServerTls = z
   .object({
@@ -30,6 +31,8 @@ export const HttpListener = z
       .default(1024 * 1024),
     /** Time allowed for in-flight requests to finish on shutdown. */
     shutdownGraceMs: Millis.default(10_000),
+    routes: z.array(ProduceRoute).default([]),
+    topicsEndpoint: TopicsEndpoint.optional(),
   })
   .strict()
 

@@ -42,4 +42,53 @@ export const RateLimitPolicy = z
     path: ['requestsPerSecond'],
   })
 
-export const Policy = z.discriminatedUnion('kind', [AclPolicy, RateLimitPolicy])
+/** Where a key or value schema comes from, and in which format records are written. */
+export const SchemaRef = z
+  .object({
+    format: z.enum(['avro', 'json-schema']),
+    /** Registry subject: by strategy from the topic/record name, or given outright. */
+    subjectStrategy: z.enum(['topic', 'record', 'topic-record']).default('topic'),
+    subject: z.string().optional(),
+    /** Fully-qualified record name, for the record and topic-record strategies. */
+    recordName: z.string().optional(),
+    version: z.union([z.literal('latest'), z.number().int().positive()]).default('latest'),
+    /** A registry schema id; overrides subject and version. */
+    id: z.number().int().positive().optional(),
+    /** A schema given here (JSON text or object) or in a file, for use without a registry. */
+    schema: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    schemaFile: z.string().optional(),
+    /** Registry by name; defaults to the virtual cluster's. */
+    registry: Name.optional(),
+  })
+  .strict()
+  .refine(
+    (ref) =>
+      ref.subjectStrategy === 'topic' ||
+      ref.recordName ||
+      ref.subject ||
+      ref.id ||
+      ref.schema ||
+      ref.schemaFile,
+    {
+      message: 'the record and topic-record strategies need recordName',
+      path: ['recordName'],
+    }
+  )
+
+/** Records on matching topics must match these schemas; HTTP produce serializes through them. */
+export const SchemaPolicy = z
+  .object({
+    name: Name,
+    kind: z.literal('schema'),
+    /** Topic name globs, as clients see them. */
+    topics: z.array(z.string().min(1)).default(['*']),
+    key: SchemaRef.optional(),
+    value: SchemaRef.optional(),
+  })
+  .strict()
+  .refine((p) => p.key !== undefined || p.value !== undefined, {
+    message: 'set key, value, or both',
+    path: ['value'],
+  })
+
+export const Policy = z.discriminatedUnion('kind', [AclPolicy, RateLimitPolicy, SchemaPolicy])

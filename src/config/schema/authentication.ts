@@ -1,0 +1,76 @@
+// How clients prove who they are. Methods hang on a virtual cluster and are tried in order; the
+// first one whose credentials are present decides. Secrets are stored hashed, never in clear.
+import { z } from 'zod'
+
+const Roles = z.array(z.string().min(1)).default([])
+
+export const ApiKeyAuth = z
+  .object({
+    kind: z.literal('api-key'),
+    /** Header that carries the key; `Authorization: ApiKey <key>` is accepted too. */
+    header: z.string().default('x-api-key'),
+    keys: z
+      .array(
+        z
+          .object({
+            principal: z.string().min(1),
+            /** SHA-256 of the key, hex (`weir hash-secret --api-key` prints it). */
+            sha256: z.string().regex(/^[0-9a-f]{64}$/i, '64 hex digits'),
+            roles: Roles,
+          })
+          .strict()
+      )
+      .min(1),
+  })
+  .strict()
+
+export const JwtAuth = z
+  .object({
+    kind: z.literal('jwt'),
+    issuer: z.string().optional(),
+    audiences: z.array(z.string()).default([]),
+    /** Keys from a JWKS endpoint (cached, refreshed on unknown `kid`)... */
+    jwksUrl: z.url().optional(),
+    /** ...or static public keys: PEM (SPKI) text, or JWK objects. */
+    keys: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).default([]),
+    algorithms: z.array(z.string()).default(['RS256', 'ES256', 'EdDSA']),
+    principalClaim: z.string().default('sub'),
+    /** Claim holding roles: an array, or a space-separated string such as `scope`. */
+    rolesClaim: z.string().default('roles'),
+    clockToleranceSeconds: z.number().int().min(0).default(30),
+  })
+  .strict()
+  .refine((jwt) => jwt.jwksUrl !== undefined || jwt.keys.length > 0, {
+    message: 'set jwksUrl or keys',
+    path: ['jwksUrl'],
+  })
+
+export const BasicAuth = z
+  .object({
+    kind: z.literal('basic'),
+    users: z
+      .array(
+        z
+          .object({
+            username: z.string().min(1),
+            /** `scrypt$<N>$<r>$<p>$<salt b64>$<hash b64>` (`weir hash-secret` prints it). */
+            passwordHash: z
+              .string()
+              .regex(/^scrypt\$\d+\$\d+\$\d+\$[^$]+\$[^$]+$/, 'a scrypt hash'),
+            roles: Roles,
+          })
+          .strict()
+      )
+      .min(1),
+  })
+  .strict()
+
+/** Lets requests without credentials through as the principal `anonymous`. */
+export const AnonymousAuth = z.object({ kind: z.literal('anonymous'), roles: Roles }).strict()
+
+export const AuthMethod = z.discriminatedUnion('kind', [
+  ApiKeyAuth,
+  JwtAuth,
+  BasicAuth,
+  AnonymousAuth,
+])

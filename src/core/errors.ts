@@ -1,0 +1,113 @@
+// The error catalogue: every refusal Weir makes, with how each door says it. Decisions carry a
+// code from here; doors map the code to their protocol in one place.
+import { problem, type Problem } from './problem.ts'
+
+export const errorCatalogue = {
+  'bad-request': { status: 400, title: 'Bad Request', kafka: 42 /* INVALID_REQUEST */, ws: 1003 },
+  unauthenticated: {
+    status: 401,
+    title: 'Unauthorized',
+    kafka: 58 /* SASL_AUTHENTICATION_FAILED */,
+    ws: 1008,
+  },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    kafka: 29 /* TOPIC_AUTHORIZATION_FAILED */,
+    ws: 1008,
+  },
+  'not-found': {
+    status: 404,
+    title: 'Not Found',
+    kafka: 3 /* UNKNOWN_TOPIC_OR_PARTITION */,
+    ws: 1008,
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'Method Not Allowed',
+    kafka: 35 /* UNSUPPORTED_VERSION */,
+    ws: 1003,
+  },
+  'payload-too-large': {
+    status: 413,
+    title: 'Content Too Large',
+    kafka: 10 /* MESSAGE_TOO_LARGE */,
+    ws: 1009,
+  },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported Media Type',
+    kafka: 87 /* INVALID_RECORD */,
+    ws: 1003,
+  },
+  'invalid-record': {
+    status: 422,
+    title: 'Unprocessable Content',
+    kafka: 87 /* INVALID_RECORD */,
+    ws: 1007,
+  },
+  'rate-limited': {
+    status: 429,
+    title: 'Too Many Requests',
+    kafka: 89 /* THROTTLING_QUOTA_EXCEEDED */,
+    ws: 1013,
+  },
+  'backend-unavailable': {
+    status: 503,
+    title: 'Service Unavailable',
+    kafka: 8 /* BROKER_NOT_AVAILABLE */,
+    ws: 1011,
+  },
+  overloaded: {
+    status: 503,
+    title: 'Service Unavailable',
+    kafka: 89 /* THROTTLING_QUOTA_EXCEEDED */,
+    ws: 1013,
+  },
+  'backend-timeout': {
+    status: 504,
+    title: 'Gateway Timeout',
+    kafka: 7 /* REQUEST_TIMED_OUT */,
+    ws: 1011,
+  },
+  internal: {
+    status: 500,
+    title: 'Internal Server Error',
+    kafka: -1 /* UNKNOWN_SERVER_ERROR */,
+    ws: 1011,
+  },
+} as const
+
+export type ErrorCode = keyof typeof errorCatalogue
+
+/** A refusal with its catalogue code; thrown or returned anywhere below the doors. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode
+  readonly detail: string
+  /** Extra members for the problem document (violations, retry hints, ...). */
+  readonly extensions: Record<string, unknown>
+  /** Seconds a client should wait before retrying (Retry-After). */
+  readonly retryAfterSeconds: number | undefined
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options: {
+      extensions?: Record<string, unknown>
+      retryAfterSeconds?: number
+      cause?: unknown
+    } = {}
+  ) {
+    super(detail, { cause: options.cause })
+    this.name = 'GatewayError'
+    this.code = code
+    this.detail = detail
+    this.extensions = options.extensions ?? {}
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+
+  toProblem(): Problem {
+    const entry = errorCatalogue[this.code]
+    return problem(entry.status, this.code, entry.title, this.detail, this.extensions)
+  }
+}
