@@ -3,6 +3,31 @@ import { z } from 'zod'
 import { AuthMethod } from './authentication.ts'
 import { ClientSasl, ClientTls, HostPort, Millis, Name } from './common.ts'
 
+/** How Weir's producer for a backend cluster batches and retries. */
+export const ProducerOptions = z
+  .object({
+    /** Kafka's idempotent producer: no duplicates from retries (needs acks=all). */
+    idempotent: z.boolean().default(true),
+    /** How long records wait to share a batch with others; 0 sends at once. */
+    lingerMs: Millis.default(2),
+    maxBatchRecords: z.number().int().positive().default(1000),
+    maxBatchBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    retries: z.number().int().min(0).default(5),
+    retryBackoffMs: Millis.default(100),
+    /** Bound of the async-delivery buffer, in records and in bytes. */
+    asyncBufferRecords: z.number().int().positive().default(10_000),
+    asyncBufferBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+  })
+  .strict()
+
 export const BackendCluster = z
   .object({
     name: Name,
@@ -33,31 +58,6 @@ export const BackendCluster = z
       asyncBufferRecords: 10_000,
       asyncBufferBytes: 64 * 1024 * 1024,
     }),
-  })
-  .strict()
-
-/** How Weir's producer for a backend cluster batches and retries. */
-export const ProducerOptions = z
-  .object({
-    /** Kafka's idempotent producer: no duplicates from retries (needs acks=all). */
-    idempotent: z.boolean().default(true),
-    /** How long records wait to share a batch with others; 0 sends at once. */
-    lingerMs: Millis.default(2),
-    maxBatchRecords: z.number().int().positive().default(1000),
-    maxBatchBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(1024 * 1024),
-    retries: z.number().int().min(0).default(5),
-    retryBackoffMs: Millis.default(100),
-    /** Bound of the async-delivery buffer, in records and in bytes. */
-    asyncBufferRecords: z.number().int().positive().default(10_000),
-    asyncBufferBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(64 * 1024 * 1024),
   })
   .strict()
 
