@@ -1,5 +1,6 @@
 // The error catalogue: every refusal Weir makes, with how each door says it. Decisions carry a
 // code from here; doors map the code to their protocol in one place.
+import type { Decision } from './decision.ts'
 import { problem, type Problem } from './problem.ts'
 
 export const errorCatalogue = {
@@ -88,6 +89,8 @@ export class GatewayError extends Error {
   readonly extensions: Record<string, unknown>
   /** Seconds a client should wait before retrying (Retry-After). */
   readonly retryAfterSeconds: number | undefined
+  /** Protocol headers a door may pass on (RateLimit-*, WWW-Authenticate). */
+  readonly headers: Readonly<Record<string, string>>
 
   constructor(
     code: ErrorCode,
@@ -95,6 +98,7 @@ export class GatewayError extends Error {
     options: {
       extensions?: Record<string, unknown>
       retryAfterSeconds?: number
+      headers?: Readonly<Record<string, string>>
       cause?: unknown
     } = {}
   ) {
@@ -104,10 +108,23 @@ export class GatewayError extends Error {
     this.detail = detail
     this.extensions = options.extensions ?? {}
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.headers = options.headers ?? {}
   }
 
   toProblem(): Problem {
     const entry = errorCatalogue[this.code]
     return problem(entry.status, this.code, entry.title, this.detail, this.extensions)
   }
+}
+
+/** The error a denying decision stands for. */
+export function fromDecision(decision: Extract<Decision, { verdict: 'deny' }>): GatewayError {
+  return new GatewayError(decision.code, decision.detail, {
+    extensions: decision.violations ? { violations: decision.violations } : {},
+    retryAfterSeconds:
+      decision.retryAfterMs === undefined
+        ? undefined
+        : Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
+    headers: decision.headers,
+  })
 }

@@ -1,7 +1,9 @@
 // The hono application of one http listener: its routes plus the gateway-wide error shapes.
 import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
+import { GatewayError } from '../core/errors.ts'
 import { problem } from '../core/problem.ts'
+import { gatewayErrorResponse } from './error-response.ts'
 import type { Logger } from '../observability/logger.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
 import { problemResponse } from './problem-response.ts'
@@ -26,6 +28,7 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
     )
   )
   app.onError((err, c) => {
+    if (err instanceof GatewayError) return gatewayErrorResponse(c, err)
     deps.logger.error({ err, listener: listener.name, path: c.req.path }, 'unhandled error')
     return problemResponse(
       c,

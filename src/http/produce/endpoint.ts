@@ -1,0 +1,73 @@
+// A produce endpoint as the HTTP door serves it: a configured route, or the generic
+// POST /topics/{topic}. Everything the config says is compiled here once, not per request.
+import type { ProduceRouteConfig, TopicsEndpointConfig } from '../../config/index.ts'
+import { GatewayError } from '../../core/errors.ts'
+import { globMatcher } from '../../core/glob.ts'
+import { headerMapper, type RequestView } from './record-fields.ts'
+
+type Common = Omit<ProduceRouteConfig, 'name' | 'method' | 'path' | 'topic'>
+
+export interface ProduceEndpoint extends Common {
+  name: string
+  method: string
+  /** hono's path syntax (`:param`). */
+  honoPath: string
+  topicOf(request: RequestView): string
+  recordHeaders(headers: Headers): Record<string, Buffer>
+}
+
+const toHonoPath = (path: string) => path.replace(/\{([^}/]+)\}/g, ':$1')
+
+export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
+  const { name, method, path, topic, ...common } = route
+  const selector = topic
+  let topicOf: (request: RequestView) => string
+  if (typeof selector === 'string') {
+    topicOf = () => selector
+  } else {
+    const matches = globMatcher(selector.allowed)
+    topicOf = (request) => {
+      const value =
+        selector.from === 'path'
+          ? request.params[selector.name]
+          : (request.query.get(selector.name) ?? undefined)
+      if (value === undefined || value === '')
+        throw new GatewayError(
+          'bad-request',
+          `the topic ${selector.from} parameter "${selector.name}" is missing`
+        )
+      if (!matches(value))
+        throw new GatewayError(
+          'not-found',
+          `topic "${value}" is not available on ${method} ${path}`
+        )
+      return value
+    }
+  }
+  return {
+    ...common,
+    name: name ?? `${method} ${path}`,
+    method,
+    honoPath: toHonoPath(path),
+    topicOf,
+    recordHeaders: headerMapper(common.headers),
+  }
+}
+
+export function topicsEndpoint(config: TopicsEndpointConfig): ProduceEndpoint {
+  const { enabled: _enabled, allowed, ...common } = config
+  const matches = globMatcher(allowed)
+  return {
+    ...common,
+    name: 'POST /topics/{topic}',
+    method: 'POST',
+    honoPath: '/topics/:topic',
+    topicOf: (request) => {
+      const topic = request.params.topic ?? ''
+      if (!matches(topic))
+        throw new GatewayError('not-found', `topic "${topic}" is not available here`)
+      return topic
+    },
+    recordHeaders: headerMapper(common.headers),
+  }
+}

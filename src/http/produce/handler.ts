@@ -1,0 +1,148 @@
+// The HTTP produce door: translate a request into a ProduceCommand, hand it to the produce
+// service, translate the outcome into 202 Accepted (or a problem, via GatewayError).
+// Pipeline: authenticate -> topic -> body -> events -> idempotency -> produce -> respond.
+import { randomUUID } from 'node:crypto'
+import type { Context } from 'hono'
+import { GatewayError } from '../../core/errors.ts'
+import type { Principal } from '../../core/principal.ts'
+import type { Violation } from '../../core/violation.ts'
+import type { ProduceEvent } from '../../produce/event.ts'
+import type { ProduceResult, ProduceService } from '../../produce/produce-service.ts'
+import { parseEvents, type ParsedEvent } from './body.ts'
+import type { ProduceEndpoint } from './endpoint.ts'
+import { envelope } from './envelope.ts'
+import { IdempotencyCache, type StoredResponse } from './idempotency.ts'
+import { mediaType } from './media.ts'
+import { keyOf, partitionOf, type RequestView } from './record-fields.ts'
+
+export interface ProduceDoorDeps {
+  /** Authenticates for a virtual cluster; throws GatewayError('unauthenticated') on failure. */
+  authenticate(virtualCluster: string, headers: Headers): Promise<Principal>
+  produce: ProduceService
+  idempotency: IdempotencyCache
+}
+
+export function produceHandler(
+  endpoint: ProduceEndpoint,
+  deps: ProduceDoorDeps
+): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const requestId = c.req.header('x-request-id') ?? randomUUID()
+    const url = new URL(c.req.url)
+    const view: RequestView = {
+      params: c.req.param() as Record<string, string>,
+      query: url.searchParams,
+      headers: c.req.raw.headers,
+    }
+
+    const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
+    const topic = endpoint.topicOf(view)
+    const body = Buffer.from(await c.req.arrayBuffer())
+    const events = await toEvents(endpoint, view, c.req.method, url, body)
+
+    const run = async (): Promise<StoredResponse> => {
+      const result = await deps.produce.produce({
+        door: 'http',
+        virtualCluster: endpoint.virtualCluster,
+        topic,
+        route: endpoint.name,
+        routePolicies: endpoint.policies,
+        principal,
+        events,
+        bytes: body.length,
+        delivery: endpoint.delivery,
+      })
+      return {
+        status: 202,
+        body: acceptedBody(requestId, result, events.length === 1),
+        headers: {},
+      }
+    }
+    const idempotencyKey = c.req.header('idempotency-key')
+    const response = idempotencyKey
+      ? await deps.idempotency.run(
+          `${principal.name}\u0000${endpoint.name}`,
+          idempotencyKey,
+          IdempotencyCache.fingerprint(body),
+          run
+        )
+      : { ...(await run()), replayed: false }
+    const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId }
+    if (response.replayed) headers['idempotent-replayed'] = 'true'
+    return c.json(response.body, 202, headers)
+  }
+}
+
+async function toEvents(
+  endpoint: ProduceEndpoint,
+  view: RequestView,
+  method: string,
+  url: URL,
+  body: Buffer
+): Promise<ProduceEvent[]> {
+  const parsed: ParsedEvent[] =
+    endpoint.valueMode === 'envelope'
+      ? [
+          {
+            value: {
+              kind: 'json',
+              value: await envelope({ method, url, headers: view.headers, body }),
+            },
+            headers: {},
+          },
+        ]
+      : parseEvents({
+          contentType: mediaType(view.headers.get('content-type') ?? undefined),
+          headers: view.headers,
+          body,
+          batch: endpoint.batch,
+        })
+
+  const partition = partitionOf(endpoint.partition, view)
+  const common = endpoint.recordHeaders(view.headers)
+  const missing: Violation[] = []
+  const events = parsed.map((event, index): ProduceEvent => {
+    const key = keyOf(endpoint.key, view, event.value)
+    if ('missing' in key)
+      missing.push({ record: index, part: 'key', path: '', message: key.missing })
+    return {
+      key: 'missing' in key ? { kind: 'null' } : key,
+      value: event.value,
+      headers: { ...common, ...event.headers },
+      partition,
+    }
+  })
+  if (missing.length > 0) {
+    throw new GatewayError(
+      'invalid-record',
+      'the record key could not be read; nothing was produced',
+      { extensions: { violations: missing } }
+    )
+  }
+  return events
+}
+
+function acceptedBody(id: string, result: ProduceResult, single: boolean): Record<string, unknown> {
+  if (result.mode === 'async')
+    return { id, topic: result.topic, status: 'buffered', count: result.accepted }
+  if (single && result.acks.length === 1) {
+    const [ack] = result.acks
+    return {
+      id,
+      topic: result.topic,
+      partition: ack?.partition,
+      offset: ack?.offset,
+      timestamp: ack?.timestamp,
+    }
+  }
+  return {
+    id,
+    topic: result.topic,
+    count: result.acks.length,
+    records: result.acks.map((a) => ({
+      partition: a.partition,
+      offset: a.offset,
+      timestamp: a.timestamp,
+    })),
+  }
+}

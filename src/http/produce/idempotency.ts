@@ -1,0 +1,77 @@
+// Idempotency-Key: a repeat of a request within the TTL gets the first answer and produces
+// nothing; concurrent repeats wait for the first one. Keys are scoped to principal and route, and
+// reusing a key with a different body is an error (as the IETF Idempotency-Key draft says).
+// The cache is per node: behind a load balancer, route by the key or accept a per-node window.
+import { createHash } from 'node:crypto'
+import { GatewayError } from '../../core/errors.ts'
+
+export interface StoredResponse {
+  status: number
+  body: unknown
+  headers: Record<string, string>
+}
+
+interface Entry {
+  fingerprint: string
+  expires: number
+  response: Promise<StoredResponse>
+}
+
+export class IdempotencyCache {
+  readonly #ttlMs: number
+  readonly #maxEntries: number
+  readonly #entries = new Map<string, Entry>()
+
+  constructor(ttlMs = 24 * 60 * 60 * 1000, maxEntries = 100_000) {
+    this.#ttlMs = ttlMs
+    this.#maxEntries = maxEntries
+  }
+
+  static fingerprint(body: Uint8Array): string {
+    return createHash('sha256').update(body).digest('base64url')
+  }
+
+  /**
+   * Runs `produce` once per scope+key. Only successes (2xx) are remembered: after a failure the
+   * client may retry with the same key.
+   */
+  async run(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    produce: () => Promise<StoredResponse>
+  ): Promise<StoredResponse & { replayed: boolean }> {
+    const id = `${scope}\u0000${key}`
+    const now = Date.now()
+    const existing = this.#entries.get(id)
+    if (existing && existing.expires > now) {
+      if (existing.fingerprint !== fingerprint) {
+        throw new GatewayError(
+          'invalid-record',
+          `Idempotency-Key "${key}" was already used with a different request body`
+        )
+      }
+      return { ...(await existing.response), replayed: true }
+    }
+    const response = produce()
+    this.#remember(id, { fingerprint, expires: now + this.#ttlMs, response })
+    try {
+      const result = await response
+      if (result.status >= 300) this.#entries.delete(id)
+      return { ...result, replayed: false }
+    } catch (err) {
+      this.#entries.delete(id)
+      throw err
+    }
+  }
+
+  #remember(id: string, entry: Entry): void {
+    this.#entries.delete(id)
+    this.#entries.set(id, entry)
+    // Maps iterate in insertion order: the first entries are the oldest.
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value as string
+      this.#entries.delete(oldest)
+    }
+  }
+}

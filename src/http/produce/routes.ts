@@ -1,0 +1,46 @@
+// Mounts the produce endpoints of one http listener: each with its body limit (413), and a 405
+// with `Allow` for a known path asked with another method.
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { HttpListenerConfig } from '../../config/index.ts'
+import { GatewayError } from '../../core/errors.ts'
+import { gatewayErrorResponse } from '../error-response.ts'
+import { routeEndpoint, topicsEndpoint, type ProduceEndpoint } from './endpoint.ts'
+import { produceHandler, type ProduceDoorDeps } from './handler.ts'
+
+export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[] {
+  const endpoints = listener.routes.map(routeEndpoint)
+  if (listener.topicsEndpoint?.enabled) endpoints.push(topicsEndpoint(listener.topicsEndpoint))
+  return endpoints
+}
+
+export function produceRoutes(listener: HttpListenerConfig, deps: ProduceDoorDeps): Hono {
+  const app = new Hono()
+  const methods = new Map<string, string[]>()
+  for (const endpoint of produceEndpoints(listener)) {
+    const maxSize = endpoint.maxBodyBytes ?? listener.maxBodyBytes
+    const limit = bodyLimit({
+      maxSize,
+      onError: (c) =>
+        gatewayErrorResponse(
+          c,
+          new GatewayError('payload-too-large', `the request body is larger than ${maxSize} bytes`)
+        ),
+    })
+    app.on(endpoint.method, endpoint.honoPath, limit, produceHandler(endpoint, deps))
+    methods.set(endpoint.honoPath, [...(methods.get(endpoint.honoPath) ?? []), endpoint.method])
+  }
+  for (const [path, allowed] of methods) {
+    app.all(path, (c) =>
+      gatewayErrorResponse(
+        c,
+        new GatewayError(
+          'method-not-allowed',
+          `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
+          { headers: { allow: allowed.join(', ') } }
+        )
+      )
+    )
+  }
+  return app
+}

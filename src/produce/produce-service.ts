@@ -1,0 +1,179 @@
+// The produce use case, shared by every door that accepts events: authorize, validate and
+// serialize through the schema policy, map into the virtual cluster's namespace, deliver.
+// Doors only translate their protocol into a ProduceCommand and the result (or GatewayError) back.
+import type { SchemaPolicyConfig, SchemaRefConfig, VirtualClusterConfig } from '../config/index.ts'
+import type { Decision } from '../core/decision.ts'
+import { fromDecision, GatewayError } from '../core/errors.ts'
+import type { PolicyRequest } from '../core/policy-request.ts'
+import type { Violation } from '../core/violation.ts'
+import { backendTopic } from '../kafka/namespace.ts'
+import type { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
+import type { ProducerPool } from '../kafka/producer/producer-pool.ts'
+import type { OutgoingRecord, RecordAck } from '../kafka/producer/record.ts'
+import type { Payload, ProduceCommand, ProduceEvent } from './event.ts'
+
+/** The policy decisions produce needs (the policy engine provides them). */
+export interface ProducePolicies {
+  authorize(request: PolicyRequest, routePolicies: readonly string[]): Decision
+  schemaPolicy(
+    virtualCluster: string,
+    topic: string,
+    routePolicies: readonly string[]
+  ): SchemaPolicyConfig | undefined
+}
+
+export type SerializeResult = { ok: true; bytes: Buffer } | { ok: false; violations: Violation[] }
+
+/** Turns a JSON value into record bytes through a schema (the schema catalog provides it). */
+export interface RecordSerializer {
+  serialize(
+    ref: SchemaRefConfig,
+    context: { topic: string; part: 'key' | 'value'; registry?: string },
+    value: unknown
+  ): Promise<SerializeResult>
+}
+
+export type ProduceResult =
+  | { mode: 'sync'; topic: string; acks: RecordAck[] }
+  | { mode: 'async'; topic: string; accepted: number }
+
+export interface ProduceServiceDeps {
+  virtualClusters: readonly VirtualClusterConfig[]
+  policies: ProducePolicies
+  serializer: RecordSerializer
+  producers: ProducerPool
+  asyncDelivery: AsyncDelivery
+}
+
+export class ProduceService {
+  readonly #vcs: Map<string, VirtualClusterConfig>
+  readonly #deps: ProduceServiceDeps
+
+  constructor(deps: ProduceServiceDeps) {
+    this.#deps = deps
+    this.#vcs = new Map(deps.virtualClusters.map((vc) => [vc.name, vc]))
+  }
+
+  async produce(command: ProduceCommand): Promise<ProduceResult> {
+    const vc = this.#vcs.get(command.virtualCluster)
+    if (!vc)
+      throw new GatewayError(
+        'internal',
+        `virtual cluster "${command.virtualCluster}" is not configured`
+      )
+    const topic = backendTopic(vc, command.topic)
+    if (topic === undefined)
+      throw new GatewayError(
+        'not-found',
+        `topic "${command.topic}" is outside this virtual cluster`
+      )
+
+    const decision = this.#deps.policies.authorize(
+      {
+        door: command.door,
+        operation: 'produce',
+        virtualCluster: vc.name,
+        route: command.route,
+        resource: { type: 'topic', name: command.topic },
+        principal: command.principal,
+        records: command.events.length,
+        bytes: command.bytes,
+      },
+      command.routePolicies
+    )
+    if (decision.verdict === 'deny') throw fromDecision(decision)
+
+    const schema = this.#deps.policies.schemaPolicy(vc.name, command.topic, command.routePolicies)
+    const records = await this.#toRecords(command.events, topic, schema, vc.schemaRegistry)
+    const cluster = vc.backendCluster
+    const { delivery } = command
+    const options = { acks: delivery.acks, compression: delivery.compression }
+
+    if (delivery.mode === 'async') {
+      this.#deps.asyncDelivery.accept(cluster, records, options)
+      return { mode: 'async', topic: command.topic, accepted: records.length }
+    }
+    const sent = Promise.all(
+      records.map((record) => this.#deps.producers.send(cluster, record, options))
+    )
+    return {
+      mode: 'sync',
+      topic: command.topic,
+      acks: await withTimeout(sent, delivery.ackTimeoutMs),
+    }
+  }
+
+  /** Serializes every event; any violation anywhere rejects the whole batch before a byte is sent. */
+  async #toRecords(
+    events: readonly ProduceEvent[],
+    topic: string,
+    schema: SchemaPolicyConfig | undefined,
+    registry: string | undefined
+  ): Promise<OutgoingRecord[]> {
+    const violations: Violation[] = []
+    const encode = async (
+      payload: Payload,
+      part: 'key' | 'value',
+      index: number
+    ): Promise<Buffer | null> => {
+      const ref = schema?.[part]
+      if (payload.kind === 'null') return null
+      if (!ref) {
+        if (payload.kind === 'bytes') return payload.value
+        if (payload.kind === 'text') return Buffer.from(payload.value)
+        return payload.raw ?? Buffer.from(JSON.stringify(payload.value))
+      }
+      if (payload.kind === 'bytes') {
+        throw new GatewayError(
+          'unsupported-media-type',
+          `the ${part} of records on "${topic}" must be JSON: a ${ref.format} schema applies`
+        )
+      }
+      const result = await this.#deps.serializer.serialize(
+        ref,
+        { topic, part, registry: ref.registry ?? registry },
+        payload.value
+      )
+      if (result.ok) return result.bytes
+      for (const v of result.violations) violations.push({ ...v, part, record: index })
+      return null
+    }
+    const records = await Promise.all(
+      events.map(async (event, index): Promise<OutgoingRecord> => ({
+        topic,
+        key: await encode(event.key, 'key', index),
+        value: await encode(event.value, 'value', index),
+        headers: event.headers,
+        partition: event.partition,
+        timestamp: event.timestamp,
+      }))
+    )
+    if (violations.length > 0) {
+      const bad = new Set(violations.map((v) => v.record)).size
+      const what = events.length === 1 ? 'the record does' : `${bad} of ${events.length} records do`
+      throw new GatewayError(
+        'invalid-record',
+        `${what} not match the schema; nothing was produced`,
+        { extensions: { violations } }
+      )
+    }
+    return records
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new GatewayError(
+            'backend-timeout',
+            `the brokers did not acknowledge within ${ms} ms; the records may or may not have been written`
+          )
+        ),
+      ms
+    )
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
