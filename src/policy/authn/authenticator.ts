@@ -1,0 +1,100 @@
+// One virtual cluster's authentication: its methods, tried in order. The first credential kind a
+// method finds present decides; anonymous (if configured) only catches requests that carry none.
+import type { AuthMethodConfig } from '../../config/schema/index.ts'
+import type { Decision } from '../../core/decision.ts'
+import type { Credentials, Principal } from '../../core/principal.ts'
+import { AnonymousAuthenticator } from './anonymous.ts'
+import { ApiKeyAuthenticator } from './api-key.ts'
+import { BasicAuthenticator, type BasicOptions } from './basic.ts'
+import { JwtAuthenticator, type JwksOptions } from './jwt.ts'
+import type { AuthMethodHandler, AuthOutcome } from './method.ts'
+
+export type DenyDecision = Extract<Decision, { verdict: 'deny' }>
+export type AuthResult = { principal: Principal } | { decision: DenyDecision }
+
+export interface AuthenticatorOptions {
+  jwks?: JwksOptions
+  basic?: BasicOptions
+}
+
+type Invalid = Extract<AuthOutcome, { kind: 'invalid' }>
+
+export class Authenticator {
+  /** Lowercase header names API keys arrive in, for the HTTP and WebSocket doors to read. */
+  readonly apiKeyHeaders: readonly string[]
+  readonly #methods: readonly AuthMethodHandler[]
+  readonly #anonymous: AuthResult | undefined
+  readonly #missing: AuthResult
+
+  constructor(configs: readonly AuthMethodConfig[], options: AuthenticatorOptions = {}) {
+    const methods: AuthMethodHandler[] = []
+    let anonymous: AnonymousAuthenticator | undefined
+    for (const config of configs) {
+      switch (config.kind) {
+        case 'api-key':
+          methods.push(new ApiKeyAuthenticator(config))
+          break
+        case 'jwt':
+          methods.push(new JwtAuthenticator(config, options.jwks))
+          break
+        case 'basic':
+          methods.push(new BasicAuthenticator(config, options.basic))
+          break
+        case 'anonymous':
+          anonymous ??= new AnonymousAuthenticator(config.roles)
+          break
+      }
+    }
+    // No methods at all: the virtual cluster is open, everyone is anonymous.
+    if (configs.length === 0) anonymous = new AnonymousAuthenticator()
+    this.#methods = methods
+    this.apiKeyHeaders = [
+      ...new Set(methods.flatMap((m) => (m instanceof ApiKeyAuthenticator ? [m.header] : []))),
+    ]
+    this.#anonymous = anonymous === undefined ? undefined : { principal: anonymous.principal }
+    const labels = [...new Set(methods.map((m) => m.label))]
+    const challenges = [...new Set(methods.flatMap((m) => (m.challenge ? [m.challenge] : [])))]
+    this.#missing = {
+      decision: {
+        verdict: 'deny',
+        code: 'unauthenticated',
+        detail: `credentials required: ${labels.join(', ')}`,
+        policy: 'authentication',
+        ...(challenges.length === 0
+          ? {}
+          : { headers: { 'WWW-Authenticate': challenges.join(', ') } }),
+      },
+    }
+  }
+
+  async authenticate(credentials: Credentials): Promise<AuthResult> {
+    let failure: { method: AuthMethodHandler; outcome: Invalid } | undefined
+    for (const method of this.#methods) {
+      // Once one kind of credential has been judged, only methods for that same kind may still
+      // accept it (two issuers, two key lists); other kinds never override a refusal.
+      if (failure !== undefined && method.credential !== failure.method.credential) continue
+      const outcome = await method.authenticate(credentials)
+      if (outcome.kind === 'absent') continue
+      if (outcome.kind === 'ok') return { principal: outcome.principal }
+      if (failure === undefined || (failure.outcome.weak === true && outcome.weak !== true)) {
+        failure = { method, outcome }
+      }
+    }
+    if (failure !== undefined) return { decision: refusal(failure.method, failure.outcome) }
+    return this.#anonymous ?? this.#missing
+  }
+}
+
+function refusal(method: AuthMethodHandler, outcome: Invalid): DenyDecision {
+  const code = outcome.code ?? 'unauthenticated'
+  const challenge = outcome.challenge ?? method.challenge
+  return {
+    verdict: 'deny',
+    code,
+    detail: outcome.detail,
+    policy: method.label,
+    ...(code === 'unauthenticated' && challenge !== undefined
+      ? { headers: { 'WWW-Authenticate': challenge } }
+      : {}),
+  }
+}

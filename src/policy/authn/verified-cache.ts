@@ -1,0 +1,62 @@
+// Remembers username/password pairs that passed a slow check (scrypt), for a short TTL. Entries are
+// keyed by an HMAC under a per-process random key, so the cache never holds a password, and a
+// memory dump does not yield hashes anyone can test guesses against offline.
+import { createHmac, randomBytes } from 'node:crypto'
+
+export interface VerifiedCacheOptions {
+  ttlMs: number
+  maxEntries: number
+  now: () => number
+}
+
+export class VerifiedCache {
+  readonly #secret = randomBytes(32)
+  readonly #options: VerifiedCacheOptions
+  /** key -> expiry; Map order is insertion order, so the first entry is the oldest. */
+  readonly #verified = new Map<string, number>()
+  /** Checks in flight: a burst of requests with the same new credentials pays scrypt once. */
+  readonly #pending = new Map<string, Promise<boolean>>()
+
+  constructor(options: VerifiedCacheOptions) {
+    this.#options = options
+  }
+
+  get size(): number {
+    return this.#verified.size
+  }
+
+  async verify(
+    username: string,
+    password: string,
+    check: () => Promise<boolean>
+  ): Promise<boolean> {
+    // JSON framing keeps ("a:b", "c") and ("a", "b:c") apart.
+    const key = createHmac('sha256', this.#secret)
+      .update(JSON.stringify([username, password]))
+      .digest('base64')
+    const expires = this.#verified.get(key)
+    if (expires !== undefined) {
+      if (expires > this.#options.now()) return true
+      this.#verified.delete(key)
+    }
+    let pending = this.#pending.get(key)
+    if (pending === undefined) {
+      pending = check().finally(() => this.#pending.delete(key))
+      this.#pending.set(key, pending)
+    }
+    const ok = await pending
+    // Failures are never cached: every wrong guess costs the guesser a full scrypt.
+    if (ok) this.#remember(key)
+    return ok
+  }
+
+  #remember(key: string): void {
+    this.#verified.delete(key)
+    while (this.#verified.size >= this.#options.maxEntries) {
+      const oldest = this.#verified.keys().next()
+      if (oldest.done === true) break
+      this.#verified.delete(oldest.value)
+    }
+    this.#verified.set(key, this.#options.now() + this.#options.ttlMs)
+  }
+}

@@ -1,0 +1,86 @@
+// Every policy of a config compiled once, by name, and the chains built from them: the policies in
+// force for one virtual cluster, or one route of it, sorted by kind and in the order listed.
+import type {
+  PolicyConfig,
+  RateLimitPolicyConfig,
+  SchemaPolicyConfig,
+} from '../config/schema/index.ts'
+import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
+import { compileGlobs, type Matcher } from './glob.ts'
+import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
+
+export interface Chain {
+  /** All applicable ACL policies pooled; undefined when none applies (open by default). */
+  acl: AclSet | undefined
+  limiters: readonly RateLimiter[]
+  schemas: readonly CompiledSchemaPolicy[]
+}
+
+export interface CompiledSchemaPolicy {
+  topics: Matcher
+  config: SchemaPolicyConfig
+}
+
+export class PolicyCatalog {
+  readonly #names = new Set<string>()
+  readonly #acls = new Map<string, CompiledAclPolicy>()
+  readonly #limiters = new Map<string, RateLimiter>()
+  readonly #schemas = new Map<string, CompiledSchemaPolicy>()
+
+  /**
+   * `previous`: the catalog of the engine being replaced. Its rate limiters are taken over where a
+   * policy's settings did not change, so a reload does not hand every client a fresh burst.
+   */
+  constructor(
+    policies: readonly PolicyConfig[],
+    options: { rateLimits?: RateLimiterOptions; previous?: PolicyCatalog } = {}
+  ) {
+    for (const policy of policies) {
+      this.#names.add(policy.name)
+      if (policy.kind === 'acl') this.#acls.set(policy.name, compileAclPolicy(policy))
+      else if (policy.kind === 'rate-limit') {
+        const kept = options.previous?.limiter(policy.name)
+        const reuse = kept !== undefined && sameRateLimit(kept.config, policy)
+        this.#limiters.set(policy.name, reuse ? kept : new RateLimiter(policy, options.rateLimits))
+      } else {
+        this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
+      }
+    }
+  }
+
+  limiter(name: string): RateLimiter | undefined {
+    return this.#limiters.get(name)
+  }
+
+  /** A chain from policy names: the cluster's, then a route's. */
+  chain(names: readonly string[]): Chain {
+    const acls = new Set<CompiledAclPolicy>()
+    const limiters = new Set<RateLimiter>()
+    const schemas: CompiledSchemaPolicy[] = []
+    for (const name of names) {
+      if (!this.#names.has(name)) throw new Error(`no policy named "${name}"`)
+      const acl = this.#acls.get(name)
+      const limiter = this.#limiters.get(name)
+      const schema = this.#schemas.get(name)
+      // Sets: a limit listed twice must not charge twice. Schemas keep every position, so one a
+      // route lists again still wins over the cluster's later ones.
+      if (acl !== undefined) acls.add(acl)
+      if (limiter !== undefined) limiters.add(limiter)
+      if (schema !== undefined) schemas.push(schema)
+    }
+    return {
+      acl: acls.size === 0 ? undefined : new AclSet([...acls]),
+      limiters: [...limiters],
+      schemas,
+    }
+  }
+}
+
+function sameRateLimit(a: RateLimitPolicyConfig, b: RateLimitPolicyConfig): boolean {
+  return (
+    a.per === b.per &&
+    a.requestsPerSecond === b.requestsPerSecond &&
+    a.bytesPerSecond === b.bytesPerSecond &&
+    a.burstSeconds === b.burstSeconds
+  )
+}

@@ -1,0 +1,158 @@
+// The one policy engine every door asks: authenticate, then authorize (ACLs, then rate limits),
+// and which schema policy applies. Built from a whole validated config, compiled once; a reload
+// builds a new engine (optionally inheriting rate limit state from the previous one).
+import type { SchemaPolicyConfig, WeirConfig } from '../config/schema/index.ts'
+import { allow, type Decision } from '../core/decision.ts'
+import type { PolicyRequest } from '../core/policy-request.ts'
+import type { Credentials } from '../core/principal.ts'
+import { Authenticator, type AuthResult } from './authn/authenticator.ts'
+import type { BasicOptions } from './authn/basic.ts'
+import type { JwksOptions } from './authn/jwt.ts'
+import { PolicyCatalog, type Chain } from './chain.ts'
+import type { Bucket, Clock, RateLimiter, RateLimiterOptions } from './rate-limit.ts'
+
+export interface PolicyEngineOptions {
+  /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
+  now?: Clock
+  jwks?: JwksOptions
+  basic?: Omit<BasicOptions, 'now'>
+  rateLimits?: RateLimiterOptions
+  /** The engine this one replaces: rate limits whose settings did not change keep their buckets. */
+  previous?: PolicyEngine
+}
+
+interface VirtualClusterPolicies {
+  names: readonly string[]
+  authenticator: Authenticator
+  chain: Chain
+  /** Route chains by the route's policy list: by identity first (config arrays are stable)... */
+  byList: WeakMap<readonly string[], Chain>
+  /** ...then by content, for callers that build a fresh array per request. */
+  byKey: Map<string, Chain>
+}
+
+export class PolicyEngine {
+  readonly #now: Clock
+  readonly #catalog: PolicyCatalog
+  readonly #vcs = new Map<string, VirtualClusterPolicies>()
+  /** Buckets that passed their check, awaiting commit. authorize is synchronous, so one suffices. */
+  readonly #pending: Bucket[] = []
+
+  constructor(config: WeirConfig, options: PolicyEngineOptions = {}) {
+    this.#now = options.now ?? (() => performance.now())
+    const previous = options.previous === undefined ? undefined : options.previous.#catalog
+    this.#catalog = new PolicyCatalog(config.policies, { rateLimits: options.rateLimits, previous })
+    const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }
+    for (const vc of config.virtualClusters) {
+      let authenticator: Authenticator
+      try {
+        authenticator = new Authenticator(vc.authentication, authOptions)
+      } catch (err) {
+        // Bad keys or hashes surface when the config loads, named by where they are.
+        throw new Error(`virtual cluster "${vc.name}" authentication: ${(err as Error).message}`, {
+          cause: err,
+        })
+      }
+      this.#vcs.set(vc.name, {
+        names: vc.policies,
+        authenticator,
+        chain: this.#catalog.chain(vc.policies),
+        byList: new WeakMap(),
+        byKey: new Map(),
+      })
+    }
+  }
+
+  /** Who the credentials belong to, or the refusal to send (`unauthenticated`, with headers). */
+  authenticate(virtualCluster: string, credentials: Credentials): Promise<AuthResult> {
+    return this.#vc(virtualCluster).authenticator.authenticate(credentials)
+  }
+
+  /** Lowercase headers that carry API keys for this virtual cluster (besides Authorization). */
+  apiKeyHeaders(virtualCluster: string): readonly string[] {
+    return this.#vc(virtualCluster).authenticator.apiKeyHeaders
+  }
+
+  /**
+   * ACLs, then rate limits in order (the virtual cluster's policies, then the route's). The first
+   * refusal wins, and rate limits are charged only when the whole request is allowed.
+   */
+  authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
+    const chain = this.#chain(request.virtualCluster, routePolicies)
+    if (chain.acl !== undefined) {
+      const decision = chain.acl.evaluate(request)
+      if (decision.verdict === 'deny') return decision
+    }
+    const limiters = chain.limiters
+    if (limiters.length === 0) return allow
+    const now = this.#now()
+    const pending = this.#pending
+    for (let i = 0; i < limiters.length; i++) {
+      const limiter = limiters[i] as RateLimiter
+      const checked = limiter.check(request, now)
+      if (typeof checked === 'number') {
+        pending.length = 0
+        return limiter.refusal(request, now)
+      }
+      pending[i] = checked
+    }
+    for (let i = 0; i < limiters.length; i++) {
+      ;(limiters[i] as RateLimiter).commit(pending[i] as Bucket, request.bytes)
+    }
+    pending.length = 0
+    return allow
+  }
+
+  /**
+   * `RateLimit-Policy` and `RateLimit` headers for a request's rate limits, without charging:
+   * for doors that advertise limits on allowed responses too. Undefined when none apply.
+   */
+  rateLimitHeaders(
+    request: PolicyRequest,
+    routePolicies?: readonly string[]
+  ): Record<string, string> | undefined {
+    const limiters = this.#chain(request.virtualCluster, routePolicies).limiters
+    if (limiters.length === 0) return undefined
+    const now = this.#now()
+    return {
+      'RateLimit-Policy': limiters.map((l) => l.policyHeader).join(', '),
+      RateLimit: limiters.map((l) => l.statusOf(request, now)).join(', '),
+    }
+  }
+
+  /** The schema policy for a topic: the last matching one, so a route's wins over its cluster's. */
+  schemaPolicy(
+    virtualCluster: string,
+    topic: string,
+    routePolicies?: readonly string[]
+  ): SchemaPolicyConfig | undefined {
+    const schemas = this.#chain(virtualCluster, routePolicies).schemas
+    for (let i = schemas.length - 1; i >= 0; i--) {
+      const schema = schemas[i]
+      if (schema !== undefined && schema.topics(topic)) return schema.config
+    }
+    return undefined
+  }
+
+  #vc(name: string): VirtualClusterPolicies {
+    const vc = this.#vcs.get(name)
+    if (vc === undefined) throw new Error(`no virtual cluster named "${name}"`)
+    return vc
+  }
+
+  #chain(virtualCluster: string, routePolicies: readonly string[] | undefined): Chain {
+    const vc = this.#vc(virtualCluster)
+    if (routePolicies === undefined || routePolicies.length === 0) return vc.chain
+    let chain = vc.byList.get(routePolicies)
+    if (chain === undefined) {
+      const key = routePolicies.join('\u0000')
+      chain = vc.byKey.get(key)
+      if (chain === undefined) {
+        chain = this.#catalog.chain([...vc.names, ...routePolicies])
+        vc.byKey.set(key, chain)
+      }
+      vc.byList.set(routePolicies, chain)
+    }
+    return chain
+  }
+}

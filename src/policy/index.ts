@@ -1,0 +1,12 @@
+// The policy engine's public surface, for doors and the CLI.
+export { PolicyEngine, type PolicyEngineOptions } from './engine.ts'
+export type { AuthResult, DenyDecision } from './authn/authenticator.ts'
+export type { JwksOptions } from './authn/jwt.ts'
+export type { Clock, RateLimiterOptions } from './rate-limit.ts'
+export {
+  defaultScryptParams,
+  hashApiKey,
+  hashPassword,
+  verifyPassword,
+  type ScryptParams,
+} from './secrets.ts'
