@@ -6,7 +6,7 @@ import type { AclPolicyConfig } from '../config/schema/index.ts'
 import { allow, type Decision } from '../core/decision.ts'
 import type { Operation, PolicyRequest, ResourceType } from '../core/policy-request.ts'
 import type { Principal } from '../core/principal.ts'
-import { compileGlobs, type Matcher } from './glob.ts'
+import { compileGlobs, type Matcher } from '../core/glob.ts'
 
 export interface AclRule {
   policy: string

@@ -6,7 +6,7 @@ import type {
   SchemaPolicyConfig,
 } from '../config/schema/index.ts'
 import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
-import { compileGlobs, type Matcher } from './glob.ts'
+import { compileGlobs, type Matcher } from '../core/glob.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 
 export interface Chain {

@@ -2,7 +2,7 @@
 // POST /topics/{topic}. Everything the config says is compiled here once, not per request.
 import type { ProduceRouteConfig, TopicsEndpointConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
-import { globMatcher } from '../../core/glob.ts'
+import { compileGlobs } from '../../core/glob.ts'
 import { headerMapper, type RequestView } from './record-fields.ts'
 
 type Common = Omit<ProduceRouteConfig, 'name' | 'method' | 'path' | 'topic'>
@@ -25,7 +25,7 @@ export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
   if (typeof selector === 'string') {
     topicOf = () => selector
   } else {
-    const matches = globMatcher(selector.allowed)
+    const matches = compileGlobs(selector.allowed)
     topicOf = (request) => {
       const value =
         selector.from === 'path'
@@ -56,7 +56,7 @@ export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
 
 export function topicsEndpoint(config: TopicsEndpointConfig): ProduceEndpoint {
   const { enabled: _enabled, allowed, ...common } = config
-  const matches = globMatcher(allowed)
+  const matches = compileGlobs(allowed)
   return {
     ...common,
     name: 'POST /topics/{topic}',

@@ -1,7 +1,7 @@
 // The parts of a record a route takes from the HTTP request: key, partition and headers.
 import type { FromRequestConfig, ProduceRouteConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
-import { globMatcher } from '../../core/glob.ts'
+import { compileGlobs } from '../../core/glob.ts'
 import type { Payload } from '../../produce/event.ts'
 
 export interface RequestView {
@@ -84,7 +84,7 @@ export function partitionOf(
 
 /** Compiles a header mapping once per route into a function of the request. */
 export function headerMapper(mapping: HeaderMapping): (headers: Headers) => Record<string, Buffer> {
-  const forwarded = globMatcher(mapping.forward.map((name) => name.toLowerCase()))
+  const forwarded = compileGlobs(mapping.forward.map((name) => name.toLowerCase()))
   const rename = new Map(
     Object.entries(mapping.rename).map(([from, to]) => [from.toLowerCase(), to])
   )

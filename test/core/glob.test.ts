@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileGlob, compileGlobs } from '../../src/policy/glob.ts'
+import { compileGlob, compileGlobs } from '../../src/core/glob.ts'
 
 /** A slow, obviously-correct glob matcher to compare the compiled one against. */
 function reference(pattern: string, value: string): boolean {
