@@ -1,16 +1,20 @@
 // weir start -c FILE | weir validate -c FILE
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
 import { startGateway } from './gateway.ts'
 import { createLogger } from './observability/logger.ts'
+import { hashApiKey, hashPassword } from './policy/index.ts'
 import { routeProcessWarnings } from './observability/process-warnings.ts'
 
 const usage = `usage: weir <command> -c FILE
 
 commands:
-  start      run the gateway with the configuration in FILE
-  validate   check FILE and print every problem found (exit 1 if any)
+  start        run the gateway with the configuration in FILE
+  validate     check FILE and print every problem found (exit 1 if any)
+  hash-secret  read a secret from stdin and print what the config stores:
+               --api-key for an API key's sha256, otherwise a password's scrypt hash
 
 options:
   -c, --config FILE   the YAML configuration (\${ENV} references are expanded)
@@ -40,7 +44,9 @@ async function start(file: string): Promise<number> {
   const config = await loadConfigFile(file)
   const logger = createLogger({ level: config.logging.level })
   routeProcessWarnings(logger)
-  const gateway = await startGateway(config, logger)
+  const gateway = await startGateway(config, logger, {
+    configDir: path.dirname(path.resolve(file)),
+  })
   logger.info({ config: file, listeners: gateway.listeners.map((l) => l.url) }, 'weir started')
 
   return new Promise((resolve) => {
@@ -65,6 +71,22 @@ async function start(file: string): Promise<number> {
   })
 }
 
+async function hashSecret(apiKey: boolean): Promise<number> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const secret = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+  if (secret === '') {
+    console.error(
+      'weir hash-secret: give the secret on stdin, e.g. printf %s "$KEY" | weir hash-secret --api-key'
+    )
+    return 2
+  }
+  console.log(apiKey ? hashApiKey(secret) : await hashPassword(secret))
+  return 0
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed
   try {
@@ -75,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        'api-key': { type: 'boolean' },
       },
     })
   } catch (err) {
@@ -91,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage)
     return command || values.help ? 0 : 2
   }
+  if (command === 'hash-secret') return hashSecret(values['api-key'] === true)
   if (command !== 'start' && command !== 'validate') {
     console.error(`weir: unknown command "${command}"\n\n${usage}`)
     return 2

@@ -1,17 +1,39 @@
 // The composition root: turns a validated configuration into running listeners, and stops them.
+// Everything the doors share (policy engine, schemas, producers) is built once here.
 import type { WeirConfig } from './config/index.ts'
+import { fromDecision } from './core/errors.ts'
+import type { Principal } from './core/principal.ts'
 import { createHttpApp } from './http/app.ts'
+import { httpCredentials } from './http/credentials.ts'
 import { startHttpListener, type RunningHttpListener } from './http/http-listener.ts'
+import { IdempotencyCache } from './http/produce/idempotency.ts'
 import { BackendClusters } from './kafka/backend-clusters.ts'
+import { AsyncDelivery } from './kafka/producer/async-delivery.ts'
+import { ProducerPool } from './kafka/producer/producer-pool.ts'
 import type { Logger } from './observability/logger.ts'
+import { PolicyEngine } from './policy/index.ts'
+import { ProduceService } from './produce/produce-service.ts'
+import { SchemaCatalog } from './schema/index.ts'
 
 export interface Gateway {
   listeners: RunningHttpListener[]
-  /** Graceful: readiness fails first, in-flight work finishes, then connections close. */
+  /** Graceful: readiness fails first, in-flight work finishes, buffers drain, then connections close. */
   stop(): Promise<void>
 }
 
-export async function startGateway(config: WeirConfig, logger: Logger): Promise<Gateway> {
+/** How long accepted async records may take to reach the brokers at shutdown. */
+const DRAIN_TIMEOUT_MS = 30_000
+
+export interface GatewayOptions {
+  /** Where relative file paths in the config (schema files) start: the config file's folder. */
+  configDir?: string
+}
+
+export async function startGateway(
+  config: WeirConfig,
+  logger: Logger,
+  options: GatewayOptions = {}
+): Promise<Gateway> {
   const unsupported = config.listeners.find((l) => l.kind !== 'http')
   if (unsupported) {
     throw new Error(
@@ -20,6 +42,45 @@ export async function startGateway(config: WeirConfig, logger: Logger): Promise<
   }
 
   const backends = new BackendClusters(config.backendClusters, logger)
+  const policies = new PolicyEngine(config)
+  const schemas = new SchemaCatalog(config.schemaRegistries, {
+    baseDir: options.configDir,
+    onStale: (registry, lookup, err) =>
+      logger.warn(
+        { registry, lookup, err },
+        'schema registry unreachable: using the cached schema'
+      ),
+  })
+  const producers = new ProducerPool(backends, config.backendClusters, logger)
+  const producerSettings = new Map(config.backendClusters.map((c) => [c.name, c.producer]))
+  const asyncDelivery = new AsyncDelivery(
+    producers,
+    (cluster) => {
+      const settings = producerSettings.get(cluster)
+      return {
+        maxRecords: settings?.asyncBufferRecords ?? 10_000,
+        maxBytes: settings?.asyncBufferBytes ?? 64 * 1024 * 1024,
+        retryBackoffMs: settings?.retryBackoffMs ?? 100,
+      }
+    },
+    logger
+  )
+  const produce = new ProduceService({
+    virtualClusters: config.virtualClusters,
+    policies,
+    serializer: schemas,
+    producers,
+    asyncDelivery,
+  })
+  const authenticate = async (virtualCluster: string, headers: Headers): Promise<Principal> => {
+    const result = await policies.authenticate(
+      virtualCluster,
+      httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
+    )
+    if ('decision' in result) throw fromDecision(result.decision)
+    return result.principal
+  }
+
   const inUse = [...new Set(config.virtualClusters.map((vc) => vc.backendCluster))]
   let accepting = true
   const readiness = {
@@ -27,14 +88,23 @@ export async function startGateway(config: WeirConfig, logger: Logger): Promise<
     backendClusters: () => inUse,
     probe: (name: string) => backends.probe(name),
   }
+  const idempotency = new IdempotencyCache()
 
   const listeners: RunningHttpListener[] = []
+  const stopShared = async () => {
+    const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
+    if (drained.delivered > 0 || drained.undelivered > 0)
+      logger.info(drained, 'async delivery drained')
+    await producers.close()
+    await backends.close()
+  }
   try {
     for (const listener of config.listeners) {
       if (listener.kind !== 'http') continue
       const app = createHttpApp(listener, {
         readiness,
         logger: logger.child({ listener: listener.name }),
+        produce: { authenticate, produce, idempotency },
       })
       const running = await startHttpListener(listener, app)
       listeners.push(running)
@@ -42,7 +112,7 @@ export async function startGateway(config: WeirConfig, logger: Logger): Promise<
     }
   } catch (err) {
     await Promise.allSettled(listeners.map((l) => l.close()))
-    await backends.close()
+    await stopShared()
     throw err
   }
 
@@ -51,7 +121,7 @@ export async function startGateway(config: WeirConfig, logger: Logger): Promise<
     async stop() {
       accepting = false
       await Promise.allSettled(listeners.map((l) => l.close()))
-      await backends.close()
+      await stopShared()
       logger.info('gateway stopped')
     },
   }

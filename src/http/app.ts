@@ -6,16 +6,20 @@ import { problem } from '../core/problem.ts'
 import { gatewayErrorResponse } from './error-response.ts'
 import type { Logger } from '../observability/logger.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
+import type { ProduceDoorDeps } from './produce/handler.ts'
+import { produceRoutes } from './produce/routes.ts'
 import { problemResponse } from './problem-response.ts'
 
 export interface HttpAppDeps {
   readiness: ReadinessSource
   logger: Logger
+  produce: ProduceDoorDeps
 }
 
 export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): Hono {
   const app = new Hono()
   if (listener.health) app.route('/', healthRoutes(deps.readiness))
+  app.route('/', produceRoutes(listener, deps.produce))
   app.notFound((c) =>
     problemResponse(
       c,

@@ -11,6 +11,9 @@ export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): Ka
     brokers: cluster.bootstrapServers,
     connectionTimeout: cluster.connectionTimeoutMs,
     requestTimeout: cluster.requestTimeoutMs,
+    // Connecting and metadata share the client-level retry: keep an outage from holding requests
+    // for kafkajs's default ~10 s before they can answer 503.
+    retry: { retries: cluster.producer.retries, initialRetryTime: cluster.producer.retryBackoffMs },
     ssl: tlsOptions(cluster),
     sasl: cluster.sasl as SASLOptions | undefined,
     logLevel: logLevel.WARN,

@@ -3,9 +3,9 @@
 import { z } from 'zod'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Listener } from './listeners.ts'
-import { Policy, SchemaRef } from './policies.ts'
-import { AuthMethod } from './authentication.ts'
-import { ProduceRoute, TopicsEndpoint, type FromRequest } from './routes.ts'
+import { Policy, type SchemaRef } from './policies.ts'
+import { type AuthMethod } from './authentication.ts'
+import { type ProduceRoute, type TopicsEndpoint, type FromRequest } from './routes.ts'
 
 export const WeirConfigSchema = z
   .object({

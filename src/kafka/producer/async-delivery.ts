@@ -22,26 +22,37 @@ export interface DrainResult {
   undelivered: number
 }
 
+interface Usage {
+  records: number
+  bytes: number
+}
+
 export class AsyncDelivery {
   readonly #pool: ProducerPool
-  readonly #options: AsyncDeliveryOptions
+  readonly #limits: (cluster: string) => AsyncDeliveryOptions
   readonly #logger: Logger
-  #records = 0
-  #bytes = 0
+  /** Per backend cluster, since each has its own bounds. */
+  readonly #usage = new Map<string, Usage>()
+  #total = 0
   #delivered = 0
   #draining = false
   /** Backend clusters whose last send failed; cleared by the next success. */
   readonly #failing = new Map<string, string>()
   readonly #settled = new Set<() => void>()
 
-  constructor(pool: ProducerPool, options: AsyncDeliveryOptions, logger: Logger) {
+  constructor(
+    pool: ProducerPool,
+    limits: (cluster: string) => AsyncDeliveryOptions,
+    logger: Logger
+  ) {
     this.#pool = pool
-    this.#options = options
+    this.#limits = limits
     this.#logger = logger
   }
 
-  get buffered(): { records: number; bytes: number } {
-    return { records: this.#records, bytes: this.#bytes }
+  /** Records accepted and not yet acknowledged, across clusters. */
+  get buffered(): number {
+    return this.#total
   }
 
   /** Takes all the records or none: throws a 503 GatewayError when they cannot be accepted. */
@@ -50,7 +61,9 @@ export class AsyncDelivery {
       throw new GatewayError(
         'backend-unavailable',
         'this node is shutting down; send to another node',
-        { retryAfterSeconds: 1 }
+        {
+          retryAfterSeconds: 1,
+        }
       )
     }
     const failure = this.#failing.get(cluster)
@@ -58,30 +71,41 @@ export class AsyncDelivery {
       throw new GatewayError(
         'backend-unavailable',
         `backend cluster "${cluster}" is failing: ${failure}`,
-        { retryAfterSeconds: 2 }
+        {
+          retryAfterSeconds: 2,
+        }
       )
     }
-    const bytes = records.reduce((sum, r) => sum + recordBytes(r), 0)
+    const limits = this.#limits(cluster)
+    const usage = this.#usage.get(cluster) ?? { records: 0, bytes: 0 }
+    this.#usage.set(cluster, usage)
+    const sizes = records.map(recordBytes)
+    const bytes = sizes.reduce((sum, n) => sum + n, 0)
     if (
-      this.#records + records.length > this.#options.maxRecords ||
-      this.#bytes + bytes > this.#options.maxBytes
+      usage.records + records.length > limits.maxRecords ||
+      usage.bytes + bytes > limits.maxBytes
     ) {
       throw new GatewayError('overloaded', 'the async delivery buffer is full', {
         retryAfterSeconds: 1,
       })
     }
-    this.#records += records.length
-    this.#bytes += bytes
-    for (const record of records) void this.#deliver(cluster, record, options, recordBytes(record))
+    usage.records += records.length
+    usage.bytes += bytes
+    this.#total += records.length
+    records.forEach(
+      (record, i) => void this.#deliver(cluster, record, options, sizes[i] ?? 0, usage, limits)
+    )
   }
 
   async #deliver(
     cluster: string,
     record: OutgoingRecord,
     options: SendOptions,
-    bytes: number
+    bytes: number,
+    usage: Usage,
+    limits: AsyncDeliveryOptions
   ): Promise<void> {
-    let backoff = this.#options.retryBackoffMs
+    let backoff = limits.retryBackoffMs
     for (;;) {
       try {
         await this.#pool.send(cluster, record, options)
@@ -89,19 +113,19 @@ export class AsyncDelivery {
         this.#delivered++
         break
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err)
-        this.#failing.set(cluster, reason)
+        this.#failing.set(cluster, err instanceof Error ? err.message : String(err))
         this.#logger.warn(
           { backendCluster: cluster, topic: record.topic, retryInMs: backoff },
           'async delivery failed, retrying'
         )
         await new Promise((resolve) => setTimeout(resolve, backoff))
-        backoff = Math.min(backoff * 2, this.#options.maxBackoffMs ?? 5000)
+        backoff = Math.min(backoff * 2, limits.maxBackoffMs ?? 5000)
       }
     }
-    this.#records--
-    this.#bytes -= bytes
-    if (this.#records === 0) {
+    usage.records--
+    usage.bytes -= bytes
+    this.#total--
+    if (this.#total === 0) {
       for (const resolve of this.#settled) resolve()
       this.#settled.clear()
     }
@@ -110,7 +134,7 @@ export class AsyncDelivery {
   /** Refuses new records and waits (up to `timeoutMs`) until every accepted one is delivered. */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.#draining = true
-    if (this.#records > 0) {
+    if (this.#total > 0) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         new Promise<void>((resolve) => this.#settled.add(resolve)),
@@ -118,12 +142,12 @@ export class AsyncDelivery {
       ])
       clearTimeout(timer)
     }
-    if (this.#records > 0) {
+    if (this.#total > 0) {
       this.#logger.error(
-        { undelivered: this.#records },
+        { undelivered: this.#total },
         'shutdown deadline passed with accepted records still undelivered'
       )
     }
-    return { delivered: this.#delivered, undelivered: this.#records }
+    return { delivered: this.#delivered, undelivered: this.#total }
   }
 }
