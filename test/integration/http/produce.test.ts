@@ -1,8 +1,9 @@
 // HTTP produce against the real broker: what lands in the topic is exactly what the route says.
 import { describe, expect, it } from 'vitest'
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import type { KafkaMessage } from 'kafkajs'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 async function readAll(
   topic: string,
@@ -190,5 +191,112 @@ listeners:
       body: '{}',
     })
     expect(outside.status).toBe(404)
+  })
+})
+
+describe('HTTP produce through schemas', () => {
+  it('accepts natural JSON for Avro unions and writes bytes a Confluent deserializer reads', async () => {
+    const topic = await createTopic('avro')
+    const registry = new SchemaRegistry({ host: stack().registryUrl })
+    await registry.register(
+      {
+        type: SchemaType.AVRO,
+        schema: JSON.stringify({
+          type: 'record',
+          name: 'Order',
+          namespace: 'shop',
+          fields: [
+            { name: 'id', type: 'string' },
+            { name: 'amount', type: 'double' },
+            { name: 'note', type: ['null', 'string'], default: null },
+            { name: 'tags', type: { type: 'array', items: 'string' }, default: [] },
+          ],
+        }),
+      },
+      { subject: `${topic}-value` }
+    )
+    const { url } = await startTestGateway(`virtualClusters:
+  - name: vc
+    backendCluster: main
+    schemaRegistry: registry
+    policies: [orders-schema]
+policies:
+  - name: orders-schema
+    kind: schema
+    topics: ['${topic}']
+    value: { format: avro }
+listeners:
+  - name: public
+    kind: http
+    port: 0
+    routes:
+      - { path: /orders, topic: ${topic}, virtualCluster: vc, key: { from: body, pointer: /id } }
+`)
+    const events = [
+      { id: 'o-1', amount: 9.5, note: 'rush', tags: ['a'] },
+      { id: 'o-2', amount: 1, note: { string: 'wrapped' } },
+      { id: 'o-3', amount: 2, note: null },
+    ]
+    const res = await fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    })
+    expect(res.status).toBe(202)
+    const records = await readAll(topic, 3)
+    const decoded = await Promise.all(records.map((r) => registry.decode(r.value as Buffer)))
+    expect(decoded).toEqual([
+      { id: 'o-1', amount: 9.5, note: 'rush', tags: ['a'] },
+      { id: 'o-2', amount: 1, note: 'wrapped', tags: [] },
+      { id: 'o-3', amount: 2, note: null, tags: [] },
+    ])
+  })
+
+  it('validates JSON Schema and writes Confluent-framed JSON', async () => {
+    const topic = await createTopic('jsonschema')
+    const registry = new SchemaRegistry({ host: stack().registryUrl })
+    const schema = {
+      type: 'object',
+      properties: { sku: { type: 'string' }, qty: { type: 'integer', minimum: 1 } },
+      required: ['sku', 'qty'],
+      additionalProperties: false,
+    }
+    await registry.register(
+      { type: SchemaType.JSON, schema: JSON.stringify(schema) },
+      { subject: `${topic}-value` }
+    )
+    const { url } = await startTestGateway(`virtualClusters:
+  - name: vc
+    backendCluster: main
+    schemaRegistry: registry
+    policies: [stock-schema]
+policies:
+  - name: stock-schema
+    kind: schema
+    value: { format: json-schema }
+listeners:
+  - name: public
+    kind: http
+    port: 0
+    routes:
+      - { path: /stock, topic: ${topic}, virtualCluster: vc }
+`)
+    const bad = await fetch(`${url}/stock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"sku":"s","qty":0,"x":1}',
+    })
+    expect(bad.status).toBe(422)
+    const problem = (await bad.json()) as { violations: { path: string }[] }
+    expect(problem.violations.map((v) => v.path).sort()).toEqual(['/qty', '/x'])
+
+    const ok = await fetch(`${url}/stock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"sku":"s","qty":3}',
+    })
+    expect(ok.status).toBe(202)
+    const [record] = await readAll(topic, 1)
+    expect(await registry.decode(record?.value as Buffer)).toEqual({ sku: 's', qty: 3 })
   })
 })
