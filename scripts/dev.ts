@@ -1,6 +1,7 @@
 // npm run dev: the local stack (Kafka + Apicurio Registry, from Maven Central) plus Weir with
 // examples/gateway.yaml, in the foreground. Ctrl-C stops Weir, and the stack if this started it.
 import { spawn } from 'node:child_process'
+import { Kafka, logLevel } from 'kafkajs'
 import path from 'node:path'
 import { devStackDir } from './local-stack/cli.ts'
 import { kafkaAnswers } from './local-stack/kafka.ts'
@@ -18,6 +19,17 @@ async function runningStack(): Promise<StackInfo | undefined> {
   return up ? info : undefined
 }
 
+/** The example configuration's topics (Weir never creates topics by itself). */
+async function ensureTopics(bootstrap: string, topics: string[]): Promise<void> {
+  const admin = new Kafka({ clientId: 'weir-dev', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 async function main(): Promise<number> {
   const config = process.argv[2] ?? path.join(repoRoot, 'examples/gateway.yaml')
   let info = await runningStack()
@@ -28,6 +40,7 @@ async function main(): Promise<number> {
     )
     info = (await startStack({ dir: devStackDir, ports: devPorts })) as StackInfo
   }
+  await ensureTopics(info.bootstrap, ['orders', 'events.clicks'])
   const httpPort = process.env.WEIR_HTTP_PORT ?? '8080'
   console.log(`
   Kafka (PLAINTEXT)       ${info.bootstrap}
