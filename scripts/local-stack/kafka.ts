@@ -9,10 +9,13 @@ import { Kafka, logLevel } from 'kafkajs'
 import { startDaemon, stopDaemon, waitUntilReady } from './daemon.ts'
 import { findJava } from './java.ts'
 import { kafkaLibDir } from './maven.ts'
+import { stackTls, type StackTls } from './tls.ts'
 
 export interface KafkaPorts {
   plaintext: number
   sasl: number
+  /** TLS with client certificates required (mTLS). */
+  ssl: number
   controller: number
 }
 
@@ -26,10 +29,12 @@ export const kafkaSaslUsers = {
 export interface RunningKafka {
   bootstrap: string
   saslBootstrap: string
+  sslBootstrap: string
+  tls: StackTls
   pid: number
 }
 
-function serverProperties(dataDir: string, ports: KafkaPorts): string {
+function serverProperties(dataDir: string, ports: KafkaPorts, tls: StackTls): string {
   const plainUsers = Object.entries(kafkaSaslUsers)
     .map(([user, password]) => `user_${user}="${password}"`)
     .join(' ')
@@ -37,11 +42,16 @@ function serverProperties(dataDir: string, ports: KafkaPorts): string {
   return `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${ports.controller}
-listeners=PLAINTEXT://127.0.0.1:${ports.plaintext},SASL_PLAINTEXT://127.0.0.1:${ports.sasl},CONTROLLER://127.0.0.1:${ports.controller}
-advertised.listeners=PLAINTEXT://127.0.0.1:${ports.plaintext},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}
+listeners=PLAINTEXT://127.0.0.1:${ports.plaintext},SASL_PLAINTEXT://127.0.0.1:${ports.sasl},SSL://127.0.0.1:${ports.ssl},CONTROLLER://127.0.0.1:${ports.controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:${ports.plaintext},SASL_PLAINTEXT://127.0.0.1:${ports.sasl},SSL://127.0.0.1:${ports.ssl}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=${tls.serverKeystoreFile}
+listener.name.ssl.ssl.truststore.type=PEM
+listener.name.ssl.ssl.truststore.location=${tls.caFile}
+listener.name.ssl.ssl.client.auth=required
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${kafkaSaslUsers.admin}" ${plainUsers};
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}
@@ -88,7 +98,8 @@ export async function startKafka(dir: string, ports: KafkaPorts): Promise<Runnin
   const config = path.join(dir, 'server.properties')
   const log4j = path.join(dir, 'log4j2.yaml')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(config, serverProperties(dataDir, ports))
+  const tls = stackTls(path.join(dir, 'tls'))
+  writeFileSync(config, serverProperties(dataDir, ports, tls))
   writeFileSync(log4j, log4j2Yaml)
   const logOpt = `-Dlog4j2.configurationFile=${log4j}`
 
@@ -143,7 +154,13 @@ export async function startKafka(dir: string, ports: KafkaPorts): Promise<Runnin
   })
   const bootstrap = `127.0.0.1:${ports.plaintext}`
   await waitUntilReady(daemon, () => kafkaAnswers(bootstrap), 90_000)
-  return { bootstrap, saslBootstrap: `127.0.0.1:${ports.sasl}`, pid: daemon.pid }
+  return {
+    bootstrap,
+    saslBootstrap: `127.0.0.1:${ports.sasl}`,
+    sslBootstrap: `127.0.0.1:${ports.ssl}`,
+    tls,
+    pid: daemon.pid,
+  }
 }
 
 /** True when the broker answers a metadata request and has a controller. */

@@ -6,12 +6,17 @@ import path from 'node:path'
 import { startKafka, stopKafka, type KafkaPorts } from './kafka.ts'
 import { freePort } from './ports.ts'
 import { startRegistry, stopRegistry, type RegistryPorts } from './registry.ts'
+import type { StackTls } from './tls.ts'
 
 export interface StackInfo {
   /** PLAINTEXT bootstrap address. */
   bootstrap: string
   /** SASL_PLAINTEXT bootstrap address (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
   saslBootstrap: string
+  /** SSL bootstrap address: TLS with client certificates required. */
+  sslBootstrap: string
+  /** The CA and client certificate for the SSL listener (PEM files). */
+  tls: StackTls
   /** Confluent-compatible Schema Registry base URL. */
   registryUrl: string
 }
@@ -23,14 +28,19 @@ export interface StackPorts {
 
 /** Fixed ports of the developer stack, so URLs stay the same across restarts. */
 export const devPorts: StackPorts = {
-  kafka: { plaintext: 19092, sasl: 19094, controller: 19093 },
+  kafka: { plaintext: 19092, sasl: 19094, ssl: 19095, controller: 19093 },
   registry: { http: 18081, management: 18082 },
 }
 
 /** Ports the OS picks, so a test run never collides with a developer stack or another run. */
 export async function randomPorts(): Promise<StackPorts> {
   return {
-    kafka: { plaintext: await freePort(), sasl: await freePort(), controller: await freePort() },
+    kafka: {
+      plaintext: await freePort(),
+      sasl: await freePort(),
+      ssl: await freePort(),
+      controller: await freePort(),
+    },
     registry: { http: await freePort(), management: await freePort() },
   }
 }
@@ -68,6 +78,8 @@ export async function startStack(options: StartOptions): Promise<Partial<StackIn
   const info: Partial<StackInfo> = {
     bootstrap: kafka.value?.bootstrap,
     saslBootstrap: kafka.value?.saslBootstrap,
+    sslBootstrap: kafka.value?.sslBootstrap,
+    tls: kafka.value?.tls,
     registryUrl: registry.value?.url,
   }
   writeFileSync(infoFile(dir), JSON.stringify(info, null, 2))

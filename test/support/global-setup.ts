@@ -21,9 +21,21 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   hideKafkaJsTimerWarning()
+  // Services already running can stand in: their addresses (and the SSL listener's CA and
+  // client certificate, as ca.crt, client.crt and client.key in WEIR_TEST_TLS_DIR).
+  const tlsDir = process.env.WEIR_TEST_TLS_DIR
   const given = {
     bootstrap: process.env.WEIR_TEST_BOOTSTRAP,
     saslBootstrap: process.env.WEIR_TEST_SASL_BOOTSTRAP,
+    sslBootstrap: process.env.WEIR_TEST_SSL_BOOTSTRAP,
+    tls: tlsDir
+      ? {
+          caFile: path.join(tlsDir, 'ca.crt'),
+          serverKeystoreFile: '',
+          clientCertFile: path.join(tlsDir, 'client.crt'),
+          clientKeyFile: path.join(tlsDir, 'client.key'),
+        }
+      : undefined,
     registryUrl: process.env.WEIR_TEST_REGISTRY,
   }
   const services = { kafka: !given.bootstrap, registry: !given.registryUrl }
@@ -35,6 +47,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack: StackInfo = {
     bootstrap: given.bootstrap ?? info.bootstrap ?? '',
     saslBootstrap: given.saslBootstrap ?? info.saslBootstrap ?? '',
+    sslBootstrap: given.sslBootstrap ?? info.sslBootstrap ?? '',
+    tls: given.tls ??
+      info.tls ?? { caFile: '', serverKeystoreFile: '', clientCertFile: '', clientKeyFile: '' },
     registryUrl: given.registryUrl ?? info.registryUrl ?? '',
   }
   project.provide('stack', stack)
