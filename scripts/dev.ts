@@ -21,10 +21,17 @@ async function runningStack(): Promise<StackInfo | undefined> {
 
 /** The example configuration's topics (Weir never creates topics by itself). */
 async function ensureTopics(bootstrap: string, topics: string[]): Promise<void> {
-  const admin = new Kafka({ clientId: 'weir-dev', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin()
+  const admin = new Kafka({
+    clientId: 'weir-dev',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+  }).admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true })
+    await admin.createTopics({
+      topics: topics.map((topic) => ({ topic, numPartitions: 3 })),
+      waitForLeaders: true,
+    })
   } finally {
     await admin.disconnect()
   }
