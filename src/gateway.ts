@@ -40,6 +40,12 @@ export async function startGateway(
       `listener "${unsupported.name}": kind "${unsupported.kind}" is not available in this version of Weir yet`
     )
   }
+  const streaming = config.listeners.find((l) => l.kind === 'http' && l.streams.length > 0)
+  if (streaming) {
+    throw new Error(
+      `listener "${streaming.name}": streams are not available in this version of Weir yet`
+    )
+  }
 
   const backends = new BackendClusters(config.backendClusters, logger)
   const policies = new PolicyEngine(config)

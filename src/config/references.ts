@@ -52,7 +52,7 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
 
   config.listeners.forEach((listener, i) => {
     if (listener.kind !== 'http') return
-    const endpoints = [
+    const endpoints: { route: { virtualCluster: string; policies: string[] }; path: Path }[] = [
       ...listener.routes.map((route, j) => ({
         route,
         path: ['listeners', i, 'routes', j] as Path,
@@ -61,6 +61,9 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
         ? [{ route: listener.topicsEndpoint, path: ['listeners', i, 'topicsEndpoint'] as Path }]
         : []),
     ]
+    listener.streams.forEach((stream, j) => {
+      endpoints.push({ route: stream, path: ['listeners', i, 'streams', j] as Path })
+    })
     for (const { route, path } of endpoints) {
       mustExist(virtuals, 'virtual cluster', route.virtualCluster, [...path, 'virtualCluster'])
       route.policies.forEach((p, k) => mustExist(policies, 'policy', p, [...path, 'policies', k]))

@@ -26,11 +26,11 @@ export type SerializeResult = { ok: true; bytes: Buffer } | { ok: false; violati
 
 /** Turns a JSON value into record bytes through a schema (the schema catalog provides it). */
 export interface RecordSerializer {
-  serialize(
+  /** The schema for a topic's key or value, looked up once per request. */
+  resolve(
     ref: SchemaRefConfig,
-    context: { topic: string; part: 'key' | 'value'; registry?: string },
-    value: unknown
-  ): Promise<SerializeResult>
+    context: { topic: string; part: 'key' | 'value'; registry?: string }
+  ): Promise<{ serialize(value: unknown): SerializeResult }>
 }
 
 export type ProduceResult =
@@ -111,14 +111,18 @@ export class ProduceService {
     registry: string | undefined
   ): Promise<OutgoingRecord[]> {
     const violations: Violation[] = []
-    const encode = async (
-      payload: Payload,
-      part: 'key' | 'value',
-      index: number
-    ): Promise<Buffer | null> => {
+    // Schemas are resolved once per request, then every event is encoded synchronously.
+    const resolve = (part: 'key' | 'value') => {
       const ref = schema?.[part]
+      return ref
+        ? this.#deps.serializer.resolve(ref, { topic, part, registry: ref.registry ?? registry })
+        : undefined
+    }
+    const [keySchema, valueSchema] = await Promise.all([resolve('key'), resolve('value')])
+    const encode = (payload: Payload, part: 'key' | 'value', index: number): Buffer | null => {
       if (payload.kind === 'null') return null
-      if (!ref) {
+      const resolved = part === 'key' ? keySchema : valueSchema
+      if (!resolved) {
         if (payload.kind === 'bytes') return payload.value
         if (payload.kind === 'text') return Buffer.from(payload.value)
         return payload.raw ?? Buffer.from(JSON.stringify(payload.value))
@@ -126,35 +130,31 @@ export class ProduceService {
       if (payload.kind === 'bytes') {
         throw new GatewayError(
           'unsupported-media-type',
-          `the ${part} of records on "${topic}" must be JSON: a ${ref.format} schema applies`
+          `the ${part} of records on "${topic}" must be JSON: a ${schema?.[part]?.format} schema applies`
         )
       }
-      const result = await this.#deps.serializer.serialize(
-        ref,
-        { topic, part, registry: ref.registry ?? registry },
-        payload.value
-      )
+      const result = resolved.serialize(payload.value)
       if (result.ok) return result.bytes
       for (const v of result.violations) violations.push({ ...v, part, record: index })
       return null
     }
-    const records = await Promise.all(
-      events.map(async (event, index): Promise<OutgoingRecord> => ({
-        topic,
-        key: await encode(event.key, 'key', index),
-        value: await encode(event.value, 'value', index),
-        headers: event.headers,
-        partition: event.partition,
-        timestamp: event.timestamp,
-      }))
-    )
+    const records = events.map((event, index): OutgoingRecord => ({
+      topic,
+      key: encode(event.key, 'key', index),
+      value: encode(event.value, 'value', index),
+      headers: event.headers,
+      partition: event.partition,
+      timestamp: event.timestamp,
+    }))
     if (violations.length > 0) {
       const bad = new Set(violations.map((v) => v.record)).size
       const what = events.length === 1 ? 'the record does' : `${bad} of ${events.length} records do`
       throw new GatewayError(
         'invalid-record',
         `${what} not match the schema; nothing was produced`,
-        { extensions: { violations } }
+        {
+          extensions: { violations },
+        }
       )
     }
     return records

@@ -6,6 +6,7 @@ import { Listener } from './listeners.ts'
 import { Policy, type SchemaRef } from './policies.ts'
 import { type AuthMethod } from './authentication.ts'
 import { type ProduceRoute, type TopicsEndpoint, type FromRequest } from './routes.ts'
+import type { Stream, StreamFilters } from './streams.ts'
 
 export const WeirConfigSchema = z
   .object({
@@ -40,3 +41,5 @@ export type AuthMethodConfig = z.output<typeof AuthMethod>
 export type ProduceRouteConfig = z.output<typeof ProduceRoute>
 export type TopicsEndpointConfig = z.output<typeof TopicsEndpoint>
 export type FromRequestConfig = z.output<typeof FromRequest>
+export type StreamConfig = z.output<typeof Stream>
+export type StreamFiltersConfig = z.output<typeof StreamFilters>

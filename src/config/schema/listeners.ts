@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { Millis, Name, Port } from './common.ts'
 import { ProduceRoute, TopicsEndpoint } from './routes.ts'
+import { Stream } from './streams.ts'
 
 const ServerTls = z
   .object({
@@ -33,6 +34,7 @@ export const HttpListener = z
     shutdownGraceMs: Millis.default(10_000),
     routes: z.array(ProduceRoute).default([]),
     topicsEndpoint: TopicsEndpoint.optional(),
+    streams: z.array(Stream).default([]),
   })
   .strict()
 

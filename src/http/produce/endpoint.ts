@@ -7,7 +7,9 @@ import { headerMapper, type RequestView } from './record-fields.ts'
 
 type Common = Omit<ProduceRouteConfig, 'name' | 'method' | 'path' | 'topic'>
 
-export interface ProduceEndpoint extends Common {
+export interface ProduceEndpoint extends Omit<Common, 'maxBodyBytes'> {
+  /** The route's own limit, else the listener's. */
+  maxBodyBytes: number
   name: string
   method: string
   /** hono's path syntax (`:param`). */
@@ -18,7 +20,10 @@ export interface ProduceEndpoint extends Common {
 
 const toHonoPath = (path: string) => path.replace(/\{([^}/]+)\}/g, ':$1')
 
-export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
+export function routeEndpoint(
+  route: ProduceRouteConfig,
+  listenerMaxBodyBytes: number
+): ProduceEndpoint {
   const { name, method, path, topic, ...common } = route
   const selector = topic
   let topicOf: (request: RequestView) => string
@@ -47,6 +52,7 @@ export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
   return {
     ...common,
     name: name ?? `${method} ${path}`,
+    maxBodyBytes: common.maxBodyBytes ?? listenerMaxBodyBytes,
     method,
     honoPath: toHonoPath(path),
     topicOf,
@@ -54,12 +60,16 @@ export function routeEndpoint(route: ProduceRouteConfig): ProduceEndpoint {
   }
 }
 
-export function topicsEndpoint(config: TopicsEndpointConfig): ProduceEndpoint {
+export function topicsEndpoint(
+  config: TopicsEndpointConfig,
+  listenerMaxBodyBytes: number
+): ProduceEndpoint {
   const { enabled: _enabled, allowed, ...common } = config
   const matches = compileGlobs(allowed)
   return {
     ...common,
     name: 'POST /topics/{topic}',
+    maxBodyBytes: common.maxBodyBytes ?? listenerMaxBodyBytes,
     method: 'POST',
     honoPath: '/topics/:topic',
     topicOf: (request) => {

@@ -13,6 +13,7 @@ import type { ProduceEndpoint } from './endpoint.ts'
 import { envelope } from './envelope.ts'
 import { IdempotencyCache, type StoredResponse } from './idempotency.ts'
 import { mediaType } from './media.ts'
+import { readBody } from '../read-body.ts'
 import { keyOf, partitionOf, type RequestView } from './record-fields.ts'
 
 export interface ProduceDoorDeps {
@@ -28,17 +29,12 @@ export function produceHandler(
 ): (c: Context) => Promise<Response> {
   return async (c) => {
     const requestId = c.req.header('x-request-id') ?? randomUUID()
-    const url = new URL(c.req.url)
-    const view: RequestView = {
-      params: c.req.param() as Record<string, string>,
-      query: url.searchParams,
-      headers: c.req.raw.headers,
-    }
+    const view = requestView(c)
 
     const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
     const topic = endpoint.topicOf(view)
-    const body = Buffer.from(await c.req.arrayBuffer())
-    const events = await toEvents(endpoint, view, c.req.method, url, body)
+    const body = await readBody(c, endpoint.maxBodyBytes)
+    const events = await toEvents(endpoint, view, c.req.method, c.req.url, body)
 
     const run = async (): Promise<StoredResponse> => {
       const result = await deps.produce.produce({
@@ -73,11 +69,25 @@ export function produceHandler(
   }
 }
 
+/** The request as record fields read it; the query string is parsed only if asked for. */
+function requestView(c: Context): RequestView {
+  const url = c.req.url
+  let query: URLSearchParams | undefined
+  return {
+    params: c.req.param() as Record<string, string>,
+    get query() {
+      query ??= new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
+      return query
+    },
+    headers: c.req.raw.headers,
+  }
+}
+
 async function toEvents(
   endpoint: ProduceEndpoint,
   view: RequestView,
   method: string,
-  url: URL,
+  url: string,
   body: Buffer
 ): Promise<ProduceEvent[]> {
   const parsed: ParsedEvent[] =
@@ -86,7 +96,7 @@ async function toEvents(
           {
             value: {
               kind: 'json',
-              value: await envelope({ method, url, headers: view.headers, body }),
+              value: await envelope({ method, url: new URL(url), headers: view.headers, body }),
             },
             headers: {},
           },

@@ -1,7 +1,6 @@
-// Mounts the produce endpoints of one http listener: each with its body limit (413), and a 405
-// with `Allow` for a known path asked with another method.
+// Mounts the produce endpoints of one http listener, and a 405 with `Allow` for a known path
+// asked with another method.
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { HttpListenerConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { gatewayErrorResponse } from '../error-response.ts'
@@ -9,8 +8,10 @@ import { routeEndpoint, topicsEndpoint, type ProduceEndpoint } from './endpoint.
 import { produceHandler, type ProduceDoorDeps } from './handler.ts'
 
 export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[] {
-  const endpoints = listener.routes.map(routeEndpoint)
-  if (listener.topicsEndpoint?.enabled) endpoints.push(topicsEndpoint(listener.topicsEndpoint))
+  const endpoints = listener.routes.map((route) => routeEndpoint(route, listener.maxBodyBytes))
+  if (listener.topicsEndpoint?.enabled) {
+    endpoints.push(topicsEndpoint(listener.topicsEndpoint, listener.maxBodyBytes))
+  }
   return endpoints
 }
 
@@ -18,16 +19,7 @@ export function produceRoutes(listener: HttpListenerConfig, deps: ProduceDoorDep
   const app = new Hono()
   const methods = new Map<string, string[]>()
   for (const endpoint of produceEndpoints(listener)) {
-    const maxSize = endpoint.maxBodyBytes ?? listener.maxBodyBytes
-    const limit = bodyLimit({
-      maxSize,
-      onError: (c) =>
-        gatewayErrorResponse(
-          c,
-          new GatewayError('payload-too-large', `the request body is larger than ${maxSize} bytes`)
-        ),
-    })
-    app.on(endpoint.method, endpoint.honoPath, limit, produceHandler(endpoint, deps))
+    app.on(endpoint.method, endpoint.honoPath, produceHandler(endpoint, deps))
     methods.set(endpoint.honoPath, [...(methods.get(endpoint.honoPath) ?? []), endpoint.method])
   }
   for (const [path, allowed] of methods) {
