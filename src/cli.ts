@@ -59,7 +59,8 @@ async function start(file: string): Promise<number> {
       stopping = true
       logger.info({ signal }, 'shutting down')
       gateway.stop().then(
-        () => resolve(0),
+        // Accepted records left undelivered are a failure an orchestrator should see.
+        ({ undelivered }) => resolve(undelivered > 0 ? 1 : 0),
         (err: unknown) => {
           logger.error({ err }, 'shutdown failed')
           resolve(1)

@@ -17,8 +17,11 @@ import { SchemaCatalog } from './schema/index.ts'
 
 export interface Gateway {
   listeners: RunningHttpListener[]
-  /** Graceful: readiness fails first, in-flight work finishes, buffers drain, then connections close. */
-  stop(): Promise<void>
+  /**
+   * Graceful: readiness fails first, in-flight work finishes, buffers drain, then connections
+   * close. Resolves with the number of accepted records that could not be delivered in time.
+   */
+  stop(): Promise<{ undelivered: number }>
 }
 
 /** How long accepted async records may take to reach the brokers at shutdown. */
@@ -77,6 +80,7 @@ export async function startGateway(
     serializer: schemas,
     producers,
     asyncDelivery,
+    topics: backends,
   })
   const authenticate = async (virtualCluster: string, headers: Headers): Promise<Principal> => {
     const result = await policies.authenticate(
@@ -97,12 +101,14 @@ export async function startGateway(
   const idempotency = new IdempotencyCache()
 
   const listeners: RunningHttpListener[] = []
-  const stopShared = async () => {
+  const stopShared = async (): Promise<{ undelivered: number }> => {
     const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
-    if (drained.delivered > 0 || drained.undelivered > 0)
+    if (drained.delivered > 0 || drained.undelivered > 0) {
       logger.info(drained, 'async delivery drained')
+    }
     await producers.close()
     await backends.close()
+    return { undelivered: drained.undelivered }
   }
   try {
     for (const listener of config.listeners) {
@@ -110,7 +116,7 @@ export async function startGateway(
       const app = createHttpApp(listener, {
         readiness,
         logger: logger.child({ listener: listener.name }),
-        produce: { authenticate, produce, idempotency },
+        produce: { authenticate, produce, idempotency, accepting: () => accepting },
       })
       const running = await startHttpListener(listener, app)
       listeners.push(running)
@@ -126,9 +132,12 @@ export async function startGateway(
     listeners,
     async stop() {
       accepting = false
+      // Requests still arriving on open keep-alive connections must not be taken from here on.
+      asyncDelivery.stopAccepting()
       await Promise.allSettled(listeners.map((l) => l.close()))
-      await stopShared()
+      const result = await stopShared()
       logger.info('gateway stopped')
+      return result
     },
   }
 }

@@ -12,6 +12,8 @@ export interface ProbeResult {
 }
 
 const PROBE_CACHE_MS = 1000
+/** How long a topic seen to exist is believed to (topics are rarely deleted under a gateway). */
+const TOPIC_CACHE_MS = 60_000
 
 export class BackendClusters {
   readonly #configs: Map<string, BackendClusterConfig>
@@ -19,6 +21,7 @@ export class BackendClusters {
   readonly #clients = new Map<string, Kafka>()
   readonly #admins = new Map<string, Promise<Admin>>()
   readonly #lastProbe = new Map<string, { at: number; result: Promise<ProbeResult> }>()
+  readonly #knownTopics = new Map<string, number>()
 
   constructor(configs: readonly BackendClusterConfig[], logger: Logger) {
     this.#configs = new Map(configs.map((c) => [c.name, c]))
@@ -81,6 +84,27 @@ export class BackendClusters {
     const admin = this.#admins.get(name)
     this.#admins.delete(name)
     void admin?.then((a) => a.disconnect()).catch(() => undefined)
+  }
+
+  /**
+   * Whether a topic exists on a backend cluster. Found topics are remembered for a minute;
+   * missing ones are asked again each time, so a topic created meanwhile is seen at once.
+   */
+  async topicExists(name: string, topic: string): Promise<boolean> {
+    const id = `${name}\u0000${topic}`
+    const seen = this.#knownTopics.get(id)
+    if (seen !== undefined && Date.now() - seen < TOPIC_CACHE_MS) return true
+    const admin = await this.#admin(name)
+    try {
+      await admin.fetchTopicMetadata({ topics: [topic] })
+    } catch (err) {
+      if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false
+      this.#dropAdmin(name)
+      throw err
+    }
+    if (this.#knownTopics.size > 10_000) this.#knownTopics.clear()
+    this.#knownTopics.set(id, Date.now())
+    return true
   }
 
   async close(): Promise<void> {

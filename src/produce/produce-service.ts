@@ -8,6 +8,7 @@ import type { PolicyRequest } from '../core/policy-request.ts'
 import type { Violation } from '../core/violation.ts'
 import { backendTopic } from '../kafka/namespace.ts'
 import type { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
+import { toGatewayError } from '../kafka/producer/errors.ts'
 import type { ProducerPool } from '../kafka/producer/producer-pool.ts'
 import type { OutgoingRecord, RecordAck } from '../kafka/producer/record.ts'
 import type { Payload, ProduceCommand, ProduceEvent } from './event.ts'
@@ -43,6 +44,8 @@ export interface ProduceServiceDeps {
   serializer: RecordSerializer
   producers: ProducerPool
   asyncDelivery: AsyncDelivery
+  /** Async records are answered before the brokers see them: the topic must exist first. */
+  topics: { topicExists(cluster: string, topic: string): Promise<boolean> }
 }
 
 export class ProduceService {
@@ -90,6 +93,10 @@ export class ProduceService {
     const options = { acks: delivery.acks, compression: delivery.compression }
 
     if (delivery.mode === 'async') {
+      const exists = await this.#deps.topics.topicExists(cluster, topic).catch((err: unknown) => {
+        throw toGatewayError(err, cluster)
+      })
+      if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
       this.#deps.asyncDelivery.accept(cluster, records, options)
       return { mode: 'async', topic: command.topic, accepted: records.length }
     }

@@ -21,6 +21,8 @@ export interface ProduceDoorDeps {
   authenticate(virtualCluster: string, headers: Headers): Promise<Principal>
   produce: ProduceService
   idempotency: IdempotencyCache
+  /** False once the node is shutting down. */
+  accepting(): boolean
 }
 
 export function produceHandler(
@@ -28,6 +30,17 @@ export function produceHandler(
   deps: ProduceDoorDeps
 ): (c: Context) => Promise<Response> {
   return async (c) => {
+    if (!deps.accepting()) {
+      // Keep-alive clients would otherwise keep sending here while the listener drains.
+      c.header('connection', 'close')
+      throw new GatewayError(
+        'backend-unavailable',
+        'this node is shutting down; send to another node',
+        {
+          retryAfterSeconds: 1,
+        }
+      )
+    }
     const requestId = c.req.header('x-request-id') ?? randomUUID()
     const view = requestView(c)
 

@@ -1,6 +1,8 @@
 // Fire-and-forget delivery that still never loses what it accepted. Records are answered 202 as
 // soon as they are in this bounded buffer; they leave it only when the brokers acknowledged them.
-// A failed send is retried with backoff (the idempotent producer makes retries safe). While the
+// A failed send is retried with backoff. That is at least once: when the outcome of the failed
+// send is unknown (a timeout) and the brokers did take it, the retry writes the record again
+// (the producer that failed is replaced, so the brokers cannot tell it is a retry). While the
 // buffer is full, the backend is failing, or the node is draining, new records are refused with
 // 503 so the client knows to retry; nothing is dropped silently.
 import { GatewayError } from '../../core/errors.ts'
@@ -113,11 +115,21 @@ export class AsyncDelivery {
         this.#delivered++
         break
       } catch (err) {
-        this.#failing.set(cluster, err instanceof Error ? err.message : String(err))
-        this.#logger.warn(
-          { backendCluster: cluster, topic: record.topic, retryInMs: backoff },
-          'async delivery failed, retrying'
-        )
+        const reason = err instanceof Error ? err.message : String(err)
+        if (backendFault(err)) {
+          this.#failing.set(cluster, reason)
+          this.#logger.warn(
+            { backendCluster: cluster, topic: record.topic, retryInMs: backoff },
+            'async delivery failed, retrying'
+          )
+        } else {
+          // The record itself is refused (a topic that does not exist...): the backend is fine,
+          // so other records keep being accepted; this one is kept and tried again.
+          this.#logger.error(
+            { backendCluster: cluster, topic: record.topic, retryInMs: backoff, reason },
+            'async delivery refused by the brokers, retrying'
+          )
+        }
         await new Promise((resolve) => setTimeout(resolve, backoff))
         backoff = Math.min(backoff * 2, limits.maxBackoffMs ?? 5000)
       }
@@ -129,6 +141,14 @@ export class AsyncDelivery {
       for (const resolve of this.#settled) resolve()
       this.#settled.clear()
     }
+  }
+
+  /**
+   * Refuses new records (503) from now on. Call it as soon as shutdown begins: requests that still
+   * arrive on open keep-alive connections while the listeners close must not be accepted.
+   */
+  stopAccepting(): void {
+    this.#draining = true
   }
 
   /** Refuses new records and waits (up to `timeoutMs`) until every accepted one is delivered. */
@@ -150,4 +170,10 @@ export class AsyncDelivery {
     }
     return { delivered: this.#delivered, undelivered: this.#total }
   }
+}
+
+/** Whether a failed send says the backend is failing, rather than that this record is refused. */
+function backendFault(err: unknown): boolean {
+  if (!(err instanceof GatewayError)) return true
+  return err.code === 'backend-unavailable' || err.code === 'backend-timeout'
 }

@@ -10,8 +10,11 @@ export interface BatcherOptions {
   maxBytes: number
   /** 1 keeps batches strictly ordered (needed by kafkajs's idempotent producer). */
   maxInFlight: number
-  /** Sends one batch; resolves with one ack per record, in order. */
-  flush(records: OutgoingRecord[]): Promise<RecordAck[]>
+  /**
+   * Sends one batch; resolves with one ack per record, in order, or with that record's own error
+   * where only some records failed. Rejects when they all failed alike.
+   */
+  flush(records: OutgoingRecord[]): Promise<(RecordAck | Error)[]>
 }
 
 interface Pending {
@@ -100,7 +103,12 @@ export class RecordBatcher {
     this.#options
       .flush(batch.map((p) => p.record))
       .then(
-        (acks) => batch.forEach((p, i) => p.resolve(acks[i] as RecordAck)),
+        (results) =>
+          batch.forEach((p, i) => {
+            const result = results[i]
+            if (result instanceof Error) p.reject(result)
+            else p.resolve(result as RecordAck)
+          }),
         (err: unknown) => batch.forEach((p) => p.reject(err))
       )
       .finally(() => {

@@ -1,8 +1,20 @@
-// The producers of one node: per backend cluster, an idempotent producer for acks=all and a plain
-// one for weaker acks, each fed by batchers (one per acks/compression pair). Producers connect on
-// first use and reconnect after failures by themselves (kafkajs refreshes metadata on demand).
+// The producers of one node: per backend cluster and acks/compression pair (a lane), a batcher and
+// the producer it feeds, idempotent for acks=all. Producers connect on first use; kafkajs
+// reconnects and refreshes metadata on demand.
+//
+// A producer whose send or connect failed is replaced by a new one. kafkajs rolls an idempotent
+// producer's sequence numbers back on any failure, even when the brokers did write the batch (a
+// timeout, or another partition of the same request failing). The next batch then reuses those
+// numbers: the brokers refuse it with OUT_OF_ORDER_SEQUENCE_NUMBER, forever, or, when it has as many
+// records as the batch they took, drop it as a duplicate and answer success: acknowledged records
+// that are not in the log. A new producer has a new producer id and numbers from zero. That is also
+// why each lane has a producer of its own: with one batch in flight at a time, no batch can pick up
+// numbers that a failing one is about to give back. And a connect that timed out (a stalled broker)
+// can leave kafkajs with an open socket it never finished setting up, failing every request with
+// "Broker not connected", forever.
 import { CompressionTypes, type Producer } from 'kafkajs'
 import type { BackendClusterConfig } from '../../config/index.ts'
+import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { compressionType, registerCompressionCodecs } from '../compression.ts'
@@ -13,10 +25,22 @@ import type { Acks, OutgoingRecord, RecordAck, SendOptions } from './record.ts'
 
 const acksValue: Record<Acks, number> = { all: -1, leader: 1, none: 0 }
 
+/** One batcher and the producer it feeds. */
+interface Lane {
+  id: string
+  cluster: string
+  idempotent: boolean
+  options: SendOptions
+}
+
 interface ProducerEntry {
   producer: Producer
   tracker: PartitionTracker
   connecting: Promise<void> | undefined
+  /** Sends under way on this producer. */
+  sending: number
+  /** Replaced after a failure: disconnects once its last send is over. */
+  retired: boolean
 }
 
 export class ProducerPool {
@@ -25,6 +49,8 @@ export class ProducerPool {
   readonly #logger: Logger
   readonly #producers = new Map<string, ProducerEntry>()
   readonly #batchers = new Map<string, RecordBatcher>()
+  /** Disconnects of retired producers, awaited by close(). */
+  readonly #retiring = new Set<Promise<void>>()
 
   constructor(backends: BackendClusters, configs: readonly BackendClusterConfig[], logger: Logger) {
     registerCompressionCodecs()
@@ -49,6 +75,7 @@ export class ProducerPool {
   async close(): Promise<void> {
     await Promise.allSettled([...this.#batchers.values()].map((b) => b.drain()))
     await Promise.allSettled([...this.#producers.values()].map((e) => e.producer.disconnect()))
+    await Promise.allSettled([...this.#retiring])
     this.#producers.clear()
     this.#batchers.clear()
   }
@@ -71,32 +98,31 @@ export class ProducerPool {
         maxBytes: settings.maxBatchBytes,
         // kafkajs's idempotent producer numbers batches as it builds them: keep them in order.
         maxInFlight: idempotent ? 1 : 5,
-        flush: (records) => this.#flush(cluster, idempotent, options, records),
+        flush: (records) => this.#flush({ id, cluster, idempotent, options }, records),
       })
       this.#batchers.set(id, batcher)
     }
     return batcher
   }
 
-  async #producer(cluster: string, idempotent: boolean): Promise<ProducerEntry> {
-    const id = `${cluster}|${idempotent}`
-    let entry = this.#producers.get(id)
+  async #producer(lane: Lane): Promise<ProducerEntry> {
+    let entry = this.#producers.get(lane.id)
     if (!entry) {
-      const settings = this.#config(cluster).producer
+      const settings = this.#config(lane.cluster).producer
       const tracker = partitionTracker()
-      const producer = this.#backends.kafka(cluster).producer({
-        idempotent,
+      const producer = this.#backends.kafka(lane.cluster).producer({
+        idempotent: lane.idempotent,
         createPartitioner: tracker.createPartitioner,
         allowAutoTopicCreation: false,
         retry: { retries: settings.retries, initialRetryTime: settings.retryBackoffMs },
       })
-      entry = { producer, tracker, connecting: undefined }
-      this.#producers.set(id, entry)
+      entry = { producer, tracker, connecting: undefined, sending: 0, retired: false }
+      this.#producers.set(lane.id, entry)
     }
     if (!entry.connecting) {
       const current = entry
       current.connecting = current.producer.connect().catch((err: unknown) => {
-        current.connecting = undefined // try again on the next batch
+        this.#retire(lane, current) // the next batch starts afresh
         throw err
       })
     }
@@ -104,14 +130,39 @@ export class ProducerPool {
     return entry
   }
 
-  async #flush(
-    cluster: string,
-    idempotent: boolean,
-    options: SendOptions,
-    records: OutgoingRecord[]
-  ): Promise<RecordAck[]> {
+  /**
+   * One produce request can fail as a whole for a single record's sake: a record for a topic that
+   * does not exist fails the records of every other topic sent with it. Those are sent again on
+   * their own, so each record gets the answer that is its own.
+   */
+  async #flush(lane: Lane, records: OutgoingRecord[]): Promise<(RecordAck | Error)[]> {
     try {
-      const { producer, tracker } = await this.#producer(cluster, idempotent)
+      return await this.#send(lane, records)
+    } catch (err) {
+      const topics = new Set(records.map((r) => r.topic))
+      if (!(err instanceof GatewayError) || err.code !== 'not-found' || topics.size < 2) throw err
+      const results = new Map<OutgoingRecord, RecordAck | Error>()
+      for (const topic of topics) {
+        const part = records.filter((r) => r.topic === topic)
+        const acks = await this.#send(lane, part).catch((e: unknown) =>
+          part.map(() => (e instanceof Error ? e : new Error(String(e))))
+        )
+        part.forEach((record, i) => results.set(record, acks[i] as RecordAck | Error))
+      }
+      return records.map((r) => results.get(r) as RecordAck | Error)
+    }
+  }
+
+  async #send(lane: Lane, records: OutgoingRecord[]): Promise<RecordAck[]> {
+    const { cluster, idempotent, options } = lane
+    let entry: ProducerEntry | undefined
+    try {
+      let current = await this.#producer(lane)
+      // Replaced while this batch waited for it to connect: take the new one.
+      while (current.retired) current = await this.#producer(lane)
+      entry = current
+      entry.sending++
+      const { producer, tracker } = entry
       const byTopic = new Map<
         string,
         {
@@ -168,7 +219,42 @@ export class ProducerPool {
     } catch (err) {
       const error = toGatewayError(err, cluster)
       this.#logger.warn({ err, backendCluster: cluster, records: records.length }, 'produce failed')
+      // A missing topic says nothing about the producer (kafkajs fails it before producing).
+      if (entry && error.code !== 'not-found') {
+        if (idempotent) {
+          this.#logger.warn(
+            { backendCluster: cluster },
+            'idempotent producer replaced after a failed send; records of that send that are sent again may be written twice if the brokers took them the first time'
+          )
+        }
+        this.#retire(lane, entry)
+      }
       throw error
+    } finally {
+      if (entry) {
+        entry.sending--
+        if (entry.retired && entry.sending === 0) this.#disconnect(entry)
+      }
     }
+  }
+
+  /**
+   * Takes a failed producer out of use; the next batch gets a new one (for an idempotent producer,
+   * a new producer id). Records of a failed send that are sent again (async delivery retries them)
+   * may be written twice if the brokers did take them the first time: at least once, never lost.
+   */
+  #retire(lane: Lane, entry: ProducerEntry): void {
+    if (entry.retired) return
+    entry.retired = true
+    if (this.#producers.get(lane.id) === entry) this.#producers.delete(lane.id)
+    if (entry.sending === 0) this.#disconnect(entry)
+  }
+
+  #disconnect(entry: ProducerEntry): void {
+    const done = entry.producer
+      .disconnect()
+      .catch(() => undefined)
+      .finally(() => this.#retiring.delete(done))
+    this.#retiring.add(done)
   }
 }

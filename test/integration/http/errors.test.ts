@@ -74,6 +74,7 @@ listeners:
       - { path: /raw, topic: ${rawTopic}, virtualCluster: vc, maxBodyBytes: 100 }
       - { path: /limited, topic: ${rawTopic}, virtualCluster: vc, policies: [slowly] }
       - { path: /impatient, topic: ${rawTopic}, virtualCluster: vc, delivery: { ackTimeoutMs: 1 } }
+      - { path: /later, topic: raw-missing, virtualCluster: vc, delivery: { mode: async } }
 `)
     url = started.url
   })
@@ -182,6 +183,16 @@ listeners:
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(res.headers.get('ratelimit-policy')).toMatch(/"slowly";q=2;w=/)
     await problemOf(res)
+  })
+
+  it('404 before accepting async records for a topic that does not exist', async () => {
+    const res = await fetch(`${url}/later`, {
+      method: 'POST',
+      headers: { ...json, ...alice },
+      body: '{}',
+    })
+    expect(res.status).toBe(404)
+    expect((await problemOf(res)).detail).toBe('topic "raw-missing" does not exist')
   })
 
   it('504 when the brokers do not acknowledge in time', async () => {
