@@ -41,6 +41,8 @@ export interface ReportedFigure {
   baseline: string | null
   /** value / baseline value; read with `better` (a latency ratio above 1 is worse). */
   ratio: number | null
+  /** The ratio aimed for, if any, and whether this run reached it (null: no ratio to judge). */
+  aim: { ratio: number; met: boolean | null } | null
 }
 
 /**
@@ -76,6 +78,13 @@ export function compareFigures(measured: ReadonlyMap<string, readonly Figure[]>)
         better: f.better ?? null,
         baseline: f.baseline ?? null,
         ratio,
+        aim:
+          f.aim === undefined
+            ? null
+            : {
+                ratio: f.aim,
+                met: ratio === null ? null : f.better === 'lower' ? ratio <= f.aim : ratio >= f.aim,
+              },
       })
     }
   }

@@ -2,6 +2,7 @@
 // Runs the named scenarios (all when none are named) and their baselines against a fresh local
 // stack, then writes bench/RESULTS.md and bench/results.json. Exits non-zero when the stack cannot
 // start or any scenario fails; figures of the scenarios that succeeded are still written.
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { machine, softwareVersions } from './environment.ts'
@@ -33,17 +34,32 @@ function describe(err: unknown): string {
 async function main(names: string[]): Promise<number> {
   const plan = planRun(scenarios, names)
   const date = new Date().toISOString()
+  const loadAtStart = os.loadavg()[0] ?? 0
   const infra = await acquireInfra({ registry: plan.some((s) => s.needs?.registry === true) }, log)
   const measured = new Map<string, Figure[]>()
   const outcomes: RunReport['scenarios'] = []
   try {
-    const ctx: BenchContext = { bootstrap: infra.bootstrap, registryUrl: infra.registryUrl, log }
     for (const scenario of plan) {
       log(`${scenario.name}: ${scenario.description}`)
+      const notes: string[] = []
+      const problems: string[] = []
+      const ctx: BenchContext = {
+        bootstrap: infra.bootstrap,
+        registryUrl: infra.registryUrl,
+        log: (m) => log(`${scenario.name}: ${m}`),
+        note: (m) => {
+          log(`${scenario.name}: note: ${m}`)
+          notes.push(m)
+        },
+        problem: (m) => {
+          log(`${scenario.name}: PROBLEM: ${m}`)
+          problems.push(m)
+        },
+      }
       try {
-        const figures = await scenario.run({ ...ctx, log: (m) => log(`${scenario.name}: ${m}`) })
+        const figures = await scenario.run(ctx)
         measured.set(scenario.name, figures)
-        outcomes.push({ name: scenario.name, description: scenario.description })
+        outcomes.push({ name: scenario.name, description: scenario.description, notes, problems })
         for (const f of figures) {
           log(`${scenario.name}: ${f.metric} = ${f.value.toFixed(2)} ${f.unit}`)
         }
@@ -55,6 +71,8 @@ async function main(names: string[]): Promise<number> {
         outcomes.push({
           name: scenario.name,
           description: scenario.description,
+          notes,
+          problems,
           error: describe(err),
         })
       }
@@ -68,12 +86,18 @@ async function main(names: string[]): Promise<number> {
     log('no scenario succeeded; RESULTS.md and results.json left as they were')
     return 1
   }
-  const { figures, problems } = compareFigures(measured)
-  for (const p of problems) log(p)
+  const compared = compareFigures(measured)
+  for (const p of compared.problems) log(p)
+  const { figures } = compared
+  const problems = [
+    ...outcomes.flatMap((o) => o.problems.map((p) => `${o.name}: ${p}`)),
+    ...compared.problems,
+  ]
   const report: RunReport = {
     date,
     machine: machine(),
     versions: softwareVersions(infra.externalBroker),
+    load: { start: loadAtStart, end: os.loadavg()[0] ?? 0 },
     scenarios: outcomes,
     figures,
     problems,

@@ -16,6 +16,8 @@ export interface Figure {
    * figures name themselves, so they read as ratio 1.0 next to the gateway's.
    */
   baseline?: string
+  /** The ratio to the baseline the product aims for (at least, or at most for 'lower' figures). */
+  aim?: number
 }
 
 /** Where the scenarios find the infrastructure they run against. */
@@ -26,6 +28,13 @@ export interface BenchContext {
   registryUrl?: string
   /** Progress output; goes to stderr so it never mixes with anything a scenario prints. */
   log(message: string): void
+  /** A remark for the report, printed under the scenario's figures (a peer not measured, say). */
+  note(message: string): void
+  /**
+   * Something wrong with the figures that did not stop the scenario (failed requests, records
+   * missing from the topic): listed under the scenario and in the report's Problems section.
+   */
+  problem(message: string): void
 }
 
 export interface Scenario {

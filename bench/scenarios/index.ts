@@ -2,5 +2,7 @@
 // added here; the runner still runs each one's baselines before it, whatever this order.
 import type { Scenario } from '../scenario.ts'
 import { directProduce } from './direct-produce.ts'
+import { httpProduce } from './http-produce.ts'
+import { httpProduceStrimzi } from './http-produce-strimzi.ts'
 
-export const scenarios: readonly Scenario[] = [directProduce]
+export const scenarios: readonly Scenario[] = [directProduce, httpProduce, httpProduceStrimzi]

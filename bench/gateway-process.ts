@@ -1,0 +1,133 @@
+// Runs a server under test (Weir, or a peer such as a Java bridge) as its own process, so the load
+// generator and the server do not share an event loop, as in production. What this starts, it
+// stops: on stop(), and when the bench process exits for any reason.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface ServerProcess {
+  pid: number
+  /** Base URL, no trailing slash. */
+  url: string
+  /** Its output since it started; stop() removes it unless the spec named the file. */
+  logFile: string
+  /** The process's peak resident set size so far (VmHWM), in bytes; NaN where /proc is missing. */
+  peakRssBytes(): number
+  /** CPU time the process used so far, all threads, user + system, in seconds; NaN without /proc. */
+  cpuSeconds(): number
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>
+}
+
+export interface ServerSpec {
+  name: string
+  command: string
+  args: string[]
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Where its output goes; a temporary file when not given. */
+  logFile?: string
+  url: string
+  /** Path whose 2xx answer means ready. */
+  readyPath: string
+  readyTimeoutMs?: number
+}
+
+/** The last lines of a log, for error messages. */
+export function logTail(logFile: string, lines = 20): string {
+  if (!existsSync(logFile)) return '(no log)'
+  return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null
+}
+
+/** Starts the server and waits until `readyPath` answers 200; fails with its log's tail. */
+export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+  const scratch = spec.logFile ? undefined : mkdtempSync(path.join(os.tmpdir(), 'weir-bench-'))
+  const logFile = spec.logFile ?? path.join(scratch as string, `${spec.name}.log`)
+  const out = openSync(logFile, 'w')
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd ?? repoRoot,
+    env: spec.env ?? process.env,
+    stdio: ['ignore', out, out],
+  })
+  closeSync(out)
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`)
+  // An interrupted or crashed bench must not leave the server running.
+  const killOnExit = (): void => {
+    if (!exited(child)) child.kill('SIGKILL')
+  }
+  process.on('exit', killOnExit)
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const cleanup = (): void => {
+    process.off('exit', killOnExit)
+    if (scratch) rmSync(scratch, { recursive: true, force: true })
+  }
+
+  const stop = async (graceMs = 30_000): Promise<void> => {
+    if (!exited(child)) {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+      await gone
+      clearTimeout(timer)
+    }
+    cleanup()
+  }
+
+  const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000)
+  try {
+    for (;;) {
+      if (exited(child)) throw new Error(`${spec.name} exited during start-up`)
+      const ready = await fetch(`${spec.url}${spec.readyPath}`, {
+        signal: AbortSignal.timeout(2000),
+      }).then(
+        (res) => res.ok,
+        () => false
+      )
+      if (ready) break
+      if (Date.now() > deadline) throw new Error(`${spec.name} did not become ready in time`)
+      await sleep(200)
+    }
+  } catch (err) {
+    const tail = logTail(logFile)
+    await stop(5000)
+    throw new Error(`${(err as Error).message}. Log:\n${tail}`, { cause: err })
+  }
+
+  return {
+    pid,
+    url: spec.url,
+    logFile,
+    peakRssBytes: () => peakRss(pid),
+    cpuSeconds: () => cpuSeconds(pid),
+    stop,
+  }
+}
+
+function peakRss(pid: number): number {
+  const file = `/proc/${pid}/status`
+  if (!existsSync(file)) return Number.NaN
+  const kib = /^VmHWM:\s*(\d+)\s*kB$/m.exec(readFileSync(file, 'utf8'))?.[1]
+  return kib === undefined ? Number.NaN : Number(kib) * 1024
+}
+
+/** Linux reports process times in /proc in units of USER_HZ, which is 100 on every architecture. */
+const userHz = 100
+
+function cpuSeconds(pid: number): number {
+  const file = `/proc/${pid}/stat`
+  if (!existsSync(file)) return Number.NaN
+  // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.
+  const stat = readFileSync(file, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 of the line, so 11 and 12 after the name and state.
+  return (Number(fields[11]) + Number(fields[12])) / userHz
+}
