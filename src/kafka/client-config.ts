@@ -33,6 +33,14 @@ function tlsOptions(cluster: BackendClusterConfig): ConnectionOptions | boolean 
   }
 }
 
+/**
+ * kafkajs warnings that describe a choice Weir made on purpose. Retries are bounded so a request
+ * can answer; a producer whose send failed is replaced, which is what keeps sequences sound.
+ */
+const expectedWarnings = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+])
+
 function logKafkaJs(logger: Logger, { level, label, log }: LogEntry): void {
   const {
     message,
@@ -42,7 +50,8 @@ function logKafkaJs(logger: Logger, { level, label, log }: LogEntry): void {
   } = log as Record<string, unknown>
   const text = `kafkajs: ${String(message)}`
   if (level === logLevel.ERROR) logger.error(fields, text)
-  else if (level === logLevel.WARN) logger.warn(fields, text)
-  else if (level === logLevel.INFO) logger.info(fields, text)
+  else if (level === logLevel.WARN && !expectedWarnings.has(String(message)))
+    logger.warn(fields, text)
+  else if (level === logLevel.INFO || level === logLevel.WARN) logger.info(fields, text)
   else logger.debug({ ...fields, label }, text)
 }
