@@ -5,8 +5,11 @@ import { fromDecision } from './core/errors.ts'
 import type { Principal } from './core/principal.ts'
 import { createHttpApp } from './http/app.ts'
 import { httpCredentials } from './http/credentials.ts'
+import type { HeaderReader } from './http/exchange.ts'
 import { startHttpListener, type RunningHttpListener } from './http/http-listener.ts'
+import { produceFastPath } from './http/produce/fast-path.ts'
 import { IdempotencyCache } from './http/produce/idempotency.ts'
+import { produceEndpoints } from './http/produce/routes.ts'
 import { BackendClusters } from './kafka/backend-clusters.ts'
 import { AsyncDelivery } from './kafka/producer/async-delivery.ts'
 import { ProducerPool } from './kafka/producer/producer-pool.ts'
@@ -82,7 +85,10 @@ export async function startGateway(
     asyncDelivery,
     topics: backends,
   })
-  const authenticate = async (virtualCluster: string, headers: Headers): Promise<Principal> => {
+  const authenticate = async (
+    virtualCluster: string,
+    headers: HeaderReader
+  ): Promise<Principal> => {
     const result = await policies.authenticate(
       virtualCluster,
       httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
@@ -100,6 +106,7 @@ export async function startGateway(
   }
   const idempotency = new IdempotencyCache()
 
+  const produceDeps = { authenticate, produce, idempotency, accepting: () => accepting }
   const listeners: RunningHttpListener[] = []
   const stopShared = async (): Promise<{ undelivered: number }> => {
     const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
@@ -116,9 +123,14 @@ export async function startGateway(
       const app = createHttpApp(listener, {
         readiness,
         logger: logger.child({ listener: listener.name }),
-        produce: { authenticate, produce, idempotency, accepting: () => accepting },
+        produce: produceDeps,
       })
-      const running = await startHttpListener(listener, app)
+      const fastPath = produceFastPath(
+        produceEndpoints(listener),
+        produceDeps,
+        logger.child({ listener: listener.name })
+      )
+      const running = await startHttpListener(listener, app, fastPath)
       listeners.push(running)
       logger.info({ listener: listener.name, url: running.url }, 'http listener started')
     }

@@ -1,8 +1,9 @@
 // What a client presented over HTTP, read from its headers once, for any authentication method.
 import type { Credentials } from '../core/principal.ts'
+import type { HeaderReader } from './exchange.ts'
 
 export function httpCredentials(
-  headers: Headers,
+  headers: HeaderReader,
   apiKeyHeaders: readonly string[],
   clientCertSubject?: string
 ): Credentials {

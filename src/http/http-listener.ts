@@ -1,11 +1,13 @@
-// Serves a hono app on one configured http listener (plain or TLS) and closes it gracefully.
+// Serves one configured http listener (plain or TLS): an optional fast path first (produce),
+// then the hono app; and closes it gracefully.
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
-import { createAdaptorServer } from '@hono/node-server'
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
+import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
+import type { FastPath } from './produce/fast-path.ts'
 
 export interface RunningHttpListener {
   name: string
@@ -16,24 +18,28 @@ export interface RunningHttpListener {
 
 export async function startHttpListener(
   config: HttpListenerConfig,
-  app: Hono
+  app: Hono,
+  fastPath?: FastPath
 ): Promise<RunningHttpListener> {
   const tls = config.tls
-  const server = (
-    tls
-      ? createAdaptorServer({
-          fetch: app.fetch,
-          createServer: createHttpsServer,
-          serverOptions: {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
-            requestCert: tls.clientCaFile !== undefined,
-            rejectUnauthorized: tls.requireClientCert,
-          },
-        })
-      : createAdaptorServer({ fetch: app.fetch })
-  ) as Server
+  const honoListener = getRequestListener(app.fetch)
+  const listener: RequestListener = fastPath
+    ? (request, response) => {
+        if (!fastPath(request, response)) void honoListener(request, response)
+      }
+    : (request, response) => void honoListener(request, response)
+  const server: Server = tls
+    ? createHttpsServer(
+        {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
+          requestCert: tls.clientCaFile !== undefined,
+          rejectUnauthorized: tls.requireClientCert,
+        },
+        listener
+      )
+    : createHttpServer(listener)
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -9,14 +9,17 @@ const tooLarge = (max: number) =>
   new GatewayError('payload-too-large', `the request body is larger than ${max} bytes`)
 
 export async function readBody(c: Context, maxBytes: number): Promise<Buffer> {
-  const declared = Number(c.req.header('content-length'))
-  if (declared > maxBytes) throw tooLarge(maxBytes)
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-  if (!incoming) {
-    const body = Buffer.from(await c.req.arrayBuffer())
-    if (body.length > maxBytes) throw tooLarge(maxBytes)
-    return body
-  }
+  if (incoming) return readIncoming(incoming, maxBytes)
+  if (Number(c.req.header('content-length')) > maxBytes) throw tooLarge(maxBytes)
+  const body = Buffer.from(await c.req.arrayBuffer())
+  if (body.length > maxBytes) throw tooLarge(maxBytes)
+  return body
+}
+
+export function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (Number(incoming.headers['content-length']) > maxBytes)
+    return Promise.reject(tooLarge(maxBytes))
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0

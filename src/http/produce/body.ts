@@ -9,6 +9,7 @@ import {
   isBinaryCloudEvent,
 } from './cloudevents.ts'
 import { isJsonType, mediaType, parseJson } from './media.ts'
+import type { HeaderReader } from '../exchange.ts'
 
 export interface ParsedEvent {
   value: Payload
@@ -18,7 +19,7 @@ export interface ParsedEvent {
 
 export interface BodyRequest {
   contentType: string
-  headers: Headers
+  headers: HeaderReader
   body: Buffer
   batch: boolean
 }

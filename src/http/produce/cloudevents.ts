@@ -5,15 +5,16 @@
 import { GatewayError } from '../../core/errors.ts'
 import type { ParsedEvent } from './body.ts'
 import { isJsonType, parseJson } from './media.ts'
+import type { HeaderReader } from '../exchange.ts'
 
 const required = ['id', 'source', 'specversion', 'type'] as const
 
-export function isBinaryCloudEvent(headers: Headers): boolean {
+export function isBinaryCloudEvent(headers: HeaderReader): boolean {
   return headers.has('ce-specversion')
 }
 
 export function fromBinaryCloudEvent(
-  headers: Headers,
+  headers: HeaderReader,
   body: Buffer,
   contentType: string
 ): ParsedEvent {

@@ -3,6 +3,7 @@
 import type { ProduceRouteConfig, TopicsEndpointConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { compileGlobs } from '../../core/glob.ts'
+import type { HeaderReader } from '../exchange.ts'
 import { headerMapper, type RequestView } from './record-fields.ts'
 
 type Common = Omit<ProduceRouteConfig, 'name' | 'method' | 'path' | 'topic'>
@@ -15,7 +16,7 @@ export interface ProduceEndpoint extends Omit<Common, 'maxBodyBytes'> {
   /** hono's path syntax (`:param`). */
   honoPath: string
   topicOf(request: RequestView): string
-  recordHeaders(headers: Headers): Record<string, Buffer>
+  recordHeaders(headers: HeaderReader): Record<string, Buffer>
 }
 
 const toHonoPath = (path: string) => path.replace(/\{([^}/]+)\}/g, ':$1')

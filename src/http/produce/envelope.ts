@@ -3,11 +3,12 @@
 // also parsed into `body_args`; bodies that are not text are base64-encoded with `body_base64`.
 import { GatewayError } from '../../core/errors.ts'
 import { isJsonType, mediaType, parseJson } from './media.ts'
+import type { HeaderReader } from '../exchange.ts'
 
 export interface EnvelopeRequest {
   method: string
   url: URL
-  headers: Headers
+  headers: HeaderReader
   body: Buffer
 }
 

@@ -13,86 +13,102 @@ import type { ProduceEndpoint } from './endpoint.ts'
 import { envelope } from './envelope.ts'
 import { IdempotencyCache, type StoredResponse } from './idempotency.ts'
 import { mediaType } from './media.ts'
+import type { HeaderReader, HttpExchange, HttpReply } from '../exchange.ts'
 import { readBody } from '../read-body.ts'
 import { keyOf, partitionOf, type RequestView } from './record-fields.ts'
 
 export interface ProduceDoorDeps {
   /** Authenticates for a virtual cluster; throws GatewayError('unauthenticated') on failure. */
-  authenticate(virtualCluster: string, headers: Headers): Promise<Principal>
+  authenticate(virtualCluster: string, headers: HeaderReader): Promise<Principal>
   produce: ProduceService
   idempotency: IdempotencyCache
   /** False once the node is shutting down. */
   accepting(): boolean
 }
 
+/** One produce request, whichever server carried it; throws GatewayError for any refusal. */
+export async function handleProduce(
+  endpoint: ProduceEndpoint,
+  deps: ProduceDoorDeps,
+  exchange: HttpExchange
+): Promise<HttpReply> {
+  if (!deps.accepting()) {
+    // Keep-alive clients would otherwise keep sending here while the listener drains.
+    throw new GatewayError(
+      'backend-unavailable',
+      'this node is shutting down; send to another node',
+      {
+        retryAfterSeconds: 1,
+        headers: { connection: 'close' },
+      }
+    )
+  }
+  const requestId = exchange.headers.get('x-request-id') ?? randomUUID()
+  const view = requestView(exchange)
+
+  const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
+  const topic = endpoint.topicOf(view)
+  const body = await exchange.readBody(endpoint.maxBodyBytes)
+  const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
+
+  const run = async (): Promise<StoredResponse> => {
+    const result = await deps.produce.produce({
+      door: 'http',
+      virtualCluster: endpoint.virtualCluster,
+      topic,
+      route: endpoint.name,
+      routePolicies: endpoint.policies,
+      principal,
+      events,
+      bytes: body.length,
+      delivery: endpoint.delivery,
+    })
+    return { status: 202, body: acceptedBody(requestId, result, events.length === 1), headers: {} }
+  }
+  const idempotencyKey = exchange.headers.get('idempotency-key')
+  const response = idempotencyKey
+    ? await deps.idempotency.run(
+        `${principal.name}\u0000${endpoint.name}`,
+        idempotencyKey,
+        IdempotencyCache.fingerprint(body),
+        run
+      )
+    : { ...(await run()), replayed: false }
+  const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId }
+  if (response.replayed) headers['idempotent-replayed'] = 'true'
+  return { status: response.status, body: response.body, headers }
+}
+
+/** The produce handler as a hono route. */
 export function produceHandler(
   endpoint: ProduceEndpoint,
   deps: ProduceDoorDeps
 ): (c: Context) => Promise<Response> {
   return async (c) => {
-    if (!deps.accepting()) {
-      // Keep-alive clients would otherwise keep sending here while the listener drains.
-      c.header('connection', 'close')
-      throw new GatewayError(
-        'backend-unavailable',
-        'this node is shutting down; send to another node',
-        {
-          retryAfterSeconds: 1,
-        }
-      )
+    const url = c.req.url
+    const exchange: HttpExchange = {
+      method: c.req.method,
+      url: url.slice(url.indexOf('/', url.indexOf('//') + 2)),
+      headers: c.req.raw.headers,
+      params: c.req.param() as Record<string, string>,
+      readBody: (maxBytes) => readBody(c, maxBytes),
     }
-    const requestId = c.req.header('x-request-id') ?? randomUUID()
-    const view = requestView(c)
-
-    const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
-    const topic = endpoint.topicOf(view)
-    const body = await readBody(c, endpoint.maxBodyBytes)
-    const events = await toEvents(endpoint, view, c.req.method, c.req.url, body)
-
-    const run = async (): Promise<StoredResponse> => {
-      const result = await deps.produce.produce({
-        door: 'http',
-        virtualCluster: endpoint.virtualCluster,
-        topic,
-        route: endpoint.name,
-        routePolicies: endpoint.policies,
-        principal,
-        events,
-        bytes: body.length,
-        delivery: endpoint.delivery,
-      })
-      return {
-        status: 202,
-        body: acceptedBody(requestId, result, events.length === 1),
-        headers: {},
-      }
-    }
-    const idempotencyKey = c.req.header('idempotency-key')
-    const response = idempotencyKey
-      ? await deps.idempotency.run(
-          `${principal.name}\u0000${endpoint.name}`,
-          idempotencyKey,
-          IdempotencyCache.fingerprint(body),
-          run
-        )
-      : { ...(await run()), replayed: false }
-    const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId }
-    if (response.replayed) headers['idempotent-replayed'] = 'true'
-    return c.json(response.body, 202, headers)
+    const reply = await handleProduce(endpoint, deps, exchange)
+    return c.json(reply.body, reply.status as 202, reply.headers)
   }
 }
 
 /** The request as record fields read it; the query string is parsed only if asked for. */
-function requestView(c: Context): RequestView {
-  const url = c.req.url
+function requestView(exchange: HttpExchange): RequestView {
+  const url = exchange.url
   let query: URLSearchParams | undefined
   return {
-    params: c.req.param() as Record<string, string>,
+    params: exchange.params,
     get query() {
       query ??= new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
       return query
     },
-    headers: c.req.raw.headers,
+    headers: exchange.headers,
   }
 }
 
@@ -109,7 +125,12 @@ async function toEvents(
           {
             value: {
               kind: 'json',
-              value: await envelope({ method, url: new URL(url), headers: view.headers, body }),
+              value: await envelope({
+                method,
+                url: new URL(url, 'http://weir'),
+                headers: view.headers,
+                body,
+              }),
             },
             headers: {},
           },

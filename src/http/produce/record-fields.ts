@@ -3,11 +3,12 @@ import type { FromRequestConfig, ProduceRouteConfig } from '../../config/index.t
 import { GatewayError } from '../../core/errors.ts'
 import { compileGlobs } from '../../core/glob.ts'
 import type { Payload } from '../../produce/event.ts'
+import type { HeaderReader } from '../exchange.ts'
 
 export interface RequestView {
   params: Record<string, string>
   query: URLSearchParams
-  headers: Headers
+  headers: HeaderReader
 }
 
 type HeaderMapping = ProduceRouteConfig['headers']
@@ -83,7 +84,9 @@ export function partitionOf(
 }
 
 /** Compiles a header mapping once per route into a function of the request. */
-export function headerMapper(mapping: HeaderMapping): (headers: Headers) => Record<string, Buffer> {
+export function headerMapper(
+  mapping: HeaderMapping
+): (headers: HeaderReader) => Record<string, Buffer> {
   const forwarded = compileGlobs(mapping.forward.map((name) => name.toLowerCase()))
   const rename = new Map(
     Object.entries(mapping.rename).map(([from, to]) => [from.toLowerCase(), to])

@@ -1,0 +1,42 @@
+// The few things a door handler needs from an HTTP request, whichever server carries it: hono's
+// Context, or a bare node:http request on the produce fast path. Web `Headers` fit HeaderReader.
+import type { IncomingMessage } from 'node:http'
+
+export interface HeaderReader {
+  get(name: string): string | null
+  has(name: string): boolean
+  forEach(callback: (value: string, name: string) => void): void
+}
+
+export interface HttpExchange {
+  method: string
+  /** Path and query as received, e.g. `/orders?x=1`. */
+  url: string
+  headers: HeaderReader
+  params: Record<string, string>
+  /** The body, at most `maxBytes` (413 past it). */
+  readBody(maxBytes: number): Promise<Buffer>
+}
+
+export interface HttpReply {
+  status: number
+  body: unknown
+  headers: Record<string, string>
+}
+
+/** Node's parsed headers (lower-case names) read through the HeaderReader shape, without copying. */
+export function nodeHeaders(incoming: IncomingMessage): HeaderReader {
+  const raw = incoming.headers
+  const one = (value: string | string[] | undefined): string | null =>
+    value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+  return {
+    get: (name) => one(raw[name.toLowerCase()]),
+    has: (name) => raw[name.toLowerCase()] !== undefined,
+    forEach: (callback) => {
+      for (const name in raw) {
+        const value = one(raw[name])
+        if (value !== null) callback(value, name)
+      }
+    },
+  }
+}

@@ -1,0 +1,85 @@
+// The produce endpoints served straight from node:http, ahead of hono. A small produce request
+// spends more time in the web Request/Response adapter than in Weir itself, so the hottest
+// door skips it; the pipeline (handleProduce) is the same one the hono route runs. Anything
+// that is not exactly a produce endpoint's method and path falls through to hono (health,
+// 404, 405 with Allow...).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { RegExpRouter } from 'hono/router/reg-exp-router'
+import { GatewayError } from '../../core/errors.ts'
+import { problem, PROBLEM_CONTENT_TYPE } from '../../core/problem.ts'
+import type { Logger } from '../../observability/logger.ts'
+import { nodeHeaders, type HttpReply } from '../exchange.ts'
+import { readIncoming } from '../read-body.ts'
+import type { ProduceEndpoint } from './endpoint.ts'
+import { handleProduce, type ProduceDoorDeps } from './handler.ts'
+
+/** Handles the request and returns true, or returns false to let the next server have it. */
+export type FastPath = (request: IncomingMessage, response: ServerResponse) => boolean
+
+export function produceFastPath(
+  endpoints: readonly ProduceEndpoint[],
+  deps: ProduceDoorDeps,
+  logger: Logger
+): FastPath {
+  const router = new RegExpRouter<ProduceEndpoint>()
+  for (const endpoint of endpoints) router.add(endpoint.method, endpoint.honoPath, endpoint)
+  return (request, response) => {
+    const url = request.url ?? '/'
+    const query = url.indexOf('?')
+    const path = query === -1 ? url : url.slice(0, query)
+    const [matches, stash] = router.match(request.method ?? 'GET', path)
+    const match = matches[0]
+    if (!match) return false
+    const [endpoint, paramIndex] = match
+    const params: Record<string, string> = {}
+    for (const name in paramIndex) {
+      const raw = stash
+        ? stash[paramIndex[name] as number]
+        : (paramIndex[name] as unknown as string)
+      if (raw !== undefined) params[name] = decodeURIComponent(raw)
+    }
+    handleProduce(endpoint, deps, {
+      method: request.method ?? 'POST',
+      url,
+      headers: nodeHeaders(request),
+      params,
+      readBody: (maxBytes) => readIncoming(request, maxBytes),
+    }).then(
+      (reply) => send(response, reply),
+      (err: unknown) => send(response, errorReply(err, logger, endpoint.name))
+    )
+    return true
+  }
+}
+
+function send(response: ServerResponse, reply: HttpReply): void {
+  const body = JSON.stringify(reply.body)
+  const headers: Record<string, string | number> = {
+    'content-type': reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
+    'content-length': Buffer.byteLength(body),
+  }
+  // Header names from decisions may come in any case; one name must mean one header.
+  for (const name in reply.headers) headers[name.toLowerCase()] = reply.headers[name] as string
+  response.writeHead(reply.status, headers)
+  response.end(body)
+}
+
+function errorReply(err: unknown, logger: Logger, route: string): HttpReply {
+  if (err instanceof GatewayError) {
+    const headers: Record<string, string> = { ...err.headers }
+    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds)
+    const body = err.toProblem()
+    return { status: body.status, body, headers }
+  }
+  logger.error({ err, route }, 'unhandled error')
+  return {
+    status: 500,
+    body: problem(
+      500,
+      'internal',
+      'Internal Server Error',
+      'the gateway failed to handle this request'
+    ),
+    headers: {},
+  }
+}
