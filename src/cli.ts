@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
 import { startGateway } from './gateway.ts'
 import { createLogger } from './observability/logger.ts'
-import { hashApiKey, hashPassword } from './policy/index.ts'
+import { hashApiKey, hashPassword, PolicyEngine } from './policy/index.ts'
 import { routeProcessWarnings } from './observability/process-warnings.ts'
 
 const usage = `usage: weir <command> -c FILE
@@ -30,6 +30,8 @@ function version(): string {
 
 async function validate(file: string): Promise<number> {
   const config = await loadConfigFile(file)
+  // Key material (JWT keys, password hashes) is only parsed when the engine compiles it.
+  new PolicyEngine(config)
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
   console.log(
     `${file}: valid (${count(config.backendClusters.length, 'backend cluster')}, ${count(config.virtualClusters.length, 'virtual cluster')}, ${count(config.listeners.length, 'listener')}, ${count(config.policies.length, 'policy')})`.replace(

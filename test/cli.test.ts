@@ -49,6 +49,19 @@ listeners:
     )
   })
 
+  it('exits 1 on key material the policy engine cannot use', async () => {
+    const file = configFile(`backendClusters: [{ name: k, bootstrapServers: 127.0.0.1:9092 }]
+virtualClusters:
+  - name: v
+    backendCluster: k
+    authentication: [{ kind: jwt, keys: ['not a key'] }]
+listeners: [{ name: l, kind: http, port: 8080 }]
+`)
+    const { err } = captureConsole()
+    expect(await main(['validate', '-c', file])).toBe(1)
+    expect(err.join('\n')).toMatch(/virtual cluster "v" authentication: a JWT key/)
+  })
+
   it('explains usage errors with exit 2', async () => {
     const { err } = captureConsole()
     expect(await main(['validate'])).toBe(2)
