@@ -74,8 +74,13 @@ export class BackendClusters {
     let admin = this.#admins.get(name)
     if (!admin) {
       const client = this.kafka(name).admin({ retry: { retries: 0 } })
-      admin = client.connect().then(() => client)
-      this.#admins.set(name, admin)
+      const pending = client.connect().then(() => client)
+      // A connection that failed is never reused: the next caller starts a new one.
+      pending.catch(() => {
+        if (this.#admins.get(name) === pending) this.#admins.delete(name)
+      })
+      this.#admins.set(name, pending)
+      admin = pending
     }
     return admin
   }
@@ -94,8 +99,8 @@ export class BackendClusters {
     const id = `${name}\u0000${topic}`
     const seen = this.#knownTopics.get(id)
     if (seen !== undefined && Date.now() - seen < TOPIC_CACHE_MS) return true
-    const admin = await this.#admin(name)
     try {
+      const admin = await this.#admin(name)
       await admin.fetchTopicMetadata({ topics: [topic] })
     } catch (err) {
       if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false
