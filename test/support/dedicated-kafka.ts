@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { startKafka, stopKafka, type KafkaPorts } from '../../scripts/local-stack/kafka.ts'
 import { stacksDir } from '../../scripts/local-stack/paths.ts'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { uniqueName } from './kafka.ts'
+import { createTopicOn } from './kafka.ts'
 
 export interface DedicatedKafka {
   bootstrap: string
@@ -48,20 +48,8 @@ export async function startDedicatedKafka(name: string): Promise<DedicatedKafka>
     bootstrap,
     dir,
     kafka,
-    async createTopic(prefix, partitions = 1) {
-      const topic = uniqueName(prefix)
-      const admin = kafka('weir-test-admin').admin()
-      await admin.connect()
-      try {
-        await admin.createTopics({
-          topics: [{ topic, numPartitions: partitions }],
-          waitForLeaders: true,
-        })
-      } finally {
-        await admin.disconnect()
-      }
-      return topic
-    },
+    createTopic: (prefix, partitions = 1) =>
+      createTopicOn(kafka('weir-test-admin'), prefix, partitions),
     stop: () => stopKafka(kafkaDir),
     async start() {
       await startKafka(kafkaDir, ports)

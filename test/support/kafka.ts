@@ -18,9 +18,18 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Creates a topic of its own for the calling test and waits until it has a leader. */
-export async function createTopic(prefix = 'test', partitions = 1): Promise<string> {
+export function createTopic(prefix = 'test', partitions = 1): Promise<string> {
+  return createTopicOn(testKafka('weir-test-admin'), prefix, partitions)
+}
+
+/** As createTopic, on any broker (a test's dedicated one). */
+export async function createTopicOn(
+  kafka: Kafka,
+  prefix: string,
+  partitions: number
+): Promise<string> {
   const topic = uniqueName(prefix)
-  const admin = testKafka('weir-test-admin').admin()
+  const admin = kafka.admin()
   await admin.connect()
   try {
     await admin.createTopics({
