@@ -1,13 +1,11 @@
 // A peer for http-produce: the Strimzi Kafka Bridge (Java, Vert.x) taking the same events over
 // HTTP, against the same broker, in the same run. Optional: when its jars cannot be had, the
 // scenario measures nothing and says so in the report instead of failing the run.
-import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { findJava } from '../../scripts/local-stack/java.ts'
-import { downloadsDir } from '../../scripts/local-stack/paths.ts'
+import { mavenClasspath } from '../../scripts/local-stack/maven.ts'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { startServer } from '../gateway-process.ts'
 import type { Scenario } from '../scenario.ts'
@@ -24,8 +22,6 @@ const name = 'http-produce-strimzi'
 const bridgeVersion = '0.33.1'
 const artifact = `io.strimzi:kafka-bridge:${bridgeVersion}`
 
-const run = promisify(execFile)
-
 /**
  * The bridge's runtime classpath: WEIR_BENCH_STRIMZI_LIB (a folder of jars, e.g. the `libs/` of
  * the release archive), or the artifact and its dependencies from Maven Central, fetched once
@@ -34,52 +30,20 @@ const run = promisify(execFile)
 async function bridgeLibDir(log: (m: string) => void): Promise<string> {
   const given = process.env.WEIR_BENCH_STRIMZI_LIB
   if (given) return given
-  const dir = path.join(downloadsDir, `kafka-bridge-${bridgeVersion}`)
-  const marker = path.join(dir, '.complete')
-  if (existsSync(marker)) return path.join(dir, 'lib')
-  rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
-  const pom = path.join(dir, 'pom.xml')
-  writeFileSync(
-    pom,
-    `<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>weir.local</groupId><artifactId>kafka-bridge</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>io.strimzi</groupId><artifactId>kafka-bridge</artifactId><version>${bridgeVersion}</version></dependency>
-  </dependencies>
-</project>
-`
-  )
-  log(`downloading ${artifact} from Maven Central (once)`)
+  log(`fetching ${artifact} from Maven Central (once)`)
   try {
-    // -U: a "not found" Maven remembers should not outlive the artifact's arrival.
-    await run(
-      'mvn',
-      [
-        '-q',
-        '-B',
-        '-U',
-        '-f',
-        pom,
-        'dependency:copy-dependencies',
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${path.join(dir, 'lib')}`,
-      ],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 }
+    return await mavenClasspath(
+      `kafka-bridge-${bridgeVersion}`,
+      [{ groupId: 'io.strimzi', artifactId: 'kafka-bridge', version: bridgeVersion }],
+      artifact
     )
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true })
-    const e = err as { stdout?: string; stderr?: string; message: string }
-    const why = /Could not (find|resolve)[^\n]*/.exec(`${e.stdout ?? ''}\n${e.stderr ?? ''}`)?.[0]
-    const reason = (why ?? e.message.split('\n')[0] ?? '').replace(/\s*-> \[Help 1\]$/, '')
-    throw new Error(`Maven could not fetch ${artifact}: ${reason}`, {
-      cause: err,
-    })
+    // Maven's own words on what was missing are the useful part for the report.
+    const message = err instanceof Error ? err.message : String(err)
+    const why = /Could not (find|resolve)[^\n]*/.exec(message)?.[0]
+    const reason = (why ?? message.split('\n')[0] ?? '').replace(/\s*-> \[Help 1\]$/, '')
+    throw new Error(`Maven could not fetch ${artifact}: ${reason}`, { cause: err })
   }
-  writeFileSync(marker, new Date().toISOString())
-  return path.join(dir, 'lib')
 }
 
 const log4j = `status = error

@@ -38,36 +38,73 @@ async function once(
   writeFileSync(marker, new Date().toISOString())
 }
 
-/** A folder of jars that is a complete runtime classpath for a KRaft broker. */
-export async function kafkaLibDir(): Promise<string> {
-  const dir = path.join(downloadsDir, `kafka-${versions.kafka}`)
-  await once(dir, `Apache Kafka ${versions.kafka}`, async (target) => {
+export interface MavenDependency {
+  groupId: string
+  artifactId: string
+  version: string
+}
+
+/**
+ * A folder of jars: the dependencies and everything they need at run time, fetched once into
+ * `.cache/downloads/<name>`.
+ */
+export async function mavenClasspath(
+  name: string,
+  dependencies: readonly MavenDependency[],
+  what: string
+): Promise<string> {
+  const dir = path.join(downloadsDir, name)
+  await once(dir, what, async (target) => {
     const pom = path.join(target, 'pom.xml')
+    const deps = dependencies
+      .map(
+        (d) =>
+          `    <dependency><groupId>${d.groupId}</groupId><artifactId>${d.artifactId}</artifactId><version>${d.version}</version></dependency>`
+      )
+      .join('\n')
     writeFileSync(
       pom,
       `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
-  <groupId>weir.local</groupId><artifactId>kafka-broker</artifactId><version>1</version>
+  <groupId>weir.local</groupId><artifactId>${name}</artifactId><version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${versions.kafka}</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>${versions.log4j}</version></dependency>
+${deps}
   </dependencies>
 </project>
 `
     )
+    // -U: a "not found" Maven remembers must not outlive the artifact's arrival.
     await mvn(
       [
+        '-U',
         '-f',
         pom,
         'dependency:copy-dependencies',
         '-DincludeScope=runtime',
         `-DoutputDirectory=${path.join(target, 'lib')}`,
       ],
-      `Apache Kafka ${versions.kafka}`
+      what
     )
   })
   return path.join(dir, 'lib')
+}
+
+/** A folder of jars that is a complete runtime classpath for a KRaft broker. */
+export function kafkaLibDir(): Promise<string> {
+  return mavenClasspath(
+    `kafka-${versions.kafka}`,
+    [
+      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: versions.kafka },
+      // The SLF4J 1.7 -> Log4j 2 binding of the release tarball; the kafka_2.13 POM lacks it.
+      {
+        groupId: 'org.apache.logging.log4j',
+        artifactId: 'log4j-slf4j-impl',
+        version: versions.log4j,
+      },
+    ],
+    `Apache Kafka ${versions.kafka}`
+  )
 }
 
 /** The unpacked Apicurio Registry application (its `quarkus-run.jar` sits at the top). */

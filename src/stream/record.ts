@@ -4,6 +4,7 @@
 import type { Deserialized } from '../schema/index.ts'
 import { HEADER_SIZE, MAGIC_BYTE } from '../schema/wire-format.ts'
 import { base64, decodeBytes, type Decoded, type Encoding, type FormatMode } from './payload.ts'
+import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 
 export type { Encoding, FormatMode } from './payload.ts'
 
@@ -29,18 +30,10 @@ export interface StreamRecord {
   encoding?: { key?: Encoding; value?: Encoding }
 }
 
-/** A consumed message, as kafkajs hands it over. */
-export interface KafkaMessage {
-  topic: string
-  partition: number
-  offset: string
-  timestamp: string
-  key: Buffer | null
-  value: Buffer | null
-  headers: KafkaHeaders
-}
+/** A consumed message: the consumer hub's record, before formatting. */
+export type KafkaMessage = ConsumedRecord
 
-export type KafkaHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>
+export type KafkaHeaders = ConsumedRecord['headers']
 
 export interface FormatOptions {
   key: FormatMode

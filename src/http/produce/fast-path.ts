@@ -8,6 +8,7 @@ import { RegExpRouter } from 'hono/router/reg-exp-router'
 import { GatewayError } from '../../core/errors.ts'
 import { problem, PROBLEM_CONTENT_TYPE } from '../../core/problem.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { gatewayErrorReply } from '../error-response.ts'
 import { nodeHeaders, type HttpReply } from '../exchange.ts'
 import { readIncoming } from '../read-body.ts'
 import type { ProduceEndpoint } from './endpoint.ts'
@@ -58,19 +59,13 @@ function send(response: ServerResponse, reply: HttpReply): void {
     'content-type': reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
     'content-length': Buffer.byteLength(body),
   }
-  // Header names from decisions may come in any case; one name must mean one header.
-  for (const name in reply.headers) headers[name.toLowerCase()] = reply.headers[name] as string
+  Object.assign(headers, reply.headers)
   response.writeHead(reply.status, headers)
   response.end(body)
 }
 
 function errorReply(err: unknown, logger: Logger, route: string): HttpReply {
-  if (err instanceof GatewayError) {
-    const headers: Record<string, string> = { ...err.headers }
-    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = String(err.retryAfterSeconds)
-    const body = err.toProblem()
-    return { status: body.status, body, headers }
-  }
+  if (err instanceof GatewayError) return gatewayErrorReply(err)
   logger.error({ err, route }, 'unhandled error')
   return {
     status: 500,
