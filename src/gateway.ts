@@ -2,7 +2,7 @@
 // Everything the doors share (policy engine, schemas, producers) is built once here.
 import type { WeirConfig } from './config/index.ts'
 import { fromDecision } from './core/errors.ts'
-import type { Principal } from './core/principal.ts'
+import type { Credentials, Principal } from './core/principal.ts'
 import { createHttpApp } from './http/app.ts'
 import { httpCredentials } from './http/credentials.ts'
 import type { HeaderReader } from './http/exchange.ts'
@@ -10,13 +10,19 @@ import { startHttpListener, type RunningHttpListener } from './http/http-listene
 import { produceFastPath } from './http/produce/fast-path.ts'
 import { IdempotencyCache } from './http/produce/idempotency.ts'
 import { produceEndpoints } from './http/produce/routes.ts'
+import { streamMatcher, type StreamDoorDeps } from './http/streams/admission.ts'
+import { streamRequests } from './http/streams/stream-requests.ts'
+import { WebSocketDoor } from './http/streams/websocket/door.ts'
 import { BackendClusters } from './kafka/backend-clusters.ts'
 import { AsyncDelivery } from './kafka/producer/async-delivery.ts'
+import { ConsumerHub } from './kafka/consumer/consumer-hub.ts'
 import { ProducerPool } from './kafka/producer/producer-pool.ts'
 import type { Logger } from './observability/logger.ts'
 import { PolicyEngine } from './policy/index.ts'
 import { ProduceService } from './produce/produce-service.ts'
 import { SchemaCatalog } from './schema/index.ts'
+import { streamEndpoint } from './stream/endpoint.ts'
+import { StreamService } from './stream/stream-service.ts'
 
 export interface Gateway {
   listeners: RunningHttpListener[]
@@ -44,12 +50,6 @@ export async function startGateway(
   if (unsupported) {
     throw new Error(
       `listener "${unsupported.name}": kind "${unsupported.kind}" is not available in this version of Weir yet`
-    )
-  }
-  const streaming = config.listeners.find((l) => l.kind === 'http' && l.streams.length > 0)
-  if (streaming) {
-    throw new Error(
-      `listener "${streaming.name}": streams are not available in this version of Weir yet`
     )
   }
 
@@ -85,17 +85,33 @@ export async function startGateway(
     asyncDelivery,
     topics: backends,
   })
-  const authenticate = async (
+  const authenticateCredentials = async (
     virtualCluster: string,
-    headers: HeaderReader
+    credentials: Credentials
   ): Promise<Principal> => {
-    const result = await policies.authenticate(
-      virtualCluster,
-      httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
-    )
+    const result = await policies.authenticate(virtualCluster, credentials)
     if ('decision' in result) throw fromDecision(result.decision)
     return result.principal
   }
+  const authenticate = (virtualCluster: string, headers: HeaderReader) =>
+    authenticateCredentials(
+      virtualCluster,
+      httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
+    )
+  const streamService = new StreamService({
+    hub: new ConsumerHub(backends, logger),
+    policies,
+    logger,
+  })
+  const streamDeps: StreamDoorDeps = {
+    service: streamService,
+    authenticate: authenticateCredentials,
+    apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
+    accepting: () => accepting,
+  }
+  const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
+  const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
+    logger.warn({ stream, part, err }, 'framed bytes could not be decoded: sent as base64')
 
   const inUse = [...new Set(config.virtualClusters.map((vc) => vc.backendCluster))]
   let accepting = true
@@ -108,7 +124,12 @@ export async function startGateway(
 
   const produceDeps = { authenticate, produce, idempotency, accepting: () => accepting }
   const listeners: RunningHttpListener[] = []
+  const streamDoors: { close(): void }[] = []
   const stopShared = async (): Promise<{ undelivered: number }> => {
+    // Sessions end first (WebSocket close frames, SSE end events), then the hub commits what was
+    // acknowledged and leaves its groups, before the clients it reads with disconnect.
+    for (const door of streamDoors) door.close()
+    await streamService.close()
     const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
     if (drained.delivered > 0 || drained.undelivered > 0) {
       logger.info(drained, 'async delivery drained')
@@ -125,12 +146,21 @@ export async function startGateway(
         logger: logger.child({ listener: listener.name }),
         produce: produceDeps,
       })
-      const fastPath = produceFastPath(
-        produceEndpoints(listener),
-        produceDeps,
-        logger.child({ listener: listener.name })
-      )
-      const running = await startHttpListener(listener, app, fastPath)
+      const listenerLogger = logger.child({ listener: listener.name })
+      const fastPath = produceFastPath(produceEndpoints(listener), produceDeps, listenerLogger)
+      const endpoints = listener.streams.map((stream) => {
+        const vc = vcs.get(stream.virtualCluster)
+        if (vc === undefined) throw new Error(`no virtual cluster "${stream.virtualCluster}"`)
+        return streamEndpoint(stream, vc, { schemas, onDecodeError })
+      })
+      const matcher = streamMatcher(endpoints)
+      const requests = streamRequests(streamDeps, matcher, listenerLogger)
+      const websockets = new WebSocketDoor(streamDeps, matcher, listenerLogger)
+      streamDoors.push(requests, websockets)
+      const running = await startHttpListener(listener, app, {
+        fastPaths: [fastPath, requests.handle],
+        upgrade: websockets.upgrade,
+      })
       listeners.push(running)
       logger.info({ listener: listener.name, url: running.url }, 'http listener started')
     }
@@ -146,7 +176,13 @@ export async function startGateway(
       accepting = false
       // Requests still arriving on open keep-alive connections must not be taken from here on.
       asyncDelivery.stopAccepting()
+      // Streams never finish by themselves: end them before waiting for requests to finish.
+      const streamsClosed = Promise.resolve().then(async () => {
+        for (const door of streamDoors) door.close()
+        await streamService.close()
+      })
       await Promise.allSettled(listeners.map((l) => l.close()))
+      await streamsClosed
       const result = await stopShared()
       logger.info('gateway stopped')
       return result

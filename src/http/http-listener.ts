@@ -1,13 +1,30 @@
-// Serves one configured http listener (plain or TLS): an optional fast path first (produce),
-// then the hono app; and closes it gracefully.
+// Serves one configured http listener (plain or TLS): fast paths first (produce, streams), then
+// the hono app; WebSocket upgrades go to the upgrade handler; and closes it gracefully.
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+} from 'node:http'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
+import type { Duplex } from 'node:stream'
+import { problem } from '../core/problem.ts'
+import { rejectUpgrade } from './node-reply.ts'
 import type { FastPath } from './produce/fast-path.ts'
+
+/** Takes an upgrade request and returns true, or returns false (answered 404 then). */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+
+export interface ListenerHandlers {
+  /** Tried in order before hono; the first to return true owns the request. */
+  fastPaths?: readonly FastPath[]
+  upgrade?: UpgradeHandler
+}
 
 export interface RunningHttpListener {
   name: string
@@ -19,15 +36,15 @@ export interface RunningHttpListener {
 export async function startHttpListener(
   config: HttpListenerConfig,
   app: Hono,
-  fastPath?: FastPath
+  handlers: ListenerHandlers = {}
 ): Promise<RunningHttpListener> {
   const tls = config.tls
   const honoListener = getRequestListener(app.fetch)
-  const listener: RequestListener = fastPath
-    ? (request, response) => {
-        if (!fastPath(request, response)) void honoListener(request, response)
-      }
-    : (request, response) => void honoListener(request, response)
+  const fastPaths = handlers.fastPaths ?? []
+  const listener: RequestListener = (request, response) => {
+    for (const fastPath of fastPaths) if (fastPath(request, response)) return
+    void honoListener(request, response)
+  }
   const server: Server = tls
     ? createHttpsServer(
         {
@@ -40,6 +57,17 @@ export async function startHttpListener(
         listener
       )
     : createHttpServer(listener)
+  const upgrade = handlers.upgrade
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (upgrade?.(request, socket, head)) return
+    const path = (request.url ?? '/').split('?')[0]
+    const detail = `no stream at ${path} takes WebSocket connections`
+    rejectUpgrade(socket, {
+      status: 404,
+      body: problem(404, 'not-found', 'Not Found', detail),
+      headers: {},
+    })
+  })
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -99,11 +99,21 @@ export function advance(
   cursor: Cursor,
   record: { topic: string; partition: number; offset: string }
 ): Cursor {
-  const next = new Map(cursor)
-  const partitions = new Map(cursor.get(record.topic))
-  partitions.set(record.partition, nextOffset(record.offset))
-  next.set(record.topic, partitions)
-  return next
+  return withPosition(cursor, record.topic, record.partition, nextOffset(record.offset))
+}
+
+/** The cursor with one partition's next offset set to `next`. */
+export function withPosition(
+  cursor: Cursor,
+  topic: string,
+  partition: number,
+  next: string
+): Cursor {
+  const result = new Map(cursor)
+  const partitions = new Map(cursor.get(topic))
+  partitions.set(partition, next)
+  result.set(topic, partitions)
+  return result
 }
 
 export type StreamStart = StreamConfig['start']

@@ -23,6 +23,7 @@ export {
   encodeCursor,
   nextOffset,
   resumeFrom,
+  withPosition,
   type Cursor,
   type CursorLimits,
   type ResumePosition,

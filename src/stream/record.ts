@@ -52,19 +52,22 @@ export interface RecordDeserializer {
 
 type Part = Decoded & { schemaId?: number }
 
-/** A consumed message as delivered; asynchronous only when a part needs a schema. */
+/**
+ * A consumed message as delivered: a promise only when a part needs a schema, so the common case
+ * costs no microtask per record and subscriber.
+ */
 export function formatRecord(
   message: KafkaMessage,
   options: FormatOptions,
   schemas: RecordDeserializer
-): Promise<StreamRecord> {
+): StreamRecord | Promise<StreamRecord> {
   const { key, value } = message
   const keyFramed = schemaCandidate(key, options.key, options.registry)
   const valueFramed = schemaCandidate(value, options.value, options.registry)
   if (!keyFramed && !valueFramed) {
     const keyPart = key === null ? undefined : decodeBytes(key, options.key)
     const valuePart = value === null ? undefined : decodeBytes(value, options.value)
-    return Promise.resolve(build(message, options.clientTopic, keyPart, valuePart))
+    return build(message, options.clientTopic, keyPart, valuePart)
   }
   return Promise.all([
     keyFramed ? viaSchema(key as Buffer, 'key', options, schemas) : syncPart(key, options.key),

@@ -105,9 +105,15 @@ export const Stream = z
       .object({
         maxRecords: z.number().int().positive().default(500),
         maxWaitMs: Millis.default(30_000),
+        /**
+         * How long a session waits on this node for the client's next poll. A poll that brings
+         * the cursor the last answer gave continues it (records already read ahead included);
+         * any other poll, on any node, starts one from its cursor.
+         */
+        keepMs: Millis.default(30_000),
       })
       .strict()
-      .default({ maxRecords: 500, maxWaitMs: 30_000 }),
+      .default({ maxRecords: 500, maxWaitMs: 30_000, keepMs: 30_000 }),
     maxConnectionsPerPrincipal: z.number().int().positive().default(100),
     policies: z.array(Name).default([]),
   })

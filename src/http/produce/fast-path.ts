@@ -5,11 +5,9 @@
 // 404, 405 with Allow...).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { RegExpRouter } from 'hono/router/reg-exp-router'
-import { GatewayError } from '../../core/errors.ts'
-import { problem, PROBLEM_CONTENT_TYPE } from '../../core/problem.ts'
 import type { Logger } from '../../observability/logger.ts'
-import { gatewayErrorReply } from '../error-response.ts'
-import { nodeHeaders, type HttpReply } from '../exchange.ts'
+import { nodeHeaders } from '../exchange.ts'
+import { errorReply, sendReply } from '../node-reply.ts'
 import { readIncoming } from '../read-body.ts'
 import type { ProduceEndpoint } from './endpoint.ts'
 import { handleProduce, type ProduceDoorDeps } from './handler.ts'
@@ -46,35 +44,9 @@ export function produceFastPath(
       params,
       readBody: (maxBytes) => readIncoming(request, maxBytes),
     }).then(
-      (reply) => send(response, reply),
-      (err: unknown) => send(response, errorReply(err, logger, endpoint.name))
+      (reply) => sendReply(response, reply),
+      (err: unknown) => sendReply(response, errorReply(err, logger, { route: endpoint.name }))
     )
     return true
-  }
-}
-
-function send(response: ServerResponse, reply: HttpReply): void {
-  const body = JSON.stringify(reply.body)
-  const headers: Record<string, string | number> = {
-    'content-type': reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
-    'content-length': Buffer.byteLength(body),
-  }
-  Object.assign(headers, reply.headers)
-  response.writeHead(reply.status, headers)
-  response.end(body)
-}
-
-function errorReply(err: unknown, logger: Logger, route: string): HttpReply {
-  if (err instanceof GatewayError) return gatewayErrorReply(err)
-  logger.error({ err, route }, 'unhandled error')
-  return {
-    status: 500,
-    body: problem(
-      500,
-      'internal',
-      'Internal Server Error',
-      'the gateway failed to handle this request'
-    ),
-    headers: {},
   }
 }

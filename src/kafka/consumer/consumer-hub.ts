@@ -84,6 +84,22 @@ export class ConsumerHub {
     return this.#subscription(consumer, member)
   }
 
+  /** The next offset of every partition of `topics` (backend names): where `latest` is now. */
+  endOffsets(cluster: string, topics: readonly string[]): Promise<PartitionPosition[]> {
+    return this.#admins.use(cluster, async (admin) => {
+      const all = await Promise.all(
+        topics.map(async (topic) =>
+          (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+            topic,
+            partition,
+            offset: high,
+          }))
+        )
+      )
+      return all.flat()
+    })
+  }
+
   stats(): HubStats {
     const details = [...this.#alive].map((c) => c.stats())
     const subscribers = details.reduce((sum, d) => sum + d.subscribers, 0)

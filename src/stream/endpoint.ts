@@ -1,0 +1,143 @@
+// A configured stream compiled once: which topics a connection may read, how their names map into
+// the virtual cluster's namespace, and how a consumed record becomes what the stream delivers
+// (formatted, then filtered). Rendering is shared by every subscriber of the stream: the hub hands
+// the same consumed record to each of them, and the first one to ask renders it for all.
+import type { StreamConfig, VirtualClusterConfig } from '../config/index.ts'
+import { GatewayError } from '../core/errors.ts'
+import { compileGlobs } from '../core/glob.ts'
+import type { ConsumedRecord } from '../kafka/consumer/types.ts'
+import { backendTopic } from '../kafka/namespace.ts'
+import { compileFilters, type RecordFilter } from './filters.ts'
+import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
+
+export type StreamProtocol = StreamConfig['protocols'][number]
+
+/** A rendered record, or null when the stream's filters drop it. */
+export type Rendered = StreamRecord | null
+
+export interface StreamEndpoint {
+  /** The stream's name (its path when unnamed): for logs, metrics and group ids. */
+  name: string
+  config: StreamConfig
+  virtualCluster: VirtualClusterConfig
+  /** hono's path syntax (`:param`). */
+  honoPath: string
+  serves(protocol: StreamProtocol): boolean
+  /**
+   * The topics (client names) one connection reads: the path parameter's topic, or the
+   * configured ones, or the subset of them the client asked for.
+   */
+  topicsFor(params: Readonly<Record<string, string>>, requested?: readonly string[]): string[]
+  /** The backend's name of a topic the client named. */
+  backendTopic(clientTopic: string): string
+  /** The client's name of a backend topic this stream reads. */
+  clientTopic(backend: string): string
+  /** Renders a consumed record once for every subscriber of this stream. */
+  render(record: ConsumedRecord): Rendered | Promise<Rendered>
+}
+
+export interface EndpointDeps {
+  schemas: RecordDeserializer
+  /** Framed-looking bytes the registry could not decode (sent on as base64). */
+  onDecodeError?: (stream: string, part: 'key' | 'value', error: unknown) => void
+}
+
+const toHonoPath = (path: string) => path.replace(/\{([^}/]+)\}/g, ':$1')
+
+export function streamEndpoint(
+  config: StreamConfig,
+  virtualCluster: VirtualClusterConfig,
+  deps: EndpointDeps
+): StreamEndpoint {
+  const name = config.name ?? config.path
+  const protocols = new Set(config.protocols)
+  const filter: RecordFilter = compileFilters(config.filters)
+  const toBackend = (topic: string): string => {
+    const backend = backendTopic(virtualCluster, topic)
+    if (backend === undefined) {
+      throw new GatewayError('not-found', `topic "${topic}" is outside this virtual cluster`)
+    }
+    return backend
+  }
+  const prefix = virtualCluster.namespace?.hidePrefix ? virtualCluster.namespace.prefix : ''
+  const clientTopic = (backend: string) =>
+    prefix !== '' && backend.startsWith(prefix) ? backend.slice(prefix.length) : backend
+  const topicsFor = topicSelector(config, name)
+  const format = {
+    key: config.format.key,
+    value: config.format.value,
+    registry: virtualCluster.schemaRegistry,
+    onDecodeError: deps.onDecodeError
+      ? (part: 'key' | 'value', error: unknown) => deps.onDecodeError?.(name, part, error)
+      : undefined,
+  }
+  const rendered = new WeakMap<ConsumedRecord, Rendered | Promise<Rendered>>()
+  const keep = (record: StreamRecord): Rendered => (filter(record) ? record : null)
+
+  return {
+    name,
+    config,
+    virtualCluster,
+    honoPath: toHonoPath(config.path),
+    serves: (protocol) => protocols.has(protocol),
+    topicsFor,
+    backendTopic: toBackend,
+    clientTopic,
+    render(record) {
+      const found = rendered.get(record)
+      if (found !== undefined) return found
+      const formatted = formatRecord(
+        record,
+        { ...format, clientTopic: clientTopic(record.topic) },
+        deps.schemas
+      )
+      if (!(formatted instanceof Promise)) {
+        const result = keep(formatted)
+        rendered.set(record, result)
+        return result
+      }
+      const pending = formatted.then((value) => {
+        const result = keep(value)
+        rendered.set(record, result)
+        return result
+      })
+      rendered.set(record, pending)
+      return pending
+    },
+  }
+}
+
+function topicSelector(config: StreamConfig, name: string): StreamEndpoint['topicsFor'] {
+  const selector = config.topics
+  if (Array.isArray(selector)) {
+    const configured = [...new Set(selector)]
+    return (_params, requested) => {
+      if (requested === undefined || requested.length === 0) return configured
+      const unknown = requested.filter((topic) => !configured.includes(topic))
+      if (unknown.length > 0) {
+        throw new GatewayError(
+          'not-found',
+          `stream "${name}" does not serve topic${unknown.length > 1 ? 's' : ''} ${unknown.map((t) => `"${t}"`).join(', ')}; it serves ${configured.map((t) => `"${t}"`).join(', ')}`
+        )
+      }
+      return [...new Set(requested)]
+    }
+  }
+  const allowed = compileGlobs(selector.allowed)
+  return (params, requested) => {
+    const topic = params[selector.name]
+    if (topic === undefined || topic === '') {
+      throw new GatewayError(
+        'bad-request',
+        `the topic path parameter "${selector.name}" is missing`
+      )
+    }
+    if (!allowed(topic)) {
+      throw new GatewayError('not-found', `topic "${topic}" is not available on stream "${name}"`)
+    }
+    if (requested !== undefined && requested.some((t) => t !== topic)) {
+      throw new GatewayError('bad-request', `this stream connection serves topic "${topic}" only`)
+    }
+    return [topic]
+  }
+}

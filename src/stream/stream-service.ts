@@ -1,0 +1,195 @@
+// The streaming use case every streaming door shares (WebSocket, SSE, long-poll): may this
+// principal read these topics, how many connections may it hold, and a session subscribed to the
+// consumer hub as the stream's group mode and the client's start or cursor say. Doors only
+// translate their protocol into an OpenRequest and the session's deliveries back.
+import type { Decision } from '../core/decision.ts'
+import { fromDecision, GatewayError } from '../core/errors.ts'
+import type { Door, PolicyRequest } from '../core/policy-request.ts'
+import type { Principal } from '../core/principal.ts'
+import { streamConsumerSpec } from '../kafka/consumer/spec.ts'
+import type {
+  ConsumerSpec,
+  PartitionPosition,
+  Subscriber,
+  Subscription,
+} from '../kafka/consumer/types.ts'
+import type { Logger } from '../observability/logger.ts'
+import { ConnectionLimits, type Lease } from './connection-limits.ts'
+import { emptyCursor, type Cursor, type StreamStart } from './cursor.ts'
+import type { StreamEndpoint } from './endpoint.ts'
+import { StreamSession, type SessionEnd } from './session.ts'
+
+export type StreamDoor = Extract<Door, 'websocket' | 'sse' | 'long-poll'>
+
+/** What the service needs of the consumer hub. */
+export interface StreamHub {
+  subscribe(spec: ConsumerSpec, subscriber: Subscriber): Promise<Subscription>
+  endOffsets(cluster: string, topics: readonly string[]): Promise<PartitionPosition[]>
+  close(): Promise<void>
+}
+
+export interface StreamPolicies {
+  authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
+}
+
+export interface OpenRequest {
+  endpoint: StreamEndpoint
+  door: StreamDoor
+  principal: Principal
+  /** Client topic names, already checked against the stream (endpoint.topicsFor). */
+  topics: readonly string[]
+  /** The client's own start, where the stream allows one. */
+  start?: StreamStart
+  /** Where the client resumes (SSE Last-Event-ID, long-poll cursor). */
+  cursor?: Cursor
+  /** See SessionOptions.ackOnTake. */
+  ackOnTake: boolean
+  /** Resolve a `latest` start into the cursor, for doors whose clients resume from it. */
+  seedCursor: boolean
+  onEnd?: (session: StreamSession, end: SessionEnd) => void
+}
+
+export class StreamService {
+  readonly #hub: StreamHub
+  readonly #policies: StreamPolicies
+  readonly #logger: Logger
+  readonly #limits = new ConnectionLimits()
+  readonly #sessions = new Set<StreamSession>()
+  #closing = false
+  #closed: Promise<void> | undefined
+
+  constructor(deps: { hub: StreamHub; policies: StreamPolicies; logger: Logger }) {
+    this.#hub = deps.hub
+    this.#policies = deps.policies
+    this.#logger = deps.logger.child({ component: 'streams' })
+  }
+
+  /** ACL `consume` (and the stream's rate limits) for every topic; throws the refusal. */
+  authorize(
+    endpoint: StreamEndpoint,
+    door: StreamDoor,
+    principal: Principal,
+    topics: readonly string[]
+  ): void {
+    for (const topic of topics) {
+      const decision = this.#policies.authorize(
+        {
+          door,
+          operation: 'consume',
+          virtualCluster: endpoint.virtualCluster.name,
+          route: endpoint.name,
+          resource: { type: 'topic', name: topic },
+          principal,
+          records: 0,
+          bytes: 0,
+        },
+        endpoint.config.policies
+      )
+      if (decision.verdict === 'deny') throw fromDecision(decision)
+    }
+  }
+
+  /** A connection slot of the principal on this stream (`maxConnectionsPerPrincipal`). */
+  admit(endpoint: StreamEndpoint, principal: Principal): Lease {
+    this.#checkOpen()
+    return this.#limits.acquire(
+      endpoint.name,
+      principal.name,
+      endpoint.config.maxConnectionsPerPrincipal
+    )
+  }
+
+  /** A session subscribed and positioned; rejects with a GatewayError (404, 503, ...). */
+  async open(request: OpenRequest): Promise<StreamSession> {
+    this.#checkOpen()
+    const { endpoint, principal } = request
+    const cluster = endpoint.virtualCluster.backendCluster
+    const backendTopics = request.topics.map((t) => endpoint.backendTopic(t))
+    const cursor = request.cursor ?? emptyCursor
+    const spec = streamConsumerSpec({
+      cluster,
+      topics: backendTopics,
+      stream: endpoint.config,
+      start: request.start,
+      positions: positionsIn(cursor, endpoint, request.topics),
+      principal: principal.name,
+      backendGroupId: (groupId) => `${namespacePrefix(endpoint)}${groupId}`,
+      groupIdPrefix: `${namespacePrefix(endpoint)}weir-`,
+    })
+    const session = new StreamSession({
+      endpoint,
+      topics: request.topics,
+      cursor,
+      buffer: endpoint.config.buffer,
+      ackOnTake: request.ackOnTake,
+      logger: this.#logger,
+      onEnd: (ended, end) => {
+        this.#sessions.delete(ended)
+        request.onEnd?.(ended, end)
+      },
+    })
+    this.#sessions.add(session)
+    try {
+      session.attach(await this.#hub.subscribe(spec, session))
+      // A group resumes from its commits, not from a cursor: nothing to seed there.
+      const start = request.start ?? endpoint.config.start
+      if (request.seedCursor && spec.kind !== 'group' && start === 'latest') {
+        session.seed(await this.#hub.endOffsets(cluster, backendTopics))
+      }
+    } catch (err) {
+      await session.close()
+      throw err
+    }
+    if (this.#closing) session.shutdown()
+    return session
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  get sessions(): number {
+    return this.#sessions.size
+  }
+
+  /** Ends every session (doors send their goodbyes), then commits, leaves groups, disconnects. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing = true
+      for (const session of [...this.#sessions]) session.shutdown()
+      await this.#hub.close()
+      this.#logger.debug('stream service closed')
+    })()
+    return this.#closed
+  }
+
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new GatewayError('overloaded', 'this node is shutting down; connect again', {
+        retryAfterSeconds: 1,
+      })
+    }
+  }
+}
+
+/** The cursor's positions for the topics this session reads, with backend topic names. */
+function positionsIn(
+  cursor: Cursor,
+  endpoint: StreamEndpoint,
+  topics: readonly string[]
+): PartitionPosition[] {
+  const positions: PartitionPosition[] = []
+  for (const topic of topics) {
+    const partitions = cursor.get(topic)
+    if (partitions === undefined) continue
+    const backend = endpoint.backendTopic(topic)
+    for (const [partition, offset] of partitions) {
+      positions.push({ topic: backend, partition, offset })
+    }
+  }
+  return positions
+}
+
+function namespacePrefix(endpoint: StreamEndpoint): string {
+  return endpoint.virtualCluster.namespace?.prefix ?? ''
+}
