@@ -26,6 +26,8 @@ import { StreamService } from './stream/stream-service.ts'
 
 export interface Gateway {
   listeners: RunningHttpListener[]
+  /** Stream sessions and consumers of this node. */
+  streamStats(): ReturnType<StreamService['stats']>
   /**
    * Graceful: readiness fails first, in-flight work finishes, buffers drain, then connections
    * close. Resolves with the number of accepted records that could not be delivered in time.
@@ -172,6 +174,7 @@ export async function startGateway(
 
   return {
     listeners,
+    streamStats: () => streamService.stats(),
     async stop() {
       accepting = false
       // Requests still arriving on open keep-alive connections must not be taken from here on.

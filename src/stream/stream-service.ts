@@ -9,6 +9,7 @@ import type { Principal } from '../core/principal.ts'
 import { streamConsumerSpec } from '../kafka/consumer/spec.ts'
 import type {
   ConsumerSpec,
+  HubStats,
   PartitionPosition,
   Subscriber,
   Subscription,
@@ -25,6 +26,7 @@ export type StreamDoor = Extract<Door, 'websocket' | 'sse' | 'long-poll'>
 export interface StreamHub {
   subscribe(spec: ConsumerSpec, subscriber: Subscriber): Promise<Subscription>
   endOffsets(cluster: string, topics: readonly string[]): Promise<PartitionPosition[]>
+  stats(): HubStats
   close(): Promise<void>
 }
 
@@ -148,8 +150,9 @@ export class StreamService {
     return this.#closing
   }
 
-  get sessions(): number {
-    return this.#sessions.size
+  /** Open sessions and the hub's consumers (for tests, health and metrics). */
+  stats(): { sessions: number; hub: HubStats } {
+    return { sessions: this.#sessions.size, hub: this.#hub.stats() }
   }
 
   /** Ends every session (doors send their goodbyes), then commits, leaves groups, disconnects. */
