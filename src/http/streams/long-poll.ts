@@ -52,12 +52,14 @@ export class LongPollDoor {
     const ready = session.pending > 0 || session.ended !== undefined
     if (!ready && wait > 0) await waitFor(session, wait, request.aborted)
     if (request.gone()) {
-      // Nothing taken: the same cursor finds the session again.
-      if (session.ended === undefined)
-        this.#park(
-          this.#key(endpoint, admission.principal, admission.topics, encodeCursor(session.cursor)),
-          session
-        )
+      // Nothing taken: the cursor the client sent finds the session again (its own text: filtered
+      // records may have moved the session's cursor on). A first poll has no cursor to come back
+      // with, so its session ends.
+      if (request.cursorText === null) void session.close()
+      else if (session.ended === undefined) {
+        const key = this.#key(endpoint, admission.principal, admission.topics, request.cursorText)
+        this.#park(key, session)
+      }
       return
     }
 
@@ -155,7 +157,12 @@ export class LongPollDoor {
 
 function waitFor(session: StreamSession, ms: number, aborted: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
+    let waiting = true
+    // Once only: a late abort (the connection closing after the answer) must not unhook the wake
+    // of a later poll that resumed this session.
     const done = () => {
+      if (!waiting) return
+      waiting = false
       clearTimeout(timer)
       session.onWake(undefined)
       resolve()

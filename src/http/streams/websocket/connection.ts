@@ -78,7 +78,8 @@ export class StreamConnection {
         delivery: endpoint.config.delivery,
       })
     )
-    if (initial !== undefined) await this.#subscribe('default', initial)
+    // The upgrade authorized the URL's topics already (and charged its rate limits once).
+    if (initial !== undefined) await this.#subscribe('default', initial, true)
   }
 
   /** Sends a close frame (the node shuts down, or the service ended a session). */
@@ -139,7 +140,7 @@ export class StreamConnection {
     }
   }
 
-  async #subscribe(id: string, wanted: InitialSubscription): Promise<void> {
+  async #subscribe(id: string, wanted: InitialSubscription, authorized = false): Promise<void> {
     try {
       if (this.#subscriptions.has(id)) {
         throw new GatewayError('bad-request', `subscription "${id}" already exists`)
@@ -160,8 +161,8 @@ export class StreamConnection {
         }
       }
       const { service, endpoint, principal } = this.#context
-      // Topics outside the URL's were not authorized at the upgrade: they are now.
-      service.authorize(endpoint, 'websocket', principal, wanted.topics)
+      // Later subscriptions are authorized as they come (policies may have changed since).
+      if (!authorized) service.authorize(endpoint, 'websocket', principal, wanted.topics)
       const session = await service.open({
         endpoint,
         door: 'websocket',

@@ -87,5 +87,7 @@ export function closeReason(text: string): string {
   if (Buffer.byteLength(text) <= 123) return text
   let cut = text.slice(0, 120)
   while (Buffer.byteLength(cut) > 120) cut = cut.slice(0, -1)
+  // Never half a surrogate pair: it would go out as U+FFFD.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1)
   return `${cut}…`
 }
