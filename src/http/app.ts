@@ -4,6 +4,7 @@ import type { HttpListenerConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
 import { problem } from '../core/problem.ts'
 import { gatewayErrorResponse } from './error-response.ts'
+import { examplePageRoutes } from './example-page/example-page.ts'
 import type { Logger } from '../observability/logger.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
 import type { ProduceDoorDeps } from './produce/handler.ts'
@@ -20,6 +21,7 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
   const app = new Hono()
   if (listener.health) app.route('/', healthRoutes(deps.readiness))
   app.route('/', produceRoutes(listener, deps.produce))
+  if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>
     problemResponse(
       c,

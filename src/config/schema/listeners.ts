@@ -35,6 +35,20 @@ export const HttpListener = z
     routes: z.array(ProduceRoute).default([]),
     topicsEndpoint: TopicsEndpoint.optional(),
     streams: z.array(Stream).default([]),
+    /**
+     * A demo page (off unless set): subscribes to this listener's streams over WebSocket or SSE
+     * and posts events to its routes, from a browser, with no build step. Stream and produce
+     * paths take precedence over it.
+     */
+    examplePage: z
+      .object({
+        path: z
+          .string()
+          .regex(/^\/[^\s?#]*$/, 'a path starting with /, without query or fragment')
+          .default('/example'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 

@@ -93,5 +93,7 @@ function goodbye(end: Exclude<SessionEnd, { kind: 'closed' }>): string {
     const detail = 'this node is shutting down; reconnect to resume'
     return `event: end\ndata: ${JSON.stringify({ reason: 'shutdown', detail })}\n\n`
   }
-  return `event: error\ndata: ${JSON.stringify(end.error.toProblem())}\n\n`
+  // Not `error`: EventSource fires its own `error` on every reconnect, and clients would have to
+  // tell the two apart.
+  return `event: problem\ndata: ${JSON.stringify(end.error.toProblem())}\n\n`
 }
