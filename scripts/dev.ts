@@ -53,7 +53,8 @@ async function main(): Promise<number> {
   Kafka (PLAINTEXT)       ${info.bootstrap}
   Kafka (SASL, PLAIN/SCRAM) ${info.saslBootstrap}   users: admin, alice, bob (password: <user>-secret)
   Schema Registry         ${info.registryUrl}
-  Weir                    http://127.0.0.1:${httpPort}   (/healthz, /readyz)
+  Weir                    http://127.0.0.1:${httpPort}   (/healthz, /readyz, /example)
+  Weir (Kafka protocol)   127.0.0.1:${process.env.WEIR_KAFKA_PORT ?? '9092'}
   config                  ${path.relative(process.cwd(), config)}
 `)
   const weir = spawn(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'start', '-c', config], {

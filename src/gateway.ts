@@ -1,6 +1,6 @@
 // The composition root: turns a validated configuration into running listeners, and stops them.
 // Everything the doors share (policy engine, schemas, producers) is built once here.
-import type { WeirConfig } from './config/index.ts'
+import type { BackendClusterConfig, WeirConfig } from './config/index.ts'
 import { fromDecision } from './core/errors.ts'
 import type { Credentials, Principal } from './core/principal.ts'
 import { createHttpApp } from './http/app.ts'
@@ -16,6 +16,7 @@ import { WebSocketDoor } from './http/streams/websocket/door.ts'
 import { BackendClusters } from './kafka/backend-clusters.ts'
 import { AsyncDelivery } from './kafka/producer/async-delivery.ts'
 import { ConsumerHub } from './kafka/consumer/consumer-hub.ts'
+import { startKafkaListener, type RunningKafkaListener } from './listener/kafka-listener.ts'
 import { ProducerPool } from './kafka/producer/producer-pool.ts'
 import type { Logger } from './observability/logger.ts'
 import { PolicyEngine } from './policy/index.ts'
@@ -26,6 +27,7 @@ import { StreamService } from './stream/stream-service.ts'
 
 export interface Gateway {
   listeners: RunningHttpListener[]
+  kafkaListeners: RunningKafkaListener[]
   /** Stream sessions and consumers of this node. */
   streamStats(): ReturnType<StreamService['stats']>
   /**
@@ -48,12 +50,7 @@ export async function startGateway(
   logger: Logger,
   options: GatewayOptions = {}
 ): Promise<Gateway> {
-  const unsupported = config.listeners.find((l) => l.kind !== 'http')
-  if (unsupported) {
-    throw new Error(
-      `listener "${unsupported.name}": kind "${unsupported.kind}" is not available in this version of Weir yet`
-    )
-  }
+  checkKafkaListeners(config)
 
   const backends = new BackendClusters(config.backendClusters, logger)
   const policies = new PolicyEngine(config)
@@ -126,6 +123,7 @@ export async function startGateway(
 
   const produceDeps = { authenticate, produce, idempotency, accepting: () => accepting }
   const listeners: RunningHttpListener[] = []
+  const kafkaListeners: RunningKafkaListener[] = []
   const streamDoors: { close(): void }[] = []
   const stopShared = async (): Promise<{ undelivered: number }> => {
     // Sessions end first (WebSocket close frames, SSE end events), then the hub commits what was
@@ -142,7 +140,20 @@ export async function startGateway(
   }
   try {
     for (const listener of config.listeners) {
-      if (listener.kind !== 'http') continue
+      if (listener.kind === 'kafka') {
+        const backend = backendOf(config, listener.virtualCluster)
+        const running = await startKafkaListener(listener, {
+          backend,
+          describeBrokers: () => backends.describeBrokers(backend.name),
+          logger,
+        })
+        kafkaListeners.push(running)
+        logger.info(
+          { listener: listener.name, bootstrap: running.bootstrap },
+          'kafka listener started'
+        )
+        continue
+      }
       const app = createHttpApp(listener, {
         readiness,
         logger: logger.child({ listener: listener.name }),
@@ -167,13 +178,14 @@ export async function startGateway(
       logger.info({ listener: listener.name, url: running.url }, 'http listener started')
     }
   } catch (err) {
-    await Promise.allSettled(listeners.map((l) => l.close()))
+    await Promise.allSettled([...listeners, ...kafkaListeners].map((l) => l.close()))
     await stopShared()
     throw err
   }
 
   return {
     listeners,
+    kafkaListeners,
     streamStats: () => streamService.stats(),
     async stop() {
       accepting = false
@@ -184,11 +196,39 @@ export async function startGateway(
         for (const door of streamDoors) door.close()
         await streamService.close()
       })
-      await Promise.allSettled(listeners.map((l) => l.close()))
+      await Promise.allSettled([...listeners, ...kafkaListeners].map((l) => l.close()))
       await streamsClosed
       const result = await stopShared()
       logger.info('gateway stopped')
       return result
     },
+  }
+}
+
+function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterConfig {
+  const vc = config.virtualClusters.find((v) => v.name === virtualCluster)
+  const backend = config.backendClusters.find((b) => b.name === vc?.backendCluster)
+  if (backend === undefined) throw new Error(`virtual cluster "${virtualCluster}" has no backend`)
+  return backend
+}
+
+/**
+ * The Kafka listener is a transparent proxy so far: it must refuse a virtual cluster whose
+ * namespace, authentication or policies it would not apply, rather than bypass them.
+ */
+function checkKafkaListeners(config: WeirConfig): void {
+  for (const listener of config.listeners) {
+    if (listener.kind !== 'kafka') continue
+    const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
+    const unapplied = [
+      vc?.namespace ? 'a namespace' : undefined,
+      vc && vc.authentication.length > 0 ? 'authentication' : undefined,
+      vc && vc.policies.length > 0 ? 'policies' : undefined,
+    ].filter((x) => x !== undefined)
+    if (unapplied.length > 0) {
+      throw new Error(
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has ${unapplied.join(', ')}, which the Kafka listener does not enforce yet (clients authenticate to the broker itself); use a virtual cluster without them`
+      )
+    }
   }
 }

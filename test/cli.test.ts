@@ -25,7 +25,7 @@ describe('weir validate', () => {
     const { out } = captureConsole()
     expect(await main(['validate', '-c', 'examples/gateway.yaml'])).toBe(0)
     expect(out.join('\n')).toMatch(
-      /examples\/gateway.yaml: valid \(1 backend cluster, 1 virtual cluster, 1 listener, 2 policies\)/
+      /examples\/gateway.yaml: valid \(1 backend cluster, 2 virtual clusters, 2 listeners, 2 policies\)/
     )
   })
 

@@ -70,6 +70,16 @@ export class BackendClusters {
     }
   }
 
+  /** The cluster's brokers as it reports them. */
+  async describeBrokers(name: string): Promise<{ nodeId: number; host: string; port: number }[]> {
+    try {
+      return (await (await this.#admin(name)).describeCluster()).brokers
+    } catch (err) {
+      this.#dropAdmin(name)
+      throw err
+    }
+  }
+
   #admin(name: string): Promise<Admin> {
     let admin = this.#admins.get(name)
     if (!admin) {

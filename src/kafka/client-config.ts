@@ -21,7 +21,7 @@ export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): Ka
   }
 }
 
-function tlsOptions(cluster: BackendClusterConfig): ConnectionOptions | boolean | undefined {
+export function tlsOptions(cluster: BackendClusterConfig): ConnectionOptions | boolean | undefined {
   const tls = cluster.tls
   if (!tls?.enabled) return undefined
   return {

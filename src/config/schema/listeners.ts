@@ -60,10 +60,24 @@ export const KafkaListener = z
     host: z.string().default('127.0.0.1'),
     /** Bootstrap port; with port mapping, broker N is served on brokerPortBase + N. */
     port: Port,
+    /** Default: the bootstrap port + 1. */
     brokerPortBase: Port.optional(),
     /** Host name written into metadata responses (defaults to `host`). */
     advertisedHost: z.string().optional(),
     tls: ServerTls.optional(),
+    /** Largest request a client may send (Kafka's socket.request.max.bytes), in bytes. */
+    maxFrameBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(100 * 1024 * 1024),
+    /**
+     * Longest a request may wait for the broker's answer before the connection is closed. Above
+     * the longest consumer group rebalance timeout (JoinGroup waits that long), 5 minutes.
+     */
+    requestTimeoutMs: Millis.default(330_000),
+    /** Client connections with no traffic for this long are closed (Kafka's connections.max.idle.ms). */
+    idleTimeoutMs: Millis.default(600_000),
   })
   .strict()
 

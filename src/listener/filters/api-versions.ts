@@ -1,0 +1,39 @@
+// ApiVersions, answered with what both the backend and Weir's codec speak. An API the codec does
+// not know is removed, and each version range is narrowed to the codec's: a client never picks a
+// version the gateway could not read, which is how other proxies break on each Kafka release.
+// Two exceptions keep clients working:
+// - Produce keeps the broker's advertised minimum (Kafka 4 advertises v0 although it serves v3+,
+//   because librdkafka refuses brokers whose Produce minimum is above 0: KAFKA-18659).
+// - The newest version of an API Kafka marks unstable is not offered, as brokers do not.
+import { apiByKey, type ApiVersionsResponse } from '../../protocol/index.ts'
+import type { ResponseFilter } from './types.ts'
+
+const PRODUCE = 0
+
+/** Further limits on top of the codec's (part 2's namespaces remove APIs they cannot rewrite). */
+export type VersionCap = (apiKey: number) => { max: number } | 'remove' | undefined
+
+export function apiVersionsFilter(
+  cap: VersionCap = () => undefined
+): ResponseFilter<ApiVersionsResponse> {
+  return {
+    apiKey: 18,
+    onResponse(body) {
+      if (body.errorCode !== 0) return false
+      const kept = []
+      for (const entry of body.apiKeys) {
+        const api = apiByKey.get(entry.apiKey)
+        const limit = cap(entry.apiKey)
+        if (api === undefined || limit === 'remove') continue
+        const ours = api.latestVersionUnstable ? api.maxVersion - 1 : api.maxVersion
+        const min =
+          entry.apiKey === PRODUCE ? entry.minVersion : Math.max(entry.minVersion, api.minVersion)
+        const max = Math.min(entry.maxVersion, ours, limit?.max ?? Infinity)
+        if (min > max) continue
+        kept.push({ ...entry, minVersion: min, maxVersion: max })
+      }
+      body.apiKeys = kept
+      return true
+    },
+  }
+}

@@ -1,0 +1,179 @@
+// A Kafka listener with port mapping: one bootstrap port, and one port per backend broker
+// (`brokerPortBase + nodeId`) on the advertised host. Brokers are discovered from the backend's
+// metadata at start and whenever a response names a new one; each gets its port then. Every
+// client connection is paired with its own connection to the broker it stands for.
+import { readFileSync } from 'node:fs'
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
+import type { BackendClusterConfig, KafkaListenerConfig } from '../config/index.ts'
+import { tlsOptions } from '../kafka/client-config.ts'
+import type { Logger } from '../observability/logger.ts'
+import { BrokerMap, type Address } from './broker-map.ts'
+import { apiVersionsFilter } from './filters/api-versions.ts'
+import { brokerAddressFilters } from './filters/broker-addresses.ts'
+import type { ResponseFilter } from './filters/types.ts'
+import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
+
+export interface RunningKafkaListener {
+  name: string
+  /** `host:port` clients bootstrap from. */
+  bootstrap: string
+  brokers: BrokerMap
+  connections(): number
+  close(): Promise<void>
+}
+
+export interface KafkaListenerDeps {
+  backend: BackendClusterConfig
+  /** The backend's brokers as it reports them (node id, host, port). */
+  describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
+  logger: Logger
+}
+
+export async function startKafkaListener(
+  config: KafkaListenerConfig,
+  deps: KafkaListenerDeps
+): Promise<RunningKafkaListener> {
+  const logger = deps.logger.child({ listener: config.name })
+  const servers = new Map<number | 'bootstrap', Server>()
+  const connections = new Set<ProxyConnection>()
+  const advertisedHost = config.advertisedHost ?? config.host
+  const brokerPortBase = config.brokerPortBase ?? config.port + 1
+  const backendTls = tlsOptions(deps.backend)
+  const upstreamOf = (address: Address): Socket =>
+    backendTls === undefined
+      ? netConnect({ host: address.host, port: address.port })
+      : tlsConnect({
+          ...(typeof backendTls === 'object' ? backendTls : {}),
+          host: address.host,
+          port: address.port,
+        })
+
+  const bindings: Promise<void>[] = []
+  const brokers = new BrokerMap({
+    advertisedHost,
+    brokerPortBase,
+    onNewBroker: (nodeId) => {
+      const bound = listen(brokers.portOf(nodeId), nodeId).catch((err: unknown) =>
+        logger.error({ err, nodeId, port: brokers.portOf(nodeId) }, 'could not bind a broker port')
+      )
+      bindings.push(bound)
+    },
+  })
+  const filters = filterTable([...brokerAddressFilters, apiVersionsFilter()])
+  const context: ProxyContext = {
+    brokers,
+    filters,
+    settings: {
+      maxFrameBytes: config.maxFrameBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+    },
+    logger,
+    onClose: (connection) => connections.delete(connection),
+  }
+  const bootstrapServers = deps.backend.bootstrapServers.map(parseHostPort)
+  let nextBootstrap = 0
+
+  const accept = (client: Socket, target: number | 'bootstrap'): void => {
+    let address: Address | undefined
+    if (target === 'bootstrap') {
+      // Spread bootstrap connections over the backend's bootstrap servers.
+      address = bootstrapServers[nextBootstrap++ % bootstrapServers.length]
+    } else {
+      address = brokers.upstream(target)
+    }
+    if (address === undefined) {
+      client.destroy()
+      return
+    }
+    const upstream = upstreamOf(address)
+    // Nothing is read from the client until the broker connection is up (or has failed).
+    client.pause()
+    upstream.once('connect', () => client.resume())
+    upstream.once('secureConnect', () => client.resume())
+    connections.add(new ProxyConnection(client, upstream, context))
+  }
+
+  const listen = async (port: number, target: number | 'bootstrap'): Promise<void> => {
+    if (servers.has(target)) return
+    const tls = config.tls
+    const server = tls
+      ? createTlsServer(
+          {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
+            requestCert: tls.clientCaFile !== undefined,
+            rejectUnauthorized: tls.requireClientCert,
+          },
+          (socket) => accept(socket, target)
+        )
+      : createServer((socket) => accept(socket, target))
+    servers.set(target, server)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, config.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    logger.info({ port, broker: target }, 'kafka listener port bound')
+  }
+
+  const sweep = setInterval(() => {
+    const now = Date.now()
+    for (const connection of connections) connection.checkTimeout(now)
+  }, 1000)
+  sweep.unref()
+
+  try {
+    for (const broker of await deps.describeBrokers()) {
+      brokers.learn(broker.nodeId, broker.host, broker.port)
+    }
+    await listen(config.port, 'bootstrap')
+    await Promise.all(bindings)
+  } catch (err) {
+    clearInterval(sweep)
+    await Promise.allSettled([...servers.values()].map(closeServer))
+    throw err
+  }
+
+  return {
+    name: config.name,
+    bootstrap: `${advertisedHost}:${config.port}`,
+    brokers,
+    connections: () => connections.size,
+    async close() {
+      clearInterval(sweep)
+      const closing = [...servers.values()].map(closeServer)
+      for (const connection of [...connections]) connection.close('listener closed')
+      await Promise.allSettled(closing)
+    },
+  }
+}
+
+/** Filters by API key, in order. */
+function filterTable(
+  filters: readonly ResponseFilter<never>[]
+): ReadonlyMap<number, readonly ResponseFilter<unknown>[]> {
+  const table = new Map<number, ResponseFilter<unknown>[]>()
+  for (const filter of filters as readonly ResponseFilter<unknown>[]) {
+    const list = table.get(filter.apiKey) ?? []
+    list.push(filter)
+    table.set(filter.apiKey, list)
+  }
+  return table
+}
+
+function parseHostPort(server: string): Address {
+  const colon = server.lastIndexOf(':')
+  return {
+    host: server.slice(0, colon).replace(/^\[|\]$/g, ''),
+    port: Number(server.slice(colon + 1)),
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()))
+}

@@ -1,0 +1,266 @@
+// One Kafka client connection and its connection to the backend broker it stands for. Requests
+// are forwarded as they came (the bytes are not decoded unless a filter needs them); responses
+// are matched to requests by correlation id, in order, as Kafka answers on one connection, and
+// rewritten only where a filter changed something. Anything malformed ends this connection, and
+// nothing else: the client reconnects, the other connections carry on.
+import type { Socket } from 'node:net'
+import {
+  apiByKey,
+  CodecError,
+  decodeResponse,
+  encodeResponse,
+  FrameSplitter,
+  peekCorrelationId,
+  peekRequestHeader,
+  type ApiDefinition,
+} from '../protocol/index.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { BrokerMap } from './broker-map.ts'
+import type { ResponseFilter } from './filters/types.ts'
+import { unsupportedApiVersionsResponse } from './local-responses.ts'
+import { expectsResponse } from './produce-acks.ts'
+
+const API_VERSIONS = 18
+const PRODUCE = 0
+const UNSUPPORTED_VERSION = 35
+
+export interface ProxySettings {
+  maxFrameBytes: number
+  /** Longest a request may wait for its response before the connection is closed. */
+  requestTimeoutMs: number
+  /** A client connection with no traffic for this long is closed. */
+  idleTimeoutMs: number
+}
+
+export interface ProxyContext {
+  brokers: BrokerMap
+  filters: ReadonlyMap<number, readonly ResponseFilter<unknown>[]>
+  settings: ProxySettings
+  logger: Logger
+  onClose(connection: ProxyConnection): void
+}
+
+interface InFlight {
+  correlationId: number
+  apiKey: number
+  apiVersion: number
+  sentAt: number
+  /** A response the gateway makes itself, sent when its turn comes. */
+  local?: Buffer
+}
+
+export class ProxyConnection {
+  readonly #client: Socket
+  readonly #upstream: Socket
+  readonly #context: ProxyContext
+  readonly #requests: FrameSplitter
+  /** Responses can be large (a fetch of many partitions): the backend is trusted to 1 GiB. */
+  readonly #responses = new FrameSplitter(1024 * 1024 * 1024)
+  readonly #inFlight: InFlight[] = []
+  readonly #logger: Logger
+  #closed = false
+
+  constructor(client: Socket, upstream: Socket, context: ProxyContext) {
+    this.#client = client
+    this.#upstream = upstream
+    this.#context = context
+    this.#requests = new FrameSplitter(context.settings.maxFrameBytes)
+    this.#logger = context.logger.child({
+      client: `${client.remoteAddress}:${client.remotePort}`,
+    })
+    client.setNoDelay(true)
+    upstream.setNoDelay(true)
+    client.setTimeout(context.settings.idleTimeoutMs, () =>
+      this.close('idle', `no traffic for ${context.settings.idleTimeoutMs} ms`)
+    )
+    client.on('data', (chunk: Buffer) => this.#fromClient(chunk))
+    upstream.on('data', (chunk: Buffer) => this.#fromUpstream(chunk))
+    client.on('error', (err) => this.close('client error', err.message))
+    upstream.on('error', (err) => this.close('backend error', err.message))
+    client.on('close', () => this.close('client closed'))
+    upstream.on('close', () => this.close('backend closed'))
+  }
+
+  /** Requests waiting for a response (for the listener's timeout sweep and stats). */
+  get pending(): number {
+    return this.#inFlight.length
+  }
+
+  /** Closes the connection if its oldest request has waited past the request timeout. */
+  checkTimeout(now: number): void {
+    const oldest = this.#inFlight[0]
+    if (oldest !== undefined && now - oldest.sentAt > this.#context.settings.requestTimeoutMs) {
+      const name = apiByKey.get(oldest.apiKey)?.name ?? `API ${oldest.apiKey}`
+      this.close(
+        'request timeout',
+        `${name} got no response in ${this.#context.settings.requestTimeoutMs} ms`
+      )
+    }
+  }
+
+  close(why: string, detail?: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    const log = why === 'client closed' || why === 'idle' ? 'debug' : 'warn'
+    this.#logger[log]({ why, detail, pending: this.#inFlight.length }, 'kafka connection closed')
+    this.#client.destroy()
+    this.#upstream.destroy()
+    this.#context.onClose(this)
+  }
+
+  #fromClient(chunk: Buffer): void {
+    let frames: Buffer[]
+    try {
+      frames = this.#requests.push(chunk)
+    } catch (err) {
+      this.#malformed(err)
+      return
+    }
+    if (frames.length === 0) return
+    this.#upstream.cork()
+    try {
+      for (const payload of frames) this.#request(payload)
+    } catch (err) {
+      this.#malformed(err)
+    } finally {
+      this.#upstream.uncork()
+    }
+  }
+
+  #request(payload: Buffer): void {
+    const { apiKey, apiVersion, correlationId } = peekRequestHeader(payload)
+    const api = apiByKey.get(apiKey)
+    const entry: InFlight = { correlationId, apiKey, apiVersion, sentAt: Date.now() }
+    if (apiKey === API_VERSIONS && (api === undefined || apiVersion > api.maxVersion)) {
+      // As a broker does: answer in v0 with the versions it speaks, and the client retries.
+      entry.local = unsupportedApiVersionsResponse(correlationId)
+      this.#enqueueLocal(entry)
+      return
+    }
+    if (api === undefined) throw new CodecError(`unknown API key ${apiKey}`)
+    // Produce below the codec's range still passes: only its acks are read (see api-versions).
+    const known = apiVersion >= api.minVersion || apiKey === PRODUCE
+    if (!known || apiVersion > api.maxVersion) {
+      throw new CodecError(`${api.name} v${apiVersion} is not supported`)
+    }
+    if (expectsResponse(payload, apiKey, apiVersion)) this.#inFlight.push(entry)
+    send(this.#upstream, this.#client, sizePrefix(payload.length))
+    send(this.#upstream, this.#client, payload)
+  }
+
+  #fromUpstream(chunk: Buffer): void {
+    let frames: Buffer[]
+    try {
+      frames = this.#responses.push(chunk)
+    } catch (err) {
+      this.close('backend protocol error', (err as Error).message)
+      return
+    }
+    if (frames.length === 0) return
+    this.#client.cork()
+    try {
+      for (const payload of frames) {
+        if (!this.#response(payload)) return
+      }
+    } finally {
+      this.#client.uncork()
+    }
+  }
+
+  /** Sends one backend response on; false when the connection had to close. */
+  #response(payload: Buffer): boolean {
+    const entry = this.#inFlight[0]
+    let correlationId: number
+    try {
+      correlationId = peekCorrelationId(payload)
+    } catch (err) {
+      this.close('backend protocol error', (err as Error).message)
+      return false
+    }
+    if (entry === undefined || entry.local !== undefined || entry.correlationId !== correlationId) {
+      this.close('backend protocol error', `unexpected response to correlation id ${correlationId}`)
+      return false
+    }
+    this.#inFlight.shift()
+    try {
+      this.#sendResponse(entry, payload)
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err
+      // Versions are capped to what the codec reads, so this is a backend bug or corruption.
+      this.close(
+        'backend protocol error',
+        `${err.message} (API ${entry.apiKey} v${entry.apiVersion})`
+      )
+      return false
+    }
+    this.#flushLocal()
+    return true
+  }
+
+  #sendResponse(entry: InFlight, payload: Buffer): void {
+    const filters = this.#context.filters.get(entry.apiKey)
+    const applicable = filters?.filter((f) => entry.apiVersion >= (f.minVersion ?? 0))
+    if (applicable === undefined || applicable.length === 0) {
+      this.#toClient(payload)
+      return
+    }
+    const api = apiByKey.get(entry.apiKey) as ApiDefinition
+    // A broker that refuses an ApiVersions version answers in v0, whatever was asked.
+    const version =
+      entry.apiKey === API_VERSIONS &&
+      payload.length >= 6 &&
+      payload.readInt16BE(4) === UNSUPPORTED_VERSION
+        ? 0
+        : entry.apiVersion
+    const decoded = decodeResponse(api, version, payload)
+    let changed = false
+    for (const filter of applicable) {
+      changed = filter.onResponse(decoded.body, version, this.#context) || changed
+    }
+    if (!changed) {
+      this.#toClient(payload)
+      return
+    }
+    // encodeResponse frames it (size prefix included).
+    send(this.#client, this.#upstream, encodeResponse(api, version, decoded.header, decoded.body))
+  }
+
+  #enqueueLocal(entry: InFlight): void {
+    this.#inFlight.push(entry)
+    this.#flushLocal()
+  }
+
+  /** Sends the gateway's own responses that reached the head of the line. */
+  #flushLocal(): void {
+    while (this.#inFlight[0]?.local !== undefined) {
+      const entry = this.#inFlight.shift() as InFlight
+      send(this.#client, this.#upstream, entry.local as Buffer)
+    }
+  }
+
+  #toClient(payload: Buffer): void {
+    send(this.#client, this.#upstream, sizePrefix(payload.length))
+    send(this.#client, this.#upstream, payload)
+  }
+
+  #malformed(err: unknown): void {
+    if (!(err instanceof CodecError)) throw err
+    this.close('malformed request', err.message)
+  }
+}
+
+function sizePrefix(length: number): Buffer {
+  const prefix = Buffer.allocUnsafe(4)
+  prefix.writeInt32BE(length, 0)
+  return prefix
+}
+
+/**
+ * Writes to one side; when it cannot take more, stops reading the other until it drains, so a
+ * slow client never makes the gateway buffer a fast broker's responses (or the other way).
+ */
+function send(to: Socket, from: Socket, bytes: Buffer): void {
+  if (to.write(bytes) || from.isPaused()) return
+  from.pause()
+  to.once('drain', () => from.resume())
+}
