@@ -88,10 +88,20 @@ export async function startKafkaListener(
       return
     }
     const upstream = upstreamOf(address)
-    // Nothing is read from the client until the broker connection is up (or has failed).
+    // Nothing is read from the client until the broker connection is up (or has failed), and
+    // a broker that does not answer at all fails it after the cluster's connection timeout.
     client.pause()
-    upstream.once('connect', () => client.resume())
-    upstream.once('secureConnect', () => client.resume())
+    const connectTimeout = setTimeout(
+      () =>
+        upstream.destroy(new Error(`no connection within ${deps.backend.connectionTimeoutMs} ms`)),
+      deps.backend.connectionTimeoutMs
+    )
+    const connected = () => {
+      clearTimeout(connectTimeout)
+      client.resume()
+    }
+    upstream.once(backendTls === undefined ? 'connect' : 'secureConnect', connected)
+    upstream.once('close', () => clearTimeout(connectTimeout))
     connections.add(new ProxyConnection(client, upstream, context))
   }
 
@@ -115,6 +125,8 @@ export async function startKafkaListener(
       server.once('error', reject)
       server.listen(port, config.host, () => {
         server.off('error', reject)
+        // From here on an error (EMFILE on accept, say) is logged, never an uncaught crash.
+        server.on('error', (err) => logger.error({ err, port }, 'kafka listener error'))
         resolve()
       })
     })

@@ -101,8 +101,19 @@ export class ProxyConnection {
   close(why: string, detail?: string): void {
     if (this.#closed) return
     this.#closed = true
-    const log = why === 'client closed' || why === 'idle' ? 'debug' : 'warn'
-    this.#logger[log]({ why, detail, pending: this.#inFlight.length }, 'kafka connection closed')
+    // A client that left mid-request (or a peer that never spoke Kafka) is worth a warning even
+    // when it closed the connection itself.
+    const partial = this.#requests.buffered
+    const quiet = (why === 'client closed' || why === 'idle') && partial === 0
+    this.#logger[quiet ? 'debug' : 'warn'](
+      {
+        why,
+        detail,
+        pending: this.#inFlight.length,
+        ...(partial > 0 && { partialRequestBytes: partial }),
+      },
+      'kafka connection closed'
+    )
     this.#client.destroy()
     this.#upstream.destroy()
     this.#context.onClose(this)
@@ -138,8 +149,9 @@ export class ProxyConnection {
       return
     }
     if (api === undefined) throw new CodecError(`unknown API key ${apiKey}`)
-    // Produce below the codec's range still passes: only its acks are read (see api-versions).
-    const known = apiVersion >= api.minVersion || apiKey === PRODUCE
+    // Produce below the codec's range (v0-v2) still passes: only its acks are read (see
+    // api-versions). Negative versions are no version at all.
+    const known = apiVersion >= api.minVersion || (apiKey === PRODUCE && apiVersion >= 0)
     if (!known || apiVersion > api.maxVersion) {
       throw new CodecError(`${api.name} v${apiVersion} is not supported`)
     }
