@@ -7,7 +7,9 @@ import type { Socket } from 'node:net'
 import {
   apiByKey,
   CodecError,
+  decodeRequest,
   decodeResponse,
+  encodeRequest,
   encodeResponse,
   FrameSplitter,
   peekCorrelationId,
@@ -16,9 +18,16 @@ import {
 } from '../protocol/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { BrokerMap } from './broker-map.ts'
-import type { ResponseFilter } from './filters/types.ts'
+import type {
+  ConnectionState,
+  FilterContext,
+  RequestDecision,
+  RequestFilter,
+  ResponseFilter,
+} from './filters/types.ts'
 import { unsupportedApiVersionsResponse } from './local-responses.ts'
 import { expectsResponse } from './produce-acks.ts'
+import { runRequestFilters } from './request-pipeline.ts'
 
 const API_VERSIONS = 18
 const PRODUCE = 0
@@ -34,7 +43,12 @@ export interface ProxySettings {
 
 export interface ProxyContext {
   brokers: BrokerMap
+  /** Response filters by API key, in order. */
   filters: ReadonlyMap<number, readonly ResponseFilter<unknown>[]>
+  /** Request filters, in order (each says which requests it wants). */
+  requestFilters?: readonly RequestFilter[]
+  /** The connection's starting state (its principal when no authentication applies). */
+  initialState?: () => ConnectionState
   settings: ProxySettings
   logger: Logger
   onClose(connection: ProxyConnection): void
@@ -47,6 +61,8 @@ interface InFlight {
   sentAt: number
   /** A response the gateway makes itself, sent when its turn comes. */
   local?: Buffer
+  /** Edits the request filters asked for on this request's response. */
+  onResponse?: (body: unknown) => void
 }
 
 export class ProxyConnection {
@@ -58,12 +74,20 @@ export class ProxyConnection {
   readonly #responses = new FrameSplitter(1024 * 1024 * 1024)
   readonly #inFlight: InFlight[] = []
   readonly #logger: Logger
+  readonly #filterContext: FilterContext
+  /** Requests split from the stream, waiting their turn while an asynchronous filter runs. */
+  readonly #queue: Buffer[] = []
+  #waiting = false
   #closed = false
 
   constructor(client: Socket, upstream: Socket, context: ProxyContext) {
     this.#client = client
     this.#upstream = upstream
     this.#context = context
+    this.#filterContext = {
+      brokers: context.brokers,
+      state: context.initialState?.() ?? { principal: undefined, scratch: new Map() },
+    }
     this.#requests = new FrameSplitter(context.settings.maxFrameBytes)
     this.#logger = context.logger.child({
       client: `${client.remoteAddress}:${client.remotePort}`,
@@ -119,6 +143,11 @@ export class ProxyConnection {
     this.#context.onClose(this)
   }
 
+  /** The principal and whatever else this connection established. */
+  get state(): ConnectionState {
+    return this.#filterContext.state
+  }
+
   #fromClient(chunk: Buffer): void {
     let frames: Buffer[]
     try {
@@ -127,10 +156,22 @@ export class ProxyConnection {
       this.#malformed(err)
       return
     }
-    if (frames.length === 0) return
+    for (const frame of frames) this.#queue.push(frame)
+    this.#drain()
+  }
+
+  /** Handles queued requests in order; stops at one whose filters are still deciding. */
+  #drain(): void {
+    if (this.#waiting) return
     this.#upstream.cork()
     try {
-      for (const payload of frames) this.#request(payload)
+      while (this.#queue.length > 0 && !this.#closed) {
+        const outcome = this.#request(this.#queue.shift() as Buffer)
+        if (outcome !== undefined) {
+          this.#wait(outcome)
+          return
+        }
+      }
     } catch (err) {
       this.#malformed(err)
     } finally {
@@ -138,7 +179,30 @@ export class ProxyConnection {
     }
   }
 
-  #request(payload: Buffer): void {
+  /** Holds the queue (and the client's reads) until an asynchronous filter decided. */
+  #wait(outcome: Promise<void>): void {
+    this.#waiting = true
+    this.#client.pause()
+    outcome.then(
+      () => {
+        this.#waiting = false
+        if (this.#closed) return
+        this.#client.resume()
+        this.#drain()
+      },
+      (err: unknown) => {
+        this.#waiting = false
+        if (err instanceof CodecError) this.#malformed(err)
+        else {
+          this.#logger.error({ err }, 'a request filter failed')
+          this.close('filter error', (err as Error).message)
+        }
+      }
+    )
+  }
+
+  /** Forwards, answers or refuses one request; a promise while a filter is deciding. */
+  #request(payload: Buffer): Promise<void> | undefined {
     const { apiKey, apiVersion, correlationId } = peekRequestHeader(payload)
     const api = apiByKey.get(apiKey)
     const entry: InFlight = { correlationId, apiKey, apiVersion, sentAt: Date.now() }
@@ -146,7 +210,7 @@ export class ProxyConnection {
       // As a broker does: answer in v0 with the versions it speaks, and the client retries.
       entry.local = unsupportedApiVersionsResponse(correlationId)
       this.#enqueueLocal(entry)
-      return
+      return undefined
     }
     if (api === undefined) throw new CodecError(`unknown API key ${apiKey}`)
     // Produce below the codec's range (v0-v2) still passes: only its acks are read (see
@@ -155,7 +219,47 @@ export class ProxyConnection {
     if (!known || apiVersion > api.maxVersion) {
       throw new CodecError(`${api.name} v${apiVersion} is not supported`)
     }
-    if (expectsResponse(payload, apiKey, apiVersion)) this.#inFlight.push(entry)
+    const responds = expectsResponse(payload, apiKey, apiVersion)
+    const filters = this.#context.requestFilters ?? []
+    const state = this.#filterContext.state
+    if (!filters.some((f) => f.wants(apiKey, apiVersion, state))) {
+      this.#forward(entry, responds, payload)
+      return undefined
+    }
+    const decoded = decodeRequest(payload)
+    const decision = runRequestFilters(filters, decoded.body, decoded.header, this.#filterContext)
+    const apply = (d: RequestDecision): void => {
+      if (this.#closed) return
+      if (d.kind === 'close') {
+        this.close('refused', d.reason)
+        return
+      }
+      if (d.kind === 'respond') {
+        // acks=0 has no way to carry an error: a broker closes the connection instead.
+        if (!responds) {
+          this.close('refused', `${api.name} with acks=0 refused`)
+          return
+        }
+        entry.local = encodeResponse(api, apiVersion, { correlationId }, d.body)
+        this.#enqueueLocal(entry)
+        return
+      }
+      entry.onResponse = d.onResponse
+      const bytes = d.changed ? encodeRequest(api, decoded.header, decoded.body) : undefined
+      // encodeRequest frames it (size prefix included).
+      this.#forward(entry, responds, payload, bytes)
+    }
+    if (decision instanceof Promise) return decision.then(apply)
+    apply(decision)
+    return undefined
+  }
+
+  #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Buffer): void {
+    if (responds) this.#inFlight.push(entry)
+    if (framed !== undefined) {
+      send(this.#upstream, this.#client, framed)
+      return
+    }
     send(this.#upstream, this.#client, sizePrefix(payload.length))
     send(this.#upstream, this.#client, payload)
   }
@@ -211,8 +315,8 @@ export class ProxyConnection {
 
   #sendResponse(entry: InFlight, payload: Buffer): void {
     const filters = this.#context.filters.get(entry.apiKey)
-    const applicable = filters?.filter((f) => entry.apiVersion >= (f.minVersion ?? 0))
-    if (applicable === undefined || applicable.length === 0) {
+    const applicable = filters?.filter((f) => entry.apiVersion >= (f.minVersion ?? 0)) ?? []
+    if (applicable.length === 0 && entry.onResponse === undefined) {
       this.#toClient(payload)
       return
     }
@@ -227,7 +331,13 @@ export class ProxyConnection {
     const decoded = decodeResponse(api, version, payload)
     let changed = false
     for (const filter of applicable) {
-      changed = filter.onResponse(decoded.body, version, this.#context) || changed
+      changed = filter.onResponse(decoded.body, version, this.#filterContext) || changed
+    }
+    if (entry.onResponse !== undefined) {
+      // What a request filter took out of the request goes back into its answer (client terms,
+      // after the response filters).
+      entry.onResponse(decoded.body)
+      changed = true
     }
     if (!changed) {
       this.#toClient(payload)

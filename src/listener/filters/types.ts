@@ -1,10 +1,24 @@
-// Filters see decoded messages of the API keys they name and return a decision; they never touch
-// a socket. The proxy decodes a frame only when a filter asks for its API key, and re-encodes a
-// response only when a filter changed it.
+// Filters see decoded messages of the API keys they name and return decisions; they never touch
+// a socket. The proxy decodes a frame only when a filter asks for its API key (and version), and
+// re-encodes it only when a filter changed it. Request filters may be asynchronous (a token to
+// verify, a schema to fetch): the connection keeps requests in order while one waits.
+import type { Principal } from '../../core/principal.ts'
+import type { RequestHeader } from '../../protocol/index.ts'
 import type { BrokerMap } from '../broker-map.ts'
+
+/** What one client connection has established so far. */
+export interface ConnectionState {
+  /** Who the client is, once authenticated (or anonymous where no authentication applies). */
+  principal: Principal | undefined
+  /** The SASL mechanism chosen by SaslHandshake, until authentication completes. */
+  saslMechanism?: string
+  /** Per-filter state that lives as long as the connection (keyed by the filter). */
+  readonly scratch: Map<object, unknown>
+}
 
 export interface FilterContext {
   brokers: BrokerMap
+  state: ConnectionState
 }
 
 export interface ResponseFilter<Res> {
@@ -13,4 +27,30 @@ export interface ResponseFilter<Res> {
   minVersion?: number
   /** Edits `body` in place; true when it changed (the response is then re-encoded). */
   onResponse(body: Res, version: number, context: FilterContext): boolean
+}
+
+export type RequestDecision =
+  /**
+   * Send it on; `changed` when the body was edited in place. `onResponse` edits the broker's
+   * answer to this very request (merging in what a filter took out of the request, say).
+   */
+  | { kind: 'forward'; changed: boolean; onResponse?: (body: unknown) => void }
+  /** Answer it here with this response body (the request's API and version); never sent on. */
+  | { kind: 'respond'; body: unknown }
+  /** End the connection, as a broker does for a request it will not serve. */
+  | { kind: 'close'; reason: string }
+
+export const forward: RequestDecision = { kind: 'forward', changed: false }
+
+export interface RequestFilter<Req = unknown> {
+  /**
+   * Whether it must see this request decoded. Asked for every request before any decoding, so
+   * it must be cheap: an authentication gate wants everything only until the client is in.
+   */
+  wants(apiKey: number, apiVersion: number, state: ConnectionState): boolean
+  onRequest(
+    body: Req,
+    header: RequestHeader,
+    context: FilterContext
+  ): RequestDecision | Promise<RequestDecision>
 }

@@ -6,7 +6,10 @@ import { apiByKey, apis, type ApiVersionsResponse } from '../../../src/protocol/
 
 type Entry = ApiVersionsResponse['apiKeys'][number]
 
-const context = { brokers: new BrokerMap({ advertisedHost: 'weir', brokerPortBase: 9093 }) }
+const context = {
+  brokers: new BrokerMap({ advertisedHost: 'weir', brokerPortBase: 9093 }),
+  state: { principal: undefined, scratch: new Map() },
+}
 
 function filtered(
   apiKeys: Entry[],

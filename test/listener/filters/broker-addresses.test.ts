@@ -44,7 +44,10 @@ function apply<Res>(
   brokers: BrokerMap
 ): { changed: boolean; body: Res } {
   const decoded = onTheWire(api, version, body)
-  const changed = filterFor<Res>(api.key).onResponse(decoded, version, { brokers })
+  const changed = filterFor<Res>(api.key).onResponse(decoded, version, {
+    brokers,
+    state: { principal: undefined, scratch: new Map() },
+  })
   return { changed, body: onTheWire(api, version, decoded) }
 }
 
