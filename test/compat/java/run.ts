@@ -1,0 +1,118 @@
+// Runs Compat.java (Java kafka-clients of the Kafka version the stack pins) against a bootstrap
+// address and returns what it printed. Java and the jars are required, never optional: a missing
+// runtime or Maven fails the caller rather than skipping it.
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { findJava } from '../../../scripts/local-stack/java.ts'
+import { mavenClasspath } from '../../../scripts/local-stack/maven.ts'
+import { cacheRoot, versions } from '../../../scripts/local-stack/paths.ts'
+
+const run = promisify(execFile)
+const program = path.join(path.dirname(fileURLToPath(import.meta.url)), 'Compat.java')
+
+/** kafka-clients 4.x logs through SLF4J 1.7; slf4j-simple lets Compat.java read its own log. */
+const SLF4J = '1.7.36'
+
+export interface JavaNode {
+  id: number
+  host: string
+  port: number
+}
+
+export interface JavaConnection {
+  host: string
+  port: number
+  nodeId: number
+  address: string
+}
+
+export interface JavaCompatOutput {
+  bootstrap: string
+  connections: JavaConnection[]
+  warnings: string[]
+  /** Each scenario's findings, or `error` with a stack trace. */
+  [scenario: string]: unknown
+}
+
+/** The jars (a folder) kafka-clients needs at run time, fetched once into .cache/downloads. */
+export function javaClientsClasspath(): Promise<string> {
+  return mavenClasspath(
+    `compat-java-${versions.kafka}`,
+    [
+      { groupId: 'org.apache.kafka', artifactId: 'kafka-clients', version: versions.kafka },
+      { groupId: 'org.slf4j', artifactId: 'slf4j-simple', version: SLF4J },
+    ],
+    `kafka-clients ${versions.kafka}`
+  )
+}
+
+export interface JavaCompat {
+  java: string
+  /** The compiled Compat class and the jars, for `-cp`. */
+  classpath: string
+}
+
+let prepared: Promise<JavaCompat> | undefined
+
+/**
+ * Java, the jars, and Compat.java compiled once into .cache/compat-java (by content): source-file
+ * mode would compile it again in every JVM, seconds each on two cores.
+ */
+export function prepareJavaCompat(): Promise<JavaCompat> {
+  prepared ??= (async () => {
+    // The broker's 17 is what the stack already requires; javac sits beside java in a JDK.
+    const java = findJava(17)
+    const lib = await javaClientsClasspath()
+    const source = readFileSync(program)
+    const hash = createHash('sha256').update(versions.kafka).update(source).digest('hex')
+    const classes = path.join(cacheRoot, 'compat-java', hash.slice(0, 16))
+    const marker = path.join(classes, '.complete')
+    if (!existsSync(marker)) {
+      rmSync(classes, { recursive: true, force: true })
+      mkdirSync(classes, { recursive: true })
+      const javac = path.join(path.dirname(java), 'javac')
+      await run(javac, ['-d', classes, '-cp', `${lib}/*`, program]).catch((err: Error) => {
+        throw new Error(
+          `cannot compile Compat.java with ${javac} (a JDK is needed): ${err.message}`
+        )
+      })
+      writeFileSync(marker, new Date().toISOString())
+    }
+    return { java, classpath: `${classes}${path.delimiter}${lib}/*` }
+  })()
+  prepared.catch(() => (prepared = undefined))
+  return prepared
+}
+
+/** Runs the scenarios (all when none are named) in one JVM. */
+export async function runJavaCompat(
+  bootstrap: string,
+  scenarios: string[] = [],
+  timeoutMs = 170_000
+): Promise<JavaCompatOutput> {
+  const { java, classpath } = await prepareJavaCompat()
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      java,
+      ['-cp', classpath, 'Compat', bootstrap, ...scenarios],
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      (err, out, errOut) => {
+        if (err) {
+          reject(new Error(`Compat.java ${scenarios.join(' ')} failed: ${err.message}\n${errOut}`))
+        } else {
+          resolve(out)
+        }
+      }
+    )
+  })
+  const line = stdout.trim().split('\n').at(-1) ?? ''
+  try {
+    return JSON.parse(line) as JavaCompatOutput
+  } catch {
+    throw new Error(`Compat.java printed no JSON result:\n${stdout}`)
+  }
+}
