@@ -24,7 +24,8 @@ function openssl(args: string[], cwd: string): void {
   }
 }
 
-function issue(dir: string, name: string, subject: string, extensions: string): void {
+/** Issues `<name>.key` and `<name>.crt` in `dir`, signed by the CA there (`ca.key`, `ca.crt`). */
+export function issue(dir: string, name: string, subject: string, extensions: string): void {
   openssl(
     ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`],
     dir

@@ -1,5 +1,6 @@
 // Which backend broker each node id is, and the address a client must use for it instead. With
-// port mapping, node N is served on `brokerPortBase + N` of the advertised host. Brokers are
+// port mapping, node N is served on `brokerPortBase + N` of the advertised host; with SNI
+// routing, on one port under its own host name. Brokers are
 // learnt from the metadata the backend itself sends (at start, and in every Metadata and
 // DescribeCluster response that passes), so a broker that joins later gets its port then.
 
@@ -11,6 +12,8 @@ export interface Address {
 export interface BrokerMapOptions {
   advertisedHost: string
   brokerPortBase: number
+  /** SNI routing instead: every broker on one port, told apart by its host name. */
+  sni?: { brokerHost(nodeId: number): string; port: number }
   /** A broker was seen for the first time (bind its port). */
   onNewBroker?: (nodeId: number) => void
 }
@@ -40,6 +43,8 @@ export class BrokerMap {
 
   /** What clients are told node `nodeId` is. */
   advertised(nodeId: number): Address {
+    const sni = this.#options.sni
+    if (sni !== undefined) return { host: sni.brokerHost(nodeId), port: sni.port }
     return { host: this.#options.advertisedHost, port: this.portOf(nodeId) }
   }
 
@@ -55,6 +60,7 @@ export class BrokerMap {
 
   /** Node ids must map into the port range (controller ids in KRaft metadata may not). */
   mappable(nodeId: number): boolean {
+    if (this.#options.sni !== undefined) return Number.isInteger(nodeId) && nodeId >= 0
     const port = this.portOf(nodeId)
     return Number.isInteger(nodeId) && nodeId >= 0 && port > 0 && port <= 65_535
   }

@@ -4,7 +4,7 @@
 // client connection is paired with its own connection to the broker it stands for.
 import { readFileSync } from 'node:fs'
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls'
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import type { BackendClusterConfig, KafkaListenerConfig } from '../config/index.ts'
 import { tlsOptions } from '../kafka/client-config.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -13,6 +13,7 @@ import { apiVersionsFilter } from './filters/api-versions.ts'
 import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
+import { sniNames } from './sni.ts'
 
 export interface RunningKafkaListener {
   name: string
@@ -50,10 +51,16 @@ export async function startKafkaListener(
         })
 
   const bindings: Promise<void>[] = []
+  const sni =
+    config.sni && sniNames(config.virtualCluster, config.sni.domain, config.sni.hostFormat)
+  const advertisedPort = config.sni?.advertisedPort ?? config.port
   const brokers = new BrokerMap({
     advertisedHost,
     brokerPortBase,
+    sni: sni && { brokerHost: sni.brokerHost, port: advertisedPort },
     onNewBroker: (nodeId) => {
+      // With SNI every broker shares the one port: nothing to bind.
+      if (sni !== undefined) return
       const bound = listen(brokers.portOf(nodeId), nodeId).catch((err: unknown) =>
         logger.error({ err, nodeId, port: brokers.portOf(nodeId) }, 'could not bind a broker port')
       )
@@ -75,7 +82,20 @@ export async function startKafkaListener(
   const bootstrapServers = deps.backend.bootstrapServers.map(parseHostPort)
   let nextBootstrap = 0
 
-  const accept = (client: Socket, target: number | 'bootstrap'): void => {
+  const accept = (client: Socket, portTarget: number | 'bootstrap'): void => {
+    let target: number | 'bootstrap' | undefined = portTarget
+    if (sni !== undefined) {
+      const serverName = (client as TLSSocket).servername
+      target = sni.targetOf(typeof serverName === 'string' ? serverName : undefined)
+      if (target === undefined) {
+        logger.warn(
+          { client: `${client.remoteAddress}:${client.remotePort}`, serverName },
+          'TLS server name is not one this listener serves'
+        )
+        client.destroy()
+        return
+      }
+    }
     let address: Address | undefined
     if (target === 'bootstrap') {
       // Spread bootstrap connections over the backend's bootstrap servers.
@@ -153,7 +173,7 @@ export async function startKafkaListener(
 
   return {
     name: config.name,
-    bootstrap: `${advertisedHost}:${config.port}`,
+    bootstrap: `${sni?.bootstrapHost ?? advertisedHost}:${advertisedPort}`,
     brokers,
     connections: () => connections.size,
     async close() {

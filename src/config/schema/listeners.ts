@@ -65,6 +65,21 @@ export const KafkaListener = z
     /** Host name written into metadata responses (defaults to `host`). */
     advertisedHost: z.string().optional(),
     tls: ServerTls.optional(),
+    /**
+     * SNI routing: every broker on the one port, told apart by the TLS server name (needs
+     * `tls`). `per-cluster-suffix`: bootstrap.<vc>.<domain>, broker-<id>.<vc>.<domain>;
+     * `shared-suffix`: bootstrap-<vc>.<domain>, broker-<id>-<vc>.<domain> (one wildcard
+     * certificate, *.<domain>, serves every virtual cluster).
+     */
+    sni: z
+      .object({
+        domain: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, 'a DNS domain'),
+        hostFormat: z.enum(['per-cluster-suffix', 'shared-suffix']).default('per-cluster-suffix'),
+        /** The port clients are told (a load balancer's, say); default: `port`. */
+        advertisedPort: Port.optional(),
+      })
+      .strict()
+      .optional(),
     /** Largest request a client may send (Kafka's socket.request.max.bytes), in bytes. */
     maxFrameBytes: z
       .number()
@@ -81,4 +96,16 @@ export const KafkaListener = z
   })
   .strict()
 
-export const Listener = z.discriminatedUnion('kind', [HttpListener, KafkaListener])
+export const Listener = z.discriminatedUnion('kind', [
+  HttpListener,
+  KafkaListener.refine((l) => l.sni === undefined || l.tls !== undefined, {
+    message: 'SNI routing needs tls (the server name comes from the TLS handshake)',
+    path: ['sni'],
+  }).refine(
+    (l) => l.sni === undefined || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(l.virtualCluster),
+    {
+      message: 'with SNI routing the virtual cluster name is part of host names: use a DNS label',
+      path: ['virtualCluster'],
+    }
+  ),
+])
