@@ -2,9 +2,16 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { stringify } from 'yaml'
 import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
 import { startGateway } from './gateway.ts'
 import { createLogger } from './observability/logger.ts'
+import {
+  DEFAULT_ITERATIONS,
+  MIN_ITERATIONS,
+  scramSecrets,
+  type ScramMechanism,
+} from './listener/sasl/index.ts'
 import { hashApiKey, hashPassword, PolicyEngine } from './policy/index.ts'
 import { routeProcessWarnings } from './observability/process-warnings.ts'
 
@@ -14,7 +21,9 @@ commands:
   start        run the gateway with the configuration in FILE
   validate     check FILE and print every problem found (exit 1 if any)
   hash-secret  read a secret from stdin and print what the config stores:
-               --api-key for an API key's sha256, otherwise a password's scrypt hash
+               --api-key for an API key's sha256, otherwise a password's scrypt hash;
+               --scram-sha-256 or --scram-sha-512 --username NAME [--iterations N]
+               for a user entry of a scram method (default ${DEFAULT_ITERATIONS} iterations)
 
 options:
   -c, --config FILE   the YAML configuration (\${ENV} references are expanded)
@@ -74,7 +83,12 @@ async function start(file: string): Promise<number> {
   })
 }
 
-async function hashSecret(apiKey: boolean): Promise<number> {
+type HashAs =
+  | { kind: 'api-key' }
+  | { kind: 'password' }
+  | { kind: 'scram'; mechanism: ScramMechanism; username: string; iterations: number }
+
+async function hashSecret(as: HashAs): Promise<number> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   const secret = Buffer.concat(chunks)
@@ -86,8 +100,46 @@ async function hashSecret(apiKey: boolean): Promise<number> {
     )
     return 2
   }
-  console.log(apiKey ? hashApiKey(secret) : await hashPassword(secret))
+  if (as.kind === 'scram') {
+    const { mechanism, ...secrets } = await scramSecrets(as.mechanism, secret, {
+      iterations: as.iterations,
+    })
+    // A list item, ready to paste under a scram method's `users:`.
+    const entry = { username: as.username, mechanism, ...secrets, roles: [] }
+    process.stdout.write(stringify([entry]))
+    return 0
+  }
+  console.log(as.kind === 'api-key' ? hashApiKey(secret) : await hashPassword(secret))
   return 0
+}
+
+/** What hash-secret's flags ask for, or a usage error. */
+function hashAs(values: {
+  'api-key'?: boolean
+  'scram-sha-256'?: boolean
+  'scram-sha-512'?: boolean
+  username?: string
+  iterations?: string
+}): HashAs | string {
+  const chosen = (['api-key', 'scram-sha-256', 'scram-sha-512'] as const).filter(
+    (flag) => values[flag] === true
+  )
+  if (chosen.length > 1) return `choose one of --${chosen.join(', --')}`
+  const [flag] = chosen
+  if (flag !== 'scram-sha-256' && flag !== 'scram-sha-512') {
+    if (values.username !== undefined || values.iterations !== undefined) {
+      return '--username and --iterations go with --scram-sha-256 or --scram-sha-512'
+    }
+    return flag === 'api-key' ? { kind: 'api-key' } : { kind: 'password' }
+  }
+  if (values.username === undefined || values.username === '') {
+    return `--${flag} needs --username NAME`
+  }
+  const iterations = Number(values.iterations ?? DEFAULT_ITERATIONS)
+  if (!Number.isSafeInteger(iterations) || iterations < MIN_ITERATIONS) {
+    return `--iterations must be an integer of at least ${MIN_ITERATIONS}`
+  }
+  return { kind: 'scram', mechanism: flag, username: values.username, iterations }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -101,6 +153,10 @@ export async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         'api-key': { type: 'boolean' },
+        'scram-sha-256': { type: 'boolean' },
+        'scram-sha-512': { type: 'boolean' },
+        username: { type: 'string' },
+        iterations: { type: 'string' },
       },
     })
   } catch (err) {
@@ -117,7 +173,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage)
     return command || values.help ? 0 : 2
   }
-  if (command === 'hash-secret') return hashSecret(values['api-key'] === true)
+  if (command === 'hash-secret') {
+    const as = hashAs(values)
+    if (typeof as === 'string') {
+      console.error(`weir hash-secret: ${as}\n\n${usage}`)
+      return 2
+    }
+    return hashSecret(as)
+  }
   if (command !== 'start' && command !== 'validate') {
     console.error(`weir: unknown command "${command}"\n\n${usage}`)
     return 2

@@ -1,6 +1,6 @@
 // The composition root: turns a validated configuration into running listeners, and stops them.
 // Everything the doors share (policy engine, schemas, producers) is built once here.
-import type { BackendClusterConfig, WeirConfig } from './config/index.ts'
+import type { BackendClusterConfig, VirtualClusterConfig, WeirConfig } from './config/index.ts'
 import { fromDecision } from './core/errors.ts'
 import type { Credentials, Principal } from './core/principal.ts'
 import { createHttpApp } from './http/app.ts'
@@ -142,7 +142,10 @@ export async function startGateway(
     for (const listener of config.listeners) {
       if (listener.kind === 'kafka') {
         const backend = backendOf(config, listener.virtualCluster)
+        const vc = vcs.get(listener.virtualCluster) as VirtualClusterConfig
         const running = await startKafkaListener(listener, {
+          virtualCluster: vc,
+          authenticate: (credentials) => policies.authenticate(vc.name, credentials),
           backend,
           describeBrokers: () => backends.describeBrokers(backend.name),
           logger,
@@ -213,21 +216,16 @@ function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterCo
 }
 
 /**
- * The Kafka listener is a transparent proxy so far: it must refuse a virtual cluster whose
- * namespace, authentication or policies it would not apply, rather than bypass them.
+ * The Kafka listener applies a virtual cluster's namespace and authentication, but not yet its
+ * policies: it must refuse a virtual cluster with policies rather than bypass them.
  */
 function checkKafkaListeners(config: WeirConfig): void {
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-    const unapplied = [
-      vc?.namespace ? 'a namespace' : undefined,
-      vc && vc.authentication.length > 0 ? 'authentication' : undefined,
-      vc && vc.policies.length > 0 ? 'policies' : undefined,
-    ].filter((x) => x !== undefined)
-    if (unapplied.length > 0) {
+    if (vc && vc.policies.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has ${unapplied.join(', ')}, which the Kafka listener does not enforce yet (clients authenticate to the broker itself); use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies, which the Kafka listener does not enforce yet; use a virtual cluster without them`
       )
     }
   }

@@ -5,7 +5,11 @@
 import { readFileSync } from 'node:fs'
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls'
-import type { BackendClusterConfig, KafkaListenerConfig } from '../config/index.ts'
+import type {
+  BackendClusterConfig,
+  KafkaListenerConfig,
+  VirtualClusterConfig,
+} from '../config/index.ts'
 import { tlsOptions } from '../kafka/client-config.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BrokerMap, type Address } from './broker-map.ts'
@@ -13,7 +17,10 @@ import { apiVersionsFilter } from './filters/api-versions.ts'
 import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
+import type { Authenticate } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
+import { loginUpstream } from './upstream-login.ts'
+import { virtualClusterFilters } from './virtual-cluster-filters.ts'
 
 export interface RunningKafkaListener {
   name: string
@@ -25,7 +32,10 @@ export interface RunningKafkaListener {
 }
 
 export interface KafkaListenerDeps {
+  virtualCluster: VirtualClusterConfig
   backend: BackendClusterConfig
+  /** The policy engine's authentication for this virtual cluster. */
+  authenticate: Authenticate
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
@@ -67,10 +77,16 @@ export async function startKafkaListener(
       bindings.push(bound)
     },
   })
-  const filters = filterTable([...brokerAddressFilters, apiVersionsFilter()])
+  const filters = virtualClusterFilters(deps.virtualCluster, deps.backend, deps.authenticate)
   const context: ProxyContext = {
     brokers,
-    filters,
+    filters: filterTable([
+      ...filters.responses,
+      ...brokerAddressFilters,
+      apiVersionsFilter(filters.versionCap),
+    ]),
+    requestFilters: filters.requests,
+    initialState: filters.initialState,
     settings: {
       maxFrameBytes: config.maxFrameBytes,
       requestTimeoutMs: config.requestTimeoutMs,
@@ -108,21 +124,36 @@ export async function startKafkaListener(
       return
     }
     const upstream = upstreamOf(address)
-    // Nothing is read from the client until the broker connection is up (or has failed), and
-    // a broker that does not answer at all fails it after the cluster's connection timeout.
+    // Nothing is read from the client until the broker connection is up and, where Weir
+    // authenticates clients itself, logged in with the backend's own credentials.
     client.pause()
-    const connectTimeout = setTimeout(
-      () =>
-        upstream.destroy(new Error(`no connection within ${deps.backend.connectionTimeoutMs} ms`)),
-      deps.backend.connectionTimeoutMs
-    )
-    const connected = () => {
-      clearTimeout(connectTimeout)
-      client.resume()
-    }
-    upstream.once(backendTls === undefined ? 'connect' : 'secureConnect', connected)
-    upstream.once('close', () => clearTimeout(connectTimeout))
-    connections.add(new ProxyConnection(client, upstream, context))
+    const abandon = () => upstream.destroy()
+    client.once('close', abandon)
+    client.on('error', abandon)
+    const timeoutMs = deps.backend.connectionTimeoutMs
+    connectUpstream(upstream, backendTls !== undefined, timeoutMs)
+      .then(() => filters.upstreamSasl && loginUpstream(upstream, filters.upstreamSasl, timeoutMs))
+      .then(
+        () => {
+          client.off('close', abandon)
+          client.off('error', abandon)
+          if (client.destroyed) {
+            upstream.destroy()
+            return
+          }
+          connections.add(new ProxyConnection(client, upstream, context))
+          client.resume()
+        },
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : String(err)
+          logger.warn(
+            { err: message, backend: `${address.host}:${address.port}` },
+            'backend connection failed'
+          )
+          client.destroy()
+          upstream.destroy()
+        }
+      )
   }
 
   const listen = async (port: number, target: number | 'bootstrap'): Promise<void> => {
@@ -208,4 +239,26 @@ function parseHostPort(server: string): Address {
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
+}
+
+/** Resolves once the socket is connected (and TLS is up); rejects on error or after `timeoutMs`. */
+function connectUpstream(socket: Socket, tls: boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no connection within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const fail = (err: Error) => {
+      clearTimeout(timer)
+      reject(err)
+    }
+    socket.once('error', fail)
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer)
+      socket.off('error', fail)
+      // Until the proxy connection takes over, a late error must not go unhandled.
+      socket.on('error', () => undefined)
+      resolve()
+    })
+  })
 }

@@ -63,6 +63,8 @@ interface InFlight {
   local?: Buffer
   /** Edits the request filters asked for on this request's response. */
   onResponse?: (body: unknown) => void
+  /** End the connection once this (local) response is sent. */
+  closeAfter?: boolean
 }
 
 export class ProxyConnection {
@@ -241,6 +243,7 @@ export class ProxyConnection {
           return
         }
         entry.local = encodeResponse(api, apiVersion, { correlationId }, d.body)
+        entry.closeAfter = d.closeAfter
         this.#enqueueLocal(entry)
         return
       }
@@ -354,8 +357,15 @@ export class ProxyConnection {
 
   /** Sends the gateway's own responses that reached the head of the line. */
   #flushLocal(): void {
-    while (this.#inFlight[0]?.local !== undefined) {
+    while (this.#inFlight[0]?.local !== undefined && !this.#closed) {
       const entry = this.#inFlight.shift() as InFlight
+      if (entry.closeAfter) {
+        // Answered, then ended: nothing after it is read or sent.
+        this.#queue.length = 0
+        this.#client.end(entry.local as Buffer, () => this.close('refused after answering'))
+        this.#upstream.destroy()
+        return
+      }
       send(this.#client, this.#upstream, entry.local as Buffer)
     }
   }

@@ -2,7 +2,7 @@
 // request timeout sweep, and a process that outlives any bytes a client sends.
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BackendCluster } from '../../src/config/schema/clusters.ts'
+import { BackendCluster, VirtualCluster } from '../../src/config/schema/clusters.ts'
 import { KafkaListener } from '../../src/config/schema/listeners.ts'
 import { startKafkaListener, type RunningKafkaListener } from '../../src/listener/kafka-listener.ts'
 import { apiByKey, apis, frame } from '../../src/protocol/index.ts'
@@ -44,6 +44,10 @@ async function listen(
   const listener = await startKafkaListener(
     KafkaListener.parse({ kind: 'kafka', name: 'kafka', virtualCluster: 'vc', port, ...settings }),
     {
+      virtualCluster: VirtualCluster.parse({ name: 'vc', backendCluster: 'main' }),
+      authenticate: async () => {
+        throw new Error('no authentication in these tests')
+      },
       backend: BackendCluster.parse({
         name: 'main',
         bootstrapServers: [`${bootstrap.host}:${bootstrap.port}`],

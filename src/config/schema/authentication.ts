@@ -65,6 +65,69 @@ export const BasicAuth = z
   })
   .strict()
 
+/** Standard base64 (with padding), as SCRAM salts and keys are written. */
+const Base64 = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'base64')
+  .refine((text) => text.length > 0, 'base64, not empty')
+
+/** Bytes of a SCRAM StoredKey or ServerKey: the output size of the mechanism's hash. */
+const scramKeyBytes = { 'scram-sha-256': 32, 'scram-sha-512': 64 } as const
+
+/**
+ * SASL SCRAM users for the Kafka listener (RFC 5802/7677). Only the derived keys are stored, as
+ * Kafka's brokers store them: a leaked config does not give the password to log in elsewhere.
+ * A user may have one entry per mechanism.
+ */
+export const ScramAuth = z
+  .object({
+    kind: z.literal('scram'),
+    users: z
+      .array(
+        z
+          .object({
+            username: z.string().min(1),
+            mechanism: z.enum(['scram-sha-256', 'scram-sha-512']),
+            salt: Base64,
+            /** Kafka's clients refuse fewer than 4096 iterations. */
+            iterations: z.number().int().min(4096),
+            storedKey: Base64,
+            serverKey: Base64,
+            roles: Roles,
+          })
+          .strict()
+          .superRefine((user, ctx) => {
+            // `weir hash-secret --scram-sha-256|--scram-sha-512` prints these entries.
+            const bytes = scramKeyBytes[user.mechanism]
+            for (const key of ['storedKey', 'serverKey'] as const) {
+              if (Buffer.from(user[key], 'base64').length !== bytes) {
+                ctx.addIssue({
+                  code: 'custom',
+                  message: `${user.mechanism} keys are ${bytes} bytes`,
+                  path: [key],
+                })
+              }
+            }
+          })
+      )
+      .min(1)
+      .superRefine((users, ctx) => {
+        const seen = new Set<string>()
+        users.forEach((user, index) => {
+          const key = `${user.mechanism}\u0000${user.username}`
+          if (seen.has(key)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${user.username} already has a ${user.mechanism} entry`,
+              path: [index, 'username'],
+            })
+          }
+          seen.add(key)
+        })
+      }),
+  })
+  .strict()
+
 /** Lets requests without credentials through as the principal `anonymous`. */
 export const AnonymousAuth = z.object({ kind: z.literal('anonymous'), roles: Roles }).strict()
 
@@ -72,5 +135,6 @@ export const AuthMethod = z.discriminatedUnion('kind', [
   ApiKeyAuth,
   JwtAuth,
   BasicAuth,
+  ScramAuth,
   AnonymousAuth,
 ])

@@ -81,6 +81,19 @@ export const Namespace = z
     prefix: z.string().min(1),
     /** Clients see names without the prefix. */
     hidePrefix: z.boolean().default(true),
+    /**
+     * Backend names outside the prefix that this virtual cluster still sees, unprefixed and under
+     * their own name (shared reference topics, a group several tenants read with): exact names or
+     * globs (`*`, `?`). Internal topics (`__consumer_offsets`, ...) are never exposed. Transactional
+     * ids have no such list: a transaction always belongs to one tenant.
+     */
+    expose: z
+      .object({
+        topics: z.array(z.string().min(1)).default([]),
+        groups: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 

@@ -35,8 +35,11 @@ export type RequestDecision =
    * answer to this very request (merging in what a filter took out of the request, say).
    */
   | { kind: 'forward'; changed: boolean; onResponse?: (body: unknown) => void }
-  /** Answer it here with this response body (the request's API and version); never sent on. */
-  | { kind: 'respond'; body: unknown }
+  /**
+   * Answer it here with this response body (the request's API and version); never sent on.
+   * `closeAfter`: end the connection once it is sent (a failed authentication).
+   */
+  | { kind: 'respond'; body: unknown; closeAfter?: boolean }
   /** End the connection, as a broker does for a request it will not serve. */
   | { kind: 'close'; reason: string }
 

@@ -43,6 +43,10 @@ export class Authenticator {
         case 'anonymous':
           anonymous ??= new AnonymousAuthenticator(config.roles)
           break
+        case 'scram':
+          // SASL SCRAM is a challenge-response exchange only the Kafka listener speaks
+          // (src/listener/sasl/): no HTTP credential can be checked against it.
+          break
       }
     }
     // No methods at all: the virtual cluster is open, everyone is anonymous.

@@ -1,0 +1,42 @@
+// A virtual cluster's namespace on the Kafka path: client names become backend names in every
+// request that carries topics, group ids or transactional ids, and come back in responses, where
+// other tenants' names are dropped. A request that names something outside the namespace (or
+// uses an API that cannot be namespaced) is refused by closing the connection, as a broker does
+// for a request it will not serve; such APIs are not offered in ApiVersions in the first place.
+import type { VirtualClusterConfig } from '../../config/index.ts'
+import {
+  createNameMapper,
+  namespacedApiKeys,
+  rewriteRequest,
+  rewriteResponse,
+} from '../namespace/index.ts'
+import type { RequestFilter, ResponseFilter } from './types.ts'
+
+export interface NamespaceFilters {
+  request: RequestFilter
+  responses: ResponseFilter<object>[]
+}
+
+export function namespaceFilters(
+  namespace: NonNullable<VirtualClusterConfig['namespace']>
+): NamespaceFilters {
+  const mapper = createNameMapper(namespace)
+  const keys = namespacedApiKeys()
+  const request: RequestFilter = {
+    wants: (apiKey) => keys.has(apiKey),
+    onRequest(body, header) {
+      const { requestApiKey, requestApiVersion } = header
+      const rewrite = rewriteRequest(requestApiKey, requestApiVersion, body as object, mapper)
+      if (rewrite.outside.length > 0) {
+        const names = rewrite.outside.map((o) => `${o.kind} "${o.name}"`).join(', ')
+        return { kind: 'close', reason: `outside the virtual cluster's namespace: ${names}` }
+      }
+      return { kind: 'forward', changed: rewrite.changed }
+    },
+  }
+  const responses = [...keys].map((apiKey): ResponseFilter<object> => ({
+    apiKey,
+    onResponse: (body, version) => rewriteResponse(apiKey, version, body, mapper),
+  }))
+  return { request, responses }
+}

@@ -1,0 +1,49 @@
+// What a virtual cluster asks of the Kafka listener's pipeline, from its configuration:
+// - authentication methods: SASL at the gateway (clients log in to Weir; Weir logs in to the
+//   backend with the backend cluster's own credentials); none: SASL passes through to the broker;
+// - a namespace: names rewritten both ways, unsafe APIs not offered.
+import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
+import { anonymous } from '../core/principal.ts'
+import type { VersionCap } from './filters/api-versions.ts'
+import { namespaceFilters } from './filters/namespace.ts'
+import { saslGate } from './filters/sasl-gate.ts'
+import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/types.ts'
+import { namespaceApiCap } from './namespace/index.ts'
+import { VirtualClusterSasl, type Authenticate, type UpstreamSaslConfig } from './sasl/index.ts'
+
+export interface VirtualClusterFilters {
+  requests: RequestFilter[]
+  /** Run before the broker-address and ApiVersions filters. */
+  responses: ResponseFilter<never>[]
+  versionCap: VersionCap
+  initialState: () => ConnectionState
+  /** Weir's own login to each backend broker connection, when it terminates client SASL. */
+  upstreamSasl: UpstreamSaslConfig | undefined
+}
+
+export function virtualClusterFilters(
+  vc: VirtualClusterConfig,
+  backend: BackendClusterConfig,
+  authenticate: Authenticate
+): VirtualClusterFilters {
+  const requests: RequestFilter[] = []
+  const responses: ResponseFilter<never>[] = []
+  const terminates = vc.authentication.length > 0
+  if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))
+  let versionCap: VersionCap = () => undefined
+  if (vc.namespace !== undefined) {
+    const namespace = namespaceFilters(vc.namespace)
+    requests.push(namespace.request)
+    responses.push(...(namespace.responses as ResponseFilter<never>[]))
+    versionCap = namespaceApiCap
+  }
+  return {
+    requests,
+    responses,
+    versionCap,
+    // Without authentication at the gateway, Weir's policies see the client as anonymous (the
+    // broker may still authenticate it: SASL frames pass through).
+    initialState: () => ({ principal: terminates ? undefined : anonymous, scratch: new Map() }),
+    upstreamSasl: terminates ? backend.sasl : undefined,
+  }
+}
