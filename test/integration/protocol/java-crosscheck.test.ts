@@ -1,5 +1,5 @@
-// Opt-in (WEIR_JAVA_CROSSCHECK=1; needs a JDK and the kafka-clients jar that `npm run codegen`
-// uses): what Weir writes must be what Kafka's own Java code reads.
+// What Weir writes must be what Kafka's own Java code reads (needs a JDK and the kafka-clients
+// jar that `npm run codegen` uses, hence the integration project).
 // - Arbitrary messages of every API and version, read by Kafka's generated classes and written
 //   back byte for byte. A round trip through Weir alone cannot catch a misreading of the spec
 //   that Weir's encoder and decoder share; this can.
@@ -11,28 +11,27 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { kafkaClientsJar } from '../../scripts/codegen/specs.ts'
+import { kafkaClientsJar } from '../../../scripts/codegen/specs.ts'
 import {
   createRecordBatch,
   encodeRecordBatch,
   type RecordBatch,
-} from '../../src/protocol/records/batch.ts'
-import { Compression, type CompressionCode } from '../../src/protocol/records/compression.ts'
-import { Writer } from '../../src/protocol/writer.ts'
-import { MessageArbitraries } from './support/arbitraries.ts'
-import { messageVersions } from './support/codecs.ts'
+} from '../../../src/protocol/records/batch.ts'
+import { Compression, type CompressionCode } from '../../../src/protocol/records/compression.ts'
+import { Writer } from '../../../src/protocol/writer.ts'
+import { MessageArbitraries } from '../../protocol/support/arbitraries.ts'
+import { messageVersions } from '../../protocol/support/codecs.ts'
 
-const enabled = process.env.WEIR_JAVA_CROSSCHECK === '1'
 const SAMPLES = Number(process.env.WEIR_JAVA_CROSSCHECK_SAMPLES ?? 30)
 
-describe.skipIf(!enabled)('Kafka Java code reads what Weir writes', () => {
+describe('Kafka Java code reads what Weir writes', () => {
   let classes: string
   let classpath: string
 
   beforeAll(async () => {
     const jar = await kafkaClientsJar()
     classes = mkdtempSync(path.join(tmpdir(), 'weir-crosscheck-'))
-    const source = path.join(import.meta.dirname, 'java', 'CrossCheck.java')
+    const source = path.join(import.meta.dirname, '../../protocol/java/CrossCheck.java')
     execFileSync('javac', ['-cp', jar, '-d', classes, source])
     // The jar's folder also holds the compression libraries Kafka depends on.
     classpath = [path.join(path.dirname(jar), '*'), classes].join(path.delimiter)
