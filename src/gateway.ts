@@ -146,6 +146,7 @@ export async function startGateway(
         const running = await startKafkaListener(listener, {
           virtualCluster: vc,
           authenticate: (credentials) => policies.authenticate(vc.name, credentials),
+          policies,
           backend,
           describeBrokers: () => backends.describeBrokers(backend.name),
           logger,
@@ -216,16 +217,19 @@ function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterCo
 }
 
 /**
- * The Kafka listener applies a virtual cluster's namespace and authentication, but not yet its
- * policies: it must refuse a virtual cluster with policies rather than bypass them.
+ * The Kafka listener applies a virtual cluster's namespace, authentication and ACLs, but not yet
+ * its rate limits or schema policies: it must refuse them rather than let traffic bypass them.
  */
 function checkKafkaListeners(config: WeirConfig): void {
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-    if (vc && vc.policies.length > 0) {
+    const unapplied = (vc?.policies ?? []).filter(
+      (name) => config.policies.find((p) => p.name === name)?.kind !== 'acl'
+    )
+    if (unapplied.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies, which the Kafka listener does not enforce yet; use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs apply there); use a virtual cluster without them`
       )
     }
   }

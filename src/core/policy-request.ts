@@ -3,8 +3,10 @@
 import type { Principal } from './principal.ts'
 
 export type Door = 'http' | 'websocket' | 'sse' | 'long-poll' | 'kafka'
-export type Operation = 'produce' | 'consume' | 'describe'
-export type ResourceType = 'topic' | 'group'
+/** `manage`: create, delete and reconfigure (Kafka's CREATE, DELETE, ALTER and *_CONFIGS). */
+export type Operation = 'produce' | 'consume' | 'describe' | 'manage'
+/** `transactional-id`: a Kafka producer's transactional id (the Kafka door's transactions). */
+export type ResourceType = 'topic' | 'group' | 'transactional-id'
 
 export interface PolicyRequest {
   door: Door

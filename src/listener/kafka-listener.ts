@@ -17,6 +17,7 @@ import { apiVersionsFilter } from './filters/api-versions.ts'
 import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
+import type { AclPolicies } from './policy/index.ts'
 import type { Authenticate } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
@@ -36,6 +37,8 @@ export interface KafkaListenerDeps {
   backend: BackendClusterConfig
   /** The policy engine's authentication for this virtual cluster. */
   authenticate: Authenticate
+  /** The policy engine's ACL verdicts. */
+  policies: AclPolicies
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
@@ -77,7 +80,12 @@ export async function startKafkaListener(
       bindings.push(bound)
     },
   })
-  const filters = virtualClusterFilters(deps.virtualCluster, deps.backend, deps.authenticate)
+  const filters = virtualClusterFilters(
+    deps.virtualCluster,
+    deps.backend,
+    deps.authenticate,
+    deps.policies
+  )
   const context: ProxyContext = {
     brokers,
     filters: filterTable([

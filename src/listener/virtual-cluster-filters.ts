@@ -1,14 +1,18 @@
 // What a virtual cluster asks of the Kafka listener's pipeline, from its configuration:
 // - authentication methods: SASL at the gateway (clients log in to Weir; Weir logs in to the
 //   backend with the backend cluster's own credentials); none: SASL passes through to the broker;
+// - ACL policies: every request checked through the one policy engine, with Kafka's error codes;
 // - a namespace: names rewritten both ways, unsafe APIs not offered.
+// Order matters: authentication sets the principal, ACLs judge the client's names, and only then
+// are names namespaced (responses come back the other way round).
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 import { anonymous } from '../core/principal.ts'
 import type { VersionCap } from './filters/api-versions.ts'
-import { namespaceFilters } from './filters/namespace.ts'
+import { namespacedVersionCap, namespaceFilters } from './filters/namespace.ts'
 import { saslGate } from './filters/sasl-gate.ts'
 import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/types.ts'
 import { namespaceApiCap } from './namespace/index.ts'
+import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './policy/index.ts'
 import { VirtualClusterSasl, type Authenticate, type UpstreamSaslConfig } from './sasl/index.ts'
 
 export interface VirtualClusterFilters {
@@ -24,26 +28,41 @@ export interface VirtualClusterFilters {
 export function virtualClusterFilters(
   vc: VirtualClusterConfig,
   backend: BackendClusterConfig,
-  authenticate: Authenticate
+  authenticate: Authenticate,
+  policies: AclPolicies
 ): VirtualClusterFilters {
   const requests: RequestFilter[] = []
   const responses: ResponseFilter<never>[] = []
+  const caps: VersionCap[] = [aclApiCap(policies, vc.name)]
   const terminates = vc.authentication.length > 0
   if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))
-  let versionCap: VersionCap = () => undefined
+  requests.push(aclFilter({ policies, virtualCluster: vc.name, topicNames: new TopicIdNames() }))
   if (vc.namespace !== undefined) {
     const namespace = namespaceFilters(vc.namespace)
     requests.push(namespace.request)
     responses.push(...(namespace.responses as ResponseFilter<never>[]))
-    versionCap = namespaceApiCap
+    caps.push(namespaceApiCap, namespacedVersionCap)
   }
   return {
     requests,
     responses,
-    versionCap,
+    versionCap: combineCaps(caps),
     // Without authentication at the gateway, Weir's policies see the client as anonymous (the
     // broker may still authenticate it: SASL frames pass through).
     initialState: () => ({ principal: terminates ? undefined : anonymous, scratch: new Map() }),
     upstreamSasl: terminates ? backend.sasl : undefined,
+  }
+}
+
+/** The narrowest of several caps: removed by any, else the lowest maximum. */
+function combineCaps(caps: readonly VersionCap[]): VersionCap {
+  return (apiKey) => {
+    let max: number | undefined
+    for (const cap of caps) {
+      const limit = cap(apiKey)
+      if (limit === 'remove') return 'remove'
+      if (limit !== undefined) max = Math.min(max ?? limit.max, limit.max)
+    }
+    return max === undefined ? undefined : { max }
   }
 }

@@ -28,13 +28,14 @@ interface RuleIndex {
   allow: AclRule[]
 }
 
-const operations: readonly Operation[] = ['produce', 'consume', 'describe']
-const resourceTypes: readonly ResourceType[] = ['topic', 'group']
+const operations: readonly Operation[] = ['produce', 'consume', 'describe', 'manage']
+const resourceTypes: readonly ResourceType[] = ['topic', 'group', 'transactional-id']
 
 const verbs: Readonly<Record<Operation, string>> = {
   produce: 'produce to',
   consume: 'consume from',
   describe: 'describe',
+  manage: 'manage',
 }
 
 /** Principal patterns: exact names, globs (`team-*`), `*`, and `role:NAME` (globs allowed too). */

@@ -104,6 +104,20 @@ export class PolicyEngine {
   }
 
   /**
+   * The ACL verdict alone, charging no rate limit: for the Kafka door, which asks it per topic,
+   * group and transactional id of a request, and applies rate limits as broker quotas do.
+   */
+  authorizeAcl(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
+    const acl = this.#chain(request.virtualCluster, routePolicies).acl
+    return acl === undefined ? allow : acl.evaluate(request)
+  }
+
+  /** Whether any ACL applies to the virtual cluster; without one everything is allowed. */
+  hasAcls(virtualCluster: string): boolean {
+    return this.#vc(virtualCluster).chain.acl !== undefined
+  }
+
+  /**
    * `RateLimit-Policy` and `RateLimit` headers for a request's rate limits, without charging:
    * for doors that advertise limits on allowed responses too. Undefined when none apply.
    */

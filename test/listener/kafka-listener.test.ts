@@ -48,6 +48,12 @@ async function listen(
       authenticate: async () => {
         throw new Error('no authentication in these tests')
       },
+      policies: {
+        hasAcls: () => false,
+        authorizeAcl: () => {
+          throw new Error('no ACLs in these tests')
+        },
+      },
       backend: BackendCluster.parse({
         name: 'main',
         bootstrapServers: [`${bootstrap.host}:${bootstrap.port}`],

@@ -3,14 +3,16 @@
 import { z } from 'zod'
 import { Name } from './common.ts'
 
-const Operation = z.enum(['produce', 'consume', 'describe'])
+/** `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations). */
+const Operation = z.enum(['produce', 'consume', 'describe', 'manage'])
 
 const AclRule = z
   .object({
     effect: z.enum(['allow', 'deny']).default('allow'),
     /** Principal patterns: exact names, globs (`team-*`), `*`, or `role:NAME`. */
     principals: z.array(z.string().min(1)).min(1),
-    resource: z.enum(['topic', 'group']).default('topic'),
+    /** `transactional-id` governs Kafka producers' transactions (produce, describe). */
+    resource: z.enum(['topic', 'group', 'transactional-id']).default('topic'),
     /** Resource name patterns (globs), as clients see the names. */
     names: z.array(z.string().min(1)).min(1),
     operations: z.array(Operation).min(1),

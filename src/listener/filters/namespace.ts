@@ -40,3 +40,23 @@ export function namespaceFilters(
   }))
   return { request, responses }
 }
+
+/**
+ * Versions that name topics by id alone cannot be confined by a prefix (an id says nothing of its
+ * tenant), so namespaced clients are held to the last versions that name them: Produce v12,
+ * Fetch v12, OffsetCommit and OffsetFetch v9. Share groups (KIP-932) exist only by id.
+ */
+const byNameOnly = new Map<number, { max: number } | 'remove'>([
+  [0, { max: 12 }],
+  [1, { max: 12 }],
+  [8, { max: 9 }],
+  [9, { max: 9 }],
+  [76, 'remove'],
+  [77, 'remove'],
+  [78, 'remove'],
+  [79, 'remove'],
+])
+
+export function namespacedVersionCap(apiKey: number): { max: number } | 'remove' | undefined {
+  return byNameOnly.get(apiKey)
+}
