@@ -120,8 +120,8 @@ export async function startKafka(dir: string, ports: KafkaPorts): Promise<Runnin
         classpath,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        // One argument: an id may start with '-', which would read as an option on its own.
+        `--cluster-id=${clusterId}`,
         '-c',
         config,
         ...scramUsers,
