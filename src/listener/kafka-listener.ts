@@ -17,6 +17,7 @@ import { apiVersionsFilter } from './filters/api-versions.ts'
 import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
+import type { Principal } from '../core/principal.ts'
 import type { AclPolicies } from './policy/index.ts'
 import type { Authenticate } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
@@ -141,15 +142,16 @@ export async function startKafkaListener(
     const timeoutMs = deps.backend.connectionTimeoutMs
     connectUpstream(upstream, backendTls !== undefined, timeoutMs)
       .then(() => filters.upstreamSasl && loginUpstream(upstream, filters.upstreamSasl, timeoutMs))
+      .then(() => certificatePrincipal(client, deps.authenticate))
       .then(
-        () => {
+        (principal) => {
           client.off('close', abandon)
           client.off('error', abandon)
           if (client.destroyed) {
             upstream.destroy()
             return
           }
-          connections.add(new ProxyConnection(client, upstream, context))
+          connections.add(new ProxyConnection(client, upstream, context, principal))
           client.resume()
         },
         (err: unknown) => {
@@ -269,4 +271,23 @@ function connectUpstream(socket: Socket, tls: boolean, timeoutMs: number): Promi
       resolve()
     })
   })
+}
+
+/**
+ * The principal a verified client certificate names (the virtual cluster's `mtls` method), or
+ * undefined: no certificate, not verified, or no such method (the client then logs in with SASL).
+ */
+async function certificatePrincipal(
+  client: Socket,
+  authenticate: Authenticate
+): Promise<Principal | undefined> {
+  const tls = client as TLSSocket
+  if (typeof tls.getPeerCertificate !== 'function' || !tls.authorized) return undefined
+  const subject = tls.getPeerCertificate().subject as Record<string, string | string[]> | undefined
+  if (subject === undefined) return undefined
+  const text = Object.entries(subject)
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
+    .join(',')
+  const result = await authenticate({ clientCertSubject: text })
+  return 'principal' in result && result.principal.method === 'mtls' ? result.principal : undefined
 }

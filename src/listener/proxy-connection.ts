@@ -16,6 +16,7 @@ import {
   peekRequestHeader,
   type ApiDefinition,
 } from '../protocol/index.ts'
+import type { Principal } from '../core/principal.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { BrokerMap } from './broker-map.ts'
 import type {
@@ -48,7 +49,7 @@ export interface ProxyContext {
   /** Request filters, in order (each says which requests it wants). */
   requestFilters?: readonly RequestFilter[]
   /** The connection's starting state (its principal when no authentication applies). */
-  initialState?: () => ConnectionState
+  initialState?: (principal?: Principal) => ConnectionState
   settings: ProxySettings
   logger: Logger
   onClose(connection: ProxyConnection): void
@@ -82,13 +83,14 @@ export class ProxyConnection {
   #waiting = false
   #closed = false
 
-  constructor(client: Socket, upstream: Socket, context: ProxyContext) {
+  /** `principal`: who the client is before any request (a verified client certificate). */
+  constructor(client: Socket, upstream: Socket, context: ProxyContext, principal?: Principal) {
     this.#client = client
     this.#upstream = upstream
     this.#context = context
     this.#filterContext = {
       brokers: context.brokers,
-      state: context.initialState?.() ?? { principal: undefined, scratch: new Map() },
+      state: context.initialState?.(principal) ?? { principal, scratch: new Map() },
     }
     this.#requests = new FrameSplitter(context.settings.maxFrameBytes)
     this.#logger = context.logger.child({

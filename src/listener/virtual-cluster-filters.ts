@@ -6,7 +6,7 @@
 // Order matters: authentication sets the principal, ACLs judge the client's names, and only then
 // are names namespaced (responses come back the other way round).
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
-import { anonymous } from '../core/principal.ts'
+import { anonymous, type Principal } from '../core/principal.ts'
 import type { VersionCap } from './filters/api-versions.ts'
 import { namespacedVersionCap, namespaceFilters } from './filters/namespace.ts'
 import { saslGate } from './filters/sasl-gate.ts'
@@ -20,7 +20,8 @@ export interface VirtualClusterFilters {
   /** Run before the broker-address and ApiVersions filters. */
   responses: ResponseFilter<never>[]
   versionCap: VersionCap
-  initialState: () => ConnectionState
+  /** `principal`: who a verified client certificate says the client is (mTLS), if anyone. */
+  initialState: (principal?: Principal) => ConnectionState
   /** Weir's own login to each backend broker connection, when it terminates client SASL. */
   upstreamSasl: UpstreamSaslConfig | undefined
 }
@@ -49,7 +50,10 @@ export function virtualClusterFilters(
     versionCap: combineCaps(caps),
     // Without authentication at the gateway, Weir's policies see the client as anonymous (the
     // broker may still authenticate it: SASL frames pass through).
-    initialState: () => ({ principal: terminates ? undefined : anonymous, scratch: new Map() }),
+    initialState: (principal) => ({
+      principal: principal ?? (terminates ? undefined : anonymous),
+      scratch: new Map(),
+    }),
     upstreamSasl: terminates ? backend.sasl : undefined,
   }
 }

@@ -128,6 +128,18 @@ export const ScramAuth = z
   })
   .strict()
 
+/**
+ * A client certificate verified by the listener's TLS (`clientCaFile`) names the principal: its
+ * CN, or its whole subject. On the Kafka listener such a client needs no SASL.
+ */
+export const MtlsAuth = z
+  .object({
+    kind: z.literal('mtls'),
+    principal: z.enum(['cn', 'subject']).default('cn'),
+    roles: Roles,
+  })
+  .strict()
+
 /** Lets requests without credentials through as the principal `anonymous`. */
 export const AnonymousAuth = z.object({ kind: z.literal('anonymous'), roles: Roles }).strict()
 
@@ -136,5 +148,6 @@ export const AuthMethod = z.discriminatedUnion('kind', [
   JwtAuth,
   BasicAuth,
   ScramAuth,
+  MtlsAuth,
   AnonymousAuth,
 ])

@@ -38,6 +38,7 @@ export type RateLimitPolicyConfig = Extract<PolicyConfig, { kind: 'rate-limit' }
 export type SchemaPolicyConfig = Extract<PolicyConfig, { kind: 'schema' }>
 export type SchemaRefConfig = z.output<typeof SchemaRef>
 export type AuthMethodConfig = z.output<typeof AuthMethod>
+export type MtlsAuthConfig = Extract<AuthMethodConfig, { kind: 'mtls' }>
 export type ProduceRouteConfig = z.output<typeof ProduceRoute>
 export type TopicsEndpointConfig = z.output<typeof TopicsEndpoint>
 export type FromRequestConfig = z.output<typeof FromRequest>

@@ -7,6 +7,7 @@ import { AnonymousAuthenticator } from './anonymous.ts'
 import { ApiKeyAuthenticator } from './api-key.ts'
 import { BasicAuthenticator, type BasicOptions } from './basic.ts'
 import { JwtAuthenticator, type JwksOptions } from './jwt.ts'
+import { MtlsAuthenticator } from './mtls.ts'
 import type { AuthMethodHandler, AuthOutcome } from './method.ts'
 
 export type DenyDecision = Extract<Decision, { verdict: 'deny' }>
@@ -39,6 +40,9 @@ export class Authenticator {
           break
         case 'basic':
           methods.push(new BasicAuthenticator(config, options.basic))
+          break
+        case 'mtls':
+          methods.push(new MtlsAuthenticator(config))
           break
         case 'anonymous':
           anonymous ??= new AnonymousAuthenticator(config.roles)

@@ -23,7 +23,7 @@ export type AuthOutcome =
 
 export const absent: AuthOutcome = { kind: 'absent' }
 
-export type CredentialKind = 'apiKey' | 'bearerToken' | 'basic'
+export type CredentialKind = 'apiKey' | 'bearerToken' | 'basic' | 'clientCert'
 
 export interface AuthMethodHandler {
   /** Names the method in "credentials required: ..." details. */
