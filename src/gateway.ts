@@ -147,6 +147,7 @@ export async function startGateway(
           virtualCluster: vc,
           authenticate: (credentials) => policies.authenticate(vc.name, credentials),
           policies,
+          schemaSources: { policies, schemas },
           backend,
           describeBrokers: () => backends.describeBrokers(backend.name),
           logger,
@@ -217,20 +218,35 @@ function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterCo
 }
 
 /**
- * The Kafka listener applies a virtual cluster's namespace, authentication and ACLs, but not yet
- * its rate limits or schema policies: it must refuse them rather than let traffic bypass them.
+ * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
+ * broker quotas) and schema policies (on Produce). A policy kind it does not enforce must be
+ * refused rather than let traffic bypass it; a schema policy needs a registry to check ids in.
  */
 function checkKafkaListeners(config: WeirConfig): void {
+  const enforced = new Set<string>(['acl', 'rate-limit', 'schema'])
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-    const unapplied = (vc?.policies ?? []).filter(
-      (name) => config.policies.find((p) => p.name === name)?.kind !== 'acl'
+    const policies = (vc?.policies ?? []).map((name) =>
+      config.policies.find((p) => p.name === name)
     )
+    const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
     if (unapplied.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs apply there); use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits and schema policies apply there); use a virtual cluster without them`
       )
+    }
+    for (const policy of policies) {
+      if (policy?.kind !== 'schema') continue
+      const refs = [policy.key, policy.value].filter((ref) => ref !== undefined)
+      const unregistered = refs.some(
+        (ref) => ref.schema === undefined && ref.schemaFile === undefined && !ref.registry
+      )
+      if (unregistered && vc?.schemaRegistry === undefined) {
+        throw new Error(
+          `kafka listener "${listener.name}": schema policy "${policy.name}" has no schema registry to check schema ids in; set schemaRegistry on virtual cluster "${listener.virtualCluster}", or registry on the policy`
+        )
+      }
     }
   }
 }

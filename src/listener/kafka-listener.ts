@@ -18,11 +18,11 @@ import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
-import type { AclPolicies } from './policy/index.ts'
 import type { Authenticate } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
-import { virtualClusterFilters } from './virtual-cluster-filters.ts'
+import type { SchemaSources } from './validation/index.ts'
+import { virtualClusterFilters, type ListenerPolicies } from './virtual-cluster-filters.ts'
 
 export interface RunningKafkaListener {
   name: string
@@ -38,8 +38,10 @@ export interface KafkaListenerDeps {
   backend: BackendClusterConfig
   /** The policy engine's authentication for this virtual cluster. */
   authenticate: Authenticate
-  /** The policy engine's ACL verdicts. */
-  policies: AclPolicies
+  /** The policy engine's ACL verdicts and quota charges. */
+  policies: ListenerPolicies
+  /** The policy engine's schema policies and the schema catalog, for checking Produce records. */
+  schemaSources?: SchemaSources
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
@@ -85,7 +87,8 @@ export async function startKafkaListener(
     deps.virtualCluster,
     deps.backend,
     deps.authenticate,
-    deps.policies
+    deps.policies,
+    deps.schemaSources
   )
   const context: ProxyContext = {
     brokers,

@@ -2,6 +2,8 @@
 // - authentication methods: SASL at the gateway (clients log in to Weir; Weir logs in to the
 //   backend with the backend cluster's own credentials); none: SASL passes through to the broker;
 // - ACL policies: every request checked through the one policy engine, with Kafka's error codes;
+// - rate-limit policies: charged through the same engine, as broker quotas (throttle, not refuse);
+// - schema policies: the records of Produce checked against them (see validation/);
 // - a namespace: names rewritten both ways, unsafe APIs not offered.
 // Order matters: authentication sets the principal, ACLs judge the client's names, and only then
 // are names namespaced (responses come back the other way round).
@@ -13,7 +15,16 @@ import { saslGate } from './filters/sasl-gate.ts'
 import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/types.ts'
 import { namespaceApiCap } from './namespace/index.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './policy/index.ts'
+import { quotaFilter, type QuotaPolicies } from './quota/index.ts'
 import { VirtualClusterSasl, type Authenticate, type UpstreamSaslConfig } from './sasl/index.ts'
+import {
+  schemaValidationApiCap,
+  schemaValidationFilter,
+  type SchemaSources,
+} from './validation/index.ts'
+
+/** What the listener's filters ask of the PolicyEngine: ACL verdicts and quota charges. */
+export type ListenerPolicies = AclPolicies & QuotaPolicies
 
 export interface VirtualClusterFilters {
   requests: RequestFilter[]
@@ -30,7 +41,9 @@ export function virtualClusterFilters(
   vc: VirtualClusterConfig,
   backend: BackendClusterConfig,
   authenticate: Authenticate,
-  policies: AclPolicies
+  policies: ListenerPolicies,
+  /** Where schema policies come from, and the schema catalog to check records with. */
+  schemaSources?: SchemaSources
 ): VirtualClusterFilters {
   const requests: RequestFilter[] = []
   const responses: ResponseFilter<never>[] = []
@@ -38,6 +51,13 @@ export function virtualClusterFilters(
   const terminates = vc.authentication.length > 0
   if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))
   requests.push(aclFilter({ policies, virtualCluster: vc.name, topicNames: new TopicIdNames() }))
+  requests.push(quotaFilter({ policies, virtualCluster: vc.name }))
+  if (schemaSources !== undefined) {
+    // Before namespacing: schema policies and subjects go by the client's topic names.
+    const validation = { ...schemaSources, virtualCluster: vc.name, registry: vc.schemaRegistry }
+    requests.push(schemaValidationFilter(validation))
+    caps.push(schemaValidationApiCap(validation))
+  }
   if (vc.namespace !== undefined) {
     const namespace = namespaceFilters(vc.namespace)
     requests.push(namespace.request)

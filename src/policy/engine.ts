@@ -9,7 +9,13 @@ import { Authenticator, type AuthResult } from './authn/authenticator.ts'
 import type { BasicOptions } from './authn/basic.ts'
 import type { JwksOptions } from './authn/jwt.ts'
 import { PolicyCatalog, type Chain } from './chain.ts'
-import type { Bucket, Clock, RateLimiter, RateLimiterOptions } from './rate-limit.ts'
+import type {
+  Bucket,
+  Clock,
+  RateLimitCharge,
+  RateLimiter,
+  RateLimiterOptions,
+} from './rate-limit.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -29,6 +35,14 @@ interface VirtualClusterPolicies {
   byList: WeakMap<readonly string[], Chain>
   /** ...then by content, for callers that build a fresh array per request. */
   byKey: Map<string, Chain>
+  /** What the cluster's own rate limits count (asked per Kafka request, so computed once). */
+  counts: RateLimitCounts
+}
+
+/** Whether any rate limit counts requests, and whether any counts payload bytes. */
+export interface RateLimitCounts {
+  requests: boolean
+  bytes: boolean
 }
 
 export class PolicyEngine {
@@ -53,12 +67,17 @@ export class PolicyEngine {
           cause: err,
         })
       }
+      const chain = this.#catalog.chain(vc.policies)
       this.#vcs.set(vc.name, {
         names: vc.policies,
         authenticator,
-        chain: this.#catalog.chain(vc.policies),
+        chain,
         byList: new WeakMap(),
         byKey: new Map(),
+        counts: {
+          requests: chain.limiters.some((l) => l.config.requestsPerSecond !== undefined),
+          bytes: chain.limiters.some((l) => l.config.bytesPerSecond !== undefined),
+        },
       })
     }
   }
@@ -115,6 +134,32 @@ export class PolicyEngine {
   /** Whether any ACL applies to the virtual cluster; without one everything is allowed. */
   hasAcls(virtualCluster: string): boolean {
     return this.#vc(virtualCluster).chain.acl !== undefined
+  }
+
+  /** Whether any schema policy applies to the virtual cluster (the Kafka door then decodes). */
+  hasSchemaPolicies(virtualCluster: string): boolean {
+    return this.#vc(virtualCluster).chain.schemas.length > 0
+  }
+
+  /** What the virtual cluster's rate limits count, so a door measures only what is limited. */
+  rateLimitCounts(virtualCluster: string): RateLimitCounts {
+    return this.#vc(virtualCluster).counts
+  }
+
+  /**
+   * Charges the virtual cluster's rate limits after the fact, as a Kafka broker's quotas do: never
+   * refused, the charge is taken even from an empty bucket and `throttleMs` says how long the
+   * client must wait until every bucket it drew on is back within its burst (0: no wait).
+   */
+  chargeRateLimits(charge: RateLimitCharge): { throttleMs: number } {
+    const limiters = this.#vc(charge.virtualCluster).chain.limiters
+    if (limiters.length === 0) return { throttleMs: 0 }
+    const now = this.#now()
+    let wait = 0
+    for (const limiter of limiters) wait = Math.max(wait, limiter.charge(charge, now))
+    // Whole milliseconds, rounded up (the wire field is an int32); the slack keeps float noise
+    // (2500.0000001) from adding one.
+    return { throttleMs: Math.max(0, Math.ceil(wait - 1e-6)) }
   }
 
   /**

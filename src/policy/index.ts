@@ -1,8 +1,8 @@
 // The policy engine's public surface, for doors and the CLI.
-export { PolicyEngine, type PolicyEngineOptions } from './engine.ts'
+export { PolicyEngine, type PolicyEngineOptions, type RateLimitCounts } from './engine.ts'
 export type { AuthResult, DenyDecision } from './authn/authenticator.ts'
 export type { JwksOptions } from './authn/jwt.ts'
-export type { Clock, RateLimiterOptions } from './rate-limit.ts'
+export type { Clock, RateLimitCharge, RateLimiterOptions, RateLimitKey } from './rate-limit.ts'
 export {
   defaultScryptParams,
   hashApiKey,

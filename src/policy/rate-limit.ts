@@ -27,6 +27,18 @@ export interface RateLimiterOptions {
 
 export type RateLimitDeny = Extract<Decision, { verdict: 'deny' }>
 
+/** Whose buckets a request draws from (what `per` picks among). */
+export type RateLimitKey = Pick<PolicyRequest, 'door' | 'virtualCluster' | 'route' | 'principal'>
+
+/**
+ * A charge after the fact, as broker quotas make (the Kafka door): requests and payload bytes are
+ * taken whatever the balance, and the debt becomes the time the client must wait.
+ */
+export interface RateLimitCharge extends RateLimitKey {
+  requests: number
+  bytes: number
+}
+
 const doorIds: Readonly<Record<Door, string>> = {
   http: 'door:http',
   websocket: 'door:websocket',
@@ -81,7 +93,7 @@ export class RateLimiter {
    * Whose bucket the request draws from, within its virtual cluster (the same policy attached to
    * two clusters limits each separately).
    */
-  idOf(request: PolicyRequest): string {
+  idOf(request: RateLimitKey): string {
     switch (this.config.per) {
       case 'virtual-cluster':
         return ''
@@ -112,6 +124,30 @@ export class RateLimiter {
     // A request larger than the whole bucket was let through on a full bucket (see #wait): the
     // balance goes negative, and the debt delays later requests, so the long-run rate holds.
     if (this.#bytes !== undefined) bucket.bytes -= bytes
+  }
+
+  /**
+   * Takes the charge even from an empty bucket and returns the milliseconds until the bucket is
+   * back within its burst (0 when it still is): a Kafka quota's throttle time. The debt makes later
+   * charges wait longer, so the long-run rate holds whatever the size of each charge.
+   */
+  charge(charge: RateLimitCharge, now: number): number {
+    const id = this.idOf(charge)
+    let bucket = this.#buckets.get(charge.virtualCluster, id)
+    if (bucket === undefined) bucket = this.#create(charge.virtualCluster, id, now)
+    else this.#refill(bucket, now)
+    let wait = 0
+    const r = this.#requests
+    if (r !== undefined) {
+      bucket.requests -= charge.requests
+      if (bucket.requests < -EPSILON) wait = (-bucket.requests * 1000) / r.rate
+    }
+    const b = this.#bytes
+    if (b !== undefined) {
+      bucket.bytes -= charge.bytes
+      if (bucket.bytes < -EPSILON) wait = Math.max(wait, (-bucket.bytes * 1000) / b.rate)
+    }
+    return wait
   }
 
   /** The refusal for a request `check` turned down. */

@@ -14,6 +14,7 @@ export {
   type RegistrySchema,
   type SchemaReference,
   type SchemaType,
+  type SubjectRef,
   type SubjectVersion,
 } from './registry-client.ts'
 export { registryLookup, subjectName, type RegistryLookup } from './subject.ts'

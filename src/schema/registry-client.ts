@@ -1,7 +1,7 @@
 // A small client for the Confluent Schema Registry REST API (also Apicurio's ccompat API): fetch a
 // schema by id or by subject and version, and register one. Schemas by id never change, so they
-// are cached for good (bounded); subject lookups expire after cacheTtlMs and are served stale
-// while the registry is down.
+// are cached for good (bounded); subject lookups, and where an id is registered, expire after
+// cacheTtlMs and are served stale while the registry is down.
 import type { SchemaRegistryConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
 import { BoundedMap } from './lru.ts'
@@ -24,6 +24,12 @@ export interface RegistrySchema {
   schemaType: SchemaType
   schema: string
   references: SchemaReference[]
+}
+
+/** One subject and version a schema id is registered as. */
+export interface SubjectRef {
+  subject: string
+  version: number
 }
 
 export interface SubjectVersion extends RegistrySchema {
@@ -50,6 +56,10 @@ export interface RegistryClientOptions {
 }
 
 const mediaType = 'application/vnd.schemaregistry.v1+json'
+/** Confluent's error code for "no schema with this id" (Apicurio's ccompat API says the same). */
+const SCHEMA_NOT_FOUND = 40403
+/** How often a cached "not registered there" may be asked again, per id. */
+const RECHECK_MS = 1000
 
 export class RegistryClient {
   readonly name: string
@@ -58,6 +68,10 @@ export class RegistryClient {
   readonly #headers: Record<string, string>
   readonly #byId: BoundedMap<number, Promise<RegistrySchema>>
   readonly #bySubject: TtlCache<SubjectVersion>
+  readonly #subjectsById: TtlCache<readonly SubjectRef[]>
+  /** When each id's registrations were last asked again before they expired. */
+  readonly #rechecked: BoundedMap<number, number>
+  readonly #now: () => number
 
   constructor(config: SchemaRegistryConfig, options: RegistryClientOptions = {}) {
     this.name = config.name
@@ -72,15 +86,25 @@ export class RegistryClient {
       this.#headers.authorization = `Bearer ${config.bearerToken}`
     }
     this.#byId = new BoundedMap(options.maxSchemas ?? 10_000)
-    this.#bySubject = new TtlCache({
+    this.#now = options.now ?? Date.now
+    const ttl = {
       ttlMs: config.cacheTtlMs,
       // Even with no caching (ttl 0), an outage must not cost every request a timeout.
       retryAfterMs: options.retryAfterMs ?? Math.min(Math.max(config.cacheTtlMs, 1000), 10_000),
-      maxEntries: options.maxSubjects ?? 10_000,
       now: options.now,
-      isOutage: (err) => err instanceof GatewayError && err.code === 'backend-unavailable',
+      isOutage: (err: unknown) => err instanceof GatewayError && err.code === 'backend-unavailable',
+    }
+    this.#bySubject = new TtlCache({
+      ...ttl,
+      maxEntries: options.maxSubjects ?? 10_000,
       onStale: (key, err) => options.onStale?.(this.name, key.replace('\n', ' version '), err),
     })
+    this.#subjectsById = new TtlCache({
+      ...ttl,
+      maxEntries: options.maxSchemas ?? 10_000,
+      onStale: (key, err) => options.onStale?.(this.name, `subjects of schema id ${key}`, err),
+    })
+    this.#rechecked = new BoundedMap(options.maxSchemas ?? 10_000)
   }
 
   /** The schema with this id. Ids are immutable, so each is fetched once. */
@@ -118,6 +142,37 @@ export class RegistryClient {
     return this.#bySubject.peek(`${subject}\n${version}`)
   }
 
+  /**
+   * Every subject and version schema `id` is registered as (ccompat `/schemas/ids/{id}/versions`),
+   * empty for an id the registry does not know; cached as subject lookups are. `recheck` asks
+   * again while the answer is fresh, at most once a second per id: registries give identical
+   * schemas one id, so an id seen under one subject may since have been registered under another.
+   */
+  subjectsOf(id: number, recheck = false): Promise<readonly SubjectRef[]> {
+    const key = String(id)
+    const load = async (): Promise<readonly SubjectRef[]> => {
+      const path = `/schemas/ids/${id}/versions`
+      const body = await this.#request('GET', path, { id }, undefined, [])
+      if (!Array.isArray(body)) throw this.#unexpected(path, body)
+      return body.map((entry: { subject?: unknown; version?: unknown }) => {
+        const { subject, version } = entry ?? {}
+        if (typeof subject !== 'string' || typeof version !== 'number') {
+          throw this.#unexpected(path, body)
+        }
+        return { subject, version }
+      })
+    }
+    if (recheck) {
+      const now = this.#now()
+      const last = this.#rechecked.get(id)
+      if (last === undefined || now - last >= RECHECK_MS) {
+        this.#rechecked.set(id, now)
+        return this.#subjectsById.reload(key, load)
+      }
+    }
+    return this.#subjectsById.get(key, load)
+  }
+
   /** Registers a schema under a subject (or finds it registered already); returns its id. */
   async register(subject: string, schema: NewSchema): Promise<number> {
     const text = typeof schema.schema === 'string' ? schema.schema : JSON.stringify(schema.schema)
@@ -141,11 +196,13 @@ export class RegistryClient {
     return this.#request('GET', path, what)
   }
 
+  /** `absent`: the answer when the registry says it has no such schema (else that throws). */
   async #request(
     method: 'GET' | 'POST',
     path: string,
     what: LookupInfo,
-    payload?: object
+    payload?: object,
+    absent?: unknown
   ): Promise<unknown> {
     const timeoutMs = this.#config.requestTimeoutMs
     const signal = AbortSignal.timeout(timeoutMs)
@@ -171,6 +228,8 @@ export class RegistryClient {
     } catch {
       body = { message: text.slice(0, 200) }
     }
+    const code = (body as { error_code?: unknown } | null)?.error_code
+    if (status === 404 && absent !== undefined && code === SCHEMA_NOT_FOUND) return absent
     if (status < 200 || status > 299) throw registryError(this.name, status, body, what)
     return body
   }

@@ -12,6 +12,7 @@ import {
   RegistryClient,
   type RegistryClientOptions,
   type RegistrySchema,
+  type SubjectRef,
 } from './registry-client.ts'
 import { collectReferences } from './references.ts'
 import {
@@ -135,6 +136,17 @@ export class SchemaCatalog {
     const client = this.registry(registryName)
     const codec = await this.#codec(client, schemaId, () => client.schemaById(schemaId))
     return { schemaId, format: codec.format, value: decodePayload(codec, payload, schemaId) }
+  }
+
+  /** The compiled schema a registry id names: what records framed with that id were written in. */
+  codecById(registryName: string, id: number): Promise<Codec> {
+    const client = this.registry(registryName)
+    return this.#codec(client, id, () => client.schemaById(id))
+  }
+
+  /** Every subject and version a registry id is registered as (see RegistryClient.subjectsOf). */
+  subjectsOf(registryName: string, id: number, recheck?: boolean): Promise<readonly SubjectRef[]> {
+    return this.registry(registryName).subjectsOf(id, recheck)
   }
 
   #plan(ref: SchemaRefConfig, context: SchemaContext): Plan {

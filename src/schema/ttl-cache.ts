@@ -19,6 +19,8 @@ export interface TtlCacheOptions {
 interface Entry<V> {
   value: V
   freshUntil: number
+  /** Kept past a failed refresh: the source is down until freshUntil. */
+  stale?: boolean
 }
 
 export class TtlCache<V> {
@@ -54,6 +56,21 @@ export class TtlCache<V> {
     return lookup
   }
 
+  /**
+   * As get, but asks the source even while the entry is fresh (for an answer the caller has
+   * reason to doubt). An outage still falls back to the entry, and while one lasts (retryAfterMs)
+   * the source is spared.
+   */
+  reload(key: string, load: () => Promise<V>): Promise<V> {
+    const entry = this.#entries.get(key)
+    if (entry?.stale && this.#now() < entry.freshUntil) return Promise.resolve(entry.value)
+    const pending = this.#inflight.get(key)
+    if (pending) return pending
+    const lookup = this.#refresh(key, load, entry)
+    this.#inflight.set(key, lookup)
+    return lookup
+  }
+
   async #refresh(key: string, load: () => Promise<V>, stale: Entry<V> | undefined): Promise<V> {
     try {
       const value = await load()
@@ -63,6 +80,7 @@ export class TtlCache<V> {
       if (!stale || !this.#options.isOutage(err)) throw err
       // Keep the old answer, and spare the source (and callers) a lookup on every request.
       stale.freshUntil = this.#now() + this.#options.retryAfterMs
+      stale.stale = true
       this.#options.onStale?.(key, err)
       return stale.value
     } finally {

@@ -53,6 +53,10 @@ async function listen(
         authorizeAcl: () => {
           throw new Error('no ACLs in these tests')
         },
+        rateLimitCounts: () => ({ requests: false, bytes: false }),
+        chargeRateLimits: () => {
+          throw new Error('no rate limits in these tests')
+        },
       },
       backend: BackendCluster.parse({
         name: 'main',

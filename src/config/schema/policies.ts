@@ -86,6 +86,11 @@ export const SchemaPolicy = z
     topics: z.array(z.string().min(1)).default(['*']),
     key: SchemaRef.optional(),
     value: SchemaRef.optional(),
+    /**
+     * Kafka listener: besides checking each record's schema id, decode the record with that
+     * schema (a cost per record). HTTP produce always validates, since Weir writes the records.
+     */
+    validate: z.boolean().optional(),
   })
   .strict()
   .refine((p) => p.key !== undefined || p.value !== undefined, {

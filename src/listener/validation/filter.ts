@@ -1,0 +1,115 @@
+// Schema policies on the Kafka path: a Produce request's partitions on topics with a schema
+// policy are decoded and their records checked (see partition.ts); partitions with a bad record
+// are taken out and answered INVALID_RECORD with the record indexes and reasons, and the rest goes
+// on to the broker. Runs after the ACL filter and before namespacing, so it sees the client's
+// topic names, which are what policies match and what the client's serializer named subjects
+// after. Without a schema policy on the virtual cluster it wants nothing and costs nothing.
+import type { ProduceRequest, ProduceResponse } from '../../protocol/index.ts'
+import { GatewayError } from '../../core/errors.ts'
+import type { VersionCap } from '../filters/api-versions.ts'
+import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
+import type { SchemaValidationDeps } from './deps.ts'
+import { checkPartition, unchecked, type PartitionVerdict } from './partition.ts'
+import { mergeRefusals, type RefusedPartition } from './responses.ts'
+import { topicRules } from './rules.ts'
+
+const PRODUCE = 0
+/** Produce v13 names topics by id alone; policies and subjects go by name. */
+const LAST_NAMING_PRODUCE = 12
+
+type ProduceTopic = ProduceRequest['topicData'][number]
+type ProducePartition = ProduceTopic['partitionData'][number]
+
+interface Check {
+  topic: ProduceTopic
+  partition: ProducePartition
+  verdict: Promise<PartitionVerdict>
+}
+
+/**
+ * Produce v0-2 (which the proxy otherwise passes undecoded) is wanted too while a schema policy
+ * applies: the codec cannot decode it, so the connection is closed rather than the records let
+ * through unchecked.
+ */
+export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilter {
+  const { policies, schemas, virtualCluster, registry } = deps
+  return {
+    wants: (apiKey) => apiKey === PRODUCE && policies.hasSchemaPolicies(virtualCluster),
+    onRequest(body, header): RequestDecision | Promise<RequestDecision> {
+      const request = body as ProduceRequest
+      if (header.requestApiVersion > LAST_NAMING_PRODUCE) {
+        // Not offered while a schema policy applies (see the version cap): a client ignoring that.
+        return { kind: 'close', reason: 'Produce v13 names topics by id; schema policies apply' }
+      }
+      const checks: Check[] = []
+      for (const topic of request.topicData) {
+        const policy = policies.schemaPolicy(virtualCluster, topic.name)
+        if (policy === undefined) continue
+        let check: (records: Buffer | null) => Promise<PartitionVerdict>
+        try {
+          const rules = topicRules(policy, topic.name, registry)
+          check = (records) => checkPartition(records, rules, schemas)
+        } catch (err) {
+          if (!(err instanceof GatewayError)) throw err
+          const verdict = Promise.resolve(unchecked(policy.name, err))
+          check = () => verdict
+        }
+        for (const partition of topic.partitionData) {
+          checks.push({ topic, partition, verdict: check(partition.records) })
+        }
+      }
+      if (checks.length === 0) return forward
+      return Promise.all(checks.map((c) => c.verdict)).then((verdicts) =>
+        decide(request, checks, verdicts)
+      )
+    },
+  }
+}
+
+/** For the ApiVersions filter: Produce up to v12 (topics by name) while a schema policy applies. */
+export function schemaValidationApiCap(deps: SchemaValidationDeps): VersionCap {
+  const { policies, virtualCluster } = deps
+  return (apiKey) =>
+    apiKey === PRODUCE && policies.hasSchemaPolicies(virtualCluster)
+      ? { max: LAST_NAMING_PRODUCE }
+      : undefined
+}
+
+function decide(
+  request: ProduceRequest,
+  checks: readonly Check[],
+  verdicts: readonly PartitionVerdict[]
+): RequestDecision {
+  const refused: (RefusedPartition & { partition: ProducePartition })[] = []
+  checks.forEach(({ topic, partition }, i) => {
+    const verdict = verdicts[i] as PartitionVerdict
+    if (!verdict.ok) refused.push({ topic, partition, index: partition.index, verdict })
+  })
+  if (refused.length === 0) return forward
+  // acks=0 has no answer to carry the error in: a broker closes the connection instead.
+  if (request.acks === 0) {
+    const first = refused[0] as RefusedPartition
+    const where = `${first.topic.name}-${first.index}`
+    return {
+      kind: 'close',
+      reason: `Produce with acks=0 refused (${where}: ${first.verdict.message})`,
+    }
+  }
+  const out = new Set(refused.map((r) => r.partition))
+  const emptied = new Set<ProduceTopic>()
+  for (const topic of request.topicData) {
+    const kept = topic.partitionData.filter((p) => !out.has(p))
+    if (kept.length === topic.partitionData.length) continue
+    topic.partitionData = kept
+    if (kept.length === 0) emptied.add(topic)
+  }
+  // Even with every partition refused the request goes on, emptied, rather than being answered
+  // here: the edits earlier filters made to the broker's answer (the ACL filter's refusals, a
+  // quota's throttle time) apply only to a forwarded request's answer.
+  request.topicData = request.topicData.filter((t) => !emptied.has(t))
+  return {
+    kind: 'forward',
+    changed: true,
+    onResponse: (response) => mergeRefusals(response as ProduceResponse, refused),
+  }
+}
