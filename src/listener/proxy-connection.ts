@@ -8,13 +8,11 @@ import {
   apiByKey,
   CodecError,
   decodeRequest,
-  decodeResponse,
   encodeRequest,
   encodeResponse,
   FrameSplitter,
   peekCorrelationId,
   peekRequestHeader,
-  type ApiDefinition,
 } from '../protocol/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -29,10 +27,10 @@ import type {
 import { unsupportedApiVersionsResponse } from './local-responses.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
+import { rewriteResponse } from './response-path.ts'
 
 const API_VERSIONS = 18
 const PRODUCE = 0
-const UNSUPPORTED_VERSION = 35
 
 export interface ProxySettings {
   maxFrameBytes: number
@@ -319,37 +317,14 @@ export class ProxyConnection {
   }
 
   #sendResponse(entry: InFlight, payload: Buffer): void {
-    const filters = this.#context.filters.get(entry.apiKey)
-    const applicable = filters?.filter((f) => entry.apiVersion >= (f.minVersion ?? 0)) ?? []
-    if (applicable.length === 0 && entry.onResponse === undefined) {
-      this.#toClient(payload)
-      return
-    }
-    const api = apiByKey.get(entry.apiKey) as ApiDefinition
-    // A broker that refuses an ApiVersions version answers in v0, whatever was asked.
-    const version =
-      entry.apiKey === API_VERSIONS &&
-      payload.length >= 6 &&
-      payload.readInt16BE(4) === UNSUPPORTED_VERSION
-        ? 0
-        : entry.apiVersion
-    const decoded = decodeResponse(api, version, payload)
-    let changed = false
-    for (const filter of applicable) {
-      changed = filter.onResponse(decoded.body, version, this.#filterContext) || changed
-    }
-    if (entry.onResponse !== undefined) {
-      // What a request filter took out of the request goes back into its answer (client terms,
-      // after the response filters).
-      entry.onResponse(decoded.body)
-      changed = true
-    }
-    if (!changed) {
-      this.#toClient(payload)
-      return
-    }
-    // encodeResponse frames it (size prefix included).
-    send(this.#client, this.#upstream, encodeResponse(api, version, decoded.header, decoded.body))
+    const rewritten = rewriteResponse(
+      entry,
+      payload,
+      this.#context.filters.get(entry.apiKey),
+      this.#filterContext
+    )
+    if (rewritten === undefined) this.#toClient(payload)
+    else send(this.#client, this.#upstream, rewritten)
   }
 
   #enqueueLocal(entry: InFlight): void {

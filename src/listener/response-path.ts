@@ -1,0 +1,50 @@
+// A broker response on its way back: decoded only when a response filter wants its API and
+// version, or when a request filter asked to edit the answer to its request; re-encoded only
+// when something changed it.
+import { apiByKey, decodeResponse, encodeResponse, type ApiDefinition } from '../protocol/index.ts'
+import type { FilterContext, ResponseFilter } from './filters/types.ts'
+
+const API_VERSIONS = 18
+const UNSUPPORTED_VERSION = 35
+
+export interface AnsweredRequest {
+  apiKey: number
+  apiVersion: number
+  /** The edit a request filter asked for on this answer. */
+  onResponse?: (body: unknown) => void
+}
+
+/**
+ * The framed response to send instead of `payload`, or undefined to send `payload` as it came.
+ * Throws CodecError when the broker's bytes do not decode.
+ */
+export function rewriteResponse(
+  request: AnsweredRequest,
+  payload: Buffer,
+  filters: readonly ResponseFilter<unknown>[] | undefined,
+  context: FilterContext
+): Buffer | undefined {
+  const applicable = filters?.filter((f) => request.apiVersion >= (f.minVersion ?? 0)) ?? []
+  if (applicable.length === 0 && request.onResponse === undefined) return undefined
+  const api = apiByKey.get(request.apiKey) as ApiDefinition
+  // A broker that refuses an ApiVersions version answers in v0, whatever was asked.
+  const version =
+    request.apiKey === API_VERSIONS &&
+    payload.length >= 6 &&
+    payload.readInt16BE(4) === UNSUPPORTED_VERSION
+      ? 0
+      : request.apiVersion
+  const decoded = decodeResponse(api, version, payload)
+  let changed = false
+  for (const filter of applicable) {
+    changed = filter.onResponse(decoded.body, version, context) || changed
+  }
+  if (request.onResponse !== undefined) {
+    // What a request filter took out of the request goes back into its answer (client terms,
+    // after the response filters).
+    request.onResponse(decoded.body)
+    changed = true
+  }
+  // encodeResponse frames it (size prefix included).
+  return changed ? encodeResponse(api, version, decoded.header, decoded.body) : undefined
+}
