@@ -8,6 +8,7 @@ import { RegExpRouter } from 'hono/router/reg-exp-router'
 import type { Logger } from '../../observability/logger.ts'
 import { nodeHeaders } from '../exchange.ts'
 import { errorReply, sendReply } from '../node-reply.ts'
+import { matchRoute, type RouteMatch } from '../route-match.ts'
 import { readIncoming } from '../read-body.ts'
 import type { ProduceEndpoint } from './endpoint.ts'
 import { handleProduce, type ProduceDoorDeps } from './handler.ts'
@@ -26,17 +27,15 @@ export function produceFastPath(
     const url = request.url ?? '/'
     const query = url.indexOf('?')
     const path = query === -1 ? url : url.slice(0, query)
-    const [matches, stash] = router.match(request.method ?? 'GET', path)
-    const match = matches[0]
-    if (!match) return false
-    const [endpoint, paramIndex] = match
-    const params: Record<string, string> = {}
-    for (const name in paramIndex) {
-      const raw = stash
-        ? stash[paramIndex[name] as number]
-        : (paramIndex[name] as unknown as string)
-      if (raw !== undefined) params[name] = decodeURIComponent(raw)
+    let found: RouteMatch<ProduceEndpoint> | undefined
+    try {
+      found = matchRoute(router, request.method ?? 'GET', path)
+    } catch (err) {
+      sendReply(response, errorReply(err, logger, { path }))
+      return true
     }
+    if (found === undefined) return false
+    const { value: endpoint, params } = found
     handleProduce(endpoint, deps, {
       method: request.method ?? 'POST',
       url,

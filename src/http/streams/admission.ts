@@ -11,6 +11,7 @@ import { decodeCursor, type Cursor, type StreamStart } from '../../stream/cursor
 import type { StreamEndpoint, StreamProtocol } from '../../stream/endpoint.ts'
 import type { StreamDoor, StreamService } from '../../stream/stream-service.ts'
 import { httpCredentials } from '../credentials.ts'
+import { matchRoute } from '../route-match.ts'
 import type { HeaderReader } from '../exchange.ts'
 
 export interface StreamDoorDeps {
@@ -32,18 +33,8 @@ export function streamMatcher(endpoints: readonly StreamEndpoint[]): StreamMatch
   const router = new RegExpRouter<StreamEndpoint>()
   for (const endpoint of endpoints) router.add('GET', endpoint.honoPath, endpoint)
   return (path) => {
-    const [matches, stash] = router.match('GET', path)
-    const match = matches[0]
-    if (!match) return undefined
-    const [endpoint, paramIndex] = match
-    const params: Record<string, string> = {}
-    for (const name in paramIndex) {
-      const raw = stash
-        ? stash[paramIndex[name] as number]
-        : (paramIndex[name] as unknown as string)
-      if (raw !== undefined) params[name] = safeDecode(raw)
-    }
-    return { endpoint, params }
+    const found = matchRoute(router, 'GET', path)
+    return found && { endpoint: found.value, params: found.params }
   }
 }
 
@@ -130,12 +121,4 @@ function listParam(value: string | null): string[] | undefined {
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '')
-}
-
-function safeDecode(raw: string): string {
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw new GatewayError('bad-request', 'the path holds a malformed percent-encoding')
-  }
 }

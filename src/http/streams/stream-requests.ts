@@ -25,7 +25,13 @@ export function streamRequests(
   const handle: FastPath = (request, response) => {
     if (request.method !== 'GET') return false
     const url = new URL(request.url ?? '/', 'http://weir')
-    const matched = match(url.pathname)
+    let matched: StreamMatch | undefined
+    try {
+      matched = match(url.pathname)
+    } catch (err) {
+      sendReply(response, errorReply(err, logger, { path: url.pathname }))
+      return true
+    }
     if (matched === undefined) return false
     const sse = (request.headers.accept ?? '').includes('text/event-stream')
     const served = sse

@@ -39,7 +39,8 @@ describe('HTTP produce errors', () => {
       },
       { subject: `${ordersTopic}-value` }
     )
-    const started = await startTestGateway(`virtualClusters:
+    const started = await startTestGateway(
+      `virtualClusters:
   - name: vc
     backendCluster: main
     schemaRegistry: registry
@@ -51,6 +52,13 @@ describe('HTTP produce errors', () => {
         users:
           - { username: bob, passwordHash: '${await hashPassword('bob-pw')}' }
     policies: [acl, schemas]
+  # Its producer waits 500 ms to fill a batch: no acknowledgement can beat a 1 ms timeout.
+  - name: lingering
+    backendCluster: slow
+    authentication:
+      - kind: api-key
+        keys:
+          - { principal: alice, sha256: ${hashApiKey('key-alice')} }
 policies:
   - name: acl
     kind: acl
@@ -73,9 +81,15 @@ listeners:
       - { path: /orders, topic: ${ordersTopic}, virtualCluster: vc }
       - { path: /raw, topic: ${rawTopic}, virtualCluster: vc, maxBodyBytes: 100 }
       - { path: /limited, topic: ${rawTopic}, virtualCluster: vc, policies: [slowly] }
-      - { path: /impatient, topic: ${rawTopic}, virtualCluster: vc, delivery: { ackTimeoutMs: 1 } }
+      - { path: /impatient, topic: ${rawTopic}, virtualCluster: lingering, delivery: { ackTimeoutMs: 1 } }
       - { path: /later, topic: raw-missing, virtualCluster: vc, delivery: { mode: async } }
-`)
+`,
+      {},
+      `  - name: slow
+    bootstrapServers: ${stack().bootstrap}
+    producer: { lingerMs: 500 }
+`
+    )
     url = started.url
   })
 

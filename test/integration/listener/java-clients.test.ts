@@ -9,8 +9,7 @@ import {
   type JavaCompatOutput,
   type JavaNode,
 } from '../../compat/java/run.ts'
-import { startTestGateway } from '../../support/gateway.ts'
-import { freePortRange } from '../../support/ports.ts'
+import { startProxiedBroker } from '../../support/kafka-listener.ts'
 
 // A JVM, then the clients, start slowly on two cores (KIP-848 heartbeats every 5 s, too).
 const SLOW = { timeout: 180_000 }
@@ -38,22 +37,7 @@ describe('Java kafka-clients through the Kafka listener', () => {
   beforeAll(async () => {
     // Found, fetched and compiled first, so a missing JDK or Maven fails here with its message.
     await prepareJavaCompat()
-    port = await freePortRange(3)
-    await startTestGateway(`virtualClusters:
-  - name: vc
-    backendCluster: main
-listeners:
-  - name: health
-    kind: http
-    port: 0
-  - name: kafka
-    kind: kafka
-    virtualCluster: vc
-    port: ${port}
-`)
-    bootstrap = `127.0.0.1:${port}`
-    // The test broker is node 1: brokerPortBase (port + 1) + 1.
-    weirBroker = { id: 1, host: '127.0.0.1', port: port + 2 }
+    ;({ port, bootstrap, weirBroker } = await startProxiedBroker())
   }, SLOW.timeout)
 
   /** Runs one scenario; its findings, after checking it ran and connected only to Weir. */

@@ -1,11 +1,10 @@
 // kafkajs through the Kafka listener, against the real broker: everything it learns points at
 // Weir, and produce, consume (in a group), admin and acks=0 work as they do direct.
 import { Kafka, logLevel } from 'kafkajs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Gateway } from '../../../src/gateway.ts'
-import { startTestGateway } from '../../support/gateway.ts'
+import { startProxiedBroker } from '../../support/kafka-listener.ts'
 import { uniqueName } from '../../support/kafka.ts'
-import { freePortRange } from '../../support/ports.ts'
 
 describe('kafkajs through the Kafka listener', () => {
   let port = 0
@@ -13,28 +12,15 @@ describe('kafkajs through the Kafka listener', () => {
   let kafka: Kafka
 
   beforeAll(async () => {
-    port = await freePortRange(4)
-    const started = await startTestGateway(`virtualClusters:
-  - name: vc
-    backendCluster: main
-listeners:
-  - name: health
-    kind: http
-    port: 0
-  - name: kafka
-    kind: kafka
-    virtualCluster: vc
-    port: ${port}
-`)
-    gateway = started.gateway
+    const proxied = await startProxiedBroker()
+    port = proxied.port
+    gateway = proxied.gateway
     kafka = new Kafka({
       clientId: 'through-weir',
-      brokers: [`127.0.0.1:${port}`],
+      brokers: [proxied.bootstrap],
       logLevel: logLevel.NOTHING,
     })
   })
-
-  afterAll(async () => undefined)
 
   it('learns only Weir addresses', async () => {
     const admin = kafka.admin()

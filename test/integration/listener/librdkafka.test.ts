@@ -10,8 +10,7 @@ import {
   runPythonCompat,
   type PythonCompatOutput,
 } from '../../compat/python/run.ts'
-import { startTestGateway } from '../../support/gateway.ts'
-import { freePortRange } from '../../support/ports.ts'
+import { startProxiedBroker } from '../../support/kafka-listener.ts'
 
 const run = promisify(execFile)
 const SLOW = { timeout: 180_000 }
@@ -30,22 +29,7 @@ describe('librdkafka through the Kafka listener', () => {
   beforeAll(async () => {
     // First, so a missing package fails here with its own message.
     findConfluentPython()
-    port = await freePortRange(3)
-    await startTestGateway(`virtualClusters:
-  - name: vc
-    backendCluster: main
-listeners:
-  - name: health
-    kind: http
-    port: 0
-  - name: kafka
-    kind: kafka
-    virtualCluster: vc
-    port: ${port}
-`)
-    bootstrap = `127.0.0.1:${port}`
-    // The test broker is node 1: brokerPortBase (port + 1) + 1.
-    weirBroker = { id: 1, host: '127.0.0.1', port: port + 2 }
+    ;({ port, bootstrap, weirBroker } = await startProxiedBroker())
   }, SLOW.timeout)
 
   /** Runs one scenario; its findings, after checking it ran and connected only to Weir. */

@@ -9,7 +9,13 @@ import type { Credentials } from '../../../core/principal.ts'
 import type { Logger } from '../../../observability/logger.ts'
 import { nodeHeaders } from '../../exchange.ts'
 import { errorReply, rejectUpgrade } from '../../node-reply.ts'
-import { admit, type Admission, type StreamDoorDeps, type StreamMatcher } from '../admission.ts'
+import {
+  admit,
+  type Admission,
+  type StreamDoorDeps,
+  type StreamMatch,
+  type StreamMatcher,
+} from '../admission.ts'
 import { StreamConnection } from './connection.ts'
 import { SUBPROTOCOL } from './frames.ts'
 
@@ -44,7 +50,13 @@ export class WebSocketDoor {
   /** For http-listener: upgrades on stream paths; false leaves the request to others. */
   readonly upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
     const url = new URL(request.url ?? '/', 'http://weir')
-    const match = this.#match(url.pathname)
+    let match: StreamMatch | undefined
+    try {
+      match = this.#match(url.pathname)
+    } catch (err) {
+      rejectUpgrade(socket, errorReply(err, this.#logger, { path: url.pathname }))
+      return true
+    }
     if (match === undefined) return false
     socket.on('error', () => socket.destroy())
     const headers = nodeHeaders(request)

@@ -130,6 +130,9 @@ listeners:
     })
     await expect(connect('/streams/other-topic')).rejects.toMatchObject({ status: 404 })
     await expect(connect('/nothing-here')).rejects.toMatchObject({ status: 404 })
+    // A malformed percent-encoding is the client's mistake (400), on every door of the path.
+    await expect(connect('/streams/%E0%A4%A')).rejects.toMatchObject({ status: 400 })
+    expect((await fetch(`${url}/streams/%E0%A4%A`)).status).toBe(400)
   })
 
   it('closes with 1007 on a frame that is not weir.v1 JSON and 1003 on a binary frame', async () => {

@@ -1,0 +1,36 @@
+// A gateway whose Kafka listener fronts the test broker transparently (port mapping, no
+// namespace, authentication or policies): what the client compatibility tests connect through.
+import type { Gateway } from '../../src/gateway.ts'
+import { startTestGateway } from './gateway.ts'
+import { freePortRange } from './ports.ts'
+
+export interface ProxiedBroker {
+  gateway: Gateway
+  /** The listener's bootstrap port. */
+  port: number
+  bootstrap: string
+  /** The test broker (node 1) as clients learn it through Weir: brokerPortBase (port + 1) + 1. */
+  weirBroker: { id: number; host: string; port: number }
+}
+
+export async function startProxiedBroker(): Promise<ProxiedBroker> {
+  const port = await freePortRange(3)
+  const { gateway } = await startTestGateway(`virtualClusters:
+  - name: vc
+    backendCluster: main
+listeners:
+  - name: health
+    kind: http
+    port: 0
+  - name: kafka
+    kind: kafka
+    virtualCluster: vc
+    port: ${port}
+`)
+  return {
+    gateway,
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    weirBroker: { id: 1, host: '127.0.0.1', port: port + 2 },
+  }
+}
