@@ -10,6 +10,7 @@
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 import { anonymous, type Principal } from '../core/principal.ts'
 import type { VersionCap } from './filters/api-versions.ts'
+import { clusterIdFilters } from './filters/cluster-id.ts'
 import { namespacedVersionCap, namespaceFilters } from './filters/namespace.ts'
 import { saslGate } from './filters/sasl-gate.ts'
 import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/types.ts'
@@ -46,7 +47,8 @@ export function virtualClusterFilters(
   schemaSources?: SchemaSources
 ): VirtualClusterFilters {
   const requests: RequestFilter[] = []
-  const responses: ResponseFilter<never>[] = []
+  // Each virtual cluster is a cluster of its own to its clients, with its own id.
+  const responses: ResponseFilter<never>[] = clusterIdFilters(vc.name)
   const caps: VersionCap[] = [aclApiCap(policies, vc.name)]
   const terminates = vc.authentication.length > 0
   if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))

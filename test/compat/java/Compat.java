@@ -1,7 +1,9 @@
 // Java kafka-clients against a bootstrap address (Weir's Kafka listener in the tests). By hand, in
 // Java 17 source-file mode: java -cp '<kafka-clients and slf4j-simple jars>/*' Compat.java
 // <bootstrap> [scenario...]; the tests compile it once instead (run.ts). Scenarios: admin,
-// produce, group-classic, group-consumer, transactions.
+// produce, group-classic, group-consumer, transactions, and tenant and tenant-list for namespace
+// isolation (named by -Dcompat.tenant.topic, .group and .tag). -Dcompat.properties=<file> adds
+// client settings (SASL, TLS) to every client.
 // Prints one JSON object on stdout: each scenario's findings (or its error), and every address
 // the clients opened a connection to, read back from NetworkClient's debug log, because a test
 // broker that is reachable directly would hide an address the gateway forgot to rewrite.
@@ -54,9 +56,17 @@ public class Compat {
   static final int ACKS0_RECORDS = 5;
 
   static String bootstrap;
+  /** Settings every client gets on top of its own, from -Dcompat.properties. */
+  static final Properties extra = new Properties();
 
   public static void main(String[] args) throws Exception {
     bootstrap = args[0];
+    String extraFile = System.getProperty("compat.properties");
+    if (extraFile != null) {
+      try (var in = Files.newBufferedReader(Path.of(extraFile))) {
+        extra.load(in);
+      }
+    }
     List<String> scenarios = args.length > 1 ? List.of(args).subList(1, args.length) : ALL;
     // Set before the first client exists: slf4j-simple reads its settings once.
     Path log = Files.createTempFile("weir-compat-java-", ".log");
@@ -100,6 +110,10 @@ public class Compat {
         return group("consumer");
       case "transactions":
         return transactions();
+      case "tenant":
+        return tenant();
+      case "tenant-list":
+        return tenantList();
       default:
         throw new IllegalArgumentException("unknown scenario " + scenario);
     }
@@ -432,6 +446,90 @@ public class Compat {
     return r;
   }
 
+  /**
+   * A tenant's share of the isolation test: a topic and a group under names the other tenant
+   * also uses (compat.tenant.topic and .group), plus a topic and a group of its own (the names
+   * suffixed with compat.tenant.tag). One record tagged with the tenant goes into each topic; the
+   * group reads the shared-name topic from the start, so a group or topic the tenants shared would
+   * show as a record of the other's or none at all. Topics and groups stay for the other tenant
+   * and the backend to be checked against.
+   */
+  static Map<String, Object> tenant() throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    String topic = System.getProperty("compat.tenant.topic");
+    String group = System.getProperty("compat.tenant.group");
+    String tag = System.getProperty("compat.tenant.tag");
+    String ownTopic = topic + "-" + tag;
+    try (Admin admin = Admin.create(common("compat-java-tenant-admin"))) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(ownTopic, 1, (short) 1)))
+          .all()
+          .get();
+      describeWithLeaders(admin, topic);
+      describeWithLeaders(admin, ownTopic);
+    }
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(producerProps("compat-java-tenant-producer"))) {
+      producer.send(new ProducerRecord<>(topic, tag, "from " + tag)).get();
+      producer.send(new ProducerRecord<>(ownTopic, tag, "from " + tag)).get();
+    }
+    List<String> read = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(group))) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (read.isEmpty() && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          read.add(rec.value());
+        }
+      }
+      // A little longer: a record of the other tenant's would show now.
+      long settle = System.currentTimeMillis() + 1_000;
+      while (System.currentTimeMillis() < settle) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          read.add(rec.value());
+        }
+      }
+      consumer.commitSync();
+    }
+    r.put("read", read);
+    // The tenant's own group commits without joining, as a tool resetting offsets would.
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(consumerProps(group + "-" + tag))) {
+      TopicPartition tp = new TopicPartition(ownTopic, 0);
+      consumer.assign(List.of(tp));
+      consumer.commitSync(Map.of(tp, new OffsetAndMetadata(1)));
+    }
+    try (Admin admin = Admin.create(common("compat-java-tenant-admin"))) {
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      Map<String, Object> offsets = new TreeMap<>();
+      for (Map.Entry<TopicPartition, OffsetAndMetadata> e : committed.entrySet()) {
+        offsets.put(e.getKey().toString(), e.getValue().offset());
+      }
+      r.put("committed", offsets);
+    }
+    r.putAll(tenantList());
+    return r;
+  }
+
+  /** The topics and groups the tenant can list, and the cluster it is shown. */
+  static Map<String, Object> tenantList() throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    try (Admin admin = Admin.create(common("compat-java-tenant-admin"))) {
+      List<String> topics = new ArrayList<>(admin.listTopics().names().get());
+      topics.sort(null);
+      r.put("topics", topics);
+      List<String> groups = new ArrayList<>();
+      for (var listing : admin.listGroups().all().get()) groups.add(listing.groupId());
+      groups.sort(null);
+      r.put("groups", groups);
+      DescribeClusterResult cluster = admin.describeCluster();
+      r.put("clusterId", cluster.clusterId().get());
+      r.put("nodes", nodes(cluster.nodes().get()));
+    }
+    return r;
+  }
+
   /** Keys of every record up to the end offsets the isolation level allows, sorted. */
   static List<String> readAll(String topic, int partitions, String isolation) {
     Properties p = consumerProps(null);
@@ -466,6 +564,7 @@ public class Compat {
     Properties p = new Properties();
     p.put("bootstrap.servers", bootstrap);
     p.put("client.id", clientId);
+    p.putAll(extra);
     return p;
   }
 

@@ -3,7 +3,8 @@
 // runtime or Maven fails the caller rather than skipping it.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -88,17 +89,51 @@ export function prepareJavaCompat(): Promise<JavaCompat> {
   return prepared
 }
 
+export interface JavaCompatOptions {
+  /** Client settings every client gets (security.protocol, sasl.*, ssl.*...). */
+  clientProperties?: Record<string, string>
+  /**
+   * Host name to address, as the JVM's only resolver (jdk.net.hosts.file, Java 9+): SNI names
+   * resolve without touching /etc/hosts, and a name left out fails instead of leaking out.
+   */
+  hosts?: Record<string, string>
+  /** Names for the tenant and tenant-list scenarios. */
+  tenant?: { topic: string; group: string; tag: string }
+}
+
 /** Runs the scenarios (all when none are named) in one JVM. */
 export async function runJavaCompat(
   bootstrap: string,
   scenarios: string[] = [],
-  timeoutMs = 170_000
+  timeoutMs = 170_000,
+  options: JavaCompatOptions = {}
 ): Promise<JavaCompatOutput> {
   const { java, classpath } = await prepareJavaCompat()
+  const dir = mkdtempSync(path.join(tmpdir(), 'weir-compat-java-'))
+  const flags: string[] = []
+  if (options.clientProperties) {
+    const file = path.join(dir, 'client.properties')
+    writeFileSync(file, propertiesFile(options.clientProperties))
+    flags.push(`-Dcompat.properties=${file}`)
+  }
+  if (options.hosts) {
+    const file = path.join(dir, 'hosts')
+    const lines = Object.entries(options.hosts).map(([name, address]) => `${address} ${name}\n`)
+    writeFileSync(file, lines.join(''))
+    flags.push(`-Djdk.net.hosts.file=${file}`)
+  }
+  if (options.tenant) {
+    const { topic, group, tag } = options.tenant
+    flags.push(
+      `-Dcompat.tenant.topic=${topic}`,
+      `-Dcompat.tenant.group=${group}`,
+      `-Dcompat.tenant.tag=${tag}`
+    )
+  }
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       java,
-      ['-cp', classpath, 'Compat', bootstrap, ...scenarios],
+      [...flags, '-cp', classpath, 'Compat', bootstrap, ...scenarios],
       { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
       (err, out, errOut) => {
         if (err) {
@@ -108,11 +143,24 @@ export async function runJavaCompat(
         }
       }
     )
-  })
+  }).finally(() => rmSync(dir, { recursive: true, force: true }))
   const line = stdout.trim().split('\n').at(-1) ?? ''
   try {
     return JSON.parse(line) as JavaCompatOutput
   } catch {
     throw new Error(`Compat.java printed no JSON result:\n${stdout}`)
   }
+}
+
+/** java.util.Properties syntax: keys and values escaped, one per line. */
+function propertiesFile(entries: Record<string, string>): string {
+  const escape = (text: string, key: boolean) =>
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(key ? /[=: ]/g : /^ /, (c) => `\\${c}`)
+  return Object.entries(entries)
+    .map(([key, value]) => `${escape(key, true)}=${escape(value, false)}\n`)
+    .join('')
 }

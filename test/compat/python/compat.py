@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 # librdkafka (through Debian's python3-confluent-kafka) against a bootstrap address, Weir's Kafka
 # listener in the tests: python3 compat.py <bootstrap> [scenario...]. Scenarios: admin, produce,
-# group, transactions. Prints one JSON object on stdout: each scenario's findings (or its error),
-# and every address librdkafka opened a connection to, read from its own debug log, because a
-# test broker that is reachable directly would hide an address the gateway forgot to rewrite.
+# group, transactions, connect (metadata only), and tenant and tenant-list for namespace isolation
+# (named by COMPAT_TENANT, a JSON {topic, group, tag}). COMPAT_CONFIG (a JSON object) adds settings
+# (SASL, TLS) to every client. Prints one JSON object on stdout: each scenario's findings (or its
+# error), and every address librdkafka opened a connection to, read from its own debug log,
+# because a test broker that is reachable directly would hide an address the gateway forgot to
+# rewrite.
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -20,8 +24,12 @@ COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 ACKS0_RECORDS = 5
 
 # "CONNECT [client#producer-1] [thrd:127.0.0.1:9092/1]: 127.0.0.1:9092/1: Connecting to
-# ipv4#127.0.0.1:9092 (plaintext) with socket 7" (debug context "broker").
+# ipv4#127.0.0.1:9092 (plaintext) with socket 7" (debug context "broker"). With TLS the thread is
+# named "sasl_ssl://<host>:<port>/<id>" and the address is what <host> resolved to.
 CONNECTING = re.compile(r'\[thrd:([^\]]*)\].*Connecting to ipv[46]#(\S+):(\d+) ')
+# Logical brokers (GroupCoordinator, TxnCoordinator) connect to whichever broker they were last
+# pointed at: "GroupCoordinator: Broker nodename changed from "" to "<host>:<port>"".
+NODENAME = re.compile(r'\]: (\w+)(?:/-?\d+)?: Broker nodename changed from "[^"]*" to "([^"]*)"')
 
 
 class Collector(logging.Handler):
@@ -30,16 +38,25 @@ class Collector(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
         self.connections = {}
+        self.nodenames = {}
         self.warnings = []
 
     def emit(self, record):
         message = record.getMessage()
         m = CONNECTING.search(message)
+        n = NODENAME.search(message)
         if m:
-            key = '%s:%s' % (m.group(2), m.group(3))
+            broker = m.group(1)
+            # The host:port a logical broker was pointed at (None for a real broker: its name says).
+            nodename = self.nodenames.get(broker)
+            # By broker name too: behind SNI every broker shares one address.
+            key = '%s %s %s:%s' % (broker, nodename, m.group(2), m.group(3))
             self.connections.setdefault(
-                key, {'host': m.group(2), 'port': int(m.group(3)), 'broker': m.group(1)}
+                key,
+                {'host': m.group(2), 'port': int(m.group(3)), 'broker': broker, 'nodename': nodename},
             )
+        elif n:
+            self.nodenames[n.group(1)] = n.group(2)
         elif record.levelno >= logging.WARNING and len(self.warnings) < 50:
             self.warnings.append(message)
 
@@ -51,6 +68,7 @@ logger.addHandler(collector)
 logger.propagate = False
 
 bootstrap = ''
+extra_conf = json.loads(os.environ.get('COMPAT_CONFIG') or '{}')
 
 
 def conf(client_id, **extra):
@@ -61,6 +79,7 @@ def conf(client_id, **extra):
         # Connection events only: enough to learn every address, little else.
         'debug': 'broker',
     }
+    c.update(extra_conf)
     c.update(extra)
     return c
 
@@ -397,11 +416,92 @@ def scenario_transactions():
     return r
 
 
+def scenario_connect():
+    """Metadata only, for logging in: the brokers, or why it failed (error_cb, served by poll)."""
+    errors = []
+    admin = AdminClient(conf('compat-py-connect', error_cb=lambda e: errors.append(e.str())))
+    try:
+        r = {'brokers': brokers_of(admin.list_topics(timeout=10))}
+    except KafkaException as e:
+        r = {'failed': str(e)}
+    admin.poll(1)
+    r['errors'] = errors
+    return r
+
+
+def scenario_tenant():
+    """
+    A tenant's share of the isolation test: a topic and a group under names the other tenant also
+    uses, plus a topic and a group of its own (the names suffixed with the tag). One record tagged
+    with the tenant goes into each topic; the group reads the shared-name topic from the start, so
+    a group or topic the tenants shared would show as a record of the other's or none at all.
+    Topics and groups stay for the other tenant and the backend to be checked against.
+    """
+    t = json.loads(os.environ['COMPAT_TENANT'])
+    topic, group, tag = t['topic'], t['group'], t['tag']
+    own_topic = '%s-%s' % (topic, tag)
+    r = {}
+    admin = admin_client()
+    for f in admin.create_topics([NewTopic(topic, 1, 1), NewTopic(own_topic, 1, 1)]).values():
+        f.result(30)
+    wait_for_leaders(admin, topic, 1)
+    wait_for_leaders(admin, own_topic, 1)
+    producer = Producer(conf('compat-py-tenant-producer', **{'acks': 'all'}))
+    producer.produce(topic, key=tag, value='from ' + tag)
+    producer.produce(own_topic, key=tag, value='from ' + tag)
+    if producer.flush(30) != 0:
+        raise RuntimeError('records left undelivered')
+    consumer = Consumer(
+        conf(
+            'compat-py-tenant-reader',
+            **{'group.id': group, 'auto.offset.reset': 'earliest', 'enable.auto.commit': False}
+        )
+    )
+    consumer.subscribe([topic])
+    read = []
+    deadline = time.time() + 60
+    while not read and time.time() < deadline:
+        read += [m.value().decode() for m in consumer.consume(5, 0.2) if not m.error()]
+    # A little longer: a record of the other tenant's would show now.
+    settle = time.time() + 1
+    while time.time() < settle:
+        read += [m.value().decode() for m in consumer.consume(5, 0.2) if not m.error()]
+    consumer.commit(asynchronous=False)
+    committed = consumer.committed([TopicPartition(topic, 0)], timeout=10)
+    r['committed'] = {'%s-%d' % (tp.topic, tp.partition): tp.offset for tp in committed}
+    consumer.close()
+    r['read'] = read
+    # The tenant's own group commits without joining, as a tool resetting offsets would.
+    own = Consumer(conf('compat-py-tenant-own', **{'group.id': '%s-%s' % (group, tag)}))
+    own.commit(offsets=[TopicPartition(own_topic, 0, 1)], asynchronous=False)
+    own.close()
+    r.update(scenario_tenant_list())
+    return r
+
+
+def scenario_tenant_list():
+    """The topics and groups the tenant can list, and the cluster it is shown."""
+    admin = admin_client()
+    metadata = admin.list_topics(timeout=10)
+    r = {
+        'topics': sorted(metadata.topics),
+        'groups': sorted(g.id for g in admin.list_groups(timeout=10)),
+        'clusterId': metadata.cluster_id,
+        'brokers': brokers_of(metadata),
+    }
+    # Serves the log, and with it the connections made.
+    admin.poll(0)
+    return r
+
+
 SCENARIOS = {
     'admin': scenario_admin,
     'produce': scenario_produce,
     'group': scenario_group,
     'transactions': scenario_transactions,
+    'connect': scenario_connect,
+    'tenant': scenario_tenant,
+    'tenant-list': scenario_tenant_list,
 }
 
 

@@ -10,8 +10,14 @@ const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compat.p
 export interface PythonConnection {
   host: string
   port: number
-  /** librdkafka's name for the broker handle, as `host:port/nodeId` or `.../bootstrap`. */
+  /**
+   * librdkafka's name for the broker handle: `host:port/nodeId` or `.../bootstrap` (with
+   * `sasl_ssl://` and the like in front when not plaintext), or a logical broker's
+   * (`GroupCoordinator`, `TxnCoordinator`).
+   */
   broker: string
+  /** For a logical broker, the `host:port` it was pointed at when it connected. */
+  nodename?: string | null
 }
 
 export interface PythonCompatOutput {
@@ -41,18 +47,43 @@ export function findConfluentPython(): string {
   )
 }
 
+/** confluent-kafka's and librdkafka's versions, as the Python that runs compat.py has them. */
+export function confluentVersions(): { confluentKafka: string; librdkafka: string } {
+  const probe = spawnSync(
+    findConfluentPython(),
+    [
+      '-c',
+      'import json, confluent_kafka as c; print(json.dumps({"confluentKafka": c.version()[0], "librdkafka": c.libversion()[0]}))',
+    ],
+    { encoding: 'utf8' }
+  )
+  if (probe.status !== 0) throw new Error(`cannot read confluent_kafka's versions: ${probe.stderr}`)
+  return JSON.parse(probe.stdout) as { confluentKafka: string; librdkafka: string }
+}
+
+export interface PythonCompatOptions {
+  /** librdkafka settings every client gets (security.protocol, sasl.*, ssl.*...). */
+  config?: Record<string, string | number | boolean>
+  /** Names for the tenant and tenant-list scenarios. */
+  tenant?: { topic: string; group: string; tag: string }
+}
+
 /** Runs the scenarios (all when none are named) in one process. */
 export async function runPythonCompat(
   bootstrap: string,
   scenarios: string[] = [],
-  timeoutMs = 170_000
+  timeoutMs = 170_000,
+  options: PythonCompatOptions = {}
 ): Promise<PythonCompatOutput> {
   const python = findConfluentPython()
+  const env = { ...process.env }
+  if (options.config) env.COMPAT_CONFIG = JSON.stringify(options.config)
+  if (options.tenant) env.COMPAT_TENANT = JSON.stringify(options.tenant)
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       python,
       [script, bootstrap, ...scenarios],
-      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      { env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
       (err, out, errOut) => {
         if (err) {
           reject(new Error(`compat.py ${scenarios.join(' ')} failed: ${err.message}\n${errOut}`))
