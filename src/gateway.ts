@@ -219,11 +219,12 @@ function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterCo
 
 /**
  * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
- * broker quotas) and schema policies (on Produce). A policy kind it does not enforce must be
- * refused rather than let traffic bypass it; a schema policy needs a registry to check ids in.
+ * broker quotas), schema policies (on Produce) and transform policies. A policy kind it does not
+ * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
+ * check ids in.
  */
 function checkKafkaListeners(config: WeirConfig): void {
-  const enforced = new Set<string>(['acl', 'rate-limit', 'schema'])
+  const enforced = new Set<string>(['acl', 'rate-limit', 'schema', 'transform'])
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
@@ -233,7 +234,7 @@ function checkKafkaListeners(config: WeirConfig): void {
     const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
     if (unapplied.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits and schema policies apply there); use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, schema and transform policies apply there); use a virtual cluster without them`
       )
     }
     for (const policy of policies) {

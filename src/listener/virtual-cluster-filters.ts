@@ -4,6 +4,8 @@
 // - ACL policies: every request checked through the one policy engine, with Kafka's error codes;
 // - rate-limit policies: charged through the same engine, as broker quotas (throttle, not refuse);
 // - schema policies: the records of Produce checked against them (see validation/);
+// - transform policies: Produce records' headers edited, Fetch records filtered, masked and
+//   stripped of headers (see transform/);
 // - a namespace: names rewritten both ways, unsafe APIs not offered.
 // Order matters: authentication sets the principal, ACLs judge the client's names, and only then
 // are names namespaced (responses come back the other way round).
@@ -18,14 +20,18 @@ import { namespaceApiCap } from './namespace/index.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './policy/index.ts'
 import { quotaFilter, type QuotaPolicies } from './quota/index.ts'
 import { VirtualClusterSasl, type Authenticate, type UpstreamSaslConfig } from './sasl/index.ts'
+import { transformApiCap, transformFilter, type TransformPolicies } from './transform/index.ts'
 import {
   schemaValidationApiCap,
   schemaValidationFilter,
   type SchemaSources,
 } from './validation/index.ts'
 
-/** What the listener's filters ask of the PolicyEngine: ACL verdicts and quota charges. */
-export type ListenerPolicies = AclPolicies & QuotaPolicies
+/**
+ * What the listener's filters ask of the PolicyEngine: ACL verdicts, quota charges and transform
+ * policies (optional, for callers that have none to give).
+ */
+export type ListenerPolicies = AclPolicies & QuotaPolicies & Partial<TransformPolicies>
 
 export interface VirtualClusterFilters {
   requests: RequestFilter[]
@@ -59,6 +65,20 @@ export function virtualClusterFilters(
     const validation = { ...schemaSources, virtualCluster: vc.name, registry: vc.schemaRegistry }
     requests.push(schemaValidationFilter(validation))
     caps.push(schemaValidationApiCap(validation))
+  }
+  const { hasTransforms, transforms } = policies
+  if (hasTransforms !== undefined && transforms !== undefined) {
+    // After validation (which judges what the producer wrote) and before namespacing: transform
+    // policies go by the client's topic names.
+    const transform = {
+      policies: {
+        hasTransforms: (name: string) => hasTransforms.call(policies, name),
+        transforms: (name: string, topic: string) => transforms.call(policies, name, topic),
+      },
+      virtualCluster: vc.name,
+    }
+    requests.push(transformFilter(transform))
+    caps.push(transformApiCap(transform))
   }
   if (vc.namespace !== undefined) {
     const namespace = namespaceFilters(vc.namespace)

@@ -5,6 +5,7 @@ import type {
   RateLimitPolicyConfig,
   SchemaPolicyConfig,
 } from '../config/schema/index.ts'
+import type { TransformPolicyConfig } from '../config/schema/policies.ts'
 import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
@@ -14,6 +15,7 @@ export interface Chain {
   acl: AclSet | undefined
   limiters: readonly RateLimiter[]
   schemas: readonly CompiledSchemaPolicy[]
+  transforms: readonly CompiledTransformPolicy[]
 }
 
 export interface CompiledSchemaPolicy {
@@ -21,11 +23,17 @@ export interface CompiledSchemaPolicy {
   config: SchemaPolicyConfig
 }
 
+export interface CompiledTransformPolicy {
+  topics: Matcher
+  config: TransformPolicyConfig
+}
+
 export class PolicyCatalog {
   readonly #names = new Set<string>()
   readonly #acls = new Map<string, CompiledAclPolicy>()
   readonly #limiters = new Map<string, RateLimiter>()
   readonly #schemas = new Map<string, CompiledSchemaPolicy>()
+  readonly #transforms = new Map<string, CompiledTransformPolicy>()
 
   /**
    * `previous`: the catalog of the engine being replaced. Its rate limiters are taken over where a
@@ -42,6 +50,8 @@ export class PolicyCatalog {
         const kept = options.previous?.limiter(policy.name)
         const reuse = kept !== undefined && sameRateLimit(kept.config, policy)
         this.#limiters.set(policy.name, reuse ? kept : new RateLimiter(policy, options.rateLimits))
+      } else if (policy.kind === 'transform') {
+        this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else {
         this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       }
@@ -57,6 +67,7 @@ export class PolicyCatalog {
     const acls = new Set<CompiledAclPolicy>()
     const limiters = new Set<RateLimiter>()
     const schemas: CompiledSchemaPolicy[] = []
+    const transforms: CompiledTransformPolicy[] = []
     for (const name of names) {
       if (!this.#names.has(name)) throw new Error(`no policy named "${name}"`)
       const acl = this.#acls.get(name)
@@ -67,11 +78,14 @@ export class PolicyCatalog {
       if (acl !== undefined) acls.add(acl)
       if (limiter !== undefined) limiters.add(limiter)
       if (schema !== undefined) schemas.push(schema)
+      const transform = this.#transforms.get(name)
+      if (transform !== undefined) transforms.push(transform)
     }
     return {
       acl: acls.size === 0 ? undefined : new AclSet([...acls]),
       limiters: [...limiters],
       schemas,
+      transforms,
     }
   }
 }

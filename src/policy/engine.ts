@@ -2,6 +2,7 @@
 // and which schema policy applies. Built from a whole validated config, compiled once; a reload
 // builds a new engine (optionally inheriting rate limit state from the previous one).
 import type { SchemaPolicyConfig, WeirConfig } from '../config/schema/index.ts'
+import type { TransformPolicyConfig } from '../config/schema/policies.ts'
 import { allow, type Decision } from '../core/decision.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
 import type { Credentials } from '../core/principal.ts'
@@ -189,6 +190,21 @@ export class PolicyEngine {
     for (let i = schemas.length - 1; i >= 0; i--) {
       const schema = schemas[i]
       if (schema !== undefined && schema.topics(topic)) return schema.config
+    }
+    return undefined
+  }
+
+  /** Whether any transform policy applies to the virtual cluster (the Kafka door then decodes). */
+  hasTransforms(virtualCluster: string): boolean {
+    return this.#vc(virtualCluster).chain.transforms.length > 0
+  }
+
+  /** The transform policy for a topic: the last matching one, as for schema policies. */
+  transforms(virtualCluster: string, topic: string): TransformPolicyConfig | undefined {
+    const transforms = this.#vc(virtualCluster).chain.transforms
+    for (let i = transforms.length - 1; i >= 0; i--) {
+      const transform = transforms[i]
+      if (transform !== undefined && transform.topics(topic)) return transform.config
     }
     return undefined
   }

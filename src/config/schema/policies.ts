@@ -2,6 +2,7 @@
 // cluster by name (and, in later increments, narrowed to a route, stream or topic).
 import { z } from 'zod'
 import { Name } from './common.ts'
+import { StreamFilters } from './streams.ts'
 
 /** `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations). */
 const Operation = z.enum(['produce', 'consume', 'describe', 'manage'])
@@ -98,4 +99,49 @@ export const SchemaPolicy = z
     path: ['value'],
   })
 
-export const Policy = z.discriminatedUnion('kind', [AclPolicy, RateLimitPolicy, SchemaPolicy])
+const HeaderName = z.string().min(1)
+const JsonPointer = z.string().regex(/^\//, 'a JSON pointer such as /card/number')
+
+/**
+ * Record edits on matching topics (Kafka listener). Produce: headers set (replacing any of the
+ * name) and removed. Fetch: records failing `filter` dropped, `mask` fields of JSON values
+ * replaced by "***", headers removed. Where several match a topic the last one listed wins.
+ */
+export const TransformPolicy = z
+  .object({
+    name: Name,
+    kind: z.literal('transform'),
+    /** Topic name globs, as clients see them. */
+    topics: z.array(z.string().min(1)).default(['*']),
+    produce: z
+      .object({
+        setHeaders: z.record(HeaderName, z.string()).optional(),
+        removeHeaders: z.array(HeaderName).optional(),
+      })
+      .strict()
+      .optional(),
+    fetch: z
+      .object({
+        removeHeaders: z.array(HeaderName).optional(),
+        /** JSON pointers into JSON values; values that are not JSON pass untouched. */
+        mask: z.array(JsonPointer).optional(),
+        /** A stream's filter language: records that do not pass never reach the consumer. */
+        filter: StreamFilters.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((p) => p.produce !== undefined || p.fetch !== undefined, {
+    message: 'set produce, fetch, or both',
+    path: ['fetch'],
+  })
+
+export type TransformPolicyConfig = z.output<typeof TransformPolicy>
+
+export const Policy = z.discriminatedUnion('kind', [
+  AclPolicy,
+  RateLimitPolicy,
+  SchemaPolicy,
+  TransformPolicy,
+])

@@ -1,0 +1,33 @@
+// The Produce side: a partition's batches decoded, their records' headers edited, and re-encoded
+// with the same compression. Every header field is kept as the producer wrote it (base offset,
+// producer id and epoch, base sequence, lastOffsetDelta, timestamps, attributes) and the record
+// count does not change, so an idempotent or transactional producer's sequence numbers still
+// line up at the broker; only the CRC is computed anew over the new bytes. Control batches are
+// passed on as they came.
+import {
+  BatchAttribute,
+  decodeRecordBatch,
+  encodeRecordBatch,
+  splitRecordBatches,
+} from '../../protocol/records/index.ts'
+import { CodecError } from '../../protocol/index.ts'
+import type { RecordEdit } from './records.ts'
+
+/** The partition's records with `edit` applied to each; throws CodecError for unreadable ones. */
+export async function editProduceRecords(records: Buffer, edit: RecordEdit): Promise<Buffer> {
+  const { batches, partial } = splitRecordBatches(records)
+  if (partial !== null)
+    throw new CodecError(`the records end in ${partial.length} bytes of a batch`)
+  const out: Buffer[] = []
+  for (const bytes of batches) {
+    // The CRC is checked here: the batch is re-encoded, so the broker would no longer catch it.
+    const batch = await decodeRecordBatch(bytes)
+    if ((batch.attributes & BatchAttribute.control) !== 0) {
+      out.push(bytes)
+      continue
+    }
+    for (const record of batch.records) edit(record)
+    out.push(await encodeRecordBatch(batch))
+  }
+  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)
+}

@@ -1,0 +1,175 @@
+// Record batches decoded and encoded synchronously, for the Fetch edit: a response edit runs
+// inside the response path, which has no way to wait (see ResponseFilter), so it cannot use the
+// records module's promise-based codecs. The cost is the event loop's while a batch inflates and
+// deflates; it is paid only for partitions of topics a transform policy's fetch part covers.
+// The layout is protocol/records/batch.ts's; only the codecs differ.
+import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi'
+import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy'
+import { zstdFrames } from '../../kafka/compression/zstd-frames.ts'
+import { CodecError } from '../../protocol/index.ts'
+import { Reader } from '../../protocol/reader.ts'
+import { Writer } from '../../protocol/writer.ts'
+import { lz4MaxOutput } from '../../protocol/records/lz4-frame.ts'
+import { readRecord, writeRecord } from '../../protocol/records/record.ts'
+import {
+  BATCH_HEADER_BYTES,
+  BatchAttribute,
+  Compression,
+  crc32c,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  type KafkaRecord,
+  type RecordBatch,
+} from '../../protocol/records/index.ts'
+
+const LOG_OVERHEAD = 12
+const MAGIC_OFFSET = 16
+const CRC_OFFSET = 17
+const ATTRIBUTES_OFFSET = 21
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
+const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])])
+const XERIAL_CHUNK = 32 * 1024
+
+/** The magic byte of a whole batch (v0/v1 message sets are passed on untouched). */
+export function batchMagic(batch: Buffer): number {
+  return batch.length > MAGIC_OFFSET ? batch.readInt8(MAGIC_OFFSET) : -1
+}
+
+/** Decodes a whole magic v2 batch; the broker wrote it, so its CRC is not checked again. */
+export function decodeBatchSync(data: Buffer, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES) {
+  if (data.length < BATCH_HEADER_BYTES) throw new CodecError('record batch shorter than its header')
+  const r = new Reader(data)
+  const baseOffset = r.int64()
+  r.offset = ATTRIBUTES_OFFSET
+  const attributes = r.int16()
+  const batch: RecordBatch = {
+    baseOffset,
+    partitionLeaderEpoch: data.readInt32BE(LOG_OVERHEAD),
+    attributes,
+    lastOffsetDelta: r.int32(),
+    baseTimestamp: r.int64(),
+    maxTimestamp: r.int64(),
+    producerId: r.int64(),
+    producerEpoch: r.int16(),
+    baseSequence: r.int32(),
+    records: [],
+  }
+  const count = r.int32()
+  const body = new Reader(
+    decompressSync(
+      attributes & BatchAttribute.compression,
+      data.subarray(BATCH_HEADER_BYTES),
+      maxBytes
+    )
+  )
+  if (count < 0 || count > body.remaining) throw new CodecError(`record count ${count} is invalid`)
+  for (let i = 0; i < count; i++) batch.records.push(readRecord(body))
+  return batch
+}
+
+/** Encodes a batch as given (header fields kept), compressed as its attributes say. */
+export function encodeBatchSync(batch: RecordBatch): Buffer {
+  const body = new Writer(1024)
+  for (const record of batch.records as KafkaRecord[]) writeRecord(body, record)
+  const records = compressSync(batch.attributes & BatchAttribute.compression, body.finish())
+  const w = new Writer(BATCH_HEADER_BYTES + records.length)
+  w.int64(batch.baseOffset)
+  w.int32(BATCH_HEADER_BYTES - LOG_OVERHEAD + records.length)
+  w.int32(batch.partitionLeaderEpoch)
+  w.int8(2)
+  w.uint32(0) // the CRC, patched below
+  w.int16(batch.attributes)
+  w.int32(batch.lastOffsetDelta)
+  w.int64(batch.baseTimestamp)
+  w.int64(batch.maxTimestamp)
+  w.int64(batch.producerId)
+  w.int16(batch.producerEpoch)
+  w.int32(batch.baseSequence)
+  w.int32(batch.records.length)
+  w.raw(records)
+  const out = w.finish()
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET), CRC_OFFSET)
+  return out
+}
+
+function tooLarge(maxBytes: number): CodecError {
+  return new CodecError(`records decompress to more than ${maxBytes} bytes`)
+}
+
+function decompressSync(code: number, data: Buffer, maxBytes: number): Buffer {
+  try {
+    switch (code) {
+      case Compression.none:
+        return data
+      case Compression.gzip:
+        return gunzipSync(data, { maxOutputLength: maxBytes })
+      case Compression.snappy:
+        return snappyDecompress(data, maxBytes)
+      case Compression.lz4:
+        if (lz4MaxOutput(data) > maxBytes) throw tooLarge(maxBytes)
+        return decompressFrameSync(data)
+      case Compression.zstd: {
+        // Every frame in a row, not only the first (Node's decoder stops after one).
+        const outputs = zstdFrames(data).map((f) =>
+          zstdDecompressSync(f, { maxOutputLength: maxBytes })
+        )
+        const out = outputs.length === 1 ? (outputs[0] as Buffer) : Buffer.concat(outputs)
+        if (out.length > maxBytes) throw tooLarge(maxBytes)
+        return out
+      }
+      default:
+        throw new CodecError(`unknown compression code ${code}`)
+    }
+  } catch (err) {
+    if (err instanceof CodecError) throw err
+    throw new CodecError(`cannot decompress records: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function compressSync(code: number, data: Buffer): Buffer {
+  switch (code) {
+    case Compression.none:
+      return data
+    case Compression.gzip:
+      return gzipSync(data)
+    case Compression.snappy: {
+      // snappy-java's xerial framing, as Java producers write it.
+      const parts: Buffer[] = [XERIAL_HEADER]
+      for (let at = 0; at < data.length; at += XERIAL_CHUNK) {
+        const block = snappyCompress(data.subarray(at, at + XERIAL_CHUNK))
+        const size = Buffer.allocUnsafe(4)
+        size.writeInt32BE(block.length)
+        parts.push(size, block)
+      }
+      return Buffer.concat(parts)
+    }
+    case Compression.lz4:
+      return compressFrameSync(data)
+    case Compression.zstd:
+      return zstdCompressSync(data)
+    default:
+      throw new CodecError(`unknown compression code ${code}`)
+  }
+}
+
+/** Raw snappy, or snappy-java's xerial framing of raw blocks. */
+function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
+  const blocks: Buffer[] = []
+  if (!data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) blocks.push(data)
+  else {
+    const r = new Reader(data, XERIAL_HEADER.length)
+    while (r.remaining > 0) {
+      const size = r.int32()
+      if (size < 0) throw new CodecError(`negative xerial chunk size ${size}`)
+      blocks.push(r.raw(size))
+    }
+  }
+  let total = 0
+  for (const block of blocks) {
+    // A raw snappy block starts with its uncompressed length as an unsigned varint.
+    total += new Reader(block).uvarint()
+    if (total > maxBytes) throw tooLarge(maxBytes)
+  }
+  const outputs = blocks.map((b) => snappyUncompress(b, { asBuffer: true }) as Buffer)
+  return outputs.length === 1 ? (outputs[0] as Buffer) : Buffer.concat(outputs)
+}
