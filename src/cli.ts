@@ -58,7 +58,11 @@ async function start(file: string): Promise<number> {
   const gateway = await startGateway(config, logger, {
     configDir: path.dirname(path.resolve(file)),
   })
-  logger.info({ config: file, listeners: gateway.listeners.map((l) => l.url) }, 'weir started')
+  const listeners = [
+    ...gateway.listeners.map((l) => l.url),
+    ...gateway.kafkaListeners.map((l) => `kafka://${l.bootstrap}`),
+  ]
+  logger.info({ config: file, listeners }, 'weir started')
 
   return new Promise((resolve) => {
     let stopping = false
