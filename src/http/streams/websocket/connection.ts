@@ -23,8 +23,12 @@ import {
   type SubscribeFrame,
 } from './frames.ts'
 
-/** Bytes queued on the socket before the pump waits for it to drain. */
-const HIGH_WATER = 256 * 1024
+/**
+ * Bytes queued on the socket before the pump waits for it to drain. Small, so that a slow
+ * client's backlog waits in its bounded session queue (where the overflow policy sees it), not
+ * in socket buffers nobody counts.
+ */
+const HIGH_WATER = 64 * 1024
 /** Subscriptions one connection may hold at once. */
 const MAX_SUBSCRIPTIONS = 16
 
@@ -56,6 +60,8 @@ export class StreamConnection {
   #released = false
   /** Answered a ping since the last heartbeat. */
   alive = true
+  /** A blocked write reached the socket since the last heartbeat: the client is reading. */
+  #drained = false
 
   constructor(ws: WebSocket, context: ConnectionContext) {
     this.#ws = ws
@@ -90,13 +96,16 @@ export class StreamConnection {
     this.#release()
   }
 
-  /** Heartbeat: a client that did not answer the last ping is gone. */
+  /** Heartbeat, every `heartbeatMs`: pings, and ends a client that has gone silent. */
   heartbeat(): void {
-    if (!this.alive) {
+    // A client that reads a backlog is alive even if its pong waits behind the frames queued
+    // before the ping; only one that neither answers nor reads is gone.
+    if (!this.alive && !this.#drained) {
       this.#ws.terminate()
       return
     }
     this.alive = false
+    this.#drained = false
     this.#ws.ping()
   }
 
@@ -220,6 +229,7 @@ export class StreamConnection {
             this.#blocked = true
             this.#ws.send(frame, () => {
               this.#blocked = false
+              this.#drained = true
               this.#pump()
             })
             return
