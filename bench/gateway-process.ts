@@ -18,6 +18,8 @@ export interface ServerProcess {
   logFile: string
   /** The process's peak resident set size so far (VmHWM), in bytes; NaN where /proc is missing. */
   peakRssBytes(): number
+  /** The process's resident set size now (VmRSS), in bytes; NaN where /proc is missing. */
+  rssBytes(): number
   /** CPU time the process used so far, all threads, user + system, in seconds; NaN without /proc. */
   cpuSeconds(): number
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -106,23 +108,26 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     pid,
     url: spec.url,
     logFile,
-    peakRssBytes: () => peakRss(pid),
-    cpuSeconds: () => cpuSeconds(pid),
+    peakRssBytes: () => statusBytes(pid, 'VmHWM'),
+    rssBytes: () => statusBytes(pid, 'VmRSS'),
+    cpuSeconds: () => processCpuSeconds(pid),
     stop,
   }
 }
 
-function peakRss(pid: number): number {
+/** A size field of /proc/<pid>/status (VmRSS, VmHWM...), in bytes; NaN where /proc is missing. */
+export function statusBytes(pid: number, field: string): number {
   const file = `/proc/${pid}/status`
   if (!existsSync(file)) return Number.NaN
-  const kib = /^VmHWM:\s*(\d+)\s*kB$/m.exec(readFileSync(file, 'utf8'))?.[1]
+  const kib = new RegExp(`^${field}:\\s*(\\d+)\\s*kB$`, 'm').exec(readFileSync(file, 'utf8'))?.[1]
   return kib === undefined ? Number.NaN : Number(kib) * 1024
 }
 
 /** Linux reports process times in /proc in units of USER_HZ, which is 100 on every architecture. */
 const userHz = 100
 
-function cpuSeconds(pid: number): number {
+/** CPU time of a process so far, all threads, user + system, in seconds; NaN without /proc. */
+export function processCpuSeconds(pid: number): number {
   const file = `/proc/${pid}/stat`
   if (!existsSync(file)) return Number.NaN
   // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.

@@ -43,6 +43,8 @@ export interface ReportedFigure {
   ratio: number | null
   /** The ratio aimed for, if any, and whether this run reached it (null: no ratio to judge). */
   aim: { ratio: number; met: boolean | null } | null
+  /** The absolute value aimed for, if any (see Figure.target), and whether this run reached it. */
+  target?: { value: number; met: boolean } | null
 }
 
 /**
@@ -84,6 +86,13 @@ export function compareFigures(measured: ReadonlyMap<string, readonly Figure[]>)
             : {
                 ratio: f.aim,
                 met: ratio === null ? null : f.better === 'lower' ? ratio <= f.aim : ratio >= f.aim,
+              },
+        target:
+          f.target === undefined
+            ? null
+            : {
+                value: f.target,
+                met: f.better === 'lower' ? f.value <= f.target : f.value >= f.target,
               },
       })
     }

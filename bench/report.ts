@@ -5,21 +5,29 @@ import type { Machine, Versions } from './environment.ts'
 import type { ReportedFigure } from './plan.ts'
 import { round } from './stats.ts'
 
-export interface RunReport {
+/** When and where figures were measured. */
+export interface RunInfo {
   date: string
   machine: Machine
   versions: Versions
   /** 1-minute load averages when the run started and ended: how busy the machine was otherwise. */
   load: { start: number; end: number }
-  scenarios: {
-    name: string
-    description: string
-    /** Remarks the scenario made for the report. */
-    notes: string[]
-    /** What went wrong without failing the scenario (also in `problems`, with its name). */
-    problems: string[]
-    error?: string
-  }[]
+}
+
+export interface ScenarioOutcome {
+  name: string
+  description: string
+  /** Remarks the scenario made for the report. */
+  notes: string[]
+  /** What went wrong without failing the scenario (also in `problems`, with its name). */
+  problems: string[]
+  error?: string
+  /** Not run this time: its figures come from this earlier run (see carry-over.ts). */
+  carried?: RunInfo
+}
+
+export interface RunReport extends RunInfo {
+  scenarios: ScenarioOutcome[]
   figures: ReportedFigure[]
   /** Baselines that could not be resolved. */
   problems: string[]
@@ -33,14 +41,37 @@ function ratioCell(f: ReportedFigure): string {
 }
 
 function aimCell(f: ReportedFigure): string {
-  if (f.aim === null) return ''
-  const bound = `${f.better === 'lower' ? '<=' : '>='} ${f.aim.ratio.toFixed(2)}`
-  if (f.aim.met === null) return bound
-  return `${bound} ${f.aim.met ? 'met' : '**missed**'}`
+  const cells: string[] = []
+  const sign = f.better === 'lower' ? '<=' : '>='
+  const judged = (bound: string, met: boolean | null): string =>
+    met === null ? bound : `${bound} ${met ? 'met' : '**missed**'}`
+  if (f.aim) cells.push(judged(`${sign} ${f.aim.ratio.toFixed(2)}`, f.aim.met))
+  // An absolute aim is a value in the figure's unit, not a ratio.
+  if (f.target)
+    cells.push(judged(`${sign} ${number.format(f.target.value)} ${f.unit}`, f.target.met))
+  return cells.join('; ')
 }
 
-function scenarioSection(report: RunReport, scenario: RunReport['scenarios'][number]): string[] {
+/** Says that a section's figures are an earlier run's, and what differed about that run. */
+function carriedLine(report: RunReport, run: RunInfo): string {
+  const { versions: v, machine: m } = run
+  const others: string[] = []
+  if (JSON.stringify(v) !== JSON.stringify(report.versions)) {
+    others.push(`Node.js ${v.node}, kafkajs ${v.kafkajs}, Apache Kafka ${v.kafka}, ${v.os}`)
+  }
+  if (JSON.stringify(m) !== JSON.stringify(report.machine)) {
+    others.push(`${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB memory`)
+  }
+  return (
+    `_Not run this time: figures of the run of ${run.date} (load average ` +
+    `${run.load.start.toFixed(2)} at its start, ${run.load.end.toFixed(2)} at its end` +
+    `${others.length ? `; ${others.join('; ')}` : ''})._`
+  )
+}
+
+function scenarioSection(report: RunReport, scenario: ScenarioOutcome): string[] {
   const lines = [`## ${scenario.name}`, '', scenario.description, '']
+  if (scenario.carried) lines.push(carriedLine(report, scenario.carried), '')
   const remarks = [
     ...scenario.problems.map((p) => `- **Problem:** ${p}`),
     ...scenario.notes.map((n) => `- ${n}`),
@@ -108,7 +139,8 @@ export function renderMarkdown(report: RunReport): string {
     'Run `npm run bench` for every scenario, or `npm run bench -- direct-produce` for named ones',
     '(their baselines run too). It starts a fresh local Kafka on random ports and stops it afterwards;',
     'set `WEIR_BENCH_BOOTSTRAP` (and `WEIR_BENCH_REGISTRY`) to measure against running ones instead.',
-    'Each run overwrites this file and `bench/results.json`.',
+    'Each run rewrites this file and `bench/results.json`; scenarios it did not run keep the figures',
+    'of their last run, marked with its date.',
     '',
     'For the HTTP scenarios: `WEIR_BENCH_HTTP_VARIANTS=json-single,avro-batch` measures only those',
     'variants; `WEIR_BENCH_WEIR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles the Weir',
@@ -116,6 +148,10 @@ export function renderMarkdown(report: RunReport): string {
     '`WEIR_BENCH_WEIR_ROOT=/path/to/other/checkout` runs the Weir of another worktree, to compare a',
     'change; `WEIR_BENCH_STRIMZI_LIB` points at the jars of the Strimzi Kafka Bridge when Maven',
     'Central cannot provide them.',
+    '',
+    'For fanout: `WEIR_BENCH_FANOUT_IDLE`, `WEIR_BENCH_FANOUT_LIVE`, `WEIR_BENCH_FANOUT_RATE`,',
+    '`WEIR_BENCH_FANOUT_RAMP` (e.g. `2000,4000`) and `WEIR_BENCH_FANOUT_RAMP_RATE` change the idle',
+    'and live subscriber counts and the record rates, for exploring.',
     ''
   )
   return lines.join('\n')
@@ -137,6 +173,19 @@ export function writeReport(dir: string, report: RunReport): void {
     ),
     notes: report.scenarios.flatMap((s) => s.notes.map((note) => ({ scenario: s.name, note }))),
     problems: report.problems,
+    // When and where each scenario's figures were measured, so a later run of other scenarios
+    // can keep them (see carry-over.ts).
+    scenarios: report.scenarios.map((s) => {
+      const run = s.carried ?? report
+      return {
+        name: s.name,
+        description: s.description,
+        date: run.date,
+        load: run.load,
+        machine: run.machine,
+        versions: run.versions,
+      }
+    }),
   }
   writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`)
   writeFileSync(path.join(dir, 'RESULTS.md'), renderMarkdown(report))

@@ -1,10 +1,12 @@
 // npm run bench [-- scenario ...]
 // Runs the named scenarios (all when none are named) and their baselines against a fresh local
-// stack, then writes bench/RESULTS.md and bench/results.json. Exits non-zero when the stack cannot
-// start or any scenario fails; figures of the scenarios that succeeded are still written.
+// stack, then writes bench/RESULTS.md and bench/results.json, keeping the last figures of the
+// scenarios not run. Exits non-zero when the stack cannot start or any scenario fails; figures
+// of the scenarios that succeeded are still written.
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { carryOver, readStoredResults } from './carry-over.ts'
 import { machine, softwareVersions } from './environment.ts'
 import { acquireInfra } from './infra.ts'
 import { compareFigures, planRun } from './plan.ts'
@@ -102,7 +104,9 @@ async function main(names: string[]): Promise<number> {
     figures,
     problems,
   }
-  writeReport(benchDir, report)
+  // Scenarios not run this time keep their last figures, marked as such.
+  const stored = readStoredResults(path.join(benchDir, 'results.json'))
+  writeReport(benchDir, carryOver(report, stored, scenarios))
   log(`wrote ${path.join(benchDir, 'RESULTS.md')} and results.json`)
   return failed ? 1 : 0
 }

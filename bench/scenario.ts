@@ -18,6 +18,12 @@ export interface Figure {
   baseline?: string
   /** The ratio to the baseline the product aims for (at least, or at most for 'lower' figures). */
   aim?: number
+  /**
+   * A value the product aims for in absolute terms (at most for 'lower' figures, at least
+   * otherwise), where the aim is a number rather than a distance from a baseline: 30 KiB of
+   * memory per idle connection, say.
+   */
+  target?: number
 }
 
 /** Where the scenarios find the infrastructure they run against. */

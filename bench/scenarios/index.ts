@@ -2,7 +2,15 @@
 // added here; the runner still runs each one's baselines before it, whatever this order.
 import type { Scenario } from '../scenario.ts'
 import { directProduce } from './direct-produce.ts'
+import { fanout } from './fanout.ts'
 import { httpProduce } from './http-produce.ts'
 import { httpProduceStrimzi } from './http-produce-strimzi.ts'
+import { kafkaProxy } from './kafka-proxy.ts'
 
-export const scenarios: readonly Scenario[] = [directProduce, httpProduce, httpProduceStrimzi]
+export const scenarios: readonly Scenario[] = [
+  directProduce,
+  httpProduce,
+  httpProduceStrimzi,
+  fanout,
+  kafkaProxy,
+]
