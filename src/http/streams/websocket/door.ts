@@ -86,7 +86,14 @@ export class WebSocketDoor {
         rejectUpgrade(socket, errorReply(err, this.#logger, { stream: match.endpoint.name }))
         return
       }
+      // The slot is the connection's once upgraded; a socket that closes before that (the
+      // client gave up while we authenticated) gives it back here.
+      let upgraded = false
+      socket.once('close', () => {
+        if (!upgraded) lease.release()
+      })
       this.#server.handleUpgrade(request, socket, head, (ws) => {
+        upgraded = true
         const connection = new StreamConnection(ws, {
           service: this.#deps.service,
           endpoint: match.endpoint,
