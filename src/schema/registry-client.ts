@@ -71,6 +71,8 @@ export class RegistryClient {
   readonly #subjectsById: TtlCache<readonly SubjectRef[]>
   /** When each id's registrations were last asked again before they expired. */
   readonly #rechecked: BoundedMap<number, number>
+  /** Re-checks under way, by schema id. */
+  readonly #rechecking = new Map<number, Promise<readonly SubjectRef[]>>()
   readonly #now: () => number
 
   constructor(config: SchemaRegistryConfig, options: RegistryClientOptions = {}) {
@@ -163,11 +165,21 @@ export class RegistryClient {
       })
     }
     if (recheck) {
+      // A re-check under way is the freshest answer there is: wait for it rather than take the
+      // cached one it is about to replace (which led to refusing an id just registered).
+      const running = this.#rechecking.get(id)
+      if (running !== undefined) return running
       const now = this.#now()
       const last = this.#rechecked.get(id)
       if (last === undefined || now - last >= RECHECK_MS) {
         this.#rechecked.set(id, now)
-        return this.#subjectsById.reload(key, load)
+        const reloaded = this.#subjectsById.reload(key, load)
+        this.#rechecking.set(id, reloaded)
+        void reloaded.then(
+          () => this.#rechecking.delete(id),
+          () => this.#rechecking.delete(id)
+        )
+        return reloaded
       }
     }
     return this.#subjectsById.get(key, load)

@@ -83,7 +83,10 @@ function decide(
   const refused: (RefusedPartition & { partition: ProducePartition })[] = []
   checks.forEach(({ topic, partition }, i) => {
     const verdict = verdicts[i] as PartitionVerdict
-    if (!verdict.ok) refused.push({ topic, partition, index: partition.index, verdict })
+    // A copy of the name: a later filter (the namespace) renames the request's topics in place,
+    // and the refusal must answer under the name the client sent.
+    const named = { name: topic.name, topicId: topic.topicId }
+    if (!verdict.ok) refused.push({ topic: named, partition, index: partition.index, verdict })
   })
   if (refused.length === 0) return forward
   // acks=0 has no answer to carry the error in: a broker closes the connection instead.
