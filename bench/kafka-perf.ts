@@ -53,11 +53,16 @@ interface JavaRun {
  * Runs a tool's main class to its end. A run that outlives `timeoutMs` is killed and fails: a
  * client waiting on a gateway that stopped answering would otherwise wait for its own timeouts.
  */
-function runTool(tools: PerfTools, main: string, args: string[], timeoutMs: number) {
+function runTool(
+  tools: PerfTools,
+  main: string,
+  args: string[],
+  timeoutMs: number,
+  jvmArgs: readonly string[] = []
+) {
   return new Promise<JavaRun>((resolve, reject) => {
-    const child = spawn(tools.java, [...jvmOptions, '-cp', `${tools.lib}/*`, main, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const java = [...jvmOptions, ...jvmArgs, '-cp', `${tools.lib}/*`, main, ...args]
+    const child = spawn(tools.java, java, { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
@@ -134,10 +139,20 @@ const producerSummary = new RegExp(
     String.raw`([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th`
 )
 
+/** What a run needs beyond the bootstrap address: a client properties file, JVM options. */
+export interface ClientSetup {
+  /** A properties file (security.protocol, SASL, truststore...): --producer/consumer.config. */
+  configFile?: string
+  /** Extra JVM options, e.g. -Djdk.net.hosts.file=... to resolve SNI names. */
+  jvmArgs?: readonly string[]
+}
+
 /**
- * Sends `records` records of `recordBytes` bytes to `topic` with ProducerPerformance, at most
- * `throughput` per second (-1: as fast as it goes), acks=all; the producer's other settings are
- * Kafka's defaults (idempotent, 5 ms linger, 16 KiB batches, no compression).
+ * Sends `records` records to `topic` with ProducerPerformance, at most `throughput` per second
+ * (-1: as fast as it goes), acks=all; the producer's other settings are Kafka's defaults
+ * (idempotent, 5 ms linger, 16 KiB batches, no compression). The records are random bytes of
+ * `recordBytes`, or lines of `payloadFile` picked at random (the tool reads the file as UTF-8 and
+ * splits it on newlines, so the payloads must be valid UTF-8 without newlines).
  */
 export async function producerPerformance(
   tools: PerfTools,
@@ -145,11 +160,16 @@ export async function producerPerformance(
     bootstrap: string
     topic: string
     records: number
-    recordBytes: number
     throughput: number
     timeoutMs: number
-  }
+  } & ({ recordBytes: number } | { payloadFile: string }) &
+    ClientSetup
 ): Promise<ProducerRun> {
+  const payload =
+    'payloadFile' in options
+      ? ['--payload-file', options.payloadFile]
+      : ['--record-size', String(options.recordBytes)]
+  const config = options.configFile === undefined ? [] : ['--producer.config', options.configFile]
   const { stdout, stderr } = await runTool(
     tools,
     'org.apache.kafka.tools.ProducerPerformance',
@@ -158,16 +178,17 @@ export async function producerPerformance(
       options.topic,
       '--num-records',
       String(options.records),
-      '--record-size',
-      String(options.recordBytes),
+      ...payload,
       '--throughput',
       String(options.throughput),
+      ...config,
       '--producer-props',
       `bootstrap.servers=${options.bootstrap}`,
       'acks=all',
       'client.id=weir-bench-perf-producer',
     ],
-    options.timeoutMs
+    options.timeoutMs,
+    options.jvmArgs
   )
   // The last line is the whole run's; the ones before are 5-second windows.
   const lines = stdout.trim().split('\n')
@@ -203,8 +224,15 @@ export interface ConsumerRun {
  */
 export async function consumerPerformance(
   tools: PerfTools,
-  options: { bootstrap: string; topic: string; records: number; group: string; timeoutMs: number }
+  options: {
+    bootstrap: string
+    topic: string
+    records: number
+    group: string
+    timeoutMs: number
+  } & ClientSetup
 ): Promise<ConsumerRun> {
+  const config = options.configFile === undefined ? [] : ['--consumer.config', options.configFile]
   const { stdout, stderr } = await runTool(
     tools,
     'org.apache.kafka.tools.ConsumerPerformance',
@@ -218,8 +246,10 @@ export async function consumerPerformance(
       '--group',
       options.group,
       '--hide-header',
+      ...config,
     ],
-    options.timeoutMs
+    options.timeoutMs,
+    options.jvmArgs
   )
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec

@@ -6,6 +6,7 @@ import { fanout } from './fanout.ts'
 import { httpProduce } from './http-produce.ts'
 import { httpProduceStrimzi } from './http-produce-strimzi.ts'
 import { kafkaProxy } from './kafka-proxy.ts'
+import { kafkaProxySecure } from './kafka-proxy-secure.ts'
 
 export const scenarios: readonly Scenario[] = [
   directProduce,
@@ -13,4 +14,5 @@ export const scenarios: readonly Scenario[] = [
   httpProduceStrimzi,
   fanout,
   kafkaProxy,
+  kafkaProxySecure,
 ]

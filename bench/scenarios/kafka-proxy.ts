@@ -110,7 +110,7 @@ async function startWeir(
   return { weir, bootstrap: `127.0.0.1:${port}` }
 }
 
-async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
+export async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin()
   await admin.connect()
   try {
@@ -121,11 +121,11 @@ async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
-const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
+export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
 const mean = (xs: readonly number[]): number => sum(xs) / xs.length
 
 /** A path's runs of a phase as one: throughput over their summed time, latencies averaged. */
-function producedBy(runs: readonly ProducerRun[]) {
+export function producedBy(runs: readonly ProducerRun[]) {
   const records = sum(runs.map((r) => r.records))
   const seconds = sum(runs.map((r) => r.seconds))
   return {
@@ -137,7 +137,7 @@ function producedBy(runs: readonly ProducerRun[]) {
   }
 }
 
-function consumedBy(runs: readonly ConsumerRun[]) {
+export function consumedBy(runs: readonly ConsumerRun[]) {
   const records = sum(runs.map((r) => r.records))
   const seconds = sum(runs.map((r) => r.fetchMs)) / 1000
   return {
@@ -148,9 +148,9 @@ function consumedBy(runs: readonly ConsumerRun[]) {
 }
 
 /** The client warnings of every run, by path and message, for the report. */
-type Warnings = Map<string, number>
+export type Warnings = Map<string, number>
 
-function addWarnings(into: Warnings, label: string, from: Map<string, number>): void {
+export function addWarnings(into: Warnings, label: string, from: Map<string, number>): void {
   for (const [message, n] of from) {
     const key = `${label}: ${message}`
     into.set(key, (into.get(key) ?? 0) + n)
