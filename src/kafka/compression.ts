@@ -6,6 +6,7 @@ import zlib from 'node:zlib'
 import kafkajs, { CompressionTypes } from 'kafkajs'
 import { compressFrame, decompressFrame } from 'lz4-napi'
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy'
+import { snappyBlocks, xerialChunks, xerialFrame } from '../protocol/records/xerial.ts'
 import { zstdFrames } from './compression/zstd-frames.ts'
 
 /** The codec contract of kafkajs (src/protocol/message/compression): `encoder.buffer` holds the
@@ -36,52 +37,16 @@ export function compressionType(name: CompressionName): CompressionTypes {
   return compressionTypes[name]
 }
 
-// Snappy. Java's producer wraps raw snappy blocks in snappy-java's SnappyOutputStream framing
-// ("xerial"): the magic \x82SNAPPY\0, version 1 and minimum compatible version 1 as int32 BE, then
-// one chunk per 32 KiB of input, each an int32 BE length and a raw snappy block. Java's
-// SnappyInputStream, librdkafka and kafkajs-snappy all read it. librdkafka and kafkajs-snappy
-// themselves write a bare raw block, which SnappyInputStream also accepts, so both are read here.
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
-const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])])
-const XERIAL_CHUNK_SIZE = 32 * 1024
-
+// Snappy in snappy-java's framing, as Java's producer writes it (see protocol/records/xerial.ts).
 const snappy: KafkaJsCodec = {
   async compress({ buffer }) {
-    const inputs: Buffer[] = []
-    for (let offset = 0; offset < buffer.length; offset += XERIAL_CHUNK_SIZE) {
-      inputs.push(buffer.subarray(offset, offset + XERIAL_CHUNK_SIZE))
-    }
-    const blocks = await Promise.all(inputs.map((input) => snappyCompress(input)))
-    const parts: Buffer[] = [XERIAL_HEADER]
-    for (const block of blocks) parts.push(int32BE(block.length), block)
-    return Buffer.concat(parts)
+    return xerialFrame(await Promise.all(xerialChunks(buffer).map((c) => snappyCompress(c))))
   },
 
   async decompress(buffer) {
-    const hasMagic = buffer.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)
-    if (!hasMagic) return (await snappyUncompress(buffer)) as Buffer
-    if (buffer.length < XERIAL_HEADER.length) throw new Error('snappy: truncated xerial header')
-    // The version fields go unchecked: snappy-java has only ever written version 1.
-    const blocks: Buffer[] = []
-    let offset = XERIAL_HEADER.length
-    while (offset < buffer.length) {
-      const length = offset + 4 <= buffer.length ? buffer.readInt32BE(offset) : -1
-      offset += 4
-      if (length < 0 || offset + length > buffer.length) {
-        throw new Error('snappy: truncated xerial chunk')
-      }
-      blocks.push(buffer.subarray(offset, offset + length))
-      offset += length
-    }
-    const outputs = await Promise.all(blocks.map((block) => snappyUncompress(block)))
-    return Buffer.concat(outputs as Buffer[])
+    const outputs = await Promise.all(snappyBlocks(buffer).map((b) => snappyUncompress(b)))
+    return outputs.length === 1 ? (outputs[0] as Buffer) : Buffer.concat(outputs as Buffer[])
   },
-}
-
-function int32BE(value: number): Buffer {
-  const bytes = Buffer.allocUnsafe(4)
-  bytes.writeInt32BE(value)
-  return bytes
 }
 
 // LZ4: the standard LZ4 frame. Java's reader (Lz4BlockInputStream) rejects dependent blocks and

@@ -11,6 +11,7 @@ import { CodecError } from '../../protocol/index.ts'
 import { Reader } from '../../protocol/reader.ts'
 import { Writer } from '../../protocol/writer.ts'
 import { lz4MaxOutput } from '../../protocol/records/lz4-frame.ts'
+import { snappyBlocks, xerialChunks, xerialFrame } from '../../protocol/records/xerial.ts'
 import { readRecord, writeRecord } from '../../protocol/records/record.ts'
 import {
   BATCH_HEADER_BYTES,
@@ -26,9 +27,6 @@ const LOG_OVERHEAD = 12
 const MAGIC_OFFSET = 16
 const CRC_OFFSET = 17
 const ATTRIBUTES_OFFSET = 21
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
-const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])])
-const XERIAL_CHUNK = 32 * 1024
 
 /** The magic byte of a whole batch (v0/v1 message sets are passed on untouched). */
 export function batchMagic(batch: Buffer): number {
@@ -132,17 +130,9 @@ function compressSync(code: number, data: Buffer): Buffer {
       return data
     case Compression.gzip:
       return gzipSync(data)
-    case Compression.snappy: {
+    case Compression.snappy:
       // snappy-java's xerial framing, as Java producers write it.
-      const parts: Buffer[] = [XERIAL_HEADER]
-      for (let at = 0; at < data.length; at += XERIAL_CHUNK) {
-        const block = snappyCompress(data.subarray(at, at + XERIAL_CHUNK))
-        const size = Buffer.allocUnsafe(4)
-        size.writeInt32BE(block.length)
-        parts.push(size, block)
-      }
-      return Buffer.concat(parts)
-    }
+      return xerialFrame(xerialChunks(data).map((chunk) => snappyCompress(chunk)))
     case Compression.lz4:
       return compressFrameSync(data)
     case Compression.zstd:
@@ -154,22 +144,8 @@ function compressSync(code: number, data: Buffer): Buffer {
 
 /** Raw snappy, or snappy-java's xerial framing of raw blocks. */
 function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
-  const blocks: Buffer[] = []
-  if (!data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) blocks.push(data)
-  else {
-    const r = new Reader(data, XERIAL_HEADER.length)
-    while (r.remaining > 0) {
-      const size = r.int32()
-      if (size < 0) throw new CodecError(`negative xerial chunk size ${size}`)
-      blocks.push(r.raw(size))
-    }
-  }
-  let total = 0
-  for (const block of blocks) {
-    // A raw snappy block starts with its uncompressed length as an unsigned varint.
-    total += new Reader(block).uvarint()
-    if (total > maxBytes) throw tooLarge(maxBytes)
-  }
-  const outputs = blocks.map((b) => snappyUncompress(b, { asBuffer: true }) as Buffer)
+  const outputs = snappyBlocks(data, maxBytes).map(
+    (b) => snappyUncompress(b, { asBuffer: true }) as Buffer
+  )
   return outputs.length === 1 ? (outputs[0] as Buffer) : Buffer.concat(outputs)
 }

@@ -9,8 +9,8 @@ import { compressFrame, decompressFrame } from 'lz4-napi'
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy'
 import { zstdFrames } from '../../kafka/compression/zstd-frames.ts'
 import { CodecError } from '../codec-error.ts'
-import { Reader } from '../reader.ts'
 import { lz4MaxOutput } from './lz4-frame.ts'
+import { snappyBlocks, xerialChunks, xerialFrame } from './xerial.ts'
 
 /** The compression codes of a batch's attributes (bits 0-2). */
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
@@ -23,10 +23,6 @@ const gzip = promisify(zlib.gzip)
 const gunzip = promisify(zlib.gunzip)
 const zstdCompress = promisify(zlib.zstdCompress)
 const zstdDecompress = promisify(zlib.zstdDecompress)
-
-const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00])
-const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])])
-const XERIAL_CHUNK = 32 * 1024
 
 export async function compress(code: number, data: Buffer): Promise<Buffer> {
   switch (code) {
@@ -77,40 +73,12 @@ function tooLarge(maxBytes: number): CodecError {
 }
 
 async function xerialCompress(data: Buffer): Promise<Buffer> {
-  const inputs: Buffer[] = []
-  for (let at = 0; at < data.length; at += XERIAL_CHUNK) {
-    inputs.push(data.subarray(at, at + XERIAL_CHUNK))
-  }
-  const blocks = await Promise.all(inputs.map((input) => snappyCompress(input)))
-  const parts: Buffer[] = [XERIAL_HEADER]
-  for (const block of blocks) {
-    const size = Buffer.allocUnsafe(4)
-    size.writeInt32BE(block.length)
-    parts.push(size, block)
-  }
-  return Buffer.concat(parts)
+  return xerialFrame(await Promise.all(xerialChunks(data).map((chunk) => snappyCompress(chunk))))
 }
 
 /** Raw snappy, or snappy-java's xerial framing of raw blocks. */
 async function snappyDecompress(data: Buffer, maxBytes: number): Promise<Buffer> {
-  const blocks: Buffer[] = []
-  if (!data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) blocks.push(data)
-  else {
-    if (data.length < XERIAL_HEADER.length) throw new CodecError('truncated xerial header')
-    // The version fields go unchecked: snappy-java has only ever written version 1.
-    const r = new Reader(data, XERIAL_HEADER.length)
-    while (r.remaining > 0) {
-      const size = r.int32()
-      if (size < 0) throw new CodecError(`negative xerial chunk size ${size}`)
-      blocks.push(r.raw(size))
-    }
-  }
-  // A raw snappy block starts with its uncompressed length as an unsigned varint.
-  let total = 0
-  for (const block of blocks) {
-    total += new Reader(block).uvarint()
-    if (total > maxBytes) throw tooLarge(maxBytes)
-  }
+  const blocks = snappyBlocks(data, maxBytes)
   const outputs = await Promise.all(blocks.map((b) => snappyUncompress(b, { asBuffer: true })))
   return outputs.length === 1 ? (outputs[0] as Buffer) : Buffer.concat(outputs as Buffer[])
 }
