@@ -2,7 +2,8 @@
 // soon as they are in this bounded buffer; they leave it only when the brokers acknowledged them.
 // A failed send is retried with backoff. That is at least once: when the outcome of the failed
 // send is unknown (a timeout) and the brokers did take it, the retry writes the record again
-// (the producer that failed is replaced, so the brokers cannot tell it is a retry). While the
+// (the producer that failed is replaced, so the brokers cannot tell it is a retry). Every record
+// sent again is counted (`resent`), so the duplicates it may cause are accounted for. While the
 // buffer is full, the backend is failing, or the node is draining, new records are refused with
 // 503 so the client knows to retry; nothing is dropped silently.
 import { GatewayError } from '../../core/errors.ts'
@@ -20,6 +21,8 @@ export interface AsyncDeliveryOptions {
 
 export interface DrainResult {
   delivered: number
+  /** Sends repeated after a failure: each may have written its record twice (at least once). */
+  resent: number
   /** Records still undelivered when the drain deadline passed (logged as errors). */
   undelivered: number
 }
@@ -37,6 +40,7 @@ export class AsyncDelivery {
   readonly #usage = new Map<string, Usage>()
   #total = 0
   #delivered = 0
+  #resent = 0
   #draining = false
   /** Backend clusters whose last send failed; cleared by the next success. */
   readonly #failing = new Map<string, string>()
@@ -50,6 +54,11 @@ export class AsyncDelivery {
     this.#pool = pool
     this.#limits = limits
     this.#logger = logger
+  }
+
+  /** Sends repeated after a failure whose outcome may have been a write. */
+  get resent(): number {
+    return this.#resent
   }
 
   /** Records accepted and not yet acknowledged, across clusters. */
@@ -108,20 +117,29 @@ export class AsyncDelivery {
     limits: AsyncDeliveryOptions
   ): Promise<void> {
     let backoff = limits.retryBackoffMs
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) this.#resent++
       try {
         await this.#pool.send(cluster, record, options)
-        this.#failing.delete(cluster)
+        if (this.#failing.delete(cluster)) {
+          this.#logger.info(
+            { backendCluster: cluster, resent: this.#resent },
+            'async delivery recovered'
+          )
+        }
         this.#delivered++
         break
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err)
         if (backendFault(err)) {
+          // One line when the cluster starts failing, not one per buffered record and retry.
+          if (!this.#failing.has(cluster)) {
+            this.#logger.warn(
+              { backendCluster: cluster, topic: record.topic, reason, buffered: this.#total },
+              'async delivery failed: retrying every buffered record with backoff'
+            )
+          }
           this.#failing.set(cluster, reason)
-          this.#logger.warn(
-            { backendCluster: cluster, topic: record.topic, retryInMs: backoff },
-            'async delivery failed, retrying'
-          )
         } else {
           // The record itself is refused (a topic that does not exist...): the backend is fine,
           // so other records keep being accepted; this one is kept and tried again.
@@ -168,7 +186,7 @@ export class AsyncDelivery {
         'shutdown deadline passed with accepted records still undelivered'
       )
     }
-    return { delivered: this.#delivered, undelivered: this.#total }
+    return { delivered: this.#delivered, resent: this.#resent, undelivered: this.#total }
   }
 }
 

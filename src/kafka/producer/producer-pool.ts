@@ -33,6 +33,15 @@ interface Lane {
   options: SendOptions
 }
 
+/** A record as kafkajs takes it; the partitioner remembers where each one went. */
+interface KafkaMessage {
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, Buffer>
+  partition?: number
+  timestamp: string
+}
+
 interface ProducerEntry {
   producer: Producer
   tracker: PartitionTracker
@@ -156,6 +165,7 @@ export class ProducerPool {
   async #send(lane: Lane, records: OutgoingRecord[]): Promise<RecordAck[]> {
     const { cluster, idempotent, options } = lane
     let entry: ProducerEntry | undefined
+    const messages: KafkaMessage[] = []
     try {
       let current = await this.#producer(lane)
       // Replaced while this batch waited for it to connect: take the new one.
@@ -163,18 +173,9 @@ export class ProducerPool {
       entry = current
       entry.sending++
       const { producer, tracker } = entry
-      const byTopic = new Map<
-        string,
-        {
-          key: Buffer | null
-          value: Buffer | null
-          headers: Record<string, Buffer>
-          partition?: number
-          timestamp: string
-        }[]
-      >()
-      const messages = records.map((record) => {
-        const message = {
+      const byTopic = new Map<string, KafkaMessage[]>()
+      for (const record of records) {
+        const message: KafkaMessage = {
           key: record.key,
           value: record.value,
           headers: record.headers,
@@ -184,8 +185,8 @@ export class ProducerPool {
         let list = byTopic.get(record.topic)
         if (!list) byTopic.set(record.topic, (list = []))
         list.push(message)
-        return message
-      })
+        messages.push(message)
+      }
       const results = await producer.sendBatch({
         acks: acksValue[options.acks],
         compression:
@@ -219,8 +220,13 @@ export class ProducerPool {
     } catch (err) {
       const error = toGatewayError(err, cluster)
       this.#logger.warn({ err, backendCluster: cluster, records: records.length }, 'produce failed')
-      // A missing topic says nothing about the producer (kafkajs fails it before producing).
-      if (entry && error.code !== 'not-found') {
+      // A topic missing from the metadata says nothing about the producer: kafkajs fails it before
+      // partitioning, so nothing was sent. Any other failure, or a missing topic reported by the
+      // produce response itself (other partitions of that request may have been written, and
+      // kafkajs rolled their sequence numbers back), takes the producer out of use.
+      const sent =
+        entry !== undefined && messages.some((m) => entry?.tracker.partitionOf(m) !== undefined)
+      if (entry && (error.code !== 'not-found' || sent)) {
         if (idempotent) {
           this.#logger.warn(
             { backendCluster: cluster },
