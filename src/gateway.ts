@@ -1,35 +1,37 @@
-// The composition root: turns a validated configuration into running listeners, and stops them.
-// Everything the doors share (policy engine, schemas, producers) is built once here.
-import type { BackendClusterConfig, VirtualClusterConfig, WeirConfig } from './config/index.ts'
-import { fromDecision } from './core/errors.ts'
-import type { Credentials, Principal } from './core/principal.ts'
-import { createHttpApp } from './http/app.ts'
-import { httpCredentials } from './http/credentials.ts'
-import type { HeaderReader } from './http/exchange.ts'
-import { startHttpListener, type RunningHttpListener } from './http/http-listener.ts'
-import { produceFastPath } from './http/produce/fast-path.ts'
-import { IdempotencyCache } from './http/produce/idempotency.ts'
-import { produceEndpoints } from './http/produce/routes.ts'
-import { streamMatcher, type StreamDoorDeps } from './http/streams/admission.ts'
-import { streamRequests } from './http/streams/stream-requests.ts'
-import { WebSocketDoor } from './http/streams/websocket/door.ts'
-import { BackendClusters } from './kafka/backend-clusters.ts'
-import { AsyncDelivery } from './kafka/producer/async-delivery.ts'
-import { ConsumerHub } from './kafka/consumer/consumer-hub.ts'
-import { startKafkaListener, type RunningKafkaListener } from './listener/kafka-listener.ts'
-import { ProducerPool } from './kafka/producer/producer-pool.ts'
+// The composition root: turns a validated configuration into running listeners over one shared
+// core, reloads it live (see control/reload-plan.ts for what each change touches), and stops it.
+import type { ListenerConfig, WeirConfig } from './config/index.ts'
+import { planReload, type ReloadPlan } from './control/reload-plan.ts'
 import type { Logger } from './observability/logger.ts'
 import { PolicyEngine } from './policy/index.ts'
-import { ProduceService } from './produce/produce-service.ts'
-import { SchemaCatalog } from './schema/index.ts'
-import { streamEndpoint } from './stream/endpoint.ts'
-import { StreamService } from './stream/stream-service.ts'
+import { buildCore, type Core } from './runtime/core.ts'
+import { startHttpRuntime, type HttpRuntime } from './runtime/http-runtime.ts'
+import {
+  checkKafkaListeners,
+  startKafkaRuntime,
+  type KafkaRuntime,
+} from './runtime/kafka-runtime.ts'
+
+export interface ReloadResult {
+  plan: ReloadPlan
+  /** Listeners that failed to start again (each keeps trying nothing: the error says why). */
+  failed: { listener: string; error: string }[]
+}
 
 export interface Gateway {
-  listeners: RunningHttpListener[]
-  kafkaListeners: RunningKafkaListener[]
+  /** The http listeners running now. */
+  readonly listeners: readonly HttpRuntime[]
+  /** The Kafka listeners running now. */
+  readonly kafkaListeners: readonly KafkaRuntime[]
+  /** The configuration being served. */
+  readonly config: WeirConfig
   /** Stream sessions and consumers of this node. */
-  streamStats(): ReturnType<StreamService['stats']>
+  streamStats(): ReturnType<Core['streamService']['stats']>
+  /**
+   * Takes a new, validated configuration. Throws, changing nothing, when it cannot be applied
+   * (policies that do not compile, a Kafka listener with policies it cannot enforce).
+   */
+  reload(next: WeirConfig): Promise<ReloadResult>
   /**
    * Graceful: readiness fails first, in-flight work finishes, buffers drain, then connections
    * close. Resolves with the number of accepted records that could not be delivered in time.
@@ -37,217 +39,149 @@ export interface Gateway {
   stop(): Promise<{ undelivered: number }>
 }
 
-/** How long accepted async records may take to reach the brokers at shutdown. */
-const DRAIN_TIMEOUT_MS = 30_000
-
 export interface GatewayOptions {
   /** Where relative file paths in the config (schema files) start: the config file's folder. */
   configDir?: string
 }
 
+type Runtime = HttpRuntime | KafkaRuntime
+
+/** Whether a config can run at all, before anything is started or replaced. Throws if not. */
+export function checkRunnable(config: WeirConfig): void {
+  checkKafkaListeners(config)
+  // Key material (JWT keys, password hashes) is only parsed when the engine compiles it.
+  new PolicyEngine(config)
+}
+
 export async function startGateway(
-  config: WeirConfig,
+  initial: WeirConfig,
   logger: Logger,
   options: GatewayOptions = {}
 ): Promise<Gateway> {
-  checkKafkaListeners(config)
-
-  const backends = new BackendClusters(config.backendClusters, logger)
-  const policies = new PolicyEngine(config)
-  const schemas = new SchemaCatalog(config.schemaRegistries, {
-    baseDir: options.configDir,
-    onStale: (registry, lookup, err) =>
-      logger.warn(
-        { registry, lookup, err },
-        'schema registry unreachable: using the cached schema'
-      ),
-  })
-  const producers = new ProducerPool(backends, config.backendClusters, logger)
-  const producerSettings = new Map(config.backendClusters.map((c) => [c.name, c.producer]))
-  const asyncDelivery = new AsyncDelivery(
-    producers,
-    (cluster) => {
-      const settings = producerSettings.get(cluster)
-      return {
-        maxRecords: settings?.asyncBufferRecords ?? 10_000,
-        maxBytes: settings?.asyncBufferBytes ?? 64 * 1024 * 1024,
-        retryBackoffMs: settings?.retryBackoffMs ?? 100,
-      }
-    },
-    logger
-  )
-  const produce = new ProduceService({
-    virtualClusters: config.virtualClusters,
-    policies,
-    serializer: schemas,
-    producers,
-    asyncDelivery,
-    topics: backends,
-  })
-  const authenticateCredentials = async (
-    virtualCluster: string,
-    credentials: Credentials
-  ): Promise<Principal> => {
-    const result = await policies.authenticate(virtualCluster, credentials)
-    if ('decision' in result) throw fromDecision(result.decision)
-    return result.principal
-  }
-  const authenticate = (virtualCluster: string, headers: HeaderReader) =>
-    authenticateCredentials(
-      virtualCluster,
-      httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
-    )
-  const streamService = new StreamService({
-    hub: new ConsumerHub(backends, logger),
-    policies,
-    logger,
-  })
-  const streamDeps: StreamDoorDeps = {
-    service: streamService,
-    authenticate: authenticateCredentials,
-    apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
-    accepting: () => accepting,
-  }
-  const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
-  const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
-    logger.warn({ stream, part, err }, 'framed bytes could not be decoded: sent as base64')
-
-  const inUse = [...new Set(config.virtualClusters.map((vc) => vc.backendCluster))]
+  checkKafkaListeners(initial)
   let accepting = true
-  const readiness = {
-    accepting: () => accepting,
-    backendClusters: () => inUse,
-    probe: (name: string) => backends.probe(name),
-  }
-  const idempotency = new IdempotencyCache()
+  const coreOptions = { configDir: options.configDir, accepting: () => accepting }
+  let config = initial
+  let core = buildCore(config, logger, coreOptions)
+  const runtimes = new Map<string, Runtime>()
+  /** Reloads run one at a time, in the order they were asked for. */
+  let reloading: Promise<unknown> = Promise.resolve()
 
-  const produceDeps = { authenticate, produce, idempotency, accepting: () => accepting }
-  const listeners: RunningHttpListener[] = []
-  const kafkaListeners: RunningKafkaListener[] = []
-  const streamDoors: { close(): void }[] = []
-  const stopShared = async (): Promise<{ undelivered: number }> => {
-    // Sessions end first (WebSocket close frames, SSE end events), then the hub commits what was
-    // acknowledged and leaves its groups, before the clients it reads with disconnect.
-    for (const door of streamDoors) door.close()
-    await streamService.close()
-    const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
-    if (drained.delivered > 0 || drained.undelivered > 0) {
-      logger.info(drained, 'async delivery drained')
+  const start = async (listener: ListenerConfig): Promise<Runtime> => {
+    const runtime =
+      listener.kind === 'kafka'
+        ? await startKafkaRuntime(listener, config, core, logger)
+        : await startHttpRuntime(listener, config, core, logger)
+    runtimes.set(listener.name, runtime)
+    if (runtime.kind === 'kafka') {
+      logger.info(
+        { listener: listener.name, bootstrap: runtime.bootstrap },
+        'kafka listener started'
+      )
+    } else {
+      logger.info({ listener: listener.name, url: runtime.url }, 'http listener started')
     }
-    await producers.close()
-    await backends.close()
-    return { undelivered: drained.undelivered }
+    return runtime
   }
+  const stopRuntime = async (runtime: Runtime): Promise<void> => {
+    runtimes.delete(runtime.name)
+    if (runtime.kind === 'http') runtime.closeStreams()
+    await runtime.close()
+  }
+
   try {
-    for (const listener of config.listeners) {
-      if (listener.kind === 'kafka') {
-        const backend = backendOf(config, listener.virtualCluster)
-        const vc = vcs.get(listener.virtualCluster) as VirtualClusterConfig
-        const running = await startKafkaListener(listener, {
-          virtualCluster: vc,
-          authenticate: (credentials) => policies.authenticate(vc.name, credentials),
-          policies,
-          schemaSources: { policies, schemas },
-          backend,
-          describeBrokers: () => backends.describeBrokers(backend.name),
-          logger,
-        })
-        kafkaListeners.push(running)
-        logger.info(
-          { listener: listener.name, bootstrap: running.bootstrap },
-          'kafka listener started'
-        )
-        continue
-      }
-      const app = createHttpApp(listener, {
-        readiness,
-        logger: logger.child({ listener: listener.name }),
-        produce: produceDeps,
-      })
-      const listenerLogger = logger.child({ listener: listener.name })
-      const fastPath = produceFastPath(produceEndpoints(listener), produceDeps, listenerLogger)
-      const endpoints = listener.streams.map((stream) => {
-        const vc = vcs.get(stream.virtualCluster)
-        if (vc === undefined) throw new Error(`no virtual cluster "${stream.virtualCluster}"`)
-        return streamEndpoint(stream, vc, { schemas, onDecodeError })
-      })
-      const matcher = streamMatcher(endpoints)
-      const requests = streamRequests(streamDeps, matcher, listenerLogger)
-      const websockets = new WebSocketDoor(streamDeps, matcher, listenerLogger)
-      streamDoors.push(requests, websockets)
-      const running = await startHttpListener(listener, app, {
-        fastPaths: [fastPath, requests.handle],
-        upgrade: websockets.upgrade,
-      })
-      listeners.push(running)
-      logger.info({ listener: listener.name, url: running.url }, 'http listener started')
-    }
+    for (const listener of config.listeners) await start(listener)
   } catch (err) {
-    await Promise.allSettled([...listeners, ...kafkaListeners].map((l) => l.close()))
-    await stopShared()
+    await Promise.allSettled([...runtimes.values()].map(stopRuntime))
+    await core.stop()
     throw err
   }
 
+  const apply = async (next: WeirConfig): Promise<ReloadResult> => {
+    checkRunnable(next)
+    const plan = planReload(config, next)
+    const failed: ReloadResult['failed'] = []
+    if (plan.unchanged) return { plan, failed }
+    const previous = config
+    if (plan.logging) logger.level = next.logging.level
+    if (plan.restartAll !== undefined) {
+      // Every door shares the core: stop them all, retire it, and start again on a new one.
+      await Promise.allSettled([...runtimes.values()].map(stopRuntime))
+      await core.stop()
+      config = next
+      core = buildCore(next, logger, { ...coreOptions, previousPolicies: core.policies })
+      for (const listener of next.listeners) {
+        await start(listener).catch((err: unknown) =>
+          failed.push({ listener: listener.name, error: (err as Error).message })
+        )
+      }
+      return { plan, failed }
+    }
+    core.update(next)
+    config = next
+    for (const action of plan.listeners) {
+      const old = runtimes.get(action.listener)
+      const listener = next.listeners.find((l) => l.name === action.listener)
+      try {
+        if (action.kind === 'update' && old?.kind === 'http' && listener?.kind === 'http') {
+          old.update(listener, next)
+          continue
+        }
+        if (old !== undefined) await stopRuntime(old)
+        if (listener !== undefined && action.kind !== 'stop') await start(listener)
+      } catch (err) {
+        failed.push({ listener: action.listener, error: (err as Error).message })
+        // A listener that cannot start on its new settings comes back on its old ones.
+        const before = previous.listeners.find((l) => l.name === action.listener)
+        if (before !== undefined && !runtimes.has(action.listener)) {
+          const restored = { ...next, listeners: [before] }
+          await (
+            before.kind === 'kafka'
+              ? startKafkaRuntime(before, restored, core, logger)
+              : startHttpRuntime(before, restored, core, logger)
+          ).then(
+            (runtime) => runtimes.set(before.name, runtime),
+            (e: unknown) => logger.error({ err: e, listener: before.name }, 'listener not restored')
+          )
+        }
+      }
+    }
+    return { plan, failed }
+  }
+
+  const kinds = <K extends Runtime['kind']>(kind: K) =>
+    [...runtimes.values()].filter((r): r is Extract<Runtime, { kind: K }> => r.kind === kind)
+
   return {
-    listeners,
-    kafkaListeners,
-    streamStats: () => streamService.stats(),
+    get listeners() {
+      return kinds('http')
+    },
+    get kafkaListeners() {
+      return kinds('kafka')
+    },
+    get config() {
+      return config
+    },
+    streamStats: () => core.streamService.stats(),
+    reload(next) {
+      const result = reloading.then(() => apply(next))
+      reloading = result.catch(() => undefined)
+      return result
+    },
     async stop() {
       accepting = false
+      await reloading
       // Requests still arriving on open keep-alive connections must not be taken from here on.
-      asyncDelivery.stopAccepting()
+      core.stopAccepting()
       // Streams never finish by themselves: end them before waiting for requests to finish.
-      const streamsClosed = Promise.resolve().then(async () => {
-        for (const door of streamDoors) door.close()
-        await streamService.close()
-      })
-      await Promise.allSettled([...listeners, ...kafkaListeners].map((l) => l.close()))
+      const all = [...runtimes.values()]
+      for (const runtime of all) if (runtime.kind === 'http') runtime.closeStreams()
+      const streamsClosed = core.streamService.close()
+      await Promise.allSettled(all.map(stopRuntime))
       await streamsClosed
-      const result = await stopShared()
+      const result = await core.stop()
       logger.info('gateway stopped')
       return result
     },
-  }
-}
-
-function backendOf(config: WeirConfig, virtualCluster: string): BackendClusterConfig {
-  const vc = config.virtualClusters.find((v) => v.name === virtualCluster)
-  const backend = config.backendClusters.find((b) => b.name === vc?.backendCluster)
-  if (backend === undefined) throw new Error(`virtual cluster "${virtualCluster}" has no backend`)
-  return backend
-}
-
-/**
- * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
- * broker quotas), schema policies (on Produce) and transform policies. A policy kind it does not
- * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
- * check ids in.
- */
-function checkKafkaListeners(config: WeirConfig): void {
-  const enforced = new Set<string>(['acl', 'rate-limit', 'schema', 'transform'])
-  for (const listener of config.listeners) {
-    if (listener.kind !== 'kafka') continue
-    const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-    const policies = (vc?.policies ?? []).map((name) =>
-      config.policies.find((p) => p.name === name)
-    )
-    const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
-    if (unapplied.length > 0) {
-      throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, schema and transform policies apply there); use a virtual cluster without them`
-      )
-    }
-    for (const policy of policies) {
-      if (policy?.kind !== 'schema') continue
-      const refs = [policy.key, policy.value].filter((ref) => ref !== undefined)
-      const unregistered = refs.some(
-        (ref) => ref.schema === undefined && ref.schemaFile === undefined && !ref.registry
-      )
-      if (unregistered && vc?.schemaRegistry === undefined) {
-        throw new Error(
-          `kafka listener "${listener.name}": schema policy "${policy.name}" has no schema registry to check schema ids in; set schemaRegistry on virtual cluster "${listener.virtualCluster}", or registry on the policy`
-        )
-      }
-    }
   }
 }

@@ -29,6 +29,11 @@ export interface ListenerHandlers {
 export interface RunningHttpListener {
   name: string
   url: string
+  /**
+   * Serves the next requests and upgrades with a new app and handlers (a reloaded config), on the
+   * same server: open connections, streams and in-flight requests are not touched.
+   */
+  replace(app: Hono, handlers: ListenerHandlers): void
   /** Stops accepting, lets in-flight requests finish within the grace period, then closes. */
   close(): Promise<void>
 }
@@ -39,8 +44,9 @@ export async function startHttpListener(
   handlers: ListenerHandlers = {}
 ): Promise<RunningHttpListener> {
   const tls = config.tls
-  const honoListener = getRequestListener(app.fetch)
-  const fastPaths = handlers.fastPaths ?? []
+  let honoListener = getRequestListener(app.fetch)
+  let fastPaths = handlers.fastPaths ?? []
+  let upgrade = handlers.upgrade
   const listener: RequestListener = (request, response) => {
     for (const fastPath of fastPaths) if (fastPath(request, response)) return
     void honoListener(request, response)
@@ -57,7 +63,6 @@ export async function startHttpListener(
         listener
       )
     : createHttpServer(listener)
-  const upgrade = handlers.upgrade
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (upgrade?.(request, socket, head)) return
     const path = (request.url ?? '/').split('?')[0]
@@ -81,6 +86,11 @@ export async function startHttpListener(
   return {
     name: config.name,
     url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    replace(nextApp, next) {
+      honoListener = getRequestListener(nextApp.fetch)
+      fastPaths = next.fastPaths ?? []
+      upgrade = next.upgrade
+    },
     close: () => closeGracefully(server, config.shutdownGraceMs),
   }
 }

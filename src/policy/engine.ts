@@ -46,17 +46,40 @@ export interface RateLimitCounts {
   bytes: boolean
 }
 
+/** What an engine compiles a config into; a reload swaps the whole of it at once. */
+interface Compiled {
+  catalog: PolicyCatalog
+  vcs: Map<string, VirtualClusterPolicies>
+}
+
 export class PolicyEngine {
   readonly #now: Clock
-  readonly #catalog: PolicyCatalog
-  readonly #vcs = new Map<string, VirtualClusterPolicies>()
+  readonly #options: PolicyEngineOptions
+  #compiled: Compiled
   /** Buckets that passed their check, awaiting commit. authorize is synchronous, so one suffices. */
   readonly #pending: Bucket[] = []
 
   constructor(config: WeirConfig, options: PolicyEngineOptions = {}) {
     this.#now = options.now ?? (() => performance.now())
-    const previous = options.previous === undefined ? undefined : options.previous.#catalog
-    this.#catalog = new PolicyCatalog(config.policies, { rateLimits: options.rateLimits, previous })
+    this.#options = options
+    const previous = options.previous === undefined ? undefined : options.previous.#compiled.catalog
+    this.#compiled = this.#compile(config, previous)
+  }
+
+  /**
+   * Takes a new configuration's policies and authentication in place: every door holds this one
+   * engine, so the next request anywhere sees them, and no connection is touched. Rate limits whose
+   * settings did not change keep their buckets. Throws (and keeps the running policies) when the
+   * new ones do not compile.
+   */
+  reload(config: WeirConfig): void {
+    this.#compiled = this.#compile(config, this.#compiled.catalog)
+  }
+
+  #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
+    const options = this.#options
+    const catalog = new PolicyCatalog(config.policies, { rateLimits: options.rateLimits, previous })
+    const vcs = new Map<string, VirtualClusterPolicies>()
     const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }
     for (const vc of config.virtualClusters) {
       let authenticator: Authenticator
@@ -68,8 +91,8 @@ export class PolicyEngine {
           cause: err,
         })
       }
-      const chain = this.#catalog.chain(vc.policies)
-      this.#vcs.set(vc.name, {
+      const chain = catalog.chain(vc.policies)
+      vcs.set(vc.name, {
         names: vc.policies,
         authenticator,
         chain,
@@ -81,6 +104,7 @@ export class PolicyEngine {
         },
       })
     }
+    return { catalog, vcs }
   }
 
   /** Who the credentials belong to, or the refusal to send (`unauthenticated`, with headers). */
@@ -210,7 +234,7 @@ export class PolicyEngine {
   }
 
   #vc(name: string): VirtualClusterPolicies {
-    const vc = this.#vcs.get(name)
+    const vc = this.#compiled.vcs.get(name)
     if (vc === undefined) throw new Error(`no virtual cluster named "${name}"`)
     return vc
   }
@@ -223,7 +247,7 @@ export class PolicyEngine {
       const key = routePolicies.join('\u0000')
       chain = vc.byKey.get(key)
       if (chain === undefined) {
-        chain = this.#catalog.chain([...vc.names, ...routePolicies])
+        chain = this.#compiled.catalog.chain([...vc.names, ...routePolicies])
         vc.byKey.set(key, chain)
       }
       vc.byList.set(routePolicies, chain)

@@ -49,12 +49,17 @@ export interface ProduceServiceDeps {
 }
 
 export class ProduceService {
-  readonly #vcs: Map<string, VirtualClusterConfig>
+  #vcs: Map<string, VirtualClusterConfig>
   readonly #deps: ProduceServiceDeps
 
   constructor(deps: ProduceServiceDeps) {
     this.#deps = deps
     this.#vcs = new Map(deps.virtualClusters.map((vc) => [vc.name, vc]))
+  }
+
+  /** A reloaded config's virtual clusters (namespaces), for the requests that come next. */
+  setVirtualClusters(virtualClusters: readonly VirtualClusterConfig[]): void {
+    this.#vcs = new Map(virtualClusters.map((vc) => [vc.name, vc]))
   }
 
   async produce(command: ProduceCommand): Promise<ProduceResult> {

@@ -1,0 +1,140 @@
+// What a configuration change means for a running node, computed from the diff of two validated
+// configs. Policies and authentication live in the one policy engine, which every door asks per
+// request: they are swapped in place and touch no connection. An http listener whose routes or
+// streams changed gets a new request handler on the same server (open streams keep theirs). Only
+// what a running socket depends on (a listener's address or TLS, a Kafka listener's virtual
+// cluster namespace, SASL or backend) restarts that listener, and only backend clusters and schema
+// registries, which every door shares, restart them all.
+import { isDeepStrictEqual } from 'node:util'
+import type { ListenerConfig, VirtualClusterConfig, WeirConfig } from '../config/index.ts'
+
+export type ListenerAction =
+  | { kind: 'start'; listener: string }
+  | { kind: 'stop'; listener: string }
+  | { kind: 'restart'; listener: string; reason: string }
+  /** An http listener's routes, streams or pages rebuilt behind the same server. */
+  | { kind: 'update'; listener: string; reason: string }
+
+export interface ReloadPlan {
+  /** Nothing differs: the running config stays as it is. */
+  unchanged: boolean
+  /** Why every listener restarts on new shared services (backend clusters, schema registries). */
+  restartAll?: string
+  /** Policies, authentication or virtual clusters differ: the engine takes them in place. */
+  policies: boolean
+  logging: boolean
+  listeners: ListenerAction[]
+}
+
+/** Fields of an http listener that the request handler uses, not the server. */
+const httpAppFields = [
+  'routes',
+  'streams',
+  'topicsEndpoint',
+  'examplePage',
+  'portal',
+  'health',
+  'maxBodyBytes',
+] as const
+
+export function planReload(current: WeirConfig, next: WeirConfig): ReloadPlan {
+  const plan: ReloadPlan = {
+    unchanged: isDeepStrictEqual(current, next),
+    policies:
+      !isDeepStrictEqual(current.policies, next.policies) ||
+      !isDeepStrictEqual(current.virtualClusters, next.virtualClusters),
+    logging: !isDeepStrictEqual(current.logging, next.logging),
+    listeners: [],
+  }
+  if (plan.unchanged) return plan
+  if (!isDeepStrictEqual(current.backendClusters, next.backendClusters)) {
+    plan.restartAll = 'backend clusters changed'
+  } else if (!isDeepStrictEqual(current.schemaRegistries, next.schemaRegistries)) {
+    plan.restartAll = 'schema registries changed'
+  }
+  const before = new Map(current.listeners.map((l) => [l.name, l]))
+  const after = new Map(next.listeners.map((l) => [l.name, l]))
+  for (const name of before.keys()) {
+    if (!after.has(name)) plan.listeners.push({ kind: 'stop', listener: name })
+  }
+  for (const [name, listener] of after) {
+    const old = before.get(name)
+    if (old === undefined) {
+      plan.listeners.push({ kind: 'start', listener: name })
+      continue
+    }
+    if (plan.restartAll !== undefined) {
+      plan.listeners.push({ kind: 'restart', listener: name, reason: plan.restartAll })
+      continue
+    }
+    const action = listenerAction(old, listener, current, next)
+    if (action !== undefined) plan.listeners.push(action)
+  }
+  return plan
+}
+
+function listenerAction(
+  old: ListenerConfig,
+  listener: ListenerConfig,
+  current: WeirConfig,
+  next: WeirConfig
+): ListenerAction | undefined {
+  const name = listener.name
+  if (old.kind !== listener.kind) return { kind: 'restart', listener: name, reason: 'kind changed' }
+  if (old.kind === 'kafka' && listener.kind === 'kafka') {
+    if (!isDeepStrictEqual(old, listener)) {
+      return { kind: 'restart', listener: name, reason: 'listener settings changed' }
+    }
+    const before = connectionFields(vcOf(current, old.virtualCluster))
+    const after = connectionFields(vcOf(next, listener.virtualCluster))
+    if (!isDeepStrictEqual(before, after)) {
+      const what = Object.keys(after).filter(
+        (k) => !isDeepStrictEqual(before[k as keyof typeof before], after[k as keyof typeof after])
+      )
+      return {
+        kind: 'restart',
+        listener: name,
+        reason: `virtual cluster "${listener.virtualCluster}" ${what.join(', ')} changed`,
+      }
+    }
+    return undefined
+  }
+  if (!isDeepStrictEqual(serverFields(old), serverFields(listener))) {
+    return { kind: 'restart', listener: name, reason: 'server settings changed' }
+  }
+  const changed = httpAppFields.filter(
+    (field) =>
+      !isDeepStrictEqual(
+        (old as Record<string, unknown>)[field],
+        (listener as Record<string, unknown>)[field]
+      )
+  )
+  // Routes and streams carry their virtual cluster's namespace and registry into the handler.
+  if (!isDeepStrictEqual(routeFields(current), routeFields(next))) changed.push('routes')
+  if (changed.length === 0) return undefined
+  return { kind: 'update', listener: name, reason: `${[...new Set(changed)].join(', ')} changed` }
+}
+
+/** What a Kafka listener's open connections were set up with. */
+function connectionFields(vc: VirtualClusterConfig | undefined): Partial<VirtualClusterConfig> {
+  if (vc === undefined) return {}
+  const { policies: _policies, ...rest } = vc
+  return rest
+}
+
+function serverFields(listener: ListenerConfig): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...listener }
+  for (const field of httpAppFields) delete fields[field]
+  return fields
+}
+
+/** Virtual cluster settings an http handler compiles in: all but policies and authentication. */
+function routeFields(config: WeirConfig): unknown[] {
+  return config.virtualClusters.map(
+    ({ policies: _p, authentication: _a, ...rest }) => rest as unknown
+  )
+}
+
+function vcOf(config: WeirConfig, name: string): VirtualClusterConfig | undefined {
+  return config.virtualClusters.find((vc) => vc.name === name)
+}

@@ -1,0 +1,155 @@
+// The services every door shares, built once from a config: backend connections, the policy
+// engine, schemas, producers and async delivery, the consumer hub. Doors borrow them; a reload
+// that changes backend clusters or schema registries builds a new core and retires this one.
+import type { WeirConfig } from '../config/index.ts'
+import { fromDecision } from '../core/errors.ts'
+import type { Credentials, Principal } from '../core/principal.ts'
+import { httpCredentials } from '../http/credentials.ts'
+import type { HeaderReader } from '../http/exchange.ts'
+import type { ReadinessSource } from '../http/health.ts'
+import { IdempotencyCache } from '../http/produce/idempotency.ts'
+import type { StreamDoorDeps } from '../http/streams/admission.ts'
+import { BackendClusters } from '../kafka/backend-clusters.ts'
+import { ConsumerHub } from '../kafka/consumer/consumer-hub.ts'
+import { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
+import { ProducerPool } from '../kafka/producer/producer-pool.ts'
+import type { Logger } from '../observability/logger.ts'
+import { PolicyEngine } from '../policy/index.ts'
+import { ProduceService } from '../produce/produce-service.ts'
+import { SchemaCatalog } from '../schema/index.ts'
+import { StreamService } from '../stream/stream-service.ts'
+
+/** How long accepted async records may take to reach the brokers at shutdown. */
+const DRAIN_TIMEOUT_MS = 30_000
+
+export interface CoreOptions {
+  /** Where relative file paths in the config (schema files) start: the config file's folder. */
+  configDir?: string
+  /** Whether the node takes new work (false once it is stopping). */
+  accepting(): boolean
+  /** The engine of the core this one replaces: rate limit buckets carry over. */
+  previousPolicies?: PolicyEngine
+}
+
+export interface Core {
+  backends: BackendClusters
+  policies: PolicyEngine
+  schemas: SchemaCatalog
+  produce: ProduceService
+  produceDeps: {
+    authenticate(virtualCluster: string, headers: HeaderReader): Promise<Principal>
+    produce: ProduceService
+    idempotency: IdempotencyCache
+    accepting(): boolean
+  }
+  streamService: StreamService
+  streamDeps: StreamDoorDeps
+  readiness: ReadinessSource
+  /** Takes a new config whose backend clusters and schema registries are the same as this one's. */
+  update(config: WeirConfig): void
+  /** Refuses new async records from now on (shutdown has begun). */
+  stopAccepting(): void
+  /**
+   * Ends stream sessions (the hub commits what was acknowledged), drains async delivery, and
+   * disconnects. Resolves with the number of accepted records that could not be delivered.
+   */
+  stop(): Promise<{ undelivered: number }>
+}
+
+export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptions): Core {
+  const backends = new BackendClusters(config.backendClusters, logger)
+  const policies = new PolicyEngine(config, { previous: options.previousPolicies })
+  const schemas = new SchemaCatalog(config.schemaRegistries, {
+    baseDir: options.configDir,
+    onStale: (registry, lookup, err) =>
+      logger.warn(
+        { registry, lookup, err },
+        'schema registry unreachable: using the cached schema'
+      ),
+  })
+  const producers = new ProducerPool(backends, config.backendClusters, logger)
+  const producerSettings = new Map(config.backendClusters.map((c) => [c.name, c.producer]))
+  const asyncDelivery = new AsyncDelivery(
+    producers,
+    (cluster) => {
+      const settings = producerSettings.get(cluster)
+      return {
+        maxRecords: settings?.asyncBufferRecords ?? 10_000,
+        maxBytes: settings?.asyncBufferBytes ?? 64 * 1024 * 1024,
+        retryBackoffMs: settings?.retryBackoffMs ?? 100,
+      }
+    },
+    logger
+  )
+  const produce = new ProduceService({
+    virtualClusters: config.virtualClusters,
+    policies,
+    serializer: schemas,
+    producers,
+    asyncDelivery,
+    topics: backends,
+  })
+  const authenticateCredentials = async (
+    virtualCluster: string,
+    credentials: Credentials
+  ): Promise<Principal> => {
+    const result = await policies.authenticate(virtualCluster, credentials)
+    if ('decision' in result) throw fromDecision(result.decision)
+    return result.principal
+  }
+  const streamService = new StreamService({
+    hub: new ConsumerHub(backends, logger),
+    policies,
+    logger,
+  })
+  let inUse = usedBackends(config)
+
+  return {
+    backends,
+    policies,
+    schemas,
+    produce,
+    produceDeps: {
+      authenticate: (virtualCluster, headers) =>
+        authenticateCredentials(
+          virtualCluster,
+          httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
+        ),
+      produce,
+      idempotency: new IdempotencyCache(),
+      accepting: options.accepting,
+    },
+    streamService,
+    streamDeps: {
+      service: streamService,
+      authenticate: authenticateCredentials,
+      apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
+      accepting: options.accepting,
+    },
+    readiness: {
+      accepting: options.accepting,
+      backendClusters: () => inUse,
+      probe: (name) => backends.probe(name),
+    },
+    update(next) {
+      policies.reload(next)
+      produce.setVirtualClusters(next.virtualClusters)
+      inUse = usedBackends(next)
+    },
+    stopAccepting: () => asyncDelivery.stopAccepting(),
+    async stop() {
+      await streamService.close()
+      const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
+      if (drained.delivered > 0 || drained.undelivered > 0) {
+        logger.info(drained, 'async delivery drained')
+      }
+      await producers.close()
+      await backends.close()
+      return { undelivered: drained.undelivered }
+    },
+  }
+}
+
+function usedBackends(config: WeirConfig): string[] {
+  return [...new Set(config.virtualClusters.map((vc) => vc.backendCluster))]
+}

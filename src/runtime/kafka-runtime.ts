@@ -1,0 +1,70 @@
+// One Kafka listener over the shared core. Its filters ask the core's policy engine per request,
+// so policy reloads reach open connections; what the connections were set up with (namespace,
+// SASL, backend) needs a restart of this listener alone.
+import type { KafkaListenerConfig, WeirConfig } from '../config/index.ts'
+import { startKafkaListener, type RunningKafkaListener } from '../listener/kafka-listener.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Core } from './core.ts'
+
+export interface KafkaRuntime extends RunningKafkaListener {
+  kind: 'kafka'
+}
+
+export async function startKafkaRuntime(
+  listener: KafkaListenerConfig,
+  config: WeirConfig,
+  core: Core,
+  logger: Logger
+): Promise<KafkaRuntime> {
+  const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
+  const backend = config.backendClusters.find((b) => b.name === vc?.backendCluster)
+  if (vc === undefined || backend === undefined) {
+    throw new Error(`kafka listener "${listener.name}": virtual cluster has no backend`)
+  }
+  const { policies, schemas } = core
+  const running = await startKafkaListener(listener, {
+    virtualCluster: vc,
+    authenticate: (credentials) => policies.authenticate(vc.name, credentials),
+    policies,
+    schemaSources: { policies, schemas },
+    backend,
+    describeBrokers: () => core.backends.describeBrokers(backend.name),
+    logger,
+  })
+  return Object.assign(running, { kind: 'kafka' as const })
+}
+
+/**
+ * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
+ * broker quotas), schema policies (on Produce) and transform policies. A policy kind it does not
+ * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
+ * check ids in.
+ */
+export function checkKafkaListeners(config: WeirConfig): void {
+  const enforced = new Set<string>(['acl', 'rate-limit', 'schema', 'transform'])
+  for (const listener of config.listeners) {
+    if (listener.kind !== 'kafka') continue
+    const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
+    const policies = (vc?.policies ?? []).map((name) =>
+      config.policies.find((p) => p.name === name)
+    )
+    const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
+    if (unapplied.length > 0) {
+      throw new Error(
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, schema and transform policies apply there); use a virtual cluster without them`
+      )
+    }
+    for (const policy of policies) {
+      if (policy?.kind !== 'schema') continue
+      const refs = [policy.key, policy.value].filter((ref) => ref !== undefined)
+      const unregistered = refs.some(
+        (ref) => ref.schema === undefined && ref.schemaFile === undefined && !ref.registry
+      )
+      if (unregistered && vc?.schemaRegistry === undefined) {
+        throw new Error(
+          `kafka listener "${listener.name}": schema policy "${policy.name}" has no schema registry to check schema ids in; set schemaRegistry on virtual cluster "${listener.virtualCluster}", or registry on the policy`
+        )
+      }
+    }
+  }
+}
