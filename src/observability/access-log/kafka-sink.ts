@@ -1,0 +1,178 @@
+// Access log records to a Kafka topic on any backend cluster, through that cluster's own client
+// settings: TLS, mTLS and SASL come with it. Records wait in a bounded in-memory buffer and go
+// out in batches (by count, bytes or linger time), compressed, with the configured acks and a
+// timeout; a failed batch is retried with exponential backoff, then dropped. A full buffer drops
+// new records. Either way the drop is counted and the request that made the record never waits:
+// a dead log cluster costs a request nothing but the JSON encoding of its record.
+import type { Kafka, Producer } from 'kafkajs'
+import { compressionType, registerCompressionCodecs } from '../../kafka/compression.ts'
+import type { Logger } from '../logger.ts'
+import type { AccessLogSink, SinkEvents } from './sink.ts'
+
+export interface KafkaSinkSettings {
+  name: string
+  topic: string
+  compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+  acks: 'all' | 'leader' | 'none'
+  timeoutMs: number
+  batch: { maxRecords: number; maxBytes: number; lingerMs: number }
+  bufferRecords: number
+  retries: { maxAttempts: number; backoffMs: number; maxBackoffMs: number }
+}
+
+const acksValue = { all: -1, leader: 1, none: 0 } as const
+
+export class KafkaAccessLogSink implements AccessLogSink {
+  readonly name: string
+  readonly #settings: KafkaSinkSettings
+  readonly #kafka: () => Kafka
+  readonly #events: SinkEvents
+  readonly #logger: Logger
+  readonly #queue: string[] = []
+  #producer: Producer | undefined
+  #connecting: Promise<void> | undefined
+  #sending: Promise<void> | undefined
+  #linger: NodeJS.Timeout | undefined
+  #closed = false
+  /** Ends a backoff wait early (close). */
+  #wakeBackoff: (() => void) | undefined
+  #down = false
+
+  constructor(settings: KafkaSinkSettings, kafka: () => Kafka, events: SinkEvents, logger: Logger) {
+    registerCompressionCodecs()
+    compressionType(settings.compression)
+    this.name = settings.name
+    this.#settings = settings
+    this.#kafka = kafka
+    this.#events = events
+    this.#logger = logger
+  }
+
+  get buffered(): number {
+    return this.#queue.length
+  }
+
+  offer(record: Record<string, unknown>): boolean {
+    if (this.#closed || this.#queue.length >= this.#settings.bufferRecords) {
+      this.#events.dropped(this.name, 1, this.#closed ? 'sink closed' : 'buffer full')
+      return false
+    }
+    this.#queue.push(JSON.stringify(record))
+    if (this.#queue.length >= this.#settings.batch.maxRecords) this.#kick()
+    else this.#linger ??= setTimeout(() => this.#kick(), this.#settings.batch.lingerMs).unref()
+    return true
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    this.#closed = true
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref())
+    this.#kick()
+    this.#wakeBackoff?.()
+    await Promise.race([this.#sending ?? Promise.resolve(), deadline])
+    const left = this.#queue.splice(0)
+    if (left.length > 0) this.#events.dropped(this.name, left.length, 'not sent before shutdown')
+    await this.#producer?.disconnect().catch(() => undefined)
+  }
+
+  #kick(): void {
+    clearTimeout(this.#linger)
+    this.#linger = undefined
+    if (this.#sending !== undefined) return
+    this.#sending = this.#sendAll().finally(() => {
+      this.#sending = undefined
+      // Records that came while the last batch was out.
+      if (this.#queue.length > 0 && !this.#closed) this.#kick()
+    })
+  }
+
+  async #sendAll(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#takeBatch()
+      await this.#sendBatch(batch)
+    }
+  }
+
+  #takeBatch(): string[] {
+    const { maxRecords, maxBytes } = this.#settings.batch
+    let bytes = 0
+    let count = 0
+    while (count < this.#queue.length && count < maxRecords) {
+      const size = Buffer.byteLength(this.#queue[count] as string)
+      if (count > 0 && bytes + size > maxBytes) break
+      bytes += size
+      count++
+    }
+    return this.#queue.splice(0, count)
+  }
+
+  async #sendBatch(batch: string[]): Promise<void> {
+    const { maxAttempts, backoffMs, maxBackoffMs } = this.#settings.retries
+    let lastError: unknown
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        const producer = await this.#connected()
+        await producer.send({
+          topic: this.#settings.topic,
+          acks: acksValue[this.#settings.acks],
+          timeout: this.#settings.timeoutMs,
+          compression: compressionType(this.#settings.compression),
+          messages: batch.map((value) => ({ value })),
+        })
+        this.#events.sent(this.name, batch.length)
+        if (this.#down) {
+          this.#down = false
+          this.#logger.info({ sink: this.name }, 'access log sink is sending again')
+        }
+        return
+      } catch (err) {
+        lastError = err
+        this.#reset()
+        if (attempt === maxAttempts || this.#closed) break
+        await this.#backoff(Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1)))
+      }
+    }
+    if (!this.#down) {
+      this.#down = true
+      this.#logger.warn(
+        { sink: this.name, err: lastError },
+        'access log sink cannot send: records are dropped until it can'
+      )
+    }
+    this.#events.dropped(this.name, batch.length, 'send failed')
+  }
+
+  #connected(): Promise<Producer> {
+    if (this.#producer === undefined) {
+      this.#producer = this.#kafka().producer({
+        allowAutoTopicCreation: false,
+        idempotent: false,
+        // Retries are this sink's (with its own backoff), not kafkajs's.
+        retry: { retries: 0 },
+      })
+      this.#connecting = this.#producer.connect()
+    }
+    const producer = this.#producer
+    return (this.#connecting ?? Promise.resolve()).then(() => producer)
+  }
+
+  /** A failed producer is replaced: kafkajs can stay wedged after a failed connect. */
+  #reset(): void {
+    const producer = this.#producer
+    this.#producer = undefined
+    this.#connecting = undefined
+    void producer?.disconnect().catch(() => undefined)
+  }
+
+  #backoff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#wakeBackoff = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      timer.unref()
+      this.#wakeBackoff = done
+    })
+  }
+}

@@ -1,0 +1,127 @@
+// One observation per finished gateway request (an HTTP produce, a Kafka protocol request) or
+// stream session (WebSocket, SSE, long-poll): what every door reports, once, when it is done.
+// Metrics and the access log both consume it, so doors stay thin. Rejection reasons come from
+// GatewayError codes and Kafka error codes, mapped here and nowhere else.
+import { GatewayError, errorCatalogue, type ErrorCode } from '../core/errors.ts'
+import type { Door } from '../core/policy-request.ts'
+
+/** Why the gateway refused (or failed) a request. */
+export type RejectReason =
+  /** No or bad credentials. */
+  | 'auth'
+  /** An ACL denied it. */
+  | 'acl'
+  /** A rate limit or quota. */
+  | 'rate'
+  /** A schema policy: the record does not match. */
+  | 'schema'
+  /** The backend cluster failed or timed out. */
+  | 'backend'
+  /** A connection limit (maxConnectionsPerPrincipal) or the node shedding load. */
+  | 'limit'
+  /** Anything the client got wrong otherwise: unknown topic, bad body, wrong method, too large. */
+  | 'request'
+  /** A bug or an unexpected failure in the gateway. */
+  | 'internal'
+
+export type Outcome = 'accepted' | 'rejected'
+
+export interface Observation {
+  door: Door
+  /** `request` (HTTP produce, a Kafka request) or `session` (a stream connection, when it ends). */
+  kind: 'request' | 'session'
+  listener?: string
+  virtualCluster?: string
+  /** Produce route or stream name; the API name (`Produce`, `Fetch`) on the Kafka door. */
+  route?: string
+  /** Client topic names (a stream may read several: comma-separated). */
+  topic?: string
+  principal?: string
+  outcome: Outcome
+  reason?: RejectReason
+  /** HTTP status (produce, stream refusals), WebSocket close code, or Kafka error code. */
+  status: number
+  records: number
+  bytesIn: number
+  bytesOut: number
+  durationMs: number
+  /** Time waiting on the brokers (the produce acknowledgement). */
+  backendMs?: number
+  traceId?: string
+  requestId?: string
+  /** Remote address of the client. */
+  client?: string
+  /** Epoch milliseconds when the request or session began. */
+  startedAt: number
+}
+
+export interface Observer {
+  observe(observation: Observation): void
+}
+
+export const noObserver: Observer = { observe: () => undefined }
+
+const reasonByCode: Record<ErrorCode, RejectReason> = {
+  'bad-request': 'request',
+  unauthenticated: 'auth',
+  forbidden: 'acl',
+  'not-found': 'request',
+  'method-not-allowed': 'request',
+  'payload-too-large': 'request',
+  'unsupported-media-type': 'schema',
+  'invalid-record': 'schema',
+  'rate-limited': 'rate',
+  'backend-unavailable': 'backend',
+  overloaded: 'limit',
+  'backend-timeout': 'backend',
+  internal: 'internal',
+}
+
+/** The reason and status a door's error stands for (any thrown value). */
+export function rejectionOf(err: unknown): { reason: RejectReason; status: number } {
+  if (err instanceof GatewayError) {
+    return { reason: reasonByCode[err.code], status: errorCatalogue[err.code].status }
+  }
+  return { reason: 'internal', status: 500 }
+}
+
+/** Kafka error codes by reason (only those a gateway answers with itself, or commonly sees). */
+const kafkaReasons: Record<number, RejectReason> = {
+  3: 'request' /* UNKNOWN_TOPIC_OR_PARTITION */,
+  7: 'backend' /* REQUEST_TIMED_OUT */,
+  8: 'backend' /* BROKER_NOT_AVAILABLE */,
+  10: 'request' /* MESSAGE_TOO_LARGE */,
+  29: 'acl' /* TOPIC_AUTHORIZATION_FAILED */,
+  30: 'acl' /* GROUP_AUTHORIZATION_FAILED */,
+  31: 'acl' /* CLUSTER_AUTHORIZATION_FAILED */,
+  33: 'auth' /* UNSUPPORTED_SASL_MECHANISM */,
+  34: 'auth' /* ILLEGAL_SASL_STATE */,
+  35: 'request' /* UNSUPPORTED_VERSION */,
+  42: 'request' /* INVALID_REQUEST */,
+  53: 'acl' /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */,
+  58: 'auth' /* SASL_AUTHENTICATION_FAILED */,
+  87: 'schema' /* INVALID_RECORD */,
+  89: 'rate' /* THROTTLING_QUOTA_EXCEEDED */,
+}
+
+export function kafkaReason(errorCode: number): RejectReason {
+  return kafkaReasons[errorCode] ?? (errorCode === -1 ? 'internal' : 'request')
+}
+
+/**
+ * The first non-zero `errorCode` in a decoded Kafka response body (top level, then nested arrays
+ * of topics and partitions): what a gateway-made answer refused with. 0 when there is none.
+ */
+export function firstErrorCode(body: unknown, depth = 0): number {
+  if (depth > 4 || body === null || typeof body !== 'object') return 0
+  const record = body as Record<string, unknown>
+  if (typeof record.errorCode === 'number' && record.errorCode !== 0) return record.errorCode
+  for (const value of Object.values(record)) {
+    if (!Array.isArray(value)) continue
+    for (const item of value) {
+      const code = firstErrorCode(item, depth + 1)
+      if (code !== 0) return code
+    }
+  }
+  return 0
+}
