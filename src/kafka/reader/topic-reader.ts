@@ -1,0 +1,203 @@
+// Reads one whole topic on this node, for as long as the node runs, into whatever `apply` builds
+// (a view's table, a reply store). Every node reads every partition: the group is the reader's
+// own and commits nothing, and positions are the reader's (kept across kafkajs restarts and
+// re-created consumers, as the hub's dedicated consumers keep theirs).
+//
+// Not the consumer hub: a table must know when it has caught up with the topic as it was at
+// start, which needs the offsets of batches that held no record for it (transaction markers,
+// aborted records), and kafkajs tells those only through its batch events; and a table applies
+// records in order and may wait on a schema registry in between, so batches are awaited.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
+import type { Logger } from '../../observability/logger.ts'
+import type { ClusterAdmins } from '../consumer/cluster-admins.ts'
+import { hubSettings } from '../consumer/hub-settings.ts'
+import { assignmentList, runKafkaConsumer, toRecord } from '../consumer/kafkajs-consumer.ts'
+import { partitionKey } from '../consumer/partition-key.ts'
+import { Positions } from '../consumer/positions.ts'
+import { resolveStartOffsets } from '../consumer/start-offsets.ts'
+import type { ConsumedRecord, HubSettings } from '../consumer/types.ts'
+import { CatchUp } from './catch-up.ts'
+
+export interface TopicReaderOptions {
+  kafka: Kafka
+  admins: ClusterAdmins
+  cluster: string
+  /** Backend topic name. */
+  topic: string
+  /** Where reading starts, resolved once, at the first start (a timestamp: from `now - x`). */
+  start: () => 'earliest' | { timestamp: number }
+  groupId: string
+  logger: Logger
+  settings?: Partial<HubSettings>
+  /** Takes each batch's records, in offset order; awaited before the next batch is read. */
+  apply(records: readonly ConsumedRecord[]): void | Promise<void>
+}
+
+const FIRST_BACKOFF_MS = 1000
+const MAX_BACKOFF_MS = 30_000
+
+export class TopicReader {
+  readonly #options: TopicReaderOptions
+  readonly #logger: Logger
+  readonly #settings: HubSettings
+  readonly #catchUp = new CatchUp()
+  #positions: Positions | undefined
+  #consumer: Consumer | undefined
+  #running: Promise<void> | undefined
+  #stopped = false
+  readonly #wakers = new Set<() => void>()
+
+  constructor(options: TopicReaderOptions) {
+    this.#options = options
+    this.#logger = options.logger.child({ topic: options.topic, groupId: options.groupId })
+    this.#settings = hubSettings(options.settings)
+  }
+
+  /** Whether every partition was read up to where it ended when the reader first started. */
+  get caughtUp(): boolean {
+    return this.#catchUp.done
+  }
+
+  /** Settles once caughtUp (never, if the reader stops first). */
+  get reachedEnd(): Promise<void> {
+    return this.#catchUp.reached
+  }
+
+  /** Starts reading in the background; failures are logged and retried until stop(). */
+  start(): void {
+    this.#running ??= this.#loop()
+  }
+
+  /** Stops reading and leaves the group; bounded by the stop timeout (a join may hang). */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    for (const wake of this.#wakers) wake()
+    await Promise.race([this.#running, delay(this.#settings.stopTimeoutMs)])
+    await this.#disconnect()
+  }
+
+  async #loop(): Promise<void> {
+    let backoff = FIRST_BACKOFF_MS
+    while (!this.#stopped) {
+      let crashed: Promise<Error> | undefined
+      try {
+        crashed = (await this.#run()).crashed
+        backoff = FIRST_BACKOFF_MS
+      } catch (err) {
+        if (!this.#stopped) this.#logger.warn({ err }, 'topic reader could not start; retrying')
+      }
+      if (crashed !== undefined) {
+        const ended = await Promise.race([crashed, this.#sleep(Infinity)])
+        if (ended instanceof Error && !this.#stopped) {
+          this.#logger.error({ err: ended }, 'topic reader crashed; starting it again')
+        }
+      }
+      await this.#disconnect()
+      if (!this.#stopped) await this.#sleep(backoff)
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
+    }
+  }
+
+  /** Starts a consumer; resolves once it joined, with a promise of its fatal crash. */
+  async #run(): Promise<{ crashed: Promise<Error> }> {
+    const { kafka, admins, cluster, topic } = this.#options
+    if (this.#positions === undefined) {
+      const start = this.#options.start()
+      const positions = new Positions(() =>
+        admins.use(cluster, async (admin) => {
+          const [ends, starts] = await Promise.all([
+            admin.fetchTopicOffsets(topic),
+            resolveStartOffsets(admin, [topic], start),
+          ])
+          this.#catchUp.target(
+            new Map(ends.map(({ partition, high }) => [partition, high])),
+            new Map(
+              ends.map(({ partition }) => [
+                partition,
+                starts.get(partitionKey(topic, partition)) ?? '0',
+              ])
+            )
+          )
+          return starts
+        })
+      )
+      await positions.load()
+      this.#positions = positions
+    }
+    const positions = this.#positions
+    let fatal: ((err: Error) => void) | undefined
+    const crashed = new Promise<Error>((resolve) => (fatal = resolve))
+    await runKafkaConsumer({
+      kafka,
+      groupId: this.#options.groupId,
+      settings: this.#settings,
+      topics: [topic],
+      fromBeginning: true,
+      autoCommit: false,
+      eachBatch: (payload) => this.#eachBatch(payload),
+      created: (consumer) => {
+        this.#consumer = consumer
+        // Batches that held nothing to apply (transaction markers, aborted records) still move
+        // the position; only this event tells.
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+          if (payload.batchSize === 0) {
+            this.#catchUp.advanced(payload.partition, BigInt(payload.lastOffset) + 1n)
+          }
+        })
+      },
+      events: {
+        onJoin: (assignment) => {
+          if (this.#consumer) positions.seek(this.#consumer, assignmentList(assignment))
+        },
+        onCrash: (error, restart) => {
+          if (!restart) fatal?.(error)
+        },
+        // kafkajs paces its own restarts; a reader runs for as long as the node does.
+        mayRestart: () => !this.#stopped,
+      },
+    })
+    return { crashed }
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
+    const { topic, partition } = batch
+    const last = batch.messages.at(-1)
+    if (last === undefined) return
+    await this.#options.apply(batch.messages.map((m) => toRecord(topic, partition, m)))
+    // Stopped or rewound meanwhile: the next consumer (or the seek) reads from where it says.
+    if (!isRunning() || isStale()) return
+    resolveOffset(last.offset)
+    this.#positions?.delivered(topic, partition, last.offset)
+    this.#catchUp.advanced(partition, BigInt(last.offset) + 1n)
+    await heartbeat()
+  }
+
+  async #disconnect(): Promise<void> {
+    const consumer = this.#consumer
+    this.#consumer = undefined
+    if (consumer === undefined) return
+    await Promise.race([
+      consumer.disconnect().catch(() => undefined),
+      delay(this.#settings.stopTimeoutMs),
+    ])
+  }
+
+  /** Waits `ms` (Infinity: until stop()); stop() ends the wait early. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        this.#wakers.delete(wake)
+        resolve()
+      }
+      const timer = Number.isFinite(ms) ? setTimeout(wake, ms) : undefined
+      this.#wakers.add(wake)
+    })
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
