@@ -1,29 +1,46 @@
-// weir start -c FILE | weir validate -c FILE
+// weir start -c FILE [--role ...] | weir validate -c FILE | weir hash-secret
 import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
-import { startGateway } from './gateway.ts'
-import { createLogger } from './observability/logger.ts'
+import { checkRunnable } from './gateway.ts'
+import {
+  startControlPlane,
+  startDataPlane,
+  startStandalone,
+  type RunningNode,
+} from './node/roles.ts'
 import {
   DEFAULT_ITERATIONS,
   MIN_ITERATIONS,
   scramSecrets,
   type ScramMechanism,
 } from './listener/sasl/index.ts'
-import { hashApiKey, hashPassword, PolicyEngine } from './policy/index.ts'
-import { routeProcessWarnings } from './observability/process-warnings.ts'
+import { hashApiKey, hashPassword } from './policy/index.ts'
+import { openapiCommand } from './portal/openapi-command.ts'
 
 const usage = `usage: weir <command> -c FILE
 
 commands:
-  start        run the gateway with the configuration in FILE
+  start        run the gateway with the configuration in FILE; the file is watched and
+               applied live when it changes (--no-watch to turn that off)
+               --role standalone      (default) the gateway, and its admin API if configured
+               --role control-plane   the admin API only: holds the config for data planes
+               --role data-plane --control-plane URL [--data-plane-id ID]
+                      [--config-cache FILE] [--poll-interval-ms N]
+                      [--listener-port NAME=PORT ...]
+                                      the gateway with its config pulled from a control
+                                      plane (token in WEIR_CONTROL_PLANE_TOKEN, and/or
+                                      --control-plane-cert/-key [--control-plane-ca] for
+                                      mTLS); no -c;
+                                      --listener-port binds a listener of the document
+                                      to another port on this data plane
   validate     check FILE and print every problem found (exit 1 if any)
   hash-secret  read a secret from stdin and print what the config stores:
                --api-key for an API key's sha256, otherwise a password's scrypt hash;
                --scram-sha-256 or --scram-sha-512 --username NAME [--iterations N]
                for a user entry of a scram method (default ${DEFAULT_ITERATIONS} iterations)
+  openapi      print an http listener's OpenAPI (or --asyncapi) document: weir openapi --help
 
 options:
   -c, --config FILE   the YAML configuration (\${ENV} references are expanded)
@@ -39,8 +56,7 @@ function version(): string {
 
 async function validate(file: string): Promise<number> {
   const config = await loadConfigFile(file)
-  // Key material (JWT keys, password hashes) is only parsed when the engine compiles it.
-  new PolicyEngine(config)
+  checkRunnable(config)
   const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
   console.log(
     `${file}: valid (${count(config.backendClusters.length, 'backend cluster')}, ${count(config.virtualClusters.length, 'virtual cluster')}, ${count(config.listeners.length, 'listener')}, ${count(config.policies.length, 'policy')})`.replace(
@@ -51,18 +67,59 @@ async function validate(file: string): Promise<number> {
   return 0
 }
 
-async function start(file: string): Promise<number> {
-  const config = await loadConfigFile(file)
-  const logger = createLogger({ level: config.logging.level })
-  routeProcessWarnings(logger)
-  const gateway = await startGateway(config, logger, {
-    configDir: path.dirname(path.resolve(file)),
-  })
-  const listeners = [
-    ...gateway.listeners.map((l) => l.url),
-    ...gateway.kafkaListeners.map((l) => `kafka://${l.bootstrap}`),
-  ]
-  logger.info({ config: file, listeners }, 'weir started')
+async function start(role: string, values: StartFlags): Promise<number> {
+  let node: RunningNode
+  if (role === 'data-plane') {
+    const token = process.env.WEIR_CONTROL_PLANE_TOKEN
+    const cert = values['control-plane-cert']
+    const key = values['control-plane-key']
+    if (!values['control-plane'] || (!token && !(cert && key)) || !cert !== !key) {
+      console.error(
+        'weir start --role data-plane: needs --control-plane URL, and the WEIR_CONTROL_PLANE_TOKEN environment variable or a client certificate (--control-plane-cert FILE --control-plane-key FILE)'
+      )
+      return 2
+    }
+    const pollIntervalMs =
+      values['poll-interval-ms'] === undefined ? undefined : Number(values['poll-interval-ms'])
+    if (
+      pollIntervalMs !== undefined &&
+      !(Number.isSafeInteger(pollIntervalMs) && pollIntervalMs >= 100)
+    ) {
+      console.error(
+        'weir start: --poll-interval-ms is a whole number of milliseconds, at least 100'
+      )
+      return 2
+    }
+    const listenerPorts: Record<string, number> = {}
+    for (const flag of values['listener-port'] ?? []) {
+      const match = /^([^=]+)=(\d{1,5})$/.exec(flag)
+      const port = Number(match?.[2])
+      if (match === null || port > 65535) {
+        console.error(`weir start: --listener-port is NAME=PORT, not "${flag}"`)
+        return 2
+      }
+      listenerPorts[match[1] as string] = port
+    }
+    node = await startDataPlane({
+      controlPlane: values['control-plane'],
+      token,
+      tls: { caFile: values['control-plane-ca'], certFile: cert, keyFile: key },
+      id: values['data-plane-id'],
+      cacheFile: values['config-cache'],
+      pollIntervalMs,
+      listenerPorts,
+    })
+  } else {
+    if (!values.config) {
+      console.error(`weir start: -c FILE is required\n\n${usage}`)
+      return 2
+    }
+    const options = { file: values.config, watch: values.watch !== false }
+    node =
+      role === 'control-plane' ? await startControlPlane(options) : await startStandalone(options)
+  }
+  const { logger } = node
+  logger.info({ role, config: values.config, listeners: node.urls }, 'weir started')
 
   return new Promise((resolve) => {
     let stopping = false
@@ -73,7 +130,7 @@ async function start(file: string): Promise<number> {
       }
       stopping = true
       logger.info({ signal }, 'shutting down')
-      gateway.stop().then(
+      node.stop().then(
         // Accepted records left undelivered are a failure an orchestrator should see.
         ({ undelivered }) => resolve(undelivered > 0 ? 1 : 0),
         (err: unknown) => {
@@ -85,6 +142,21 @@ async function start(file: string): Promise<number> {
     process.on('SIGTERM', shutdown)
     process.on('SIGINT', shutdown)
   })
+}
+
+const roles = ['standalone', 'control-plane', 'data-plane']
+
+interface StartFlags {
+  config?: string
+  'control-plane'?: string
+  'data-plane-id'?: string
+  'control-plane-ca'?: string
+  'control-plane-cert'?: string
+  'control-plane-key'?: string
+  'config-cache'?: string
+  'poll-interval-ms'?: string
+  'listener-port'?: string[]
+  watch?: boolean
 }
 
 type HashAs =
@@ -147,6 +219,7 @@ function hashAs(values: {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'openapi') return openapiCommand(argv.slice(1))
   let parsed
   try {
     parsed = parseArgs({
@@ -161,7 +234,18 @@ export async function main(argv: string[]): Promise<number> {
         'scram-sha-512': { type: 'boolean' },
         username: { type: 'string' },
         iterations: { type: 'string' },
+        role: { type: 'string', default: 'standalone' },
+        'control-plane': { type: 'string' },
+        'data-plane-id': { type: 'string' },
+        'control-plane-ca': { type: 'string' },
+        'control-plane-cert': { type: 'string' },
+        'control-plane-key': { type: 'string' },
+        'config-cache': { type: 'string' },
+        'poll-interval-ms': { type: 'string' },
+        'listener-port': { type: 'string', multiple: true },
+        watch: { type: 'boolean', default: true },
       },
+      allowNegative: true,
     })
   } catch (err) {
     console.error(`weir: ${(err as Error).message}\n\n${usage}`)
@@ -189,12 +273,19 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`weir: unknown command "${command}"\n\n${usage}`)
     return 2
   }
-  if (!values.config) {
+  const role = values.role ?? 'standalone'
+  if (command === 'start' && !roles.includes(role)) {
+    console.error(`weir start: --role is one of ${roles.join(', ')}\n\n${usage}`)
+    return 2
+  }
+  if (!values.config && !(command === 'start' && role === 'data-plane')) {
     console.error(`weir ${command}: -c FILE is required\n\n${usage}`)
     return 2
   }
   try {
-    return command === 'validate' ? await validate(values.config) : await start(values.config)
+    return command === 'validate'
+      ? await validate(values.config as string)
+      : await start(role, values)
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.source}: invalid configuration`)

@@ -70,3 +70,29 @@ listeners: [{ name: l, kind: http, port: 8080 }]
     expect(err.join('\n')).toMatch(/unknown command "frobnicate"/)
   })
 })
+
+describe('weir start --role data-plane', () => {
+  it('refuses a poll interval or a listener port it cannot use, with exit 2', async () => {
+    vi.stubEnv('WEIR_CONTROL_PLANE_TOKEN', 'token')
+    const { err } = captureConsole()
+    const start = (...flags: string[]) =>
+      main(['start', '--role', 'data-plane', '--control-plane', 'http://127.0.0.1:1', ...flags])
+    for (const interval of ['abc', '0', '-5', '2.5', '99']) {
+      expect(await start('--poll-interval-ms', interval)).toBe(2)
+    }
+    expect(err.at(-1)).toMatch(/--poll-interval-ms is a whole number of milliseconds/)
+    for (const port of ['public', 'public=', 'public=99999', '=8080', 'public=80x']) {
+      expect(await start('--listener-port', port)).toBe(2)
+      expect(err.at(-1)).toBe(`weir start: --listener-port is NAME=PORT, not "${port}"`)
+    }
+    vi.unstubAllEnvs()
+  })
+
+  it('needs the control plane URL and token', async () => {
+    vi.stubEnv('WEIR_CONTROL_PLANE_TOKEN', '')
+    const { err } = captureConsole()
+    expect(await main(['start', '--role', 'data-plane', '--control-plane', 'http://x'])).toBe(2)
+    expect(err.join('\n')).toMatch(/WEIR_CONTROL_PLANE_TOKEN/)
+    vi.unstubAllEnvs()
+  })
+})

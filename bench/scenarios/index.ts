@@ -1,12 +1,14 @@
 // Every scenario the runner knows, in the order they are listed in the report. New scenarios are
 // added here; the runner still runs each one's baselines before it, whatever this order.
 import type { Scenario } from '../scenario.ts'
+import { accessLog } from './access-log.ts'
 import { directProduce } from './direct-produce.ts'
 import { fanout } from './fanout.ts'
 import { httpProduce } from './http-produce.ts'
 import { httpProduceStrimzi } from './http-produce-strimzi.ts'
 import { kafkaProxy } from './kafka-proxy.ts'
 import { kafkaProxySecure } from './kafka-proxy-secure.ts'
+import { requestReply } from './request-reply.ts'
 
 export const scenarios: readonly Scenario[] = [
   directProduce,
@@ -15,4 +17,6 @@ export const scenarios: readonly Scenario[] = [
   fanout,
   kafkaProxy,
   kafkaProxySecure,
+  requestReply,
+  accessLog,
 ]

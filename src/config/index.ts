@@ -1,3 +1,10 @@
-export { loadConfigFile, parseConfig } from './load.ts'
+export {
+  loadConfigDocument,
+  loadConfigFile,
+  parseConfig,
+  parseConfigDocument,
+  validateConfigObject,
+  type ConfigDocument,
+} from './load.ts'
 export { ConfigError, formatIssue, type ConfigIssue } from './issues.ts'
 export type * from './schema/index.ts'

@@ -9,6 +9,37 @@ import { WeirConfigSchema, type WeirConfig } from './schema/index.ts'
 
 /** Parses and validates configuration text; `source` names it in errors. */
 export function parseConfig(text: string, source = 'config', env: Env = process.env): WeirConfig {
+  return parseConfigDocument(text, source, env).config
+}
+
+/** A configuration as written (after ${ENV} expansion) and as validated, with defaults. */
+export interface ConfigDocument {
+  /** The document as written: what the admin API edits and data planes receive. */
+  raw: Record<string, unknown>
+  config: WeirConfig
+}
+
+/** Validates a configuration given as data (JSON from the admin API or a control plane). */
+export function validateConfigObject(raw: unknown, source = 'config'): WeirConfig {
+  const parsed = WeirConfigSchema.safeParse(raw ?? {}, { reportInput: true })
+  if (!parsed.success)
+    throw new ConfigError(
+      source,
+      fromZodIssues(parsed.error.issues, raw, () => undefined)
+    )
+  const refIssues: ConfigIssue[] = checkReferences(parsed.data).map((r) => ({
+    path: formatPath(r.path),
+    message: r.message,
+  }))
+  if (refIssues.length > 0) throw new ConfigError(source, refIssues)
+  return parsed.data
+}
+
+export function parseConfigDocument(
+  text: string,
+  source = 'config',
+  env: Env = process.env
+): ConfigDocument {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
   const lineAt = (offset: number) => lines.linePos(offset).line
@@ -25,7 +56,10 @@ export function parseConfig(text: string, source = 'config', env: Env = process.
   const envIssues = interpolateDocument(doc, env, lineAt)
   if (envIssues.length > 0) throw new ConfigError(source, envIssues)
 
-  const raw: unknown = doc.toJS()
+  const raw: unknown = doc.toJS() ?? {}
+  if (typeof raw !== 'object' || Array.isArray(raw) || raw === null) {
+    throw new ConfigError(source, [{ path: '', message: 'the document must be a map' }])
+  }
   const lineOf = (path: readonly PropertyKey[]) => lineOfPath(doc, path, lineAt)
   const parsed = WeirConfigSchema.safeParse(raw ?? {}, { reportInput: true })
   if (!parsed.success)
@@ -37,10 +71,17 @@ export function parseConfig(text: string, source = 'config', env: Env = process.
     message: r.message,
   }))
   if (refIssues.length > 0) throw new ConfigError(source, refIssues)
-  return parsed.data
+  return { raw: raw as Record<string, unknown>, config: parsed.data }
 }
 
 export async function loadConfigFile(file: string, env: Env = process.env): Promise<WeirConfig> {
+  return (await loadConfigDocument(file, env)).config
+}
+
+export async function loadConfigDocument(
+  file: string,
+  env: Env = process.env
+): Promise<ConfigDocument> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -49,7 +90,7 @@ export async function loadConfigFile(file: string, env: Env = process.env): Prom
       { path: '', message: `cannot read the file: ${(err as Error).message}` },
     ])
   }
-  return parseConfig(text, file, env)
+  return parseConfigDocument(text, file, env)
 }
 
 /** The line of the deepest node along `path` that exists in the document. */

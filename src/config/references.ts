@@ -33,6 +33,17 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
       found.push({ path, message: `no ${kind} named "${name}" (known: ${known})` })
     }
   }
+  // Issue 8: an access log sink on Kafka names a backend cluster.
+  config.observability.accessLog.sinks.forEach((sink, i) => {
+    if (sink.kind !== 'kafka') return
+    mustExist(backends, 'backend cluster', sink.backendCluster, [
+      'observability',
+      'accessLog',
+      'sinks',
+      i,
+      'backendCluster',
+    ])
+  })
   config.virtualClusters.forEach((vc, i) => {
     mustExist(backends, 'backend cluster', vc.backendCluster, [
       'virtualClusters',
@@ -63,6 +74,28 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
     ]
     listener.streams.forEach((stream, j) => {
       endpoints.push({ route: stream, path: ['listeners', i, 'streams', j] as Path })
+    })
+    listener.views.forEach((view, j) => {
+      endpoints.push({ route: view, path: ['listeners', i, 'views', j] as Path })
+    })
+    // Reply and view topics are read by Weir itself, named as the virtual cluster names them.
+    const outside = (vcName: string, topic: string): boolean => {
+      const ns = config.virtualClusters.find((vc) => vc.name === vcName)?.namespace
+      return ns !== undefined && !ns.hidePrefix && !topic.startsWith(ns.prefix)
+    }
+    listener.routes.forEach((route, j) => {
+      if (route.reply && outside(route.virtualCluster, route.reply.topic))
+        found.push({
+          path: ['listeners', i, 'routes', j, 'reply', 'topic'],
+          message: `topic "${route.reply.topic}" is outside the namespace of virtual cluster "${route.virtualCluster}"`,
+        })
+    })
+    listener.views.forEach((view, j) => {
+      if (outside(view.virtualCluster, view.topic))
+        found.push({
+          path: ['listeners', i, 'views', j, 'topic'],
+          message: `topic "${view.topic}" is outside the namespace of virtual cluster "${view.virtualCluster}"`,
+        })
     })
     for (const { route, path } of endpoints) {
       mustExist(virtuals, 'virtual cluster', route.virtualCluster, [...path, 'virtualCluster'])

@@ -35,6 +35,9 @@ const httpAppFields = [
   'portal',
   'health',
   'maxBodyBytes',
+  // Request-reply stores and views: the core reconfigures them; the handler is rebuilt.
+  'requests',
+  'views',
 ] as const
 
 export function planReload(current: WeirConfig, next: WeirConfig): ReloadPlan {
@@ -102,7 +105,7 @@ function listenerAction(
   if (!isDeepStrictEqual(serverFields(old), serverFields(listener))) {
     return { kind: 'restart', listener: name, reason: 'server settings changed' }
   }
-  const changed = httpAppFields.filter(
+  const changed: string[] = httpAppFields.filter(
     (field) =>
       !isDeepStrictEqual(
         (old as Record<string, unknown>)[field],
@@ -111,6 +114,13 @@ function listenerAction(
   )
   // Routes and streams carry their virtual cluster's namespace and registry into the handler.
   if (!isDeepStrictEqual(routeFields(current), routeFields(next))) changed.push('routes')
+  // The portal documents a listener's security schemes and schema policies: regenerate them.
+  const policiesChanged =
+    !isDeepStrictEqual(current.policies, next.policies) ||
+    !isDeepStrictEqual(current.virtualClusters, next.virtualClusters)
+  if (listener.kind === 'http' && listener.portal !== undefined && policiesChanged) {
+    changed.push('portal documents')
+  }
   if (changed.length === 0) return undefined
   return { kind: 'update', listener: name, reason: `${[...new Set(changed)].join(', ')} changed` }
 }

@@ -6,6 +6,7 @@ import { problem } from '../core/problem.ts'
 import { gatewayErrorResponse } from './error-response.ts'
 import { examplePageRoutes } from './example-page/example-page.ts'
 import type { Logger } from '../observability/logger.ts'
+import { portalRoutes, type PortalDeps } from '../portal/portal-routes.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
 import type { ProduceDoorDeps } from './produce/handler.ts'
 import { produceRoutes } from './produce/routes.ts'
@@ -15,11 +16,20 @@ export interface HttpAppDeps {
   readiness: ReadinessSource
   logger: Logger
   produce: ProduceDoorDeps
+  /** What the developer portal (`portal` on the listener) generates its documents from. */
+  portal?: PortalDeps
+  /** Issue 9: request-reply routes, reply fetch and push, views (src/resources/). */
+  resources?: { routes(listener: HttpListenerConfig): Hono }
 }
 
 export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): Hono {
   const app = new Hono()
   if (listener.health) app.route('/', healthRoutes(deps.readiness))
+  // Before the produce routes: their 405 for other methods must not hide the portal's GETs.
+  if (listener.portal && deps.portal) {
+    app.route('/', portalRoutes(listener, listener.portal, deps.portal))
+  }
+  if (deps.resources) app.route('/', deps.resources.routes(listener)) // issue 9
   app.route('/', produceRoutes(listener, deps.produce))
   if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>

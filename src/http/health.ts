@@ -12,6 +12,11 @@ export interface ReadinessSource {
   /** Names of the backend clusters this node depends on. */
   backendClusters(): string[]
   probe(backendCluster: string): Promise<ProbeResult>
+  /**
+   * What is still loading and would answer wrongly meanwhile: views (and reply stores) reading
+   * their topics up to where they ended at start. Empty when everything has caught up.
+   */
+  loading?(): string[]
 }
 
 export function healthRoutes(source: ReadinessSource): Hono {
@@ -27,6 +32,14 @@ export function healthRoutes(source: ReadinessSource): Hono {
           'Shutting down',
           'this node is draining and takes no new work'
         )
+      )
+    }
+    const loading = source.loading?.() ?? []
+    if (loading.length > 0) {
+      return problemResponse(
+        c,
+        problem(503, 'loading', 'Loading', `still reading: ${loading.join(', ')}`, { loading }),
+        { 'retry-after': '1' }
       )
     }
     const names = source.backendClusters()

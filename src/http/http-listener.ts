@@ -2,7 +2,6 @@
 // the hono app; WebSocket upgrades go to the upgrade handler; and closes it gracefully.
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -15,6 +14,7 @@ import type { HttpListenerConfig } from '../config/index.ts'
 import type { Duplex } from 'node:stream'
 import { problem } from '../core/problem.ts'
 import { rejectUpgrade } from './node-reply.ts'
+import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
 
 /** Takes an upgrade request and returns true, or returns false (answered 404 then). */
@@ -74,36 +74,16 @@ export async function startHttpListener(
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const { port } = server.address() as AddressInfo
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const close = gracefulClose(server, config.shutdownGraceMs)
+  const url = await listen(server, config.port, config.host, tls !== undefined)
   return {
     name: config.name,
-    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    url,
     replace(nextApp, next) {
       honoListener = getRequestListener(nextApp.fetch)
       fastPaths = next.fastPaths ?? []
       upgrade = next.upgrade
     },
-    close: () => closeGracefully(server, config.shutdownGraceMs),
+    close,
   }
-}
-
-function closeGracefully(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => server.closeAllConnections(), graceMs)
-    force.unref()
-    server.close(() => {
-      clearTimeout(force)
-      resolve()
-    })
-    // Keep-alive connections with no request in flight would hold close() open.
-    server.closeIdleConnections()
-  })
 }

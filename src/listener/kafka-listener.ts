@@ -18,6 +18,7 @@ import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
+import type { Observability } from '../observability/observability.ts'
 import type { Authenticate } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
@@ -45,6 +46,8 @@ export interface KafkaListenerDeps {
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
+  /** Issue 8: a span and an observation per Kafka request, connection gauges. */
+  observability?: Observability
 }
 
 export async function startKafkaListener(
@@ -106,6 +109,11 @@ export async function startKafkaListener(
     },
     logger,
     onClose: (connection) => connections.delete(connection),
+    observed: deps.observability && {
+      observability: deps.observability,
+      listener: config.name,
+      virtualCluster: deps.virtualCluster.name,
+    },
   }
   const bootstrapServers = deps.backend.bootstrapServers.map(parseHostPort)
   let nextBootstrap = 0

@@ -16,6 +16,9 @@ import {
 } from '../protocol/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Logger } from '../observability/logger.ts'
+import type { Observability, RequestScope } from '../observability/observability.ts'
+import { kafkaRequestTopic } from '../observability/kafka-topic.ts'
+import { firstErrorCode, kafkaReason } from '../observability/observer.ts'
 import type { BrokerMap } from './broker-map.ts'
 import type {
   ConnectionState,
@@ -51,6 +54,8 @@ export interface ProxyContext {
   settings: ProxySettings
   logger: Logger
   onClose(connection: ProxyConnection): void
+  /** Issue 8: where requests are observed (spans, metrics, access log). */
+  observed?: { observability: Observability; listener: string; virtualCluster: string }
 }
 
 interface InFlight {
@@ -64,6 +69,11 @@ interface InFlight {
   onResponse?: (body: unknown) => void
   /** End the connection once this (local) response is sent. */
   closeAfter?: boolean
+  /** Issue 8: the request's observation scope, and its size. */
+  scope?: RequestScope
+  bytesIn?: number
+  /** Issue 8: the first topic a Produce or Fetch names (the client's name). */
+  topic?: string
 }
 
 export class ProxyConnection {
@@ -94,6 +104,7 @@ export class ProxyConnection {
     this.#logger = context.logger.child({
       client: `${client.remoteAddress}:${client.remotePort}`,
     })
+    context.observed?.observability.metrics.connectionOpened('kafka') // issue 8
     client.setNoDelay(true)
     upstream.setNoDelay(true)
     client.setTimeout(context.settings.idleTimeoutMs, () =>
@@ -127,6 +138,7 @@ export class ProxyConnection {
   close(why: string, detail?: string): void {
     if (this.#closed) return
     this.#closed = true
+    this.#context.observed?.observability.metrics.connectionClosed('kafka') // issue 8
     // A client that left mid-request (or a peer that never spoke Kafka) is worth a warning even
     // when it closed the connection itself.
     const partial = this.#requests.buffered
@@ -215,6 +227,16 @@ export class ProxyConnection {
       return undefined
     }
     if (api === undefined) throw new CodecError(`unknown API key ${apiKey}`)
+    const observed = this.#context.observed
+    if (observed !== undefined) {
+      entry.scope = observed.observability.request('kafka', api.name, {
+        'weir.listener': observed.listener,
+        'weir.kafka.api': api.name,
+        'weir.kafka.api_version': apiVersion,
+      })
+      entry.bytesIn = payload.length + 4
+      entry.topic = kafkaRequestTopic(payload, apiKey, apiVersion)
+    }
     // Produce below the codec's range (v0-v2) still passes: only its acks are read (see
     // api-versions). Negative versions are no version at all.
     const known = apiVersion >= api.minVersion || (apiKey === PRODUCE && apiVersion >= 0)
@@ -233,17 +255,26 @@ export class ProxyConnection {
     const apply = (d: RequestDecision): void => {
       if (this.#closed) return
       if (d.kind === 'close') {
+        // Issue 8: a connection closed before authentication is an authentication refusal.
+        this.#observe(entry, 0, { reason: state.principal === undefined ? 'auth' : 'request' })
         this.close('refused', d.reason)
         return
       }
       if (d.kind === 'respond') {
+        const code = firstErrorCode(d.body)
         // acks=0 has no way to carry an error: a broker closes the connection instead.
         if (!responds) {
+          this.#observe(entry, 0, { code, reason: code === 0 ? 'request' : kafkaReason(code) })
           this.close('refused', `${api.name} with acks=0 refused`)
           return
         }
         entry.local = encodeResponse(api, apiVersion, { correlationId }, d.body)
         entry.closeAfter = d.closeAfter
+        this.#observe(
+          entry,
+          entry.local.length,
+          code === 0 ? undefined : { code, reason: kafkaReason(code) }
+        )
         this.#enqueueLocal(entry)
         return
       }
@@ -259,6 +290,7 @@ export class ProxyConnection {
 
   #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Buffer): void {
     if (responds) this.#inFlight.push(entry)
+    else this.#observe(entry, 0)
     if (framed !== undefined) {
       send(this.#upstream, this.#client, framed)
       return
@@ -301,6 +333,7 @@ export class ProxyConnection {
       return false
     }
     this.#inFlight.shift()
+    if (entry.scope !== undefined) this.#observe(entry, payload.length + 4, undefined, true)
     try {
       this.#sendResponse(entry, payload)
     } catch (err) {
@@ -325,6 +358,33 @@ export class ProxyConnection {
     )
     if (rewritten === undefined) this.#toClient(payload)
     else send(this.#client, this.#upstream, rewritten)
+  }
+
+  /** Issue 8: finishes the request's observation (refused with a Kafka error code, or not). */
+  #observe(
+    entry: InFlight,
+    bytesOut: number,
+    refused?: { code?: number; reason: ReturnType<typeof kafkaReason> },
+    fromBackend = false
+  ): void {
+    const scope = entry.scope
+    const observed = this.#context.observed
+    if (scope === undefined || observed === undefined) return
+    entry.scope = undefined
+    scope.finish({
+      listener: observed.listener,
+      virtualCluster: observed.virtualCluster,
+      route: apiByKey.get(entry.apiKey)?.name,
+      topic: entry.topic,
+      principal: this.#filterContext.state.principal?.name,
+      outcome: refused === undefined ? 'accepted' : 'rejected',
+      reason: refused?.reason,
+      status: refused?.code ?? 0,
+      bytesIn: entry.bytesIn ?? 0,
+      bytesOut,
+      backendMs: fromBackend ? Date.now() - entry.sentAt : undefined,
+      client: this.#client.remoteAddress,
+    })
   }
 
   #enqueueLocal(entry: InFlight): void {

@@ -35,7 +35,8 @@ export interface RecordSerializer {
 }
 
 export type ProduceResult =
-  | { mode: 'sync'; topic: string; acks: RecordAck[] }
+  /** `backendMs`: how long the brokers took to acknowledge (observability, issue 8). */
+  | { mode: 'sync'; topic: string; acks: RecordAck[]; backendMs?: number }
   | { mode: 'async'; topic: string; accepted: number }
 
 export interface ProduceServiceDeps {
@@ -105,6 +106,7 @@ export class ProduceService {
       this.#deps.asyncDelivery.accept(cluster, records, options)
       return { mode: 'async', topic: command.topic, accepted: records.length }
     }
+    const sentAt = performance.now()
     const sent = Promise.all(
       records.map((record) => this.#deps.producers.send(cluster, record, options))
     )
@@ -112,6 +114,7 @@ export class ProduceService {
       mode: 'sync',
       topic: command.topic,
       acks: await withTimeout(sent, delivery.ackTimeoutMs),
+      backendMs: performance.now() - sentAt,
     }
   }
 

@@ -14,8 +14,11 @@ import { ConsumerHub } from '../kafka/consumer/consumer-hub.ts'
 import { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
 import { ProducerPool } from '../kafka/producer/producer-pool.ts'
 import type { Logger } from '../observability/logger.ts'
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts'
+import { Observability } from '../observability/observability.ts'
 import { PolicyEngine } from '../policy/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
+import { buildResources, type Resources } from '../resources/index.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
 
@@ -29,9 +32,13 @@ export interface CoreOptions {
   accepting(): boolean
   /** The engine of the core this one replaces: rate limit buckets carry over. */
   previousPolicies?: PolicyEngine
+  /** Issue 8: the metrics registry to feed (the process-wide one by default). */
+  metrics?: GatewayMetrics
 }
 
 export interface Core {
+  /** Where relative file paths in the config start. */
+  configDir: string | undefined
   backends: BackendClusters
   policies: PolicyEngine
   schemas: SchemaCatalog
@@ -41,10 +48,15 @@ export interface Core {
     produce: ProduceService
     idempotency: IdempotencyCache
     accepting(): boolean
+    observability: Observability
   }
   streamService: StreamService
   streamDeps: StreamDoorDeps
+  /** Metrics, tracing and access log (issue 8); doors get it through their deps. */
+  observability: Observability
   readiness: ReadinessSource
+  /** Issue 9: request-reply stores and views of compacted topics (src/resources/). */
+  resources: Resources
   /** Takes a new config whose backend clusters and schema registries are the same as this one's. */
   update(config: WeirConfig): void
   /** Refuses new async records from now on (shutdown has begun). */
@@ -66,6 +78,12 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
         { registry, lookup, err },
         'schema registry unreachable: using the cached schema'
       ),
+  })
+  // Issue 8: metrics, tracer and access log sinks, shared by every door of this core.
+  const observability = new Observability(config.observability, {
+    kafka: (cluster) => backends.kafka(cluster),
+    logger,
+    metrics: options.metrics,
   })
   const producers = new ProducerPool(backends, config.backendClusters, logger)
   const producerSettings = new Map(config.backendClusters.map((c) => [c.name, c.producer]))
@@ -101,10 +119,35 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     hub: new ConsumerHub(backends, logger),
     policies,
     logger,
+    observability,
+  })
+  const gauges = [
+    observability.metrics.source('weir_producer_buffer_records', () => ({
+      async: asyncDelivery.buffered,
+      batcher: producers.pending,
+    })),
+    observability.metrics.source('weir_stream_consumers', () => {
+      const byState: Record<string, number> = {}
+      for (const c of streamService.stats().hub.details)
+        byState[c.state] = (byState[c.state] ?? 0) + 1
+      return byState
+    }),
+    // Issue 8: weir_consumer_lag, per stream consumer group.
+    observability.watchConsumers(() => streamService.stats().hub.details),
+  ]
+  // Issue 9: request-reply routes and views read their topics from here until stop().
+  const resources = buildResources(config, {
+    backends,
+    schemas,
+    policies,
+    produce,
+    accepting: options.accepting,
+    logger,
   })
   let inUse = usedBackends(config)
 
   return {
+    configDir: options.configDir,
     backends,
     policies,
     schemas,
@@ -118,6 +161,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
       produce,
       idempotency: new IdempotencyCache(),
       accepting: options.accepting,
+      observability,
     },
     streamService,
     streamDeps: {
@@ -125,25 +169,38 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
       authenticate: authenticateCredentials,
       apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
       accepting: options.accepting,
+      observability,
     },
+    observability,
     readiness: {
       accepting: options.accepting,
       backendClusters: () => inUse,
       probe: (name) => backends.probe(name),
+      loading: () => resources.loading(), // issue 9: views and reply stores catching up
     },
+    resources,
     update(next) {
+      resources.update(next) // issue 9
       policies.reload(next)
       produce.setVirtualClusters(next.virtualClusters)
+      observability.update(next.observability)
       inUse = usedBackends(next)
     },
-    stopAccepting: () => asyncDelivery.stopAccepting(),
+    stopAccepting: () => {
+      asyncDelivery.stopAccepting()
+      resources.stopAccepting() // issue 9: answer long polls, end reply push connections
+    },
     async stop() {
       await streamService.close()
+      await resources.stop() // issue 9
       const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
       if (drained.delivered > 0 || drained.undelivered > 0) {
         logger.info(drained, 'async delivery drained')
       }
       await producers.close()
+      for (const gauge of gauges) gauge.remove()
+      // Access log records of the last requests are flushed while the clients are still up.
+      await observability.close()
       await backends.close()
       return { undelivered: drained.undelivered }
     },

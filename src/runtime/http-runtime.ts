@@ -42,7 +42,8 @@ function build(
     readiness: core.readiness,
     logger,
     produce: core.produceDeps,
-    portal: { config },
+    portal: { config, configDir: core.configDir },
+    resources: core.resources, // issue 9: request-reply routes, reply fetch and push, views
   })
   const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
   const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
@@ -58,7 +59,11 @@ function build(
   const websockets = new WebSocketDoor(core.streamDeps, matcher, logger)
   return {
     app,
-    handlers: { fastPaths: [fastPath, requests.handle], upgrade: websockets.upgrade },
+    handlers: {
+      fastPaths: [fastPath, requests.handle],
+      // Issue 9: WebSocket reply push on requests.path, then the stream doors.
+      upgrade: core.resources.upgrade(listener, websockets.upgrade),
+    },
     doors: [requests, websockets],
   }
 }

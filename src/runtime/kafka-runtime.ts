@@ -30,6 +30,7 @@ export async function startKafkaRuntime(
     backend,
     describeBrokers: () => core.backends.describeBrokers(backend.name),
     logger,
+    observability: core.observability, // issue 8
   })
   return Object.assign(running, { kind: 'kafka' as const })
 }

@@ -42,6 +42,15 @@ export interface SessionOptions {
   logger: Logger
   /** Called once when the session ends, however it ends. */
   onEnd?: (session: StreamSession, end: SessionEnd) => void
+  /** Issue 8: told of each record the door takes (counts, delivery spans). */
+  observer?: SessionObserver
+}
+
+/** What observability needs of a session (see observability/observability.ts SessionScope). */
+export interface SessionObserver {
+  /** Whether `delivered` wants the consumed record (its headers carry the trace context). */
+  readonly tracing: boolean
+  delivered(bytes: number, record?: ConsumedRecord): void
 }
 
 interface Staged {
@@ -65,6 +74,8 @@ export class StreamSession implements Subscriber {
   /** Taken and not yet acknowledged (for ackTaken), in order. */
   #taken: Position[] = []
   #toldFull = false
+  /** The consumed records behind queued deliveries, while tracing (for their trace context). */
+  readonly #sources = new WeakMap<object, ConsumedRecord>()
   #wake: (() => void) | undefined
   #end: SessionEnd | undefined
 
@@ -144,6 +155,10 @@ export class StreamSession implements Subscriber {
       return delivery
     }
     this.#cursor = advance(this.#cursor, delivery)
+    const observer = this.#options.observer
+    if (observer !== undefined) {
+      observer.delivered(serializeRecord(delivery).bytes, this.#sources.get(delivery))
+    }
     const position: Position = [delivery.topic, delivery.partition, delivery.offset]
     if (this.#options.ackOnTake) this.#ack(position)
     else this.#taken.push(position)
@@ -196,6 +211,7 @@ export class StreamSession implements Subscriber {
       }
       return
     }
+    if (this.#options.observer?.tracing === true) this.#sources.set(rendered, record)
     const outcome = this.#queue.offer(rendered, serializeRecord(rendered).bytes)
     if (outcome === 'skipped') {
       this.#ack([rendered.topic, rendered.partition, rendered.offset])

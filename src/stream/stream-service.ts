@@ -15,6 +15,8 @@ import type {
   Subscription,
 } from '../kafka/consumer/types.ts'
 import type { Logger } from '../observability/logger.ts'
+import type { Observability } from '../observability/observability.ts'
+import { rejectionOf } from '../observability/observer.ts'
 import { ConnectionLimits, type Lease } from './connection-limits.ts'
 import { emptyCursor, type Cursor, type StreamStart } from './cursor.ts'
 import type { StreamEndpoint } from './endpoint.ts'
@@ -55,15 +57,23 @@ export class StreamService {
   readonly #hub: StreamHub
   readonly #policies: StreamPolicies
   readonly #logger: Logger
+  readonly #observability: Observability | undefined
   readonly #limits = new ConnectionLimits()
   readonly #sessions = new Set<StreamSession>()
   #closing = false
   #closed: Promise<void> | undefined
 
-  constructor(deps: { hub: StreamHub; policies: StreamPolicies; logger: Logger }) {
+  constructor(deps: {
+    hub: StreamHub
+    policies: StreamPolicies
+    logger: Logger
+    /** Session metrics, delivery spans and access log (issue 8). */
+    observability?: Observability
+  }) {
     this.#hub = deps.hub
     this.#policies = deps.policies
     this.#logger = deps.logger.child({ component: 'streams' })
+    this.#observability = deps.observability
   }
 
   /** ACL `consume` (and the stream's rate limits) for every topic; throws the refusal. */
@@ -92,13 +102,32 @@ export class StreamService {
   }
 
   /** A connection slot of the principal on this stream (`maxConnectionsPerPrincipal`). */
-  admit(endpoint: StreamEndpoint, principal: Principal): Lease {
-    this.#checkOpen()
-    return this.#limits.acquire(
-      endpoint.name,
-      principal.name,
-      endpoint.config.maxConnectionsPerPrincipal
-    )
+  admit(endpoint: StreamEndpoint, principal: Principal, door?: StreamDoor): Lease {
+    try {
+      this.#checkOpen()
+      return this.#limits.acquire(
+        endpoint.name,
+        principal.name,
+        endpoint.config.maxConnectionsPerPrincipal
+      )
+    } catch (err) {
+      // Issue 8: connection limit refusals are counted per door (when the door says which).
+      if (door !== undefined && this.#observability !== undefined) {
+        const { status } = rejectionOf(err)
+        // A connection limit, or the node shutting down: both refuse a connection slot.
+        const reason = 'limit'
+        this.#observability.metrics.connectionRefused(door, reason)
+        this.#observability.request(door, `GET ${endpoint.name}`).finish({
+          virtualCluster: endpoint.virtualCluster.name,
+          route: endpoint.name,
+          principal: principal.name,
+          outcome: 'rejected',
+          reason,
+          status,
+        })
+      }
+      throw err
+    }
   }
 
   /** A session subscribed and positioned; rejects with a GatewayError (404, 503, ...). */
@@ -118,6 +147,13 @@ export class StreamService {
       backendGroupId: (groupId) => `${namespacePrefix(endpoint)}${groupId}`,
       groupIdPrefix: `${namespacePrefix(endpoint)}weir-`,
     })
+    // Issue 8: one observation per session, records counted as the client takes them.
+    const observed = this.#observability?.session(request.door, {
+      virtualCluster: endpoint.virtualCluster.name,
+      route: endpoint.name,
+      topic: request.topics.join(','),
+      principal: principal.name,
+    })
     const session = new StreamSession({
       endpoint,
       topics: request.topics,
@@ -125,8 +161,12 @@ export class StreamService {
       buffer: endpoint.config.buffer,
       ackOnTake: request.ackOnTake,
       logger: this.#logger,
+      observer: observed,
       onEnd: (ended, end) => {
         this.#sessions.delete(ended)
+        observed?.end(
+          end.kind === 'overflow' || end.kind === 'failed' ? rejectionOf(end.error) : undefined
+        )
         request.onEnd?.(ended, end)
       },
     })

@@ -44,4 +44,19 @@ describe('health routes', () => {
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ title: 'Shutting down' })
   })
+
+  it('is not ready while views or reply stores are still reading their topics', async () => {
+    let loading = ['view "products" (public)']
+    const routes = healthRoutes({ ...source({ a: { ok: true } }), loading: () => loading })
+    const res = await routes.request('/readyz')
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('1')
+    expect(await res.json()).toMatchObject({
+      title: 'Loading',
+      detail: 'still reading: view "products" (public)',
+      loading: ['view "products" (public)'],
+    })
+    loading = []
+    expect((await routes.request('/readyz')).status).toBe(200)
+  })
 })

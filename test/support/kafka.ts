@@ -32,10 +32,25 @@ export async function createTopicOn(
   const admin = kafka.admin()
   await admin.connect()
   try {
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: partitions }],
-      waitForLeaders: true,
-    })
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] })
+    // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
+    // can answer for a moment after the topic is created: wait for every leader here instead.
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => {
+          const found = topics[0]?.partitions ?? []
+          return found.length === partitions && found.every((p) => p.leader >= 0)
+        })
+        .catch((err: unknown) => {
+          if (Date.now() > deadline) throw err
+          return false
+        })
+      if (ready) break
+      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 20 s`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   } finally {
     await admin.disconnect()
   }

@@ -45,13 +45,44 @@ export async function startWeirProcess(
   yaml: string,
   startTimeoutMs = 20_000
 ): Promise<WeirProcess> {
-  const port = await freePort()
+  return startWeir({ yaml, startTimeoutMs })
+}
+
+export interface WeirProcessOptions {
+  /** The configuration, written to a file of its own and given as `-c FILE`... */
+  yaml?: string
+  /** ...or a file that exists already (a node restarted on its file); neither for a data plane. */
+  file?: string
+  /** More arguments for `weir start` (`--role data-plane`, `--control-plane URL`...). */
+  args?: string[]
+  /** More environment variables. */
+  env?: Record<string, string>
+  /** Where /healthz answers, given to the process as PORT (default: a free port). */
+  port?: number
+  startTimeoutMs?: number
+}
+
+/** `weir start` in any role; resolves once /healthz answers on `port`. */
+export async function startWeir(
+  options: WeirProcessOptions
+): Promise<WeirProcess & { port: number; file?: string }> {
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000
+  const port = options.port ?? (await freePort())
   const dir = mkdtempSync(path.join(tmpdir(), 'weir-proc-'))
-  const file = path.join(dir, 'weir.yaml')
-  writeFileSync(file, yaml)
-  const child = spawn(process.execPath, ['src/cli.ts', 'start', '-c', file], {
+  let file = options.file
+  if (options.yaml !== undefined) {
+    file = path.join(dir, 'weir.yaml')
+    writeFileSync(file, options.yaml)
+  }
+  const args = ['src/cli.ts', 'start', ...(file === undefined ? [] : ['-c', file])]
+  const child = spawn(process.execPath, [...args, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...options.env,
+    },
   })
   running.push({ child, dir })
 
@@ -117,5 +148,5 @@ export async function startWeirProcess(
     }
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { url, child, logs, exited, waitForLog, tail }
+  return { url, child, logs, exited, waitForLog, tail, port, file }
 }

@@ -1,8 +1,11 @@
 // The whole declarative configuration of a Weir node. The schema is the single source of truth:
 // TypeScript types and validation both come from it.
 import { z } from 'zod'
+import { Admin } from './admin.ts'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Listener } from './listeners.ts'
+// Issue 8 (observability): metrics, tracing and access log settings.
+import { Observability } from './observability.ts'
 import { Policy, type SchemaRef } from './policies.ts'
 import { type AuthMethod } from './authentication.ts'
 import { type ProduceRoute, type TopicsEndpoint, type FromRequest } from './routes.ts'
@@ -16,16 +19,21 @@ export const WeirConfigSchema = z
     virtualClusters: z.array(VirtualCluster).min(1),
     listeners: z.array(Listener).min(1),
     policies: z.array(Policy).default([]),
+    /** The admin API (off unless set): its own listener, never a public one. */
+    admin: Admin.optional(),
     logging: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
       })
       .strict()
       .default({ level: 'info' }),
+    /** Metrics, tracing and access logs (issue 8). */
+    observability: Observability.default(Observability.parse({})),
   })
   .strict()
 
 export type WeirConfig = z.output<typeof WeirConfigSchema>
+export type AdminConfig = z.output<typeof Admin>
 export type BackendClusterConfig = z.output<typeof BackendCluster>
 export type SchemaRegistryConfig = z.output<typeof SchemaRegistry>
 export type VirtualClusterConfig = z.output<typeof VirtualCluster>
@@ -44,3 +52,5 @@ export type TopicsEndpointConfig = z.output<typeof TopicsEndpoint>
 export type FromRequestConfig = z.output<typeof FromRequest>
 export type StreamConfig = z.output<typeof Stream>
 export type StreamFiltersConfig = z.output<typeof StreamFilters>
+export type ObservabilityConfig = z.output<typeof Observability>
+export type AccessLogSinkConfig = ObservabilityConfig['accessLog']['sinks'][number]

@@ -2,6 +2,7 @@
 // listener speaks the Kafka protocol for one virtual cluster.
 import { z } from 'zod'
 import { Millis, Name, Port } from './common.ts'
+import { checkResources, RequestsEndpoint, View } from './resources.ts'
 import { ProduceRoute, TopicsEndpoint } from './routes.ts'
 import { Stream } from './streams.ts'
 
@@ -35,6 +36,10 @@ export const HttpListener = z
     routes: z.array(ProduceRoute).default([]),
     topicsEndpoint: TopicsEndpoint.optional(),
     streams: z.array(Stream).default([]),
+    /** Where the replies of request-reply routes are fetched; needed when a route has `reply`. */
+    requests: RequestsEndpoint.optional(),
+    /** Compacted topics served as resources (`GET /views/{name}/{key}`). */
+    views: z.array(View).default([]),
     /**
      * A demo page (off unless set): subscribes to this listener's streams over WebSocket or SSE
      * and posts events to its routes, from a browser, with no build step. Stream and produce
@@ -49,8 +54,75 @@ export const HttpListener = z
       })
       .strict()
       .optional(),
+    /**
+     * The developer portal (off unless set; `true` takes the defaults): interactive docs of this
+     * listener's routes and streams at `path`, and the documents they are made from, generated
+     * from the configuration and the registry: OpenAPI 3.1 at /openapi.json and /openapi.yaml,
+     * AsyncAPI 3 at /asyncapi.json and /asyncapi.yaml.
+     */
+    portal: z.preprocess(
+      (value) => (value === true ? {} : value === false ? undefined : value),
+      z
+        .object({
+          path: z
+            .string()
+            .regex(
+              /^\/[^\s?#]*[^/\s?#]$/,
+              'a path starting with /, without query, fragment or trailing /'
+            )
+            .default('/portal'),
+          /** Longest time the documents show a registry schema without asking the registry again. */
+          schemaRefreshMs: Millis.default(30_000),
+        })
+        .strict()
+        .optional()
+    ),
   })
   .strict()
+  .superRefine((listener, ctx) => {
+    // Streams are served ahead of every other GET: one on a portal path would hide it.
+    const portal = listener.portal
+    if (portal === undefined) return
+    const served = [portal.path, `${portal.path}/assets/portal.js`, ...PORTAL_DOCUMENT_PATHS]
+    listener.streams.forEach((stream, i) => {
+      const hit = served.find((path) => pathTemplateMatches(stream.path, path))
+      if (hit === undefined) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['streams', i, 'path'],
+        message: `stream path ${stream.path} takes GET ${hit}, which the portal serves: move the stream or set portal.path`,
+      })
+    })
+    const taken: string[] = [
+      ...PORTAL_DOCUMENT_PATHS,
+      ...(listener.health ? ['/healthz', '/readyz'] : []),
+      ...(listener.examplePage ? [listener.examplePage.path] : []),
+    ]
+    if (taken.includes(portal.path)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['portal', 'path'],
+        message: `${portal.path} is served by something else on this listener: choose another portal path`,
+      })
+    }
+  })
+
+/** Where the portal serves its documents, whatever its own path. */
+export const PORTAL_DOCUMENT_PATHS = [
+  '/openapi.json',
+  '/openapi.yaml',
+  '/asyncapi.json',
+  '/asyncapi.yaml',
+] as const
+
+/** Whether a path with `{param}` placeholders (one segment each) matches a concrete path. */
+function pathTemplateMatches(template: string, path: string): boolean {
+  const source = template
+    .split(/\{[^}/]+\}/)
+    .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+    .join('[^/]+')
+  return new RegExp(`^${source}$`).test(path)
+}
 
 export const KafkaListener = z
   .object({
@@ -97,7 +169,7 @@ export const KafkaListener = z
   .strict()
 
 export const Listener = z.discriminatedUnion('kind', [
-  HttpListener,
+  HttpListener.superRefine(checkResources),
   KafkaListener.refine((l) => l.sni === undefined || l.tls !== undefined, {
     message: 'SNI routing needs tls (the server name comes from the TLS handshake)',
     path: ['sni'],

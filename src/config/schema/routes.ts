@@ -1,6 +1,7 @@
 // HTTP produce routes: which requests become records on which topic, and how.
 import { z } from 'zod'
 import { Millis, Name } from './common.ts'
+import { ReplySettings } from './resources.ts'
 
 /** A value taken from the request: a path parameter, query argument, header, or body field. */
 export const FromRequest = z.discriminatedUnion('from', [
@@ -84,6 +85,11 @@ export const ProduceRoute = z
     path: z.string().regex(/^\/[^\s?#]*$/, 'a path starting with /, without query or fragment'),
     topic: TopicSelector,
     ...routeCommon,
+    /**
+     * Request-reply: each request goes out with a correlation id and reply-to headers, and the
+     * reply read from this topic is the answer (or 202 + Location to fetch it later).
+     */
+    reply: ReplySettings.optional(),
   })
   .strict()
 

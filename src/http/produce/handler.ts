@@ -6,6 +6,7 @@ import type { Context } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Violation } from '../../core/violation.ts'
+import type { Finished, Observability, RequestScope } from '../../observability/observability.ts'
 import type { ProduceEvent } from '../../produce/event.ts'
 import type { ProduceResult, ProduceService } from '../../produce/produce-service.ts'
 import { parseEvents, type ParsedEvent } from './body.ts'
@@ -24,6 +25,8 @@ export interface ProduceDoorDeps {
   idempotency: IdempotencyCache
   /** False once the node is shutting down. */
   accepting(): boolean
+  /** Metrics, traces and access log (issue 8); nothing is observed without it. */
+  observability?: Observability
 }
 
 /** One produce request, whichever server carried it; throws GatewayError for any refusal. */
@@ -31,6 +34,39 @@ export async function handleProduce(
   endpoint: ProduceEndpoint,
   deps: ProduceDoorDeps,
   exchange: HttpExchange
+): Promise<HttpReply> {
+  // Observability (issue 8): one span and one observation per request, accepted or refused.
+  const scope = deps.observability?.request(
+    'http',
+    `${exchange.method} ${endpoint.name}`,
+    { 'http.request.method': exchange.method, 'weir.route': endpoint.name },
+    exchange.headers
+  )
+  if (scope === undefined) return produceRequest(endpoint, deps, exchange, undefined, {})
+  const seen: Finished = { virtualCluster: endpoint.virtualCluster, route: endpoint.name }
+  try {
+    const reply = await produceRequest(endpoint, deps, exchange, scope, seen)
+    scope.finish({ ...seen, status: reply.status, bytesOut: jsonBytes(reply.body) })
+    return reply
+  } catch (err) {
+    // The problem+json body the error becomes (issue 8: bytes out).
+    const bytesOut = err instanceof GatewayError ? jsonBytes(err.toProblem()) : 0
+    scope.finish({ ...seen, bytesOut }, err)
+    throw err
+  }
+}
+
+/** Issue 8: the size of a JSON reply body, as it is sent. */
+function jsonBytes(body: unknown): number {
+  return Buffer.byteLength(JSON.stringify(body) ?? '')
+}
+
+async function produceRequest(
+  endpoint: ProduceEndpoint,
+  deps: ProduceDoorDeps,
+  exchange: HttpExchange,
+  scope: RequestScope | undefined,
+  seen: Finished
 ): Promise<HttpReply> {
   if (!deps.accepting()) {
     // Keep-alive clients would otherwise keep sending here while the listener drains.
@@ -45,11 +81,21 @@ export async function handleProduce(
   }
   const requestId = exchange.headers.get('x-request-id') ?? randomUUID()
   const view = requestView(exchange)
+  seen.requestId = requestId
 
   const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
+  seen.principal = principal.name
   const topic = endpoint.topicOf(view)
+  seen.topic = topic
   const body = await exchange.readBody(endpoint.maxBodyBytes)
+  seen.bytesIn = body.length
   const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
+  seen.records = events.length
+  // The request's trace context travels in each record, for streams to continue (issue 8).
+  const trace = scope?.recordHeaders()
+  if (trace !== undefined && Object.keys(trace).length > 0) {
+    for (const event of events) event.headers = { ...event.headers, ...trace }
+  }
 
   const run = async (): Promise<StoredResponse> => {
     const result = await deps.produce.produce({
@@ -63,6 +109,7 @@ export async function handleProduce(
       bytes: body.length,
       delivery: endpoint.delivery,
     })
+    if (result.mode === 'sync') seen.backendMs = result.backendMs
     return { status: 202, body: acceptedBody(requestId, result, events.length === 1), headers: {} }
   }
   const idempotencyKey = exchange.headers.get('idempotency-key')
@@ -99,7 +146,7 @@ export function produceHandler(
 }
 
 /** The request as record fields read it; the query string is parsed only if asked for. */
-function requestView(exchange: HttpExchange): RequestView {
+export function requestView(exchange: HttpExchange): RequestView {
   const url = exchange.url
   let query: URLSearchParams | undefined
   return {
@@ -112,7 +159,7 @@ function requestView(exchange: HttpExchange): RequestView {
   }
 }
 
-async function toEvents(
+export async function toEvents(
   endpoint: ProduceEndpoint,
   view: RequestView,
   method: string,

@@ -8,7 +8,10 @@ import { routeEndpoint, topicsEndpoint, type ProduceEndpoint } from './endpoint.
 import { produceHandler, type ProduceDoorDeps } from './handler.ts'
 
 export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[] {
-  const endpoints = listener.routes.map((route) => routeEndpoint(route, listener.maxBodyBytes))
+  // Request-reply routes (with `reply`) are served by src/reply/request-route.ts instead.
+  const endpoints = listener.routes
+    .filter((route) => route.reply === undefined)
+    .map((route) => routeEndpoint(route, listener.maxBodyBytes))
   if (listener.topicsEndpoint?.enabled) {
     endpoints.push(topicsEndpoint(listener.topicsEndpoint, listener.maxBodyBytes))
   }

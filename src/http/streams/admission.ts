@@ -11,6 +11,7 @@ import { decodeCursor, type Cursor, type StreamStart } from '../../stream/cursor
 import type { StreamEndpoint, StreamProtocol } from '../../stream/endpoint.ts'
 import type { StreamDoor, StreamService } from '../../stream/stream-service.ts'
 import { httpCredentials } from '../credentials.ts'
+import type { Observability } from '../../observability/observability.ts'
 import { matchRoute } from '../route-match.ts'
 import type { HeaderReader } from '../exchange.ts'
 
@@ -20,6 +21,8 @@ export interface StreamDoorDeps {
   authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
   apiKeyHeaders(virtualCluster: string): readonly string[]
   accepting(): boolean
+  /** Issue 8: refused stream requests are observed (a span, metrics, the access log). */
+  observability?: Observability
 }
 
 export interface StreamMatch {
@@ -62,6 +65,33 @@ const PROTOCOL: Record<StreamDoor, StreamProtocol> = {
 }
 
 export async function admit(
+  deps: StreamDoorDeps,
+  match: StreamMatch,
+  door: StreamDoor,
+  request: StreamRequest
+): Promise<Admission> {
+  const scope = deps.observability?.request(
+    door,
+    `GET ${match.endpoint.name}`,
+    { 'weir.route': match.endpoint.name },
+    request.headers
+  )
+  if (scope === undefined) return admitClient(deps, match, door, request)
+  try {
+    const admission = await admitClient(deps, match, door, request)
+    // Admitted: the session that follows is observed when it ends.
+    scope.span?.end()
+    return admission
+  } catch (err) {
+    scope.finish(
+      { virtualCluster: match.endpoint.virtualCluster.name, route: match.endpoint.name },
+      err
+    )
+    throw err
+  }
+}
+
+async function admitClient(
   deps: StreamDoorDeps,
   { endpoint, params }: StreamMatch,
   door: StreamDoor,

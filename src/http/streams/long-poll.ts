@@ -116,7 +116,7 @@ export class LongPollDoor {
   }
 
   async #open(endpoint: StreamEndpoint, admission: Admission): Promise<StreamSession> {
-    const lease = this.#deps.service.admit(endpoint, admission.principal)
+    const lease = this.#deps.service.admit(endpoint, admission.principal, 'long-poll')
     try {
       return await this.#deps.service.open({
         endpoint,

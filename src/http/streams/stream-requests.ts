@@ -62,7 +62,7 @@ async function serveSse(
     query: url.searchParams,
     cursor: headers.get('last-event-id'),
   })
-  const lease = deps.service.admit(endpoint, admission.principal)
+  const lease = deps.service.admit(endpoint, admission.principal, 'sse')
   let session
   try {
     session = await deps.service.open({

@@ -15,9 +15,17 @@ import { AckedCommits } from './acked-commits.ts'
 import { consumeError, withTimeout } from './errors.ts'
 import { FanOut, type Member } from './fan-out.ts'
 import { assignmentList, runKafkaConsumer, toRecord } from './kafkajs-consumer.ts'
+import { partitionKey } from './partition-key.ts'
 import { Positions } from './positions.ts'
 import type { StartOffsets } from './start-offsets.ts'
-import type { ClosedReason, ConsumerKind, ConsumerStats, HubSettings, Subscriber } from './types.ts'
+import type {
+  ClosedReason,
+  ConsumerKind,
+  ConsumerStats,
+  HubSettings,
+  PartitionPosition,
+  Subscriber,
+} from './types.ts'
 
 export interface HubConsumerOptions {
   kind: ConsumerKind
@@ -56,6 +64,8 @@ export class HubConsumer {
   #assigned: ConsumerStats['assigned'] = []
   #paused = false
   #restarts = 0
+  /** Issue 8 (consumer lag): the next offset to read per partition, by partitionKey. */
+  readonly #consumed = new Map<string, string>()
   #stopping: Promise<void> | undefined
 
   constructor(options: HubConsumerOptions) {
@@ -138,7 +148,22 @@ export class HubConsumer {
       subscribers: this.#fanOut.size,
       paused: this.#paused,
       assigned: this.#assigned,
+      commit: this.#options.commit, // issue 8
+      positions: this.#positionList(), // issue 8
     }
+  }
+
+  /** Issue 8 (consumer lag): where each assigned partition stands, where known. */
+  #positionList(): PartitionPosition[] {
+    const list: PartitionPosition[] = []
+    for (const { topic, partitions } of this.#assigned) {
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition)
+        const offset = this.#consumed.get(key) ?? this.#positions?.next(key)
+        if (offset !== undefined) list.push({ topic, partition, offset })
+      }
+    }
+    return list
   }
 
   async #start(): Promise<void> {
@@ -215,6 +240,7 @@ export class HubConsumer {
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
     const { topic, partition } = batch
+    let last: string | undefined // issue 8: the last offset resolved in this batch
     for (const message of batch.messages) {
       if (this.#updatePause() || this.#state !== 'running' || !isRunning() || isStale()) break
       this.#acked?.delivered(topic, partition, message.offset, this.#memberIds())
@@ -229,6 +255,10 @@ export class HubConsumer {
       if (isStale()) break
       resolveOffset(message.offset)
       this.#positions?.delivered(topic, partition, message.offset)
+      last = message.offset
+    }
+    if (last !== undefined) {
+      this.#consumed.set(partitionKey(topic, partition), (BigInt(last) + 1n).toString())
     }
     await heartbeat()
   }

@@ -20,6 +20,11 @@ export class Positions {
     this.#starts = await this.#resolve()
   }
 
+  /** Issue 8 (consumer lag): the next offset to read, delivered or resolved at the start. */
+  next(key: string): string | undefined {
+    return this.#next.get(key) ?? this.#starts.get(key)
+  }
+
   delivered(topic: string, partition: number, offset: string): void {
     this.#next.set(partitionKey(topic, partition), (BigInt(offset) + 1n).toString())
   }

@@ -163,6 +163,32 @@ describe('HubConsumer', () => {
     expect(fake.seeks.at(-1)).toEqual({ topic: T, partition: 0, offset: '9' })
   })
 
+  // Issue 8: what weir_consumer_lag reads.
+  it('reports where it stands per assigned partition: its start, then past what it delivered', async () => {
+    const dedicated = setup({
+      kind: 'dedicated',
+      startOffsets: async () => new Map([[`0\u0000${T}`, '7']]),
+    })
+    dedicated.consumer.attach(bounded())
+    await dedicated.consumer.started
+    expect(dedicated.consumer.stats()).toMatchObject({
+      commit: 'none',
+      positions: [{ topic: T, partition: 0, offset: '7' }],
+    })
+    await dedicated.fake.batch([7, 8])
+    expect(dedicated.consumer.stats().positions).toEqual([{ topic: T, partition: 0, offset: '9' }])
+
+    const group = setup({ kind: 'group', commit: 'auto' })
+    group.consumer.attach(bounded(2))
+    await group.consumer.started
+    expect(group.consumer.stats().positions).toEqual([]) // nothing read yet: not known
+    await group.fake.batch([0, 1, 2, 3])
+    expect(group.consumer.stats()).toMatchObject({
+      commit: 'auto',
+      positions: [{ topic: T, partition: 0, offset: '2' }], // stopped after two: full
+    })
+  })
+
   it('re-applies a pause after a rejoin (a restarted kafkajs consumer starts unpaused)', async () => {
     const { fake, consumer } = setup({ kind: 'group', commit: 'auto' })
     await consumer.started

@@ -81,7 +81,7 @@ export class WebSocketDoor {
       }
       let lease
       try {
-        lease = this.#deps.service.admit(match.endpoint, admission.principal)
+        lease = this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
       } catch (err) {
         rejectUpgrade(socket, errorReply(err, this.#logger, { stream: match.endpoint.name }))
         return
@@ -134,6 +134,7 @@ export class WebSocketDoor {
   /** One timer per heartbeat period, not per connection: idle connections stay small. */
   #track(connection: StreamConnection, every: number): void {
     this.#connections.add(connection)
+    this.#deps.observability?.metrics.connectionOpened('websocket') // issue 8
     let beat = this.#heartbeats.get(every)
     if (beat === undefined) {
       const members = new Set<StreamConnection>()
@@ -147,7 +148,9 @@ export class WebSocketDoor {
   }
 
   #forget(connection: StreamConnection, every: number): void {
-    this.#connections.delete(connection)
+    if (this.#connections.delete(connection)) {
+      this.#deps.observability?.metrics.connectionClosed('websocket') // issue 8
+    }
     const beat = this.#heartbeats.get(every)
     if (beat === undefined) return
     beat.members.delete(connection)

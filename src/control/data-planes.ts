@@ -1,0 +1,51 @@
+// What a control plane knows of its data planes: the status each one last reported (the config
+// version it runs, its health), and whether it is still reporting.
+export interface DataPlaneReport {
+  /** ETag of the configuration the data plane runs. */
+  etag?: string
+  generation?: number
+  /** `ok`, or `degraded` when it runs but could not apply the latest configuration. */
+  health: 'ok' | 'degraded'
+  /** Why the latest configuration was not applied, when it was not. */
+  error?: string
+  /** Listeners it serves. */
+  listeners?: string[]
+}
+
+export interface DataPlaneStatus extends DataPlaneReport {
+  id: string
+  /** The name of the token it authenticated with. */
+  token: string
+  lastSeen: string
+  /** No report for three poll intervals. */
+  stale: boolean
+  /** It runs the control plane's current configuration. */
+  current: boolean
+}
+
+export class DataPlanes {
+  readonly #reports = new Map<string, { report: DataPlaneReport; token: string; at: number }>()
+  readonly #staleAfterMs: number
+  readonly #now: () => number
+
+  constructor(options: { staleAfterMs: number; now?: () => number }) {
+    this.#staleAfterMs = options.staleAfterMs
+    this.#now = options.now ?? Date.now
+  }
+
+  report(id: string, token: string, report: DataPlaneReport): void {
+    this.#reports.set(id, { report, token, at: this.#now() })
+  }
+
+  list(currentEtag: string): DataPlaneStatus[] {
+    const now = this.#now()
+    return [...this.#reports].map(([id, { report, token, at }]) => ({
+      id,
+      token,
+      ...report,
+      lastSeen: new Date(at).toISOString(),
+      stale: now - at > this.#staleAfterMs,
+      current: report.etag === currentEtag,
+    }))
+  }
+}
