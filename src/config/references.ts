@@ -33,7 +33,7 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
       found.push({ path, message: `no ${kind} named "${name}" (known: ${known})` })
     }
   }
-  // Issue 8: an access log sink on Kafka names a backend cluster.
+  // An access log sink on Kafka names a backend cluster.
   config.observability.accessLog.sinks.forEach((sink, i) => {
     if (sink.kind !== 'kafka') return
     mustExist(backends, 'backend cluster', sink.backendCluster, [

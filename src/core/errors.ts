@@ -128,3 +128,18 @@ export function fromDecision(decision: Extract<Decision, { verdict: 'deny' }>): 
     headers: decision.headers,
   })
 }
+
+/**
+ * Refuses new work while the node shuts down. `close`: also close the connection, so keep-alive
+ * clients stop sending here while the listener drains.
+ */
+export function shuttingDown(options: { close?: boolean } = {}): GatewayError {
+  return new GatewayError(
+    'backend-unavailable',
+    'this node is shutting down; send to another node',
+    {
+      retryAfterSeconds: 1,
+      headers: options.close ? { connection: 'close' } : {},
+    }
+  )
+}

@@ -18,7 +18,7 @@ export interface HttpAppDeps {
   produce: ProduceDoorDeps
   /** What the developer portal (`portal` on the listener) generates its documents from. */
   portal?: PortalDeps
-  /** Issue 9: request-reply routes, reply fetch and push, views (src/resources/). */
+  /** Request-reply routes, reply fetch and push, views (src/resources/). */
   resources?: { routes(listener: HttpListenerConfig): Hono }
 }
 
@@ -29,7 +29,7 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
   if (listener.portal && deps.portal) {
     app.route('/', portalRoutes(listener, listener.portal, deps.portal))
   }
-  if (deps.resources) app.route('/', deps.resources.routes(listener)) // issue 9
+  if (deps.resources) app.route('/', deps.resources.routes(listener))
   app.route('/', produceRoutes(listener, deps.produce))
   if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>

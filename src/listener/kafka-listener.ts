@@ -46,7 +46,7 @@ export interface KafkaListenerDeps {
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
-  /** Issue 8: a span and an observation per Kafka request, connection gauges. */
+  /** A span and an observation per Kafka request, connection gauges. */
   observability?: Observability
 }
 

@@ -54,7 +54,7 @@ export interface ProxyContext {
   settings: ProxySettings
   logger: Logger
   onClose(connection: ProxyConnection): void
-  /** Issue 8: where requests are observed (spans, metrics, access log). */
+  /** Where requests are observed (spans, metrics, access log). */
   observed?: { observability: Observability; listener: string; virtualCluster: string }
 }
 
@@ -69,10 +69,10 @@ interface InFlight {
   onResponse?: (body: unknown) => void
   /** End the connection once this (local) response is sent. */
   closeAfter?: boolean
-  /** Issue 8: the request's observation scope, and its size. */
+  /** The request's observation scope, and its size. */
   scope?: RequestScope
   bytesIn?: number
-  /** Issue 8: the first topic a Produce or Fetch names (the client's name). */
+  /** The first topic a Produce or Fetch names (the client's name). */
   topic?: string
 }
 
@@ -104,7 +104,7 @@ export class ProxyConnection {
     this.#logger = context.logger.child({
       client: `${client.remoteAddress}:${client.remotePort}`,
     })
-    context.observed?.observability.metrics.connectionOpened('kafka') // issue 8
+    context.observed?.observability.metrics.connectionOpened('kafka')
     client.setNoDelay(true)
     upstream.setNoDelay(true)
     client.setTimeout(context.settings.idleTimeoutMs, () =>
@@ -138,7 +138,7 @@ export class ProxyConnection {
   close(why: string, detail?: string): void {
     if (this.#closed) return
     this.#closed = true
-    this.#context.observed?.observability.metrics.connectionClosed('kafka') // issue 8
+    this.#context.observed?.observability.metrics.connectionClosed('kafka')
     // A client that left mid-request (or a peer that never spoke Kafka) is worth a warning even
     // when it closed the connection itself.
     const partial = this.#requests.buffered
@@ -255,7 +255,7 @@ export class ProxyConnection {
     const apply = (d: RequestDecision): void => {
       if (this.#closed) return
       if (d.kind === 'close') {
-        // Issue 8: a connection closed before authentication is an authentication refusal.
+        // A connection closed before authentication is an authentication refusal.
         this.#observe(entry, 0, { reason: state.principal === undefined ? 'auth' : 'request' })
         this.close('refused', d.reason)
         return
@@ -360,7 +360,7 @@ export class ProxyConnection {
     else send(this.#client, this.#upstream, rewritten)
   }
 
-  /** Issue 8: finishes the request's observation (refused with a Kafka error code, or not). */
+  /** Finishes the request's observation (refused with a Kafka error code, or not). */
   #observe(
     entry: InFlight,
     bytesOut: number,

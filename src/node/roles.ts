@@ -69,7 +69,7 @@ function gatewayUrls(gateway: Gateway): string[] {
 }
 
 /**
- * Issue 8: GET /metrics on the admin listener (no admin token; the optional scrape token of
+ * GET /metrics on the admin listener (no admin token; the optional scrape token of
  * `observability.metrics`), the config generation, and reload results.
  */
 function observeConfig(store: ConfigStore): ReturnType<typeof metricsRoutes> {

@@ -2,7 +2,7 @@
 // the headers each one carries. The examples are made by the same GatewayError → problem code
 // the doors answer with (src/core/errors.ts, src/http/error-response.ts), so they cannot drift
 // from the real shape; the details are the messages Weir really writes.
-import { GatewayError } from '../core/errors.ts'
+import { GatewayError, shuttingDown } from '../core/errors.ts'
 import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
 import { gatewayErrorReply } from '../http/error-response.ts'
 import type { JsonSchema } from './json-schema.ts'
@@ -160,13 +160,7 @@ const refusals: Record<string, Refusal> = {
           retryAfterSeconds: 1,
         }
       ),
-      shutdown: new GatewayError(
-        'backend-unavailable',
-        'this node is shutting down; send to another node',
-        {
-          retryAfterSeconds: 1,
-        }
-      ),
+      shutdown: shuttingDown(),
     },
     headers: retryAfter,
   },

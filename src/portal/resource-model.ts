@@ -1,4 +1,4 @@
-// What the documents say about the Kafka-backed resources of one http listener (issue 9): its
+// What the documents say about the Kafka-backed resources of one http listener: its
 // request-reply routes with the reply each answers with, where replies are fetched and pushed
 // (`requests`), and its views, each with the value schema its topic has, where the client gets
 // that value decoded as the schema describes it (src/resources/body.ts).

@@ -35,7 +35,7 @@ export interface RecordSerializer {
 }
 
 export type ProduceResult =
-  /** `backendMs`: how long the brokers took to acknowledge (observability, issue 8). */
+  /** `backendMs`: how long the brokers took to acknowledge (observability). */
   | { mode: 'sync'; topic: string; acks: RecordAck[]; backendMs?: number }
   | { mode: 'async'; topic: string; accepted: number }
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'hono'
 import type { HttpListenerConfig, ProduceRouteConfig } from '../config/index.ts'
-import { GatewayError } from '../core/errors.ts'
+import { GatewayError, shuttingDown } from '../core/errors.ts'
 import type { ProduceEndpoint } from '../http/produce/endpoint.ts'
 import { routeEndpoint } from '../http/produce/endpoint.ts'
 import { requestView, toEvents } from '../http/produce/handler.ts'
@@ -50,14 +50,7 @@ export function requestRoute(
     endpoint,
     async handle(c) {
       if (!deps.accepting()) {
-        throw new GatewayError(
-          'backend-unavailable',
-          'this node is shutting down; send to another node',
-          {
-            retryAfterSeconds: 1,
-            headers: { connection: 'close' },
-          }
-        )
+        throw shuttingDown({ close: true })
       }
       const requestId = c.req.header('x-request-id') ?? randomUUID()
       const url = c.req.url

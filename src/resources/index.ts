@@ -1,4 +1,4 @@
-// Kafka-backed HTTP resources (issue 9): request-reply routes with replies fetched or pushed from
+// Kafka-backed HTTP resources: request-reply routes with replies fetched or pushed from
 // any node, and views of compacted topics. One object per core: its readers start with the node
 // and stop with it; its routes are mounted per http listener (app.ts), and its WebSocket push
 // takes upgrades ahead of the stream doors (http-runtime.ts).

@@ -32,7 +32,7 @@ export interface CoreOptions {
   accepting(): boolean
   /** The engine of the core this one replaces: rate limit buckets carry over. */
   previousPolicies?: PolicyEngine
-  /** Issue 8: the metrics registry to feed (the process-wide one by default). */
+  /** The metrics registry to feed (the process-wide one by default). */
   metrics?: GatewayMetrics
 }
 
@@ -52,10 +52,10 @@ export interface Core {
   }
   streamService: StreamService
   streamDeps: StreamDoorDeps
-  /** Metrics, tracing and access log (issue 8); doors get it through their deps. */
+  /** Metrics, tracing and access log; doors get it through their deps. */
   observability: Observability
   readiness: ReadinessSource
-  /** Issue 9: request-reply stores and views of compacted topics (src/resources/). */
+  /** Request-reply stores and views of compacted topics (src/resources/). */
   resources: Resources
   /** Takes a new config whose backend clusters and schema registries are the same as this one's. */
   update(config: WeirConfig): void
@@ -79,7 +79,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
         'schema registry unreachable: using the cached schema'
       ),
   })
-  // Issue 8: metrics, tracer and access log sinks, shared by every door of this core.
+  // Metrics, tracer and access log sinks, shared by every door of this core.
   const observability = new Observability(config.observability, {
     kafka: (cluster) => backends.kafka(cluster),
     logger,
@@ -132,10 +132,10 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
         byState[c.state] = (byState[c.state] ?? 0) + 1
       return byState
     }),
-    // Issue 8: weir_consumer_lag, per stream consumer group.
+    // Weir_consumer_lag, per stream consumer group.
     observability.watchConsumers(() => streamService.stats().hub.details),
   ]
-  // Issue 9: request-reply routes and views read their topics from here until stop().
+  // Request-reply routes and views read their topics from here until stop().
   const resources = buildResources(config, {
     backends,
     schemas,
@@ -176,11 +176,11 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
       accepting: options.accepting,
       backendClusters: () => inUse,
       probe: (name) => backends.probe(name),
-      loading: () => resources.loading(), // issue 9: views and reply stores catching up
+      loading: () => resources.loading(), // views and reply stores catching up
     },
     resources,
     update(next) {
-      resources.update(next) // issue 9
+      resources.update(next)
       policies.reload(next)
       produce.setVirtualClusters(next.virtualClusters)
       observability.update(next.observability)
@@ -188,11 +188,11 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     },
     stopAccepting: () => {
       asyncDelivery.stopAccepting()
-      resources.stopAccepting() // issue 9: answer long polls, end reply push connections
+      resources.stopAccepting() // answer long polls, end reply push connections
     },
     async stop() {
       await streamService.close()
-      await resources.stop() // issue 9
+      await resources.stop()
       const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
       if (drained.delivered > 0 || drained.undelivered > 0) {
         logger.info(drained, 'async delivery drained')

@@ -43,7 +43,7 @@ function build(
     logger,
     produce: core.produceDeps,
     portal: { config, configDir: core.configDir },
-    resources: core.resources, // issue 9: request-reply routes, reply fetch and push, views
+    resources: core.resources, // request-reply routes, reply fetch and push, views
   })
   const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
   const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
@@ -61,7 +61,7 @@ function build(
     app,
     handlers: {
       fastPaths: [fastPath, requests.handle],
-      // Issue 9: WebSocket reply push on requests.path, then the stream doors.
+      // WebSocket reply push on requests.path, then the stream doors.
       upgrade: core.resources.upgrade(listener, websockets.upgrade),
     },
     doors: [requests, websockets],

@@ -30,7 +30,7 @@ export async function startKafkaRuntime(
     backend,
     describeBrokers: () => core.backends.describeBrokers(backend.name),
     logger,
-    observability: core.observability, // issue 8
+    observability: core.observability,
   })
   return Object.assign(running, { kind: 'kafka' as const })
 }

@@ -42,7 +42,7 @@ export interface SessionOptions {
   logger: Logger
   /** Called once when the session ends, however it ends. */
   onEnd?: (session: StreamSession, end: SessionEnd) => void
-  /** Issue 8: told of each record the door takes (counts, delivery spans). */
+  /** Told of each record the door takes (counts, delivery spans). */
   observer?: SessionObserver
 }
 

@@ -67,7 +67,7 @@ export class StreamService {
     hub: StreamHub
     policies: StreamPolicies
     logger: Logger
-    /** Session metrics, delivery spans and access log (issue 8). */
+    /** Session metrics, delivery spans and access log. */
     observability?: Observability
   }) {
     this.#hub = deps.hub
@@ -111,7 +111,7 @@ export class StreamService {
         endpoint.config.maxConnectionsPerPrincipal
       )
     } catch (err) {
-      // Issue 8: connection limit refusals are counted per door (when the door says which).
+      // Connection limit refusals are counted per door (when the door says which).
       if (door !== undefined && this.#observability !== undefined) {
         const { status } = rejectionOf(err)
         // A connection limit, or the node shutting down: both refuse a connection slot.
@@ -147,7 +147,7 @@ export class StreamService {
       backendGroupId: (groupId) => `${namespacePrefix(endpoint)}${groupId}`,
       groupIdPrefix: `${namespacePrefix(endpoint)}weir-`,
     })
-    // Issue 8: one observation per session, records counted as the client takes them.
+    // One observation per session, records counted as the client takes them.
     const observed = this.#observability?.session(request.door, {
       virtualCluster: endpoint.virtualCluster.name,
       route: endpoint.name,

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { Admin } from './admin.ts'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Listener } from './listeners.ts'
-// Issue 8 (observability): metrics, tracing and access log settings.
+// Observability: metrics, tracing and access log settings.
 import { Observability } from './observability.ts'
 import { Policy, type SchemaRef } from './policies.ts'
 import { type AuthMethod } from './authentication.ts'
@@ -27,7 +27,7 @@ export const WeirConfigSchema = z
       })
       .strict()
       .default({ level: 'info' }),
-    /** Metrics, tracing and access logs (issue 8). */
+    /** Metrics, tracing and access logs. */
     observability: Observability.default(Observability.parse({})),
   })
   .strict()

@@ -3,7 +3,7 @@
 // Pipeline: authenticate -> topic -> body -> events -> idempotency -> produce -> respond.
 import { randomUUID } from 'node:crypto'
 import type { Context } from 'hono'
-import { GatewayError } from '../../core/errors.ts'
+import { GatewayError, shuttingDown } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Violation } from '../../core/violation.ts'
 import type { Finished, Observability, RequestScope } from '../../observability/observability.ts'
@@ -25,7 +25,7 @@ export interface ProduceDoorDeps {
   idempotency: IdempotencyCache
   /** False once the node is shutting down. */
   accepting(): boolean
-  /** Metrics, traces and access log (issue 8); nothing is observed without it. */
+  /** Metrics, traces and access log; nothing is observed without it. */
   observability?: Observability
 }
 
@@ -35,7 +35,7 @@ export async function handleProduce(
   deps: ProduceDoorDeps,
   exchange: HttpExchange
 ): Promise<HttpReply> {
-  // Observability (issue 8): one span and one observation per request, accepted or refused.
+  // Observability: one span and one observation per request, accepted or refused.
   const scope = deps.observability?.request(
     'http',
     `${exchange.method} ${endpoint.name}`,
@@ -49,14 +49,14 @@ export async function handleProduce(
     scope.finish({ ...seen, status: reply.status, bytesOut: jsonBytes(reply.body) })
     return reply
   } catch (err) {
-    // The problem+json body the error becomes (issue 8: bytes out).
+    // The problem+json body the error becomes (bytes out).
     const bytesOut = err instanceof GatewayError ? jsonBytes(err.toProblem()) : 0
     scope.finish({ ...seen, bytesOut }, err)
     throw err
   }
 }
 
-/** Issue 8: the size of a JSON reply body, as it is sent. */
+/** The size of a JSON reply body, as it is sent. */
 function jsonBytes(body: unknown): number {
   return Buffer.byteLength(JSON.stringify(body) ?? '')
 }
@@ -70,14 +70,7 @@ async function produceRequest(
 ): Promise<HttpReply> {
   if (!deps.accepting()) {
     // Keep-alive clients would otherwise keep sending here while the listener drains.
-    throw new GatewayError(
-      'backend-unavailable',
-      'this node is shutting down; send to another node',
-      {
-        retryAfterSeconds: 1,
-        headers: { connection: 'close' },
-      }
-    )
+    throw shuttingDown({ close: true })
   }
   const requestId = exchange.headers.get('x-request-id') ?? randomUUID()
   const view = requestView(exchange)
@@ -91,7 +84,7 @@ async function produceRequest(
   seen.bytesIn = body.length
   const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
   seen.records = events.length
-  // The request's trace context travels in each record, for streams to continue (issue 8).
+  // The request's trace context travels in each record, for streams to continue.
   const trace = scope?.recordHeaders()
   if (trace !== undefined && Object.keys(trace).length > 0) {
     for (const event of events) event.headers = { ...event.headers, ...trace }

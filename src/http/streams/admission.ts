@@ -21,7 +21,7 @@ export interface StreamDoorDeps {
   authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
   apiKeyHeaders(virtualCluster: string): readonly string[]
   accepting(): boolean
-  /** Issue 8: refused stream requests are observed (a span, metrics, the access log). */
+  /** Refused stream requests are observed (a span, metrics, the access log). */
   observability?: Observability
 }
 

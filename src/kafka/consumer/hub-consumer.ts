@@ -64,7 +64,7 @@ export class HubConsumer {
   #assigned: ConsumerStats['assigned'] = []
   #paused = false
   #restarts = 0
-  /** Issue 8 (consumer lag): the next offset to read per partition, by partitionKey. */
+  /** Consumer lag: the next offset to read per partition, by partitionKey. */
   readonly #consumed = new Map<string, string>()
   #stopping: Promise<void> | undefined
 
@@ -148,12 +148,12 @@ export class HubConsumer {
       subscribers: this.#fanOut.size,
       paused: this.#paused,
       assigned: this.#assigned,
-      commit: this.#options.commit, // issue 8
-      positions: this.#positionList(), // issue 8
+      commit: this.#options.commit,
+      positions: this.#positionList(),
     }
   }
 
-  /** Issue 8 (consumer lag): where each assigned partition stands, where known. */
+  /** Consumer lag: where each assigned partition stands, where known. */
   #positionList(): PartitionPosition[] {
     const list: PartitionPosition[] = []
     for (const { topic, partitions } of this.#assigned) {
@@ -240,7 +240,7 @@ export class HubConsumer {
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
     const { topic, partition } = batch
-    let last: string | undefined // issue 8: the last offset resolved in this batch
+    let last: string | undefined // the last offset resolved in this batch
     for (const message of batch.messages) {
       if (this.#updatePause() || this.#state !== 'running' || !isRunning() || isStale()) break
       this.#acked?.delivered(topic, partition, message.offset, this.#memberIds())

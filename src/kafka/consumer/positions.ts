@@ -20,7 +20,7 @@ export class Positions {
     this.#starts = await this.#resolve()
   }
 
-  /** Issue 8 (consumer lag): the next offset to read, delivered or resolved at the start. */
+  /** Consumer lag: the next offset to read, delivered or resolved at the start. */
   next(key: string): string | undefined {
     return this.#next.get(key) ?? this.#starts.get(key)
   }

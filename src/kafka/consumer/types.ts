@@ -138,9 +138,9 @@ export interface ConsumerStats {
   paused: boolean
   /** Partitions Kafka assigned to this consumer at its last group join. */
   assigned: { topic: string; partitions: number[] }[]
-  /** Issue 8 (consumer lag): whether it commits offsets; `none` for shared and dedicated. */
+  /** Consumer lag: whether it commits offsets; `none` for shared and dedicated. */
   commit: 'auto' | 'acked' | 'none'
-  /** Issue 8 (consumer lag): the next offset it reads per assigned partition, where known. */
+  /** Consumer lag: the next offset it reads per assigned partition, where known. */
   positions: PartitionPosition[]
 }
 

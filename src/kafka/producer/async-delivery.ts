@@ -6,7 +6,7 @@
 // sent again is counted (`resent`), so the duplicates it may cause are accounted for. While the
 // buffer is full, the backend is failing, or the node is draining, new records are refused with
 // 503 so the client knows to retry; nothing is dropped silently.
-import { GatewayError } from '../../core/errors.ts'
+import { GatewayError, shuttingDown } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { ProducerPool } from './producer-pool.ts'
 import { recordBytes, type OutgoingRecord, type SendOptions } from './record.ts'
@@ -69,13 +69,7 @@ export class AsyncDelivery {
   /** Takes all the records or none: throws a 503 GatewayError when they cannot be accepted. */
   accept(cluster: string, records: readonly OutgoingRecord[], options: SendOptions): void {
     if (this.#draining) {
-      throw new GatewayError(
-        'backend-unavailable',
-        'this node is shutting down; send to another node',
-        {
-          retryAfterSeconds: 1,
-        }
-      )
+      throw shuttingDown()
     }
     const failure = this.#failing.get(cluster)
     if (failure) {

@@ -134,7 +134,7 @@ export class WebSocketDoor {
   /** One timer per heartbeat period, not per connection: idle connections stay small. */
   #track(connection: StreamConnection, every: number): void {
     this.#connections.add(connection)
-    this.#deps.observability?.metrics.connectionOpened('websocket') // issue 8
+    this.#deps.observability?.metrics.connectionOpened('websocket')
     let beat = this.#heartbeats.get(every)
     if (beat === undefined) {
       const members = new Set<StreamConnection>()
@@ -149,7 +149,7 @@ export class WebSocketDoor {
 
   #forget(connection: StreamConnection, every: number): void {
     if (this.#connections.delete(connection)) {
-      this.#deps.observability?.metrics.connectionClosed('websocket') // issue 8
+      this.#deps.observability?.metrics.connectionClosed('websocket')
     }
     const beat = this.#heartbeats.get(every)
     if (beat === undefined) return
