@@ -2,8 +2,10 @@
 // settings: TLS, mTLS and SASL come with it. Records wait in a bounded in-memory buffer and go
 // out in batches (by count, bytes or linger time), compressed, with the configured acks and a
 // timeout; a failed batch is retried with exponential backoff, then dropped. A full buffer drops
-// new records. Either way the drop is counted and the request that made the record never waits:
-// a dead log cluster costs a request nothing but the JSON encoding of its record.
+// new records. Either way the drop is counted and the request that made the record never waits.
+// Once every attempt of a batch failed, the sink is down: what is queued is dropped, and new
+// records are dropped on arrival (not even encoded) until the next probe, one backoff period
+// later, so a dead log cluster costs neither requests nor a stream of reconnects.
 import type { Kafka, Producer } from 'kafkajs'
 import { compressionType, registerCompressionCodecs } from '../../kafka/compression.ts'
 import type { Logger } from '../logger.ts'
@@ -37,6 +39,8 @@ export class KafkaAccessLogSink implements AccessLogSink {
   /** Ends a backoff wait early (close). */
   #wakeBackoff: (() => void) | undefined
   #down = false
+  /** While down: when records are taken again, to probe whether the cluster is back. */
+  #probeAt = 0
 
   constructor(settings: KafkaSinkSettings, kafka: () => Kafka, events: SinkEvents, logger: Logger) {
     registerCompressionCodecs()
@@ -53,6 +57,10 @@ export class KafkaAccessLogSink implements AccessLogSink {
   }
 
   offer(record: Record<string, unknown>): boolean {
+    if (this.#down && (this.#sending !== undefined || Date.now() < this.#probeAt)) {
+      this.#events.dropped(this.name, 1, 'sink down')
+      return false
+    }
     if (this.#closed || this.#queue.length >= this.#settings.bufferRecords) {
       this.#events.dropped(this.name, 1, this.#closed ? 'sink closed' : 'buffer full')
       return false
@@ -138,7 +146,9 @@ export class KafkaAccessLogSink implements AccessLogSink {
         'access log sink cannot send: records are dropped until it can'
       )
     }
-    this.#events.dropped(this.name, batch.length, 'send failed')
+    this.#probeAt = Date.now() + maxBackoffMs
+    const queued = this.#queue.splice(0)
+    this.#events.dropped(this.name, batch.length + queued.length, 'send failed')
   }
 
   #connected(): Promise<Producer> {

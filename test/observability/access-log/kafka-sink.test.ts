@@ -101,6 +101,31 @@ describe('KafkaAccessLogSink', () => {
     await sink.close(100)
   })
 
+  it('once down, drops what is queued and what arrives until the next probe, then recovers', async () => {
+    const { kafka, sent, producers } = fakeKafka({ failures: 3 })
+    const { counts, events } = counters()
+    const sink = new KafkaAccessLogSink(
+      settings({ retries: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 200 } }),
+      () => kafka,
+      events,
+      logger
+    )
+    sink.offer({ n: 1 })
+    await until(() => counts.dropped === 1)
+    // Down: records are refused on arrival, and no producer is made for them.
+    const made = producers()
+    expect(sink.offer({ n: 2 })).toBe(false)
+    expect(sink.buffered).toBe(0)
+    expect(producers()).toBe(made)
+    // After the backoff period, the next record probes; the cluster is back, so it is sent.
+    await new Promise((resolve) => setTimeout(resolve, 220))
+    expect(sink.offer({ n: 3 })).toBe(true)
+    await until(() => counts.sent === 1)
+    expect(sent.flatMap((s) => s.messages.map((m) => JSON.parse(m.value)))).toEqual([{ n: 3 }])
+    expect(counts.dropped).toBe(2)
+    await sink.close(100)
+  })
+
   it('never blocks: a sink that cannot connect buffers up to its bound and drops the rest', async () => {
     // connect never resolves: the destination is dead.
     const { kafka } = fakeKafka({ connect: () => new Promise(() => undefined) })
