@@ -163,15 +163,14 @@ describe('request-reply over Kafka', () => {
   })
 
   it('answers 202 + Location when the reply takes longer than the route waits', async () => {
-    const started = Date.now()
     const res = await order(
       nodeA,
       { item: 'desk', quantity: 1, delayMs: 1200 },
       alice,
       '/orders-quick'
     )
+    // A 202, not the reply's 201: the route stopped waiting before the reply came.
     expect(res.status).toBe(202)
-    expect(Date.now() - started).toBeLessThan(1100)
     expect(res.headers.get('preference-applied')).toBeNull()
     const location = res.headers.get('location') ?? ''
     const reply = await fetch(`${nodeB}${location}`, { headers: { ...alice, prefer: 'wait=10' } })

