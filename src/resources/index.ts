@@ -18,10 +18,14 @@ import { replySocketUpgrade, type UpgradeHandler } from '../reply/reply-socket.t
 import { requestRoute } from '../reply/request-route.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
 import { viewRoutes } from '../views/view-routes.ts'
+import type { Observability } from '../observability/observability.ts'
+import { observePaths, type ObservedPath } from './observed.ts'
 import { ViewService } from '../views/view-service.ts'
 import type { ResourceDoorDeps, ResourcePolicies } from './deps.ts'
 
 export interface ResourcesDeps {
+  /** Spans, metrics and the access log for these routes (none without it). */
+  observability?: Observability
   backends: BackendClusters
   schemas: RecordDeserializer
   policies: ResourcePolicies
@@ -77,7 +81,7 @@ export function buildResources(config: WeirConfig, deps: ResourcesDeps): Resourc
   }
 
   return {
-    routes: (listener) => listenerRoutes(listener, doorDeps),
+    routes: (listener) => listenerRoutes(listener, doorDeps, deps.observability),
     upgrade: (listener, next) => {
       const own = replySocketUpgrade(listener.name, doorDeps)
       return (request, socket, head) =>
@@ -98,8 +102,13 @@ export function buildResources(config: WeirConfig, deps: ResourcesDeps): Resourc
   }
 }
 
-function listenerRoutes(listener: HttpListenerConfig, deps: ResourceDoorDeps): Hono {
+function listenerRoutes(
+  listener: HttpListenerConfig,
+  deps: ResourceDoorDeps,
+  observability: Observability | undefined
+): Hono {
   const app = new Hono()
+  observePaths(app, resourcePaths(listener), observability)
   const methods = new Map<string, string[]>()
   for (const config of listener.routes) {
     if (config.reply === undefined) continue
@@ -134,4 +143,26 @@ function listenerRoutes(listener: HttpListenerConfig, deps: ResourceDoorDeps): H
   }
   app.route('/', viewRoutes(listener.name, deps))
   return app
+}
+
+/** The paths of a listener's request-reply routes, reply fetch and push, and views. */
+function resourcePaths(listener: HttpListenerConfig): ObservedPath[] {
+  const paths: ObservedPath[] = []
+  for (const route of listener.routes) {
+    if (route.reply === undefined) continue
+    const path = route.path.replace(/\{([^}/]+)\}/g, ':$1')
+    paths.push({ path, route: route.name ?? route.path, virtualCluster: route.virtualCluster })
+  }
+  if (listener.requests !== undefined) {
+    const path = listener.requests.path
+    paths.push({ path, route: path }, { path: `${path}/:id`, route: `${path}/{id}` })
+  }
+  for (const view of listener.views) {
+    const path = view.path ?? `/views/${view.name}`
+    paths.push(
+      { path, route: path, virtualCluster: view.virtualCluster },
+      { path: `${path}/:key{.+}`, route: `${path}/{key}`, virtualCluster: view.virtualCluster }
+    )
+  }
+  return paths
 }

@@ -137,6 +137,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
   ]
   // Request-reply routes and views read their topics from here until stop().
   const resources = buildResources(config, {
+    observability,
     backends,
     schemas,
     policies,

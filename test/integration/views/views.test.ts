@@ -4,7 +4,9 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { hashApiKey } from '../../../src/policy/secrets.ts'
+import { nodeMetrics } from '../../../src/observability/metrics/gateway-metrics.ts'
 import { startTestGateway } from '../../support/gateway.ts'
+import { metricValue } from '../../support/metrics.ts'
 import { stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 async function compactedTopic(prefix: string, partitions = 3): Promise<string> {
@@ -107,6 +109,10 @@ describe('views of compacted topics', () => {
   })
 
   it('serves every key written before the node started, once ready, and lists them', async () => {
+    const metrics = nodeMetrics()
+    const reads = (outcome: string) =>
+      metricValue(metrics, 'weir_requests_total', { route: '/views/products/{key}', outcome })
+    const [acceptedBefore, rejectedBefore] = [await reads('accepted'), await reads('rejected')]
     const res = await fetch(`${url}/views/products/p-007`, { headers: reader })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
@@ -134,6 +140,15 @@ describe('views of compacted topics', () => {
       (await fetch(`${url}/views/products/p-007`, { headers: { 'x-api-key': 'key-stranger' } }))
         .status
     ).toBe(403)
+    // Each read is observed like any request: accepted, or refused with its reason.
+    expect((await reads('accepted')) - acceptedBefore).toBe(1)
+    expect((await reads('rejected')) - rejectedBefore).toBe(3)
+    expect(
+      await metricValue(metrics, 'weir_requests_total', {
+        route: '/views/products/{key}',
+        reason: 'acl',
+      })
+    ).toBeGreaterThanOrEqual(1)
   })
 
   it('shows a new value and a tombstone within a long poll', async () => {
