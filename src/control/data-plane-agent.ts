@@ -141,6 +141,7 @@ export class DataPlaneAgent {
   async #report(report: DataPlaneReport): Promise<void> {
     const body: DataPlaneReport = {
       ...report,
+      pollIntervalMs: this.#interval,
       etag: this.#etag,
       ...(this.#error === undefined ? {} : { health: 'degraded', error: this.#error }),
     }

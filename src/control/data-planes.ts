@@ -10,6 +10,8 @@ export interface DataPlaneReport {
   error?: string
   /** Listeners it serves. */
   listeners?: string[]
+  /** How often it polls: it is stale after three intervals without a report. */
+  pollIntervalMs?: number
 }
 
 export interface DataPlaneStatus extends DataPlaneReport {
@@ -17,7 +19,7 @@ export interface DataPlaneStatus extends DataPlaneReport {
   /** The name of the token it authenticated with. */
   token: string
   lastSeen: string
-  /** No report for three poll intervals. */
+  /** No report for three of its poll intervals (or `staleAfterMs` if it did not say). */
   stale: boolean
   /** It runs the control plane's current configuration. */
   current: boolean
@@ -44,8 +46,21 @@ export class DataPlanes {
       token,
       ...report,
       lastSeen: new Date(at).toISOString(),
-      stale: now - at > this.#staleAfterMs,
+      stale: now - at > staleAfter(report.pollIntervalMs, this.#staleAfterMs),
       current: report.etag === currentEtag,
     }))
   }
+}
+
+/** A report may be late by a moment on a busy node: never stale within this. */
+const MIN_STALE_MS = 15_000
+
+/**
+ * Three poll intervals (at least MIN_STALE_MS), when the data plane said how often it polls;
+ * else the default.
+ */
+function staleAfter(pollIntervalMs: unknown, fallbackMs: number): number {
+  return typeof pollIntervalMs === 'number' && Number.isFinite(pollIntervalMs) && pollIntervalMs > 0
+    ? Math.max(3 * pollIntervalMs, MIN_STALE_MS)
+    : fallbackMs
 }

@@ -137,7 +137,13 @@ describe('DataPlaneAgent', () => {
         .slice(1)
         .every((f) => f.headers['if-none-match'] === '"v1"')
     ).toBe(true)
-    expect(cp.reports()[0]).toEqual({ health: 'ok', listeners: ['public'], etag: '"v1"' })
+    expect(cp.reports()[0]).toEqual({
+      health: 'ok',
+      listeners: ['public'],
+      etag: '"v1"',
+      // How often it polls: the control plane calls it stale after three of these.
+      pollIntervalMs: 50,
+    })
     const report = cp.state.seen.find((s) => s.url.endsWith('/status'))
     expect(report?.url).toBe('/v1/data-planes/dp%201/status')
     expect(report?.headers.authorization).toBe('Bearer dp-secret')
@@ -174,6 +180,7 @@ describe('DataPlaneAgent', () => {
       listeners: ['public'],
       // Still the version it runs.
       etag: '"v1"',
+      pollIntervalMs: 50,
     })
     await until(() => attempts >= 2)
     cp.state.etag = '"v3"'
