@@ -9,15 +9,14 @@ import { compressSync as snappyCompress, uncompressSync as snappyUncompress } fr
 import { zstdFrames } from '../../kafka/compression/zstd-frames.ts'
 import { CodecError } from '../../protocol/index.ts'
 import { Reader } from '../../protocol/reader.ts'
-import { Writer } from '../../protocol/writer.ts'
 import { lz4MaxOutput } from '../../protocol/records/lz4-frame.ts'
 import { snappyBlocks, xerialChunks, xerialFrame } from '../../protocol/records/xerial.ts'
-import { readRecord, writeRecord } from '../../protocol/records/record.ts'
+import { encodeRecords, frameBatch } from '../../protocol/records/batch.ts'
+import { readRecord } from '../../protocol/records/record.ts'
 import {
   BATCH_HEADER_BYTES,
   BatchAttribute,
   Compression,
-  crc32c,
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   type KafkaRecord,
   type RecordBatch,
@@ -25,7 +24,6 @@ import {
 
 const LOG_OVERHEAD = 12
 const MAGIC_OFFSET = 16
-const CRC_OFFSET = 17
 const ATTRIBUTES_OFFSET = 21
 
 /** The magic byte of a whole batch (v0/v1 message sets are passed on untouched). */
@@ -67,27 +65,8 @@ export function decodeBatchSync(data: Buffer, maxBytes = DEFAULT_MAX_DECOMPRESSE
 
 /** Encodes a batch as given (header fields kept), compressed as its attributes say. */
 export function encodeBatchSync(batch: RecordBatch): Buffer {
-  const body = new Writer(1024)
-  for (const record of batch.records as KafkaRecord[]) writeRecord(body, record)
-  const records = compressSync(batch.attributes & BatchAttribute.compression, body.finish())
-  const w = new Writer(BATCH_HEADER_BYTES + records.length)
-  w.int64(batch.baseOffset)
-  w.int32(BATCH_HEADER_BYTES - LOG_OVERHEAD + records.length)
-  w.int32(batch.partitionLeaderEpoch)
-  w.int8(2)
-  w.uint32(0) // the CRC, patched below
-  w.int16(batch.attributes)
-  w.int32(batch.lastOffsetDelta)
-  w.int64(batch.baseTimestamp)
-  w.int64(batch.maxTimestamp)
-  w.int64(batch.producerId)
-  w.int16(batch.producerEpoch)
-  w.int32(batch.baseSequence)
-  w.int32(batch.records.length)
-  w.raw(records)
-  const out = w.finish()
-  out.writeUInt32BE(crc32c(out, ATTRIBUTES_OFFSET), CRC_OFFSET)
-  return out
+  const records = encodeRecords(batch.records as KafkaRecord[])
+  return frameBatch(batch, compressSync(batch.attributes & BatchAttribute.compression, records))
 }
 
 function tooLarge(maxBytes: number): CodecError {

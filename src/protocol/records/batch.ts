@@ -136,9 +136,22 @@ export async function decodeRecordBatch(
 /** Encodes a batch as given: the caller keeps lastOffsetDelta and maxTimestamp consistent with
  * the records (createRecordBatch does). Compression comes from the attributes. */
 export async function encodeRecordBatch(batch: RecordBatch): Promise<Buffer> {
+  const compression = batch.attributes & BatchAttribute.compression
+  return frameBatch(batch, await compress(compression, encodeRecords(batch.records)))
+}
+
+/** The records of a batch, back to back, before compression. */
+export function encodeRecords(records: readonly KafkaRecord[]): Buffer {
   const body = new Writer(1024)
-  for (const record of batch.records) writeRecord(body, record)
-  const records = await compress(batch.attributes & BatchAttribute.compression, body.finish())
+  for (const record of records) writeRecord(body, record)
+  return body.finish()
+}
+
+/**
+ * The batch header (with its CRC) around records already compressed as the attributes say: the
+ * one framing for the async encoder here and the synchronous one of the Fetch transform.
+ */
+export function frameBatch(batch: RecordBatch, records: Buffer): Buffer {
   const w = new Writer(BATCH_HEADER_BYTES + records.length)
   w.int64(batch.baseOffset)
   w.int32(BATCH_HEADER_BYTES - LOG_OVERHEAD + records.length)
