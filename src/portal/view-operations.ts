@@ -30,7 +30,7 @@ function common(view: ViewModel, refusals: ConsumeRefusals): Record<string, unkn
         }
       : {}),
     '503': problemResponse(
-      'The view is still reading its topic (after a start or a change of it): a key it lacks may exist. Retry.',
+      'The view could not read its topic up to the end offsets at the time of the request within its wait: it is still loading (after a start or a change of it), behind, or the backend does not answer. An answer now could be stale. Retry.',
       {
         loading: new GatewayError(
           'backend-unavailable',

@@ -9,6 +9,8 @@ import { GatewayError } from '../core/errors.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import { pendingResponse, replyResponse, replyValueFormat } from './reply-response.ts'
+import type { ReplyRoute } from './reply-service.ts'
+import type { StoredReply } from './reply-store.ts'
 
 export function fetchReply(listener: string, deps: ResourceDoorDeps) {
   return async (c: Context): Promise<Response> => {
@@ -54,7 +56,12 @@ export function fetchReply(listener: string, deps: ResourceDoorDeps) {
       Math.min(replies.requests.maxWaitMs, expiresAt - Date.now())
     )
     const reply = deps.accepting()
-      ? await route.store.wait(id.text, holdMs)
+      ? await awaitReply(
+          route,
+          id.text,
+          holdMs,
+          Math.min(replies.requests.catchUpMs, expiresAt - Date.now())
+        )
       : route.store.get(id.text)
     if (reply === undefined)
       return pendingResponse({ id: id.text, location, asyncPreferred: false })
@@ -62,4 +69,25 @@ export function fetchReply(listener: string, deps: ResourceDoorDeps) {
       'content-location': location,
     })
   }
+}
+
+/**
+ * The reply, if this node holds it or reads it within the wait. A node that holds no reply yet
+ * first reads the reply topic up to its end offsets as they are now (bounded by the longer of the
+ * client's wait and `catchUpMs`): another node may already have served a reply this one has not
+ * read, and "pending" would then be wrong. Past that, it waits what is left of the client's wait.
+ */
+async function awaitReply(
+  route: ReplyRoute,
+  id: string,
+  holdMs: number,
+  catchUpMs: number
+): Promise<StoredReply | undefined> {
+  const found = route.store.get(id)
+  if (found !== undefined) return found
+  const started = Date.now()
+  const boundMs = Math.max(holdMs, catchUpMs)
+  const reply = await route.store.wait(id, boundMs, route.readThrough(boundMs))
+  const left = holdMs - (Date.now() - started)
+  return reply ?? (left > 0 ? route.store.wait(id, left) : undefined)
 }

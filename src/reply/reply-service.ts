@@ -35,6 +35,8 @@ export interface ReplyRoute {
   settings: ReplyConfig
   policies: readonly string[]
   store: ReplyStore
+  /** Reads the reply topic up to its end offsets as they are now (see TopicReader.readThrough). */
+  readThrough(ms: number): Promise<boolean>
 }
 
 export interface ListenerReplies {
@@ -118,6 +120,8 @@ export class ReplyService {
           settings: route.reply,
           policies: route.policies,
           store,
+          readThrough: (ms) =>
+            this.#running.get(key)?.reader.readThrough(ms) ?? Promise.resolve(false),
         }
         routes.set(tag, replyRoute)
         if (previous?.identity === identity) {

@@ -84,8 +84,11 @@ export class ReplyStore {
     return reply
   }
 
-  /** The reply, as soon as it exists, or undefined after `ms` (or at wakeAll()). */
-  wait(id: string, ms: number): Promise<StoredReply | undefined> {
+  /**
+   * The reply, as soon as it exists, or undefined after `ms`, once `until` settles (then with the
+   * reply if it came meanwhile), or at wakeAll().
+   */
+  wait(id: string, ms: number, until?: Promise<unknown>): Promise<StoredReply | undefined> {
     const found = this.get(id)
     if (found !== undefined || ms <= 0) return Promise.resolve(found)
     return new Promise((resolve) => {
@@ -100,6 +103,7 @@ export class ReplyStore {
       }
       const timer = setTimeout(() => waiter(undefined), ms)
       waiters.add(waiter)
+      void until?.finally(() => waiters.has(waiter) && waiter(this.get(id)))
     })
   }
 

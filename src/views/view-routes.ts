@@ -21,17 +21,30 @@ export function viewRoutes(listener: string, deps: ResourceDoorDeps): Hono {
       if (view === undefined) throw new GatewayError('not-found', `no view "${name}"`)
       return view
     }
-    app.get(configured.path, async (c) => listKeys(c, await admit(c, current(), deps)))
+    app.get(configured.path, async (c) => {
+      const { view } = await admit(c, current(), deps)
+      return listKeys(c, view)
+    })
     app.get(`${configured.path}/:key{.+}`, async (c) => {
-      const view = await admit(c, current(), deps)
-      return readKey(c, view, c.req.param('key'), deps)
+      const { view, holdUntil } = await admit(c, current(), deps)
+      return readKey(c, view, c.req.param('key'), holdUntil, deps)
     })
   }
   return app
 }
 
-/** Authenticates, authorizes, and refuses while the table is still loading. */
-async function admit(c: Context, view: View, deps: ResourceDoorDeps): Promise<View> {
+/**
+ * Authenticates, authorizes, and reads the topic up to its end offsets as they are now, so that
+ * the answer holds every record written before the request (on whichever node it was written or
+ * read before); refuses when that takes longer than the wait allows (a table still loading, a
+ * reader behind, or a backend that does not answer). The client's `Prefer: wait` ends at
+ * `holdUntil`.
+ */
+async function admit(
+  c: Context,
+  view: View,
+  deps: ResourceDoorDeps
+): Promise<{ view: View; holdUntil: number }> {
   const vc = view.virtualCluster.name
   const principal: Principal = await authenticate(deps.policies, vc, c.req.raw.headers)
   allowOrThrow(
@@ -49,23 +62,24 @@ async function admit(c: Context, view: View, deps: ResourceDoorDeps): Promise<Vi
       view.config.policies
     )
   )
-  if (!view.ready()) {
-    // A table still reading its topic would answer 404 for keys that exist.
-    throw new GatewayError(
-      'backend-unavailable',
-      `view "${view.config.name}" is still loading its topic`,
-      {
-        retryAfterSeconds: 1,
-      }
-    )
+  const started = Date.now()
+  const holdMs = waitFor(parsePrefer(c.req.header('prefer')), view.config.maxWaitMs)
+  if (!(await view.readThrough(Math.max(holdMs, view.config.catchUpMs)))) {
+    // A table that has not read what was written before the request could answer 404 for a key
+    // that exists, or an older value than its writer was told was written.
+    const detail = view.ready()
+      ? `view "${view.config.name}" could not read its topic up to the end within ${Math.max(holdMs, view.config.catchUpMs)} ms`
+      : `view "${view.config.name}" is still loading its topic`
+    throw new GatewayError('backend-unavailable', detail, { retryAfterSeconds: 1 })
   }
-  return view
+  return { view, holdUntil: started + holdMs }
 }
 
 async function readKey(
   c: Context,
   view: View,
   key: string,
+  holdUntil: number,
   deps: ResourceDoorDeps
 ): Promise<Response> {
   const table = view.table
@@ -75,7 +89,7 @@ async function readKey(
   let entry = table.get(key)
   // Wait while the answer would be what the client has: the same version, or still no key.
   const unchanged = matches(entry) || (entry === undefined && known === undefined)
-  const holdMs = waitFor(parsePrefer(c.req.header('prefer')), view.config.maxWaitMs)
+  const holdMs = holdUntil - Date.now()
   if (unchanged && holdMs > 0 && deps.accepting()) {
     await table.waitForChange(key, entry?.etag, holdMs)
     entry = table.get(key)

@@ -25,6 +25,8 @@ export interface View {
   table: ViewTable
   /** Whether the table has read the topic up to where it ended when the node started. */
   ready(): boolean
+  /** Reads the topic up to its end offsets as they are now (see TopicReader.readThrough). */
+  readThrough(ms: number): Promise<boolean>
 }
 
 interface Running {
@@ -75,7 +77,7 @@ export class ViewService {
             `view "${view.name}": topic "${view.topic}" is outside virtual cluster "${vc.name}"`
           )
         }
-        const { policies: _policies, maxWaitMs: _wait, pageSize: _page, ...read } = view
+        const { policies: _p, maxWaitMs: _w, catchUpMs: _c, pageSize: _s, ...read } = view
         const identity = JSON.stringify([vc.backendCluster, vc.schemaRegistry, backend, read])
         const key = `${listener.name}\u0000${view.name}`
         const previous = this.#running.get(key)
@@ -98,6 +100,7 @@ export class ViewService {
             backendTopic: backend,
             table,
             ready: () => reader.caughtUp,
+            readThrough: (ms) => reader.readThrough(ms),
           },
         }
         running.set(key, fresh)

@@ -67,6 +67,17 @@ describe('reply store', () => {
     }
   })
 
+  it('stops waiting when the read-through it waits on settles, and leaves no waiter', async () => {
+    const store = new ReplyStore({ maxEntries: 10, maxBytes: 10_000 })
+    let caughtUp: (value: boolean) => void = () => undefined
+    const readThrough = new Promise<boolean>((resolve) => (caughtUp = resolve))
+    const waiting = store.wait('a', 60_000, readThrough)
+    expect(store.stats().waiters).toBe(1)
+    caughtUp(true)
+    expect(await waiting).toBeUndefined()
+    expect(store.stats().waiters).toBe(0)
+  })
+
   it('wakes every waiter at shutdown, and tells subscribers of each new reply', async () => {
     const store = new ReplyStore({ maxEntries: 10, maxBytes: 10_000 }, () => 0)
     const waiting = store.wait('x', 60_000)

@@ -44,6 +44,11 @@ export const RequestsEndpoint = z
     secret: z.string().min(32, 'at least 32 characters (a random, shared secret)'),
     /** The longest `Prefer: wait=N` a fetch may hold the connection for. */
     maxWaitMs: Millis.default(30_000),
+    /**
+     * How long a fetch of a reply this node does not hold may wait for the node to read the reply
+     * topic up to its end offsets at the time of the fetch (a longer `Prefer: wait` waits longer).
+     */
+    catchUpMs: Millis.default(5000),
     /** Comment (SSE) or ping (WebSocket) interval on reply push connections. */
     heartbeatMs: Millis.default(15_000),
   })
@@ -78,6 +83,11 @@ export const View = z
       .default({ key: 'auto', value: 'auto' }),
     /** The longest `Prefer: wait=N` a read may hold the connection for. */
     maxWaitMs: Millis.default(30_000),
+    /**
+     * How long a read may wait for this node to read the topic up to its end offsets at the time
+     * of the read (a longer `Prefer: wait` waits longer); past it the read answers 503.
+     */
+    catchUpMs: Millis.default(5000),
     /** Keys per page of a listing (a client's `?limit=` may ask for up to 1000). */
     pageSize: z.number().int().min(1).max(1000).default(100),
     /** Policies (by name) applied to reads of this view after the virtual cluster's own. */

@@ -4,9 +4,10 @@
 // re-created consumers, as the hub's dedicated consumers keep theirs).
 //
 // Not the consumer hub: a table must know when it has caught up with the topic as it was at
-// start, which needs the offsets of batches that held no record for it (transaction markers,
-// aborted records), and kafkajs tells those only through its batch events; and a table applies
-// records in order and may wait on a schema registry in between, so batches are awaited.
+// start, or at the time of a read (readThrough), which needs the offsets of batches that held no
+// record for it (transaction markers, aborted records), and kafkajs tells those only through its
+// batch events; and a table applies records in order and may wait on a schema registry in
+// between, so batches are awaited.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import type { Logger } from '../../observability/logger.ts'
 import type { ClusterAdmins } from '../consumer/cluster-admins.ts'
@@ -16,7 +17,7 @@ import { partitionKey } from '../consumer/partition-key.ts'
 import { Positions } from '../consumer/positions.ts'
 import { resolveStartOffsets } from '../consumer/start-offsets.ts'
 import type { ConsumedRecord, HubSettings } from '../consumer/types.ts'
-import { CatchUp } from './catch-up.ts'
+import { ReadProgress } from './read-progress.ts'
 
 export interface TopicReaderOptions {
   kafka: Kafka
@@ -40,7 +41,10 @@ export class TopicReader {
   readonly #options: TopicReaderOptions
   readonly #logger: Logger
   readonly #settings: HubSettings
-  readonly #catchUp = new CatchUp()
+  readonly #progress = new ReadProgress()
+  /** The end offsets being asked for, and the ask queued behind it (see #endsFromNow). */
+  #endsAsked: Promise<Map<number, bigint>> | undefined
+  #endsQueued: Promise<Map<number, bigint>> | undefined
   #positions: Positions | undefined
   #consumer: Consumer | undefined
   #running: Promise<void> | undefined
@@ -55,12 +59,33 @@ export class TopicReader {
 
   /** Whether every partition was read up to where it ended when the reader first started. */
   get caughtUp(): boolean {
-    return this.#catchUp.done
+    return this.#progress.caughtUp
   }
 
   /** Settles once caughtUp (never, if the reader stops first). */
   get reachedEnd(): Promise<void> {
-    return this.#catchUp.reached
+    return this.#progress.caughtUpAtStart
+  }
+
+  /**
+   * Reads the topic up to its end offsets as they are now: resolves true once everything written
+   * before this call was applied, false if that takes longer than `ms` (or the end offsets cannot
+   * be asked). A node answering from what it read (a reply, a view) calls this first, so that it
+   * never answers "not yet" for what another node has already seen.
+   */
+  async readThrough(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms
+    let timer: NodeJS.Timeout | undefined
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms)
+    })
+    try {
+      const ends = await Promise.race([this.#endsFromNow().catch(() => undefined), expired])
+      if (ends === undefined) return false
+      return await this.#progress.until(ends, deadline - Date.now())
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   /** Starts reading in the background; failures are logged and retried until stop(). */
@@ -71,6 +96,7 @@ export class TopicReader {
   /** Stops reading and leaves the group; bounded by the stop timeout (a join may hang). */
   async stop(): Promise<void> {
     this.#stopped = true
+    this.#progress.stop()
     for (const wake of this.#wakers) wake()
     await Promise.race([this.#running, delay(this.#settings.stopTimeoutMs)])
     await this.#disconnect()
@@ -109,14 +135,14 @@ export class TopicReader {
             admin.fetchTopicOffsets(topic),
             resolveStartOffsets(admin, [topic], start),
           ])
-          this.#catchUp.target(
-            new Map(ends.map(({ partition, high }) => [partition, high])),
+          this.#progress.start(
             new Map(
               ends.map(({ partition }) => [
                 partition,
-                starts.get(partitionKey(topic, partition)) ?? '0',
+                BigInt(starts.get(partitionKey(topic, partition)) ?? '0'),
               ])
-            )
+            ),
+            endOffsets(ends)
           )
           return starts
         })
@@ -141,7 +167,7 @@ export class TopicReader {
         // the position; only this event tells.
         consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
           if (payload.batchSize === 0) {
-            this.#catchUp.advanced(payload.partition, BigInt(payload.lastOffset) + 1n)
+            this.#progress.advanced(payload.partition, BigInt(payload.lastOffset) + 1n)
           }
         })
       },
@@ -169,8 +195,38 @@ export class TopicReader {
     if (!isRunning() || isStale()) return
     resolveOffset(last.offset)
     this.#positions?.delivered(topic, partition, last.offset)
-    this.#catchUp.advanced(partition, BigInt(last.offset) + 1n)
+    // The batch's last offset, not its last record's: a transaction marker after the records
+    // counts in the end offsets a read waits for.
+    this.#progress.advanced(partition, BigInt(batch.lastOffset()) + 1n)
     await heartbeat()
+  }
+
+  /**
+   * The topic's end offsets (last stable, as the reader reads committed records), asked after
+   * this call: an ask already under way may have left before a record the caller must see was
+   * written, so callers arriving meanwhile share the next ask. At most two are out at once.
+   */
+  #endsFromNow(): Promise<Map<number, bigint>> {
+    if (this.#endsAsked === undefined) {
+      const { admins, cluster, topic } = this.#options
+      const asked = admins.use(cluster, (admin) => admin.fetchTopicOffsets(topic)).then(endOffsets)
+      this.#endsAsked = asked
+      void asked.then(
+        () => (this.#endsAsked = undefined),
+        () => (this.#endsAsked = undefined)
+      )
+      return asked
+    }
+    this.#endsQueued ??= this.#endsAsked.then(
+      () => this.#next(),
+      () => this.#next()
+    )
+    return this.#endsQueued
+  }
+
+  #next(): Promise<Map<number, bigint>> {
+    this.#endsQueued = undefined
+    return this.#endsFromNow()
   }
 
   async #disconnect(): Promise<void> {
@@ -196,6 +252,10 @@ export class TopicReader {
       this.#wakers.add(wake)
     })
   }
+}
+
+function endOffsets(ends: readonly { partition: number; high: string }[]): Map<number, bigint> {
+  return new Map(ends.map(({ partition, high }) => [partition, BigInt(high)]))
 }
 
 function delay(ms: number): Promise<void> {

@@ -18,6 +18,9 @@ const alice = { 'x-api-key': 'key-alice' }
 const bob = { 'x-api-key': 'key-bob' }
 const carol = { 'x-api-key': 'key-carol' }
 
+// A request topic no service reads: the test writes the replies itself.
+let unserved = ''
+
 function gatewayConfig(requests: string, replies: string): string {
   return `virtualClusters:
   - name: shop
@@ -33,7 +36,7 @@ policies:
   - name: shop-acl
     kind: acl
     rules:
-      - { principals: [alice, bob, carol], names: ['${requests}'], operations: [produce] }
+      - { principals: [alice, bob, carol], names: ['${requests}', '${unserved}'], operations: [produce] }
       - { principals: [alice, bob], names: ['${replies}'], operations: [consume] }
 listeners:
   - name: public
@@ -54,6 +57,10 @@ listeners:
         virtualCluster: shop
         topic: ${requests}
         reply: { topic: ${replies}, retentionMs: 1500 }
+      - path: /tickets
+        virtualCluster: shop
+        topic: ${unserved}
+        reply: { topic: ${replies} }
 `
 }
 
@@ -84,6 +91,7 @@ describe('request-reply over Kafka', () => {
   beforeAll(async () => {
     requests = await createTopic('orders-requests', 3)
     replies = await createTopic('orders-replies', 2)
+    unserved = await createTopic('tickets', 1)
     service = await startOrderService({
       brokers: [stack().bootstrap],
       requestTopic: requests,
@@ -160,6 +168,40 @@ describe('request-reply over Kafka', () => {
     // Replies stay readable (until they expire), from every node.
     const again = await fetch(`${nodeA}${location}`, { headers: alice })
     expect(again.status).toBe(201)
+  })
+
+  it('reads the reply topic to its end before answering pending: a reply just written is served', async () => {
+    const producer = testKafka().producer()
+    await producer.connect()
+    try {
+      for (let round = 0; round < 10; round++) {
+        const accepted = await fetch(`${nodeA}/tickets`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...alice, prefer: 'respond-async' },
+          body: JSON.stringify({ round }),
+        })
+        expect(accepted.status).toBe(202)
+        const location = accepted.headers.get('location') ?? ''
+        const id = location.split('/').pop() ?? ''
+        // Acknowledged by the broker before the fetch leaves: the node must not say "pending".
+        await producer.send({
+          topic: replies,
+          acks: -1,
+          messages: [
+            {
+              value: JSON.stringify({ round }),
+              headers: { 'weir-correlation-id': id, 'weir-status': '201' },
+            },
+          ],
+        })
+        const node = round % 2 === 0 ? nodeA : nodeB
+        const fetched = await fetch(`${node}${location}`, { headers: alice })
+        expect({ round, status: fetched.status }).toEqual({ round, status: 201 })
+        expect(await fetched.json()).toEqual({ round })
+      }
+    } finally {
+      await producer.disconnect()
+    }
   })
 
   it('answers 202 + Location when the reply takes longer than the route waits', async () => {
@@ -243,7 +285,7 @@ describe('request-reply over Kafka', () => {
       expect(aliceEvents.status).toBe(200)
       expect(JSON.parse((await aliceEvents.events.next((e) => e.event === 'ready')).data)).toEqual({
         principal: 'alice',
-        routes: ['POST /orders', 'POST /orders-quick', 'POST /orders-brief'],
+        routes: ['POST /orders', 'POST /orders-quick', 'POST /orders-brief', 'POST /tickets'],
       })
       await aliceSocket.frames.next((f) => f.type === 'ready')
       const accepted = await fetch(`${nodeA}/orders`, {

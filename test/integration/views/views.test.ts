@@ -151,6 +151,31 @@ describe('views of compacted topics', () => {
     ).toBeGreaterThanOrEqual(1)
   })
 
+  it('reads the topic to its end before answering: a value written just before is served', async () => {
+    const producer = testKafka('views-test').producer()
+    await producer.connect()
+    try {
+      for (let round = 0; round < 10; round++) {
+        // A new key, and a new value of a key the table holds: neither answer may be stale.
+        await producer.send({
+          topic: topics.products,
+          acks: -1,
+          messages: [
+            { key: `fresh-${round}`, value: JSON.stringify({ round }) },
+            { key: 'p-100', value: JSON.stringify({ id: 100, round }) },
+          ],
+        })
+        const fresh = await fetch(`${url}/views/products/fresh-${round}`, { headers: reader })
+        expect({ round, status: fresh.status }).toEqual({ round, status: 200 })
+        expect(await fresh.json()).toEqual({ round })
+        const updated = await fetch(`${url}/views/products/p-100`, { headers: reader })
+        expect(await updated.json()).toEqual({ id: 100, round })
+      }
+    } finally {
+      await producer.disconnect()
+    }
+  })
+
   it('shows a new value and a tombstone within a long poll', async () => {
     const first = await fetch(`${url}/views/products/p-001`, { headers: reader })
     const etag = first.headers.get('etag') ?? ''
