@@ -6,7 +6,9 @@
 // jdk.net.hosts.file; librdkafka: /etc/hosts entries this file adds and removes), and learns only
 // those names and the listener's port. Each tenant sees only its own topics and groups, though the
 // other uses the same names. Java logs in with SCRAM-SHA-512, kafkajs with PLAIN (A) and
-// SCRAM-SHA-256 (B), librdkafka with SCRAM-SHA-256 from 2.6.1 on and PLAIN before (see below).
+// SCRAM-SHA-256 (B), librdkafka (python3-confluent-kafka and kcat) with SCRAM-SHA-512 (A) and
+// SCRAM-SHA-256 (B), also a librdkafka older than 2.6.1 that a Kafka 4 broker refuses (see below).
+import { spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -96,12 +98,12 @@ const weirAddresses = (t: Tenant) => [`${t.bootstrapHost}:${t.port}`, `${t.broke
 
 /**
  * librdkafka before 2.6.1 repeats the client nonce in SCRAM's client-final message
- * (confluentinc/librdkafka#4895). Kafka 4 brokers refuse that, as RFC 5802 says they should, and so
- * does Weir: such a librdkafka (Debian 12 has 2.0.2) logs in with PLAIN instead, and a test below
- * shows its SCRAM failing at Weir and at the broker alike.
+ * (confluentinc/librdkafka#4895). Kafka 4 brokers refuse that; Weir accepts that one form, so such
+ * a librdkafka (Debian 12 has 2.0.2) logs in with SCRAM at Weir, and a test below shows where the
+ * broker itself refuses it.
  */
 const librdkafka = confluentVersions().librdkafka
-const rdkafkaScramWorks = atLeast(librdkafka, [2, 6, 1])
+const brokerTakesRdkafkaScram = atLeast(librdkafka, [2, 6, 1])
 
 type Mechanism = ScramMechanism | 'plain'
 
@@ -110,14 +112,12 @@ const users: Record<Tag, { username: string; mechanism: Mechanism }[]> = {
   a: [
     { username: 'java', mechanism: 'scram-sha-512' },
     { username: 'kafkajs', mechanism: 'plain' },
-    { username: 'rdkafka', mechanism: rdkafkaScramWorks ? 'scram-sha-256' : 'plain' },
-    { username: 'rdkafka-scram', mechanism: 'scram-sha-256' },
+    { username: 'rdkafka', mechanism: 'scram-sha-512' },
   ],
   b: [
     { username: 'java', mechanism: 'scram-sha-512' },
     { username: 'kafkajs', mechanism: 'scram-sha-256' },
-    { username: 'rdkafka', mechanism: rdkafkaScramWorks ? 'scram-sha-256' : 'plain' },
-    { username: 'rdkafka-scram', mechanism: 'scram-sha-256' },
+    { username: 'rdkafka', mechanism: 'scram-sha-256' },
   ],
 }
 const mechanismOf = (t: Tenant, username: string): Mechanism =>
@@ -170,7 +170,7 @@ beforeAll(async () => {
   tenants.a.port = await freePortRange(1)
   tenants.b.port = await freePortRange(1)
 
-  /** The tenant's authentication methods: its SCRAM users, then its PLAIN (basic) ones. */
+  /** The tenant's authentication methods: its SCRAM users, then its PLAIN (basic) ones if any. */
   const authentication = async (t: Tenant): Promise<string> => {
     let scram = ''
     let basic = ''
@@ -182,7 +182,8 @@ beforeAll(async () => {
         scram += `          - { username: ${username}, mechanism: ${mechanism}, salt: '${s.salt}', iterations: ${s.iterations}, storedKey: '${s.storedKey}', serverKey: '${s.serverKey}' }\n`
       }
     }
-    return `      - kind: scram\n        users:\n${scram}      - kind: basic\n        users:\n${basic}`
+    const plain = basic === '' ? '' : `      - kind: basic\n        users:\n${basic}`
+    return `      - kind: scram\n        users:\n${scram}${plain}`
   }
   await startTestGateway(
     `virtualClusters:
@@ -671,6 +672,29 @@ describe('librdkafka through namespaced virtual clusters over SASL+TLS with SNI'
     },
   })
 
+  /** Runs kcat against the tenant with the same settings; its stdout, or a failure with its stderr. */
+  function kcat(t: Tenant, args: string[], input = ''): Promise<string> {
+    const settings = Object.entries(options(t).config ?? {}).flatMap(([k, v]) => [
+      '-X',
+      `${k}=${v}`,
+    ])
+    return new Promise((resolve, reject) => {
+      const child = spawn('kcat', ['-b', bootstrapOf(t), ...settings, ...args])
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      const timer = setTimeout(() => child.kill(), 60_000)
+      child.on('error', reject)
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        if (code === 0) resolve(stdout)
+        else reject(new Error(`kcat ${args.join(' ')} exited with ${code}: ${stderr}`))
+      })
+      child.stdin.end(input)
+    })
+  }
+
   /** Runs one scenario on a tenant; its findings, after checking it connected only to Weir. */
   async function scenario<T>(t: Tenant, name: string, extra: PythonCompatOptions = {}): Promise<T> {
     const out = await runPythonCompat(bootstrapOf(t), [name], 220_000, { ...options(t), ...extra })
@@ -699,17 +723,14 @@ describe('librdkafka through namespaced virtual clusters over SASL+TLS with SNI'
   }
 
   it(
-    `SCRAM from librdkafka ${librdkafka} fares at Weir as it does at the Kafka 4 broker (before 2.6.1 it fails: librdkafka#4895)`,
+    `librdkafka ${librdkafka} logs in with SCRAM at Weir; the Kafka 4 broker refuses it before 2.6.1 (librdkafka#4895)`,
     SLOW,
     async () => {
-      const atWeir = await runPythonCompat(bootstrapOf(tenants.b), ['connect'], 60_000, {
-        config: {
-          ...options(tenants.b).config,
-          'sasl.mechanisms': 'SCRAM-SHA-256',
-          'sasl.username': 'rdkafka-scram',
-          'sasl.password': tenants.b.password('rdkafka-scram'),
-        },
-      })
+      for (const t of [tenants.a, tenants.b]) {
+        const r = (await runPythonCompat(bootstrapOf(t), ['connect'], 60_000, options(t)))
+          .connect as { failed?: string; errors: string[] }
+        expect(r.failed, `librdkafka's ${mechanismOf(t, 'rdkafka')} at Weir`).toBeUndefined()
+      }
       const atBroker = await runPythonCompat(stack().saslBootstrap, ['connect'], 60_000, {
         config: {
           'security.protocol': 'SASL_PLAINTEXT',
@@ -718,18 +739,35 @@ describe('librdkafka through namespaced virtual clusters over SASL+TLS with SNI'
           'sasl.password': 'admin-secret',
         },
       })
-      for (const [where, out] of [
-        ['Weir', atWeir],
-        ['the broker', atBroker],
-      ] as const) {
-        const r = out.connect as { failed?: string; errors: string[] }
-        if (rdkafkaScramWorks) {
-          expect(r.failed, `librdkafka's SCRAM at ${where}`).toBeUndefined()
-        } else {
-          expect(r.failed, `librdkafka's SCRAM at ${where}`).toBeDefined()
-          expect(r.errors.join('\n')).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA/)
-        }
+      const r = atBroker.connect as { failed?: string; errors: string[] }
+      if (brokerTakesRdkafkaScram) {
+        expect(r.failed, "librdkafka's SCRAM at the broker").toBeUndefined()
+      } else {
+        expect(r.errors.join('\n')).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA-512/)
       }
+    }
+  )
+
+  it.each([['a'], ['b']] as const)(
+    'tenant %s: kcat produces and consumes with SCRAM',
+    SLOW,
+    async (tag) => {
+      const t = tenants[tag]
+      const topic = uniqueName('kcat-scram')
+      const admin = testKafka('secure-tenants-kcat').admin()
+      await admin.connect()
+      try {
+        await admin.createTopics({
+          topics: [{ topic: `${t.prefix}${topic}` }],
+          waitForLeaders: true,
+        })
+      } finally {
+        await admin.disconnect()
+      }
+      const values = ['one', 'two', 'three']
+      await kcat(t, ['-P', '-t', topic], values.join('\n') + '\n')
+      const read = await kcat(t, ['-C', '-t', topic, '-o', 'beginning', '-c', '3', '-e'])
+      expect(read.split('\n').filter((l) => l !== '')).toEqual(values)
     }
   )
 

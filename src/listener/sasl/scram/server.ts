@@ -109,7 +109,14 @@ export class ScramServer implements SaslServer {
     final.proof.copy(proof)
     const proofOk = final.proof.length === hash.bytes
     const keyOk = timingSafeEqual(h(hash, xor(proof, clientSignature)), credential.storedKey)
-    const nonceOk = sameBytes(Buffer.from(final.nonce, 'utf8'), Buffer.from(nonce, 'utf8'))
+    const sent = Buffer.from(final.nonce, 'utf8')
+    // librdkafka before 2.6.1 (Debian 12's 2.0.2 among them) sends its own nonce again in front
+    // of the full one (librdkafka#4895); Kafka 3.8.1 to 3.9 let that in, Kafka 4 no longer does.
+    // That one form, and only it, is accepted too: the whole server nonce must still be echoed,
+    // and the proof covers the message as sent, so replaying an old exchange still fails.
+    const nonceOk =
+      Number(sameBytes(sent, Buffer.from(nonce, 'utf8'))) |
+      Number(sameBytes(sent, Buffer.from(first.nonce + nonce, 'utf8')))
     const bindingOk = sameBytes(final.channelBinding, Buffer.from(first.gs2Header, 'utf8'))
     // Every check runs before any is looked at; `&` keeps the evaluation free of short cuts.
     if (!(Number(known) & Number(proofOk) & Number(keyOk) & Number(nonceOk) & Number(bindingOk))) {

@@ -57,14 +57,15 @@ async function handMadeFinal(
   password: string,
   clientFirstBare: string,
   serverFirst: string,
-  gs2Header: string
+  gs2Header: string,
+  echo: (serverNonce: string) => string = (n) => n
 ): Promise<string> {
   const parsed = parseServerFirst(serverFirst)
   if (typeof parsed === 'string') throw new Error(parsed)
   const hash = scramHashes[mechanism]
   const salted = await saltedPassword(hash, password, parsed.salt, parsed.iterations)
   const keys = keysFromSaltedPassword(hash, salted)
-  const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${parsed.nonce}`
+  const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${echo(parsed.nonce)}`
   const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`
   const proof = xor(keys.clientKey, hmac(hash, keys.storedKey, authMessage))
   return `${withoutProof},p=${proof.toString('base64')}`
@@ -179,6 +180,30 @@ describe.each(['scram-sha-256', 'scram-sha-512'] as const)('%s exchanges', (mech
         tamper
       )
       expect(steps[1]).toMatchObject({ kind: 'failed', message: invalid(name) })
+    }
+  })
+
+  it('accepts the client nonce sent again in front of the full one, as librdkafka < 2.6.1 does, and no other prefix', async () => {
+    const credentials = await scramCredentials(users)
+    // A proof computed over exactly the message sent: only the nonce check can refuse it.
+    const run = async (echo: (serverNonce: string) => string) => {
+      const server = new ScramServer(mechanism, credentials)
+      const bare = 'n=alice,r=rdkafkaNonce'
+      const serverFirst = text(await server.step(Buffer.from(`n,,${bare}`)))
+      const final = await handMadeFinal(mechanism, 'alice-secret', bare, serverFirst, 'n,,', echo)
+      return server.step(Buffer.from(final))
+    }
+    expect(await run((n) => `rdkafkaNonce${n}`)).toMatchObject({
+      kind: 'authenticated',
+      principal: { name: 'alice' },
+    })
+    for (const echo of [
+      (n: string) => `x${n}`,
+      (n: string) => `rdkafkaNoncerdkafkaNonce${n}`,
+      (n: string) => `${n}rdkafkaNonce`,
+      (n: string) => n.slice('rdkafkaNonce'.length),
+    ]) {
+      expect(await run(echo)).toMatchObject({ kind: 'failed', message: invalid(name) })
     }
   })
 
