@@ -2,8 +2,9 @@
 // Java 17 source-file mode: java -cp '<kafka-clients and slf4j-simple jars>/*' Compat.java
 // <bootstrap> [scenario...]; the tests compile it once instead (run.ts). Scenarios: admin,
 // produce, group-classic, group-consumer, transactions, and tenant and tenant-list for namespace
-// isolation (named by -Dcompat.tenant.topic, .group and .tag). -Dcompat.properties=<file> adds
-// client settings (SASL, TLS) to every client.
+// isolation (named by -Dcompat.tenant.topic, .group and .tag), and refusals for what ACLs refuse
+// (-Dcompat.refusals.topics, .group and .txn). -Dcompat.properties=<file> adds client settings
+// (SASL, TLS) to every client.
 // Prints one JSON object on stdout: each scenario's findings (or its error), and every address
 // the clients opened a connection to, read back from NetworkClient's debug log, because a test
 // broker that is reachable directly would hide an address the gateway forgot to rewrite.
@@ -114,6 +115,8 @@ public class Compat {
         return tenant();
       case "tenant-list":
         return tenantList();
+      case "refusals":
+        return refusals();
       default:
         throw new IllegalArgumentException("unknown scenario " + scenario);
     }
@@ -528,6 +531,62 @@ public class Compat {
       r.put("nodes", nodes(cluster.nodes().get()));
     }
     return r;
+  }
+
+  /**
+   * What a principal the ACLs refuse is told, and after how long: a producer sending to each of
+   * the topics, a consumer in the group, a transactional producer with the transactional id. A
+   * client that is told nothing waits out its 10 s timeouts instead.
+   */
+  static Map<String, Object> refusals() throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    Properties limits = new Properties();
+    limits.put("max.block.ms", "10000");
+    limits.put("delivery.timeout.ms", "10000");
+    limits.put("request.timeout.ms", "5000");
+    for (String topic : System.getProperty("compat.refusals.topics").split(",")) {
+      Properties p = producerProps("compat-java-refused-producer");
+      p.putAll(limits);
+      long start = System.nanoTime();
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+        producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+        r.put(topic, outcome(null, start));
+      } catch (Exception e) {
+        r.put(topic, outcome(e, start));
+      }
+    }
+    String group = System.getProperty("compat.refusals.group");
+    String allowedTopic = System.getProperty("compat.refusals.allowedTopic");
+    long start = System.nanoTime();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(group))) {
+      consumer.subscribe(List.of(allowedTopic));
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (System.currentTimeMillis() < deadline) consumer.poll(Duration.ofMillis(200));
+      r.put("group", outcome(null, start));
+    } catch (Exception e) {
+      r.put("group", outcome(e, start));
+    }
+    Properties txn = producerProps("compat-java-refused-txn");
+    txn.putAll(limits);
+    txn.put("transactional.id", System.getProperty("compat.refusals.txn"));
+    start = System.nanoTime();
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(txn)) {
+      producer.initTransactions();
+      r.put("txn", outcome(null, start));
+    } catch (Exception e) {
+      r.put("txn", outcome(e, start));
+    }
+    return r;
+  }
+
+  /** The exception (unwrapped from the future's) by its class name, and the time it took. */
+  static Map<String, Object> outcome(Exception e, long start) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+    o.put("error", cause == null ? null : cause.getClass().getSimpleName());
+    o.put("message", cause == null ? null : cause.getMessage());
+    o.put("ms", (System.nanoTime() - start) / 1_000_000);
+    return o;
   }
 
   /** Keys of every record up to the end offsets the isolation level allows, sorted. */

@@ -99,6 +99,8 @@ export interface JavaCompatOptions {
   hosts?: Record<string, string>
   /** Names for the tenant and tenant-list scenarios. */
   tenant?: { topic: string; group: string; tag: string }
+  /** What the refusals scenario tries (the group subscribing to `allowedTopic`). */
+  refusals?: { topics: string[]; allowedTopic: string; group: string; txn: string }
 }
 
 /** Runs the scenarios (all when none are named) in one JVM. */
@@ -128,6 +130,15 @@ export async function runJavaCompat(
       `-Dcompat.tenant.topic=${topic}`,
       `-Dcompat.tenant.group=${group}`,
       `-Dcompat.tenant.tag=${tag}`
+    )
+  }
+  if (options.refusals) {
+    const { topics, allowedTopic, group, txn } = options.refusals
+    flags.push(
+      `-Dcompat.refusals.topics=${topics.join(',')}`,
+      `-Dcompat.refusals.allowedTopic=${allowedTopic}`,
+      `-Dcompat.refusals.group=${group}`,
+      `-Dcompat.refusals.txn=${txn}`
     )
   }
   const stdout = await new Promise<string>((resolve, reject) => {

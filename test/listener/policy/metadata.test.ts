@@ -1,5 +1,6 @@
-// Topics a principal may not describe are invisible: left out of listings, and answered as
-// non-existent when named. Seeing a topic takes `describe` or any operation implying it.
+// Topics a principal may not describe are left out of listings, and answered
+// TOPIC_AUTHORIZATION_FAILED when named, whether they exist or not (as Kafka's broker answers).
+// Seeing a topic takes `describe` or any operation implying it.
 import { describe, expect, it } from 'vitest'
 import type {
   DescribeTopicPartitionsRequest,
@@ -60,7 +61,7 @@ describe('Metadata', () => {
   })
 
   it.each([4, 10, 12])(
-    'v%i: an invisible topic asked for never reaches the broker and does not exist',
+    'v%i: a topic asked for that may not be described never reaches the broker and is refused',
     (v) => {
       const out = harness(rules).run<MetadataRequest, MetadataResponse>(3, v, {
         topics: [{ name: 'orders-eu' }, { name: 'secret' }],
@@ -70,13 +71,17 @@ describe('Metadata', () => {
       const answer = out.answer({ topics: [topic('orders-eu', ID.orders)] })
       expect(summary(answer)).toEqual([
         ['orders-eu', 0],
-        ['secret', 3],
+        ['secret', 29],
       ])
-      expect(answer.topics[1]).toMatchObject({ partitions: [], isInternal: false })
+      expect(answer.topics[1]).toMatchObject({
+        partitions: [],
+        isInternal: false,
+        topicId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      })
     }
   )
 
-  it('asked by id: invisible ids answer UNKNOWN_TOPIC_ID, unknown ones are checked on the way back', () => {
+  it('asked by id: ids of topics that may not be described are refused, unknown ones are checked on the way back', () => {
     const h = harness(rules)
     h.topicNames.learn(ID.secret, 'secret')
     const out = h.run<MetadataRequest, MetadataResponse>(3, 12, {
@@ -96,8 +101,8 @@ describe('Metadata', () => {
     })
     expect(answer.topics.map((t) => [t.name, t.topicId, t.errorCode])).toEqual([
       ['payments', ID.payments, 0],
-      [null, ID.orders, 100],
-      [null, ID.secret, 100],
+      [null, ID.orders, 29],
+      [null, ID.secret, 29],
     ])
   })
 
@@ -116,12 +121,14 @@ describe('Metadata', () => {
     expect(manager.decision).toMatchObject({ kind: 'forward', changed: false })
   })
 
-  it('answers as the broker does when every topic asked for is invisible (v1+: an empty list)', () => {
-    const out = harness(rules).run<MetadataRequest, MetadataResponse>(3, 9, {
-      topics: [{ name: 'secret' }],
-    })
-    expect(out.sent().topics).toEqual([])
-    expect(summary(out.answer({ topics: [] }))).toEqual([['secret', 3]])
+  it('refuses a topic that may not be described even when it does not exist (v1+: the broker gets an empty list)', () => {
+    for (const name of ['secret', 'no-such-topic']) {
+      const out = harness(rules).run<MetadataRequest, MetadataResponse>(3, 9, {
+        topics: [{ name }],
+      })
+      expect(out.sent().topics).toEqual([])
+      expect(summary(out.answer({ topics: [] }))).toEqual([[name, 29]])
+    }
   })
 
   it('teaches the topic id cache from every answer (hidden topics too: ids are not secret)', () => {
@@ -143,7 +150,7 @@ describe('Metadata', () => {
 describe('DescribeTopicPartitions', () => {
   const dtp = (r: DescribeTopicPartitionsResponse) => r.topics.map((t) => [t.name, t.errorCode])
 
-  it('hides invisible topics asked for, as unknown ones', () => {
+  it('refuses topics asked for that may not be described', () => {
     const out = harness(rules).run<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>(
       75,
       0,
@@ -153,17 +160,17 @@ describe('DescribeTopicPartitions', () => {
     const answer = out.answer({ topics: [{ name: 'payments', topicId: ID.payments }] })
     expect(dtp(answer)).toEqual([
       ['payments', 0],
-      ['secret', 3],
+      ['secret', 29],
     ])
   })
 
-  it('answers itself when every topic asked for is invisible', () => {
+  it('answers itself when no topic asked for may be described', () => {
     const out = harness(rules).run<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>(
       75,
       0,
       { topics: [{ name: 'secret' }] }
     )
-    expect(dtp(out.local())).toEqual([['secret', 3]])
+    expect(dtp(out.local())).toEqual([['secret', 29]])
   })
 
   it('a listing leaves invisible topics out, and ends where the cursor names one', () => {

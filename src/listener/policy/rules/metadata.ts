@@ -1,10 +1,12 @@
-// Topics a principal may not describe are invisible, not forbidden: Metadata and
-// DescribeTopicPartitions leave them out of listings, and a request naming one is answered as
-// for a topic that does not exist (UNKNOWN_TOPIC_OR_PARTITION, or UNKNOWN_TOPIC_ID when named by
-// id). "May describe" is `describe` or any operation implying it (see Access.sees), so a
-// producer allowed only `produce` still finds its topic. Named topics a principal may not see
-// never reach the broker, so asking cannot auto-create them; and auto-creation is switched off
-// unless the principal may `manage` every topic named (as Kafka asks CREATE).
+// Topics a principal may not describe: Metadata and DescribeTopicPartitions leave them out of
+// listings, and a request naming one is answered TOPIC_AUTHORIZATION_FAILED, as Kafka's broker
+// does, whether or not the topic exists, so the answer tells nothing of what exists (and a client
+// gives up at once instead of waiting for a topic to appear). A topic named by an id is answered
+// the same once its name is known: Kafka holds ids not to be secret. "May describe" is
+// `describe` or any operation implying it (see Access.sees), so a producer allowed only
+// `produce` still finds its topic. Named topics a principal may not see never reach the broker,
+// so asking cannot auto-create them; and auto-creation is switched off unless the principal may
+// `manage` every topic named (as Kafka asks CREATE).
 import {
   ZERO_UUID,
   type DescribeTopicPartitionsRequest,
@@ -12,7 +14,7 @@ import {
   type MetadataRequest,
   type MetadataResponse,
 } from '../../../protocol/index.ts'
-import { UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_OR_PARTITION } from '../error-codes.ts'
+import { TOPIC_AUTHORIZATION_FAILED } from '../error-codes.ts'
 import {
   describeTopicPartitionsError,
   describeTopicPartitionsTopicError,
@@ -21,6 +23,14 @@ import {
 import { edited, respond, watched, type Rule } from './context.ts'
 
 type MetadataTopic = NonNullable<MetadataRequest['topics']>[number]
+
+/** Kafka's answer for a topic asked for that the principal may not describe: by name with no
+ * id, or by id with no name, never both (the one the client gave). */
+function refused(topic: { name: string | null; topicId: string }, version: number) {
+  return topic.name === null
+    ? metadataTopicError(null, topic.topicId, TOPIC_AUTHORIZATION_FAILED, version)
+    : metadataTopicError(topic.name, ZERO_UUID, TOPIC_AUTHORIZATION_FAILED, version)
+}
 
 export const metadata: Rule<MetadataRequest> = (request, ctx) => {
   const { access, version, topicNames } = ctx
@@ -64,18 +74,12 @@ export const metadata: Rule<MetadataRequest> = (request, ctx) => {
       if (topic.name === null || topic.name === '' || access.sees('topic', topic.name)) {
         shown.push(topic)
       } else if (askedNames.has(topic.name)) {
-        shown.push(metadataTopicError(topic.name, ZERO_UUID, UNKNOWN_TOPIC_OR_PARTITION, version))
+        shown.push(refused({ name: topic.name, topicId: ZERO_UUID }, version))
       } else if (askedIds.has(topic.topicId)) {
-        shown.push(metadataTopicError(null, topic.topicId, UNKNOWN_TOPIC_ID, version))
+        shown.push(refused({ name: null, topicId: topic.topicId }, version))
       }
     }
-    for (const topic of hidden) {
-      shown.push(
-        topic.name === null
-          ? metadataTopicError(null, topic.topicId, UNKNOWN_TOPIC_ID, version)
-          : metadataTopicError(topic.name, ZERO_UUID, UNKNOWN_TOPIC_OR_PARTITION, version)
-      )
-    }
+    for (const topic of hidden) shown.push(refused(topic, version))
     response.topics = shown
   }
   return changed ? edited(edit) : watched(edit)
@@ -95,7 +99,7 @@ export const describeTopicPartitions: Rule<DescribeTopicPartitionsRequest> = (re
       else hidden.push(t.name)
     }
     if (kept.length === 0) {
-      return respond(describeTopicPartitionsError(request, version, UNKNOWN_TOPIC_OR_PARTITION))
+      return respond(describeTopicPartitionsError(request, version, TOPIC_AUTHORIZATION_FAILED))
     }
     request.topics = kept
   }
@@ -103,7 +107,7 @@ export const describeTopicPartitions: Rule<DescribeTopicPartitionsRequest> = (re
     for (const topic of response.topics) topicNames.learn(topic.topicId, topic.name)
     response.topics = response.topics.filter((t) => t.name === null || access.sees('topic', t.name))
     for (const name of hidden) {
-      response.topics.push(describeTopicPartitionsTopicError(name, UNKNOWN_TOPIC_OR_PARTITION))
+      response.topics.push(describeTopicPartitionsTopicError(name, TOPIC_AUTHORIZATION_FAILED))
     }
     const next = response.nextCursor
     if (next !== null && !access.sees('topic', next.topicName)) response.nextCursor = null
