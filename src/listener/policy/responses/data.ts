@@ -141,7 +141,7 @@ export function epochError(request: OffsetForLeaderEpochRequest, _v: number, cod
   return epochResponse(request.topics.map((t) => epochTopicError(t, code)))
 }
 
-/** A topic as Metadata answers for one that does not exist (or is hidden: the same thing). */
+/** A topic Metadata answers with an error and nothing else (one the principal may not describe). */
 export function metadataTopicError(
   name: string | null,
   topicId: string,
