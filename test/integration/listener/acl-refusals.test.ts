@@ -137,12 +137,13 @@ describe('kafkajs', () => {
     try {
       const error = await timed('kafkajs, group', async () => {
         await consumer.subscribe({ topic: allowed })
+        let timer: NodeJS.Timeout | undefined
         const crashed = new Promise((_, reject) => {
           consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error))
-          setTimeout(() => reject(new Error('no error in 10 s')), 10_000)
+          timer = setTimeout(() => reject(new Error('no error in 10 s')), 10_000)
         })
         await consumer.run({ eachMessage: async () => {} })
-        await crashed
+        await crashed.finally(() => clearTimeout(timer))
       })
       expect(error).toMatchObject({ name: 'KafkaJSGroupCoordinatorNotFound', retriable: false })
       expect(seen).toContain('GROUP_AUTHORIZATION_FAILED')
