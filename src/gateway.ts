@@ -170,16 +170,35 @@ export async function startGateway(
     },
     async stop() {
       accepting = false
-      await reloading
-      // Requests still arriving on open keep-alive connections must not be taken from here on.
-      core.stopAccepting()
-      // Streams never finish by themselves: end them before waiting for requests to finish.
-      const all = [...runtimes.values()]
-      for (const runtime of all) if (runtime.kind === 'http') runtime.closeStreams()
-      const streamsClosed = core.streamService.close()
-      await Promise.allSettled(all.map(stopRuntime))
-      await streamsClosed
-      const result = await core.stop()
+      const graceMs = config.shutdownGraceMs
+      const deadline = Date.now() + graceMs
+      const stopping = (async () => {
+        await reloading
+        // Requests still arriving on open keep-alive connections must not be taken from here on.
+        core.stopAccepting()
+        // Streams never finish by themselves: end them before waiting for requests to finish.
+        const all = [...runtimes.values()]
+        for (const runtime of all) if (runtime.kind === 'http') runtime.closeStreams()
+        const streamsClosed = core.streamService.close()
+        await Promise.allSettled(all.map(stopRuntime))
+        await streamsClosed
+        return core.stop(deadline)
+      })()
+      // kafkajs may be retrying sends or connects for longer than anyone can wait: the grace
+      // period bounds the whole stop, and what is still running then is abandoned.
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), graceMs)
+      })
+      const result = await Promise.race([stopping, late]).finally(() => clearTimeout(timer))
+      if (result === undefined) {
+        const undelivered = core.buffered()
+        logger.error(
+          { shutdownGraceMs: graceMs, undelivered },
+          'shutdown grace period passed: stopping with work unfinished'
+        )
+        return { undelivered }
+      }
       logger.info('gateway stopped')
       return result
     },

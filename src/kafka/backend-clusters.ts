@@ -1,27 +1,21 @@
-// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use, and a
-// cheap reachability probe for readiness.
+// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use; per
+// cluster, its health (circuit breaker, readiness) and a cache of the topics it has.
 import { Kafka, type Admin } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
+import { BackendHealth, type ProbeResult } from './backend/health.ts'
+import { TopicCache } from './backend/topic-cache.ts'
 import { kafkaJsConfig } from './client-config.ts'
 
-export interface ProbeResult {
-  ok: boolean
-  brokers?: number
-  error?: string
-}
-
-const PROBE_CACHE_MS = 1000
-/** How long a topic seen to exist is believed to (topics are rarely deleted under a gateway). */
-const TOPIC_CACHE_MS = 60_000
+export type { ProbeResult } from './backend/health.ts'
 
 export class BackendClusters {
   readonly #configs: Map<string, BackendClusterConfig>
   readonly #logger: Logger
   readonly #clients = new Map<string, Kafka>()
   readonly #admins = new Map<string, Promise<Admin>>()
-  readonly #lastProbe = new Map<string, { at: number; result: Promise<ProbeResult> }>()
-  readonly #knownTopics = new Map<string, number>()
+  readonly #health = new Map<string, BackendHealth>()
+  readonly #topics = new Map<string, TopicCache>()
 
   constructor(configs: readonly BackendClusterConfig[], logger: Logger) {
     this.#configs = new Map(configs.map((c) => [c.name, c]))
@@ -35,39 +29,72 @@ export class BackendClusters {
   kafka(name: string): Kafka {
     let client = this.#clients.get(name)
     if (!client) {
-      const config = this.#configs.get(name)
-      if (!config) throw new Error(`unknown backend cluster "${name}"`)
+      const config = this.#config(name)
       client = new Kafka(kafkaJsConfig(config, this.#logger.child({ backendCluster: name })))
       this.#clients.set(name, client)
     }
     return client
   }
 
-  /** Whether the cluster answers a metadata request within `timeoutMs` (cached for a second). */
-  probe(name: string, timeoutMs = 2000): Promise<ProbeResult> {
-    const cached = this.#lastProbe.get(name)
-    if (cached && Date.now() - cached.at < PROBE_CACHE_MS) return cached.result
-    const result = this.#probe(name, timeoutMs)
-    this.#lastProbe.set(name, { at: Date.now(), result })
-    return result
+  /**
+   * The cluster's health, checked in the background from the first time it is asked for. Its
+   * state answers readiness, and its circuit breaker answers sync produce while the cluster is down.
+   */
+  health(name: string): BackendHealth {
+    let health = this.#health.get(name)
+    if (!health) {
+      const config = this.#config(name)
+      const logger = this.#logger.child({ backendCluster: name })
+      health = new BackendHealth({
+        name,
+        intervalMs: config.health.intervalMs,
+        probe: () => this.#probe(name, config.health.timeoutMs),
+        onChange: (result) => {
+          if (result.ok) logger.info('backend cluster is up: circuit closed')
+          else logger.warn({ reason: result.error }, 'backend cluster is down: circuit open')
+        },
+      })
+      this.#health.set(name, health)
+      health.start()
+    }
+    return health
   }
 
+  /** Whether the cluster answers a metadata request within `timeoutMs`. */
   async #probe(name: string, timeoutMs: number): Promise<ProbeResult> {
+    try {
+      const cluster = await this.#bounded(name, (admin) => admin.describeCluster(), timeoutMs)
+      return { ok: true, brokers: cluster.brokers.length }
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) }
+    }
+  }
+
+  /** One admin request, given up after `timeoutMs`; a failed one drops the admin connection. */
+  async #bounded<T>(
+    name: string,
+    run: (admin: Admin) => Promise<T>,
+    timeoutMs: number
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
     })
     try {
-      const admin = await Promise.race([this.#admin(name), timeout])
-      const cluster = await Promise.race([admin.describeCluster(), timeout])
-      return { ok: true, brokers: cluster.brokers.length }
+      return await Promise.race([this.#admin(name).then(run), timeout])
     } catch (err) {
       // Start over with a fresh connection next time; the old one may be wedged.
       this.#dropAdmin(name)
-      return { ok: false, error: err instanceof Error ? err.message : String(err) }
+      throw err
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  #config(name: string): BackendClusterConfig {
+    const config = this.#configs.get(name)
+    if (!config) throw new Error(`unknown backend cluster "${name}"`)
+    return config
   }
 
   /** The cluster's brokers as it reports them. */
@@ -101,28 +128,27 @@ export class BackendClusters {
     void admin?.then((a) => a.disconnect()).catch(() => undefined)
   }
 
-  /**
-   * Whether a topic exists on a backend cluster. Found topics are remembered for a minute;
-   * missing ones are asked again each time, so a topic created meanwhile is seen at once.
-   */
-  async topicExists(name: string, topic: string): Promise<boolean> {
-    const id = `${name}\u0000${topic}`
-    const seen = this.#knownTopics.get(id)
-    if (seen !== undefined && Date.now() - seen < TOPIC_CACHE_MS) return true
-    try {
-      const admin = await this.#admin(name)
-      await admin.fetchTopicMetadata({ topics: [topic] })
-    } catch (err) {
-      if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return false
-      this.#dropAdmin(name)
-      throw err
+  /** The cluster's topic cache (see topic-cache.ts). */
+  topics(name: string): TopicCache {
+    let topics = this.#topics.get(name)
+    if (!topics) {
+      const config = this.#config(name)
+      topics = new TopicCache({
+        refreshMs: config.topicMetadataRefreshMs,
+        list: () => this.#bounded(name, (admin) => admin.listTopics(), config.health.timeoutMs),
+      })
+      this.#topics.set(name, topics)
     }
-    if (this.#knownTopics.size > 10_000) this.#knownTopics.clear()
-    this.#knownTopics.set(id, Date.now())
-    return true
+    return topics
+  }
+
+  /** Whether a topic exists on a backend cluster, from the cluster's topic cache. */
+  topicExists(name: string, topic: string): Promise<boolean> {
+    return this.topics(name).exists(topic)
   }
 
   async close(): Promise<void> {
+    for (const health of this.#health.values()) health.stop()
     const admins = [...this.#admins.values()]
     this.#admins.clear()
     await Promise.allSettled(admins.map(async (a) => (await a).disconnect()))

@@ -45,8 +45,15 @@ export interface ProduceServiceDeps {
   serializer: RecordSerializer
   producers: ProducerPool
   asyncDelivery: AsyncDelivery
-  /** Async records are answered before the brokers see them: the topic must exist first. */
-  topics: { topicExists(cluster: string, topic: string): Promise<boolean> }
+  /**
+   * Each backend cluster's topic cache and circuit breaker: a missing topic is answered from the
+   * cache without reaching the producer (where kafkajs would hold up other topics while retrying
+   * it), and while the cluster is known down a sync request is refused without trying.
+   */
+  backends: {
+    topicExists(cluster: string, topic: string): Promise<boolean>
+    health(cluster: string): { refusal(): GatewayError | undefined; suspect(): void }
+  }
 }
 
 export class ProduceService {
@@ -98,11 +105,15 @@ export class ProduceService {
     const { delivery } = command
     const options = { acks: delivery.acks, compression: delivery.compression }
 
+    const health = this.#deps.backends.health(cluster)
+    // Async records are buffered through an outage (within bounds); sync ones would only wait.
+    const refusal = delivery.mode === 'sync' ? health.refusal() : undefined
+    if (refusal !== undefined) throw refusal
+    const exists = await this.#deps.backends.topicExists(cluster, topic).catch((err: unknown) => {
+      throw toGatewayError(err, cluster)
+    })
+    if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
     if (delivery.mode === 'async') {
-      const exists = await this.#deps.topics.topicExists(cluster, topic).catch((err: unknown) => {
-        throw toGatewayError(err, cluster)
-      })
-      if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
       this.#deps.asyncDelivery.accept(cluster, records, options)
       return { mode: 'async', topic: command.topic, accepted: records.length }
     }
@@ -110,12 +121,11 @@ export class ProduceService {
     const sent = Promise.all(
       records.map((record) => this.#deps.producers.send(cluster, record, options))
     )
-    return {
-      mode: 'sync',
-      topic: command.topic,
-      acks: await withTimeout(sent, delivery.ackTimeoutMs),
-      backendMs: performance.now() - sentAt,
-    }
+    const acks = await withTimeout(sent, delivery.ackTimeoutMs).catch((err: unknown) => {
+      if (err instanceof GatewayError && err.code === 'backend-timeout') health.suspect()
+      throw err
+    })
+    return { mode: 'sync', topic: command.topic, acks, backendMs: performance.now() - sentAt }
   }
 
   /** Serializes every event; any violation anywhere rejects the whole batch before a byte is sent. */

@@ -22,9 +22,6 @@ import { buildResources, type Resources } from '../resources/index.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
 
-/** How long accepted async records may take to reach the brokers at shutdown. */
-const DRAIN_TIMEOUT_MS = 30_000
-
 export interface CoreOptions {
   /** Where relative file paths in the config (schema files) start: the config file's folder. */
   configDir?: string
@@ -61,11 +58,14 @@ export interface Core {
   update(config: WeirConfig): void
   /** Refuses new async records from now on (shutdown has begun). */
   stopAccepting(): void
+  /** Accepted async records not yet acknowledged by the brokers. */
+  buffered(): number
   /**
-   * Ends stream sessions (the hub commits what was acknowledged), drains async delivery, and
-   * disconnects. Resolves with the number of accepted records that could not be delivered.
+   * Ends stream sessions (the hub commits what was acknowledged), drains async delivery until
+   * `deadline` (epoch ms) at the latest, and disconnects. Resolves with the number of accepted
+   * records that could not be delivered.
    */
-  stop(): Promise<{ undelivered: number }>
+  stop(deadline?: number): Promise<{ undelivered: number }>
 }
 
 export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptions): Core {
@@ -105,7 +105,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     serializer: schemas,
     producers,
     asyncDelivery,
-    topics: backends,
+    backends,
   })
   const authenticateCredentials = async (
     virtualCluster: string,
@@ -176,7 +176,8 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     readiness: {
       accepting: options.accepting,
       backendClusters: () => inUse,
-      probe: (name) => backends.probe(name),
+      // The last known state, kept fresh in the background: readiness never waits for a probe.
+      probe: (name) => backends.health(name).state(),
       loading: () => resources.loading(), // views and reply stores catching up
     },
     resources,
@@ -191,10 +192,11 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
       asyncDelivery.stopAccepting()
       resources.stopAccepting() // answer long polls, end reply push connections
     },
-    async stop() {
+    buffered: () => asyncDelivery.buffered,
+    async stop(deadline = Date.now() + 30_000) {
       await streamService.close()
       await resources.stop()
-      const drained = await asyncDelivery.drain(DRAIN_TIMEOUT_MS)
+      const drained = await asyncDelivery.drain(Math.max(0, deadline - Date.now()))
       if (drained.delivered > 0 || drained.undelivered > 0) {
         logger.info(drained, 'async delivery drained')
       }

@@ -48,6 +48,22 @@ export const BackendCluster = z
     connectionTimeoutMs: Millis.default(3000),
     requestTimeoutMs: Millis.default(30_000),
     metadataMaxAgeMs: Millis.default(300_000),
+    /**
+     * Produce asks a cache of the cluster's topics whether a topic exists, so a missing topic
+     * answers 404 at once and never reaches the producer. A topic not in the cache refreshes it,
+     * at most once per this many milliseconds; a topic created since is seen on the next refresh.
+     */
+    topicMetadataRefreshMs: Millis.default(500),
+    /**
+     * The circuit breaker: a background check (one metadata request, bounded by `timeoutMs`)
+     * every `intervalMs`, and at once after a send fails at the connection level. While the last
+     * check failed, sync produce answers 503 with Retry-After without trying and /readyz answers
+     * 503 from that state; async produce keeps buffering within its bounds.
+     */
+    health: z
+      .object({ intervalMs: Millis.min(10).default(1000), timeoutMs: Millis.min(1).default(2000) })
+      .strict()
+      .default({ intervalMs: 1000, timeoutMs: 2000 }),
     producer: ProducerOptions.default({
       idempotent: true,
       lingerMs: 2,

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { Admin } from './admin.ts'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
+import { Millis } from './common.ts'
 import { Listener } from './listeners.ts'
 // Observability: metrics, tracing and access log settings.
 import { Observability } from './observability.ts'
@@ -29,6 +30,12 @@ export const WeirConfigSchema = z
       .default({ level: 'info' }),
     /** Metrics, tracing and access logs. */
     observability: Observability.default(Observability.parse({})),
+    /**
+     * How long a stop (SIGTERM) may take in all: requests in flight finish, async records drain,
+     * connections close. Whatever is still running then is abandoned (kafkajs may be retrying),
+     * undelivered async records are logged, and the process exits (1 if any were lost).
+     */
+    shutdownGraceMs: Millis.default(30_000),
   })
   .strict()
 

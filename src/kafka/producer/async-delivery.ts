@@ -4,8 +4,9 @@
 // send is unknown (a timeout) and the brokers did take it, the retry writes the record again
 // (the producer that failed is replaced, so the brokers cannot tell it is a retry). Every record
 // sent again is counted (`resent`), so the duplicates it may cause are accounted for. While the
-// buffer is full, the backend is failing, or the node is draining, new records are refused with
-// 503 so the client knows to retry; nothing is dropped silently.
+// backend is failing, records keep being buffered within the bounds: that is what the buffer is
+// for. While it is full, or the node is draining, new records are refused with 503 so the client
+// knows to retry; nothing is dropped silently.
 import { GatewayError, shuttingDown } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { ProducerPool } from './producer-pool.ts'
@@ -70,16 +71,6 @@ export class AsyncDelivery {
   accept(cluster: string, records: readonly OutgoingRecord[], options: SendOptions): void {
     if (this.#draining) {
       throw shuttingDown()
-    }
-    const failure = this.#failing.get(cluster)
-    if (failure) {
-      throw new GatewayError(
-        'backend-unavailable',
-        `backend cluster "${cluster}" is failing: ${failure}`,
-        {
-          retryAfterSeconds: 2,
-        }
-      )
     }
     const limits = this.#limits(cluster)
     const usage = this.#usage.get(cluster) ?? { records: 0, bytes: 0 }

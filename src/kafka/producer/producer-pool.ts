@@ -1,20 +1,24 @@
-// The producers of one node: per backend cluster and acks/compression pair (a lane), a batcher and
-// the producer it feeds, idempotent for acks=all. Producers connect on first use; kafkajs
-// reconnects and refreshes metadata on demand.
+// The producers of one node: per backend cluster and acks/compression pair, a producer,
+// idempotent for acks=all; per topic of it, a lane: the batcher that feeds it. Producers connect on
+// first use; kafkajs reconnects and refreshes metadata on demand.
+//
+// Lanes are per topic so that one topic's trouble never holds another's records: a batch waits
+// for every record in it, and an idempotent lane has one batch in flight at a time, so a topic
+// whose sends are slow or failing would otherwise stall everything queued behind it. (A missing
+// topic never gets here: produce asks the topic cache first, see backend/topic-cache.ts.)
 //
 // A producer whose send or connect failed is replaced by a new one. kafkajs rolls an idempotent
 // producer's sequence numbers back on any failure, even when the brokers did write the batch (a
 // timeout, or another partition of the same request failing). The next batch then reuses those
 // numbers: the brokers refuse it with OUT_OF_ORDER_SEQUENCE_NUMBER, forever, or, when it has as many
 // records as the batch they took, drop it as a duplicate and answer success: acknowledged records
-// that are not in the log. A new producer has a new producer id and numbers from zero. That is also
-// why each lane has a producer of its own: with one batch in flight at a time, no batch can pick up
-// numbers that a failing one is about to give back. And a connect that timed out (a stalled broker)
-// can leave kafkajs with an open socket it never finished setting up, failing every request with
-// "Broker not connected", forever.
+// that are not in the log. A new producer has a new producer id and numbers from zero. Sequence
+// numbers are per partition, and a partition belongs to one lane, which has one batch in flight:
+// no batch can pick up numbers that a failing one is about to give back. And a connect that timed
+// out (a stalled broker) can leave kafkajs with an open socket it never finished setting up,
+// failing every request with "Broker not connected", forever.
 import { CompressionTypes, type Producer } from 'kafkajs'
 import type { BackendClusterConfig } from '../../config/index.ts'
-import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { compressionType, registerCompressionCodecs } from '../compression.ts'
@@ -27,6 +31,7 @@ const acksValue: Record<Acks, number> = { all: -1, leader: 1, none: 0 }
 
 /** One batcher and the producer it feeds. */
 interface Lane {
+  /** The producer's id: cluster, acks and compression. */
   id: string
   cluster: string
   idempotent: boolean
@@ -70,7 +75,7 @@ export class ProducerPool {
 
   /** Sends one record through the batcher; resolves once the brokers acknowledged it. */
   send(cluster: string, record: OutgoingRecord, options: SendOptions): Promise<RecordAck> {
-    return this.#batcher(cluster, options).add(record)
+    return this.#batcher(cluster, record.topic, options).add(record)
   }
 
   /** Records queued or in flight, across all batchers. */
@@ -95,9 +100,9 @@ export class ProducerPool {
     return config
   }
 
-  #batcher(cluster: string, options: SendOptions): RecordBatcher {
+  #batcher(cluster: string, topic: string, options: SendOptions): RecordBatcher {
     const id = `${cluster}|${options.acks}|${options.compression}`
-    let batcher = this.#batchers.get(id)
+    let batcher = this.#batchers.get(`${id}|${topic}`)
     if (!batcher) {
       const settings = this.#config(cluster).producer
       const idempotent = settings.idempotent && options.acks === 'all'
@@ -107,9 +112,9 @@ export class ProducerPool {
         maxBytes: settings.maxBatchBytes,
         // kafkajs's idempotent producer numbers batches as it builds them: keep them in order.
         maxInFlight: idempotent ? 1 : 5,
-        flush: (records) => this.#flush({ id, cluster, idempotent, options }, records),
+        flush: (records) => this.#send({ id, cluster, idempotent, options }, records),
       })
-      this.#batchers.set(id, batcher)
+      this.#batchers.set(`${id}|${topic}`, batcher)
     }
     return batcher
   }
@@ -137,29 +142,6 @@ export class ProducerPool {
     }
     await entry.connecting
     return entry
-  }
-
-  /**
-   * One produce request can fail as a whole for a single record's sake: a record for a topic that
-   * does not exist fails the records of every other topic sent with it. Those are sent again on
-   * their own, so each record gets the answer that is its own.
-   */
-  async #flush(lane: Lane, records: OutgoingRecord[]): Promise<(RecordAck | Error)[]> {
-    try {
-      return await this.#send(lane, records)
-    } catch (err) {
-      const topics = new Set(records.map((r) => r.topic))
-      if (!(err instanceof GatewayError) || err.code !== 'not-found' || topics.size < 2) throw err
-      const results = new Map<OutgoingRecord, RecordAck | Error>()
-      for (const topic of topics) {
-        const part = records.filter((r) => r.topic === topic)
-        const acks = await this.#send(lane, part).catch((e: unknown) =>
-          part.map(() => (e instanceof Error ? e : new Error(String(e))))
-        )
-        part.forEach((record, i) => results.set(record, acks[i] as RecordAck | Error))
-      }
-      return records.map((r) => results.get(r) as RecordAck | Error)
-    }
   }
 
   async #send(lane: Lane, records: OutgoingRecord[]): Promise<RecordAck[]> {
@@ -203,7 +185,7 @@ export class ProducerPool {
         ])
       )
       const seen = new Map<string, bigint>()
-      return records.map((record, i) => {
+      const acks = records.map((record, i): RecordAck => {
         const message = messages[i] as (typeof messages)[number]
         const partition = message.partition ?? tracker.partitionOf(message) ?? -1
         const id = `${record.topic}|${partition}`
@@ -217,8 +199,18 @@ export class ProducerPool {
             : message.timestamp
         return { topic: record.topic, partition, offset, timestamp: appendTime }
       })
+      this.#backends.health(cluster).succeeded()
+      return acks
     } catch (err) {
       const error = toGatewayError(err, cluster)
+      // Tell the cluster's circuit breaker (it checks whether the cluster is down) or topic cache.
+      if (error.code === 'backend-unavailable' || error.code === 'backend-timeout') {
+        this.#backends.health(cluster).suspect()
+      } else if (error.code === 'not-found') {
+        for (const topic of new Set(records.map((r) => r.topic))) {
+          this.#backends.topics(cluster).forget(topic)
+        }
+      }
       this.#logger.warn({ err, backendCluster: cluster, records: records.length }, 'produce failed')
       // A topic missing from the metadata says nothing about the producer: kafkajs fails it before
       // partitioning, so nothing was sent. Any other failure, or a missing topic reported by the

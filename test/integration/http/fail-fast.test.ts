@@ -1,0 +1,167 @@
+// One topic's trouble does not stall the others, and a backend known to be down is answered at
+// once: proved with real brokers and a real `weir start` process. kafkajs is configured to retry
+// long (retries with a 1 s backoff, 30 s request timeouts), so every answer that arrives well
+// before those retries could have ended came from Weir's own knowledge (its topic cache, its
+// circuit breaker), not from kafkajs giving up. The client deadlines below are those bounds, not
+// measures of speed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startDedicatedKafka, type DedicatedKafka } from '../../support/dedicated-kafka.ts'
+import { createTopic, stack, uniqueName } from '../../support/kafka.ts'
+import { idSource, postEvents, readTopicIds, tally, type Attempt } from '../../support/load.ts'
+import { startWeirProcess } from '../../support/weir-process.ts'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Far below what kafkajs's retries take with this config (well over 30 s), far above a normal answer. */
+const DEADLINE_MS = 10_000
+
+function weirConfig(bootstrap: string, extra = ''): string {
+  return `backendClusters:
+  - name: main
+    bootstrapServers: ${bootstrap}
+    connectionTimeoutMs: 1000
+    requestTimeoutMs: 30000
+    health: { intervalMs: 300, timeoutMs: 1000 }
+    producer: { lingerMs: 0, retries: 8, retryBackoffMs: 1000 }
+virtualClusters:
+  - name: vc
+    backendCluster: main
+listeners:
+  - name: public
+    kind: http
+    port: \${PORT}
+    routes:
+      - path: /sync/{name}
+        virtualCluster: vc
+        topic: { from: path, name: name, allowed: ['*'] }
+        delivery: { mode: sync, ackTimeoutMs: 30000 }
+      - path: /async/{name}
+        virtualCluster: vc
+        topic: { from: path, name: name, allowed: ['*'] }
+        delivery: { mode: async }
+logging:
+  level: info
+${extra}`
+}
+
+describe('a topic that does not exist', () => {
+  it('is answered 404 from the topic cache while a concurrent POST to a topic that exists gets its 202', async () => {
+    const topic = await createTopic('lane-good')
+    const weir = await startWeirProcess(weirConfig(stack().bootstrap))
+    const nextId = idSource('lane')
+    const post = (name: string) =>
+      postEvents(`${weir.url}/sync/${name}`, [nextId()], { batch: false, timeoutMs: DEADLINE_MS })
+    expect((await post(topic)).status, weir.tail()).toBe(202)
+
+    // Three rounds, as the issue saw it: each time a missing topic first, a good one right after.
+    for (let round = 0; round < 3; round++) {
+      const missing = uniqueName('lane-missing')
+      const bad = post(missing)
+      await sleep(5)
+      const good = await Promise.all(Array.from({ length: 5 }, () => post(topic)))
+      expect(tally(good), weir.tail()).toEqual({ '202': 5 })
+      const answer = await bad
+      expect(answer.status, weir.tail()).toBe(404)
+      expect(answer.headers?.get('content-type')).toBe('application/problem+json')
+      expect(answer.body?.detail).toBe(`topic "${missing}" does not exist`)
+    }
+    // Many missing topics at once: each answered, none held up, none sent to the producer.
+    const many = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => post(`${uniqueName('lane-gone')}-${i}`))
+    )
+    expect(tally(many), weir.tail()).toEqual({ '404': 40 })
+    expect(
+      weir.logs.filter((l) => l.msg === 'produce failed'),
+      weir.tail()
+    ).toEqual([])
+    weir.child.kill('SIGKILL')
+  })
+
+  it('is answered during SIGTERM, and the process exits 0 within its shutdown grace period', async () => {
+    const topic = await createTopic('lane-sigterm')
+    const graceMs = 5000
+    const weir = await startWeirProcess(
+      weirConfig(stack().bootstrap, `shutdownGraceMs: ${graceMs}\n`)
+    )
+    const nextId = idSource('sigterm')
+    const attempts: Attempt[] = []
+    let running = true
+    const client = async (i: number) => {
+      while (running) {
+        const name = i % 2 === 0 ? topic : uniqueName('sigterm-missing')
+        attempts.push(
+          await postEvents(`${weir.url}/sync/${name}`, [nextId()], {
+            batch: false,
+            timeoutMs: 30_000,
+          })
+        )
+      }
+    }
+    const clients = Array.from({ length: 8 }, (_, i) => client(i))
+    await sleep(2000)
+    const signalledAt = Date.now()
+    weir.child.kill('SIGTERM')
+    const exit = await Promise.race([weir.exited, sleep(graceMs + DEADLINE_MS).then(() => 'hung')])
+    running = false
+    await Promise.all(clients)
+    expect(exit, `${weir.tail()}\nexited ${Date.now() - signalledAt} ms after SIGTERM`).toBe(0)
+    const before = attempts.filter((a) => a.sentAt < signalledAt)
+    expect(before.some((a) => a.status === 404)).toBe(true)
+    expect(before.some((a) => a.status === 202)).toBe(true)
+    for (const a of attempts) expect([202, 404, 503, 'error']).toContain(a.status)
+  })
+})
+
+describe('a backend cluster that is down (a broker of its own)', () => {
+  let broker: DedicatedKafka
+  beforeAll(async () => {
+    broker = await startDedicatedKafka('fail-fast')
+  }, 90_000)
+  afterAll(async () => {
+    await broker?.destroy()
+  }, 60_000)
+
+  it('answers sync produce and /readyz 503 at once, buffers async records, and recovers after the probe', async () => {
+    const topic = await broker.createTopic('outage', 1)
+    const weir = await startWeirProcess(weirConfig(broker.bootstrap))
+    const nextId = idSource('outage')
+    const post = (mode: 'sync' | 'async', timeoutMs = DEADLINE_MS) =>
+      postEvents(`${weir.url}/${mode}/${topic}`, [nextId()], { batch: false, timeoutMs })
+    const readyz = () => fetch(`${weir.url}/readyz`, { signal: AbortSignal.timeout(DEADLINE_MS) })
+    expect((await post('sync')).status, weir.tail()).toBe(202)
+    expect((await post('async')).status, weir.tail()).toBe(202)
+    expect((await readyz()).status).toBe(200)
+
+    await broker.stop()
+    // The background check finds out without any request's help; /readyz says so.
+    let ready = await readyz()
+    for (const until = Date.now() + 20_000; ready.status === 200 && Date.now() < until;) {
+      await sleep(100)
+      ready = await readyz()
+    }
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({ title: 'Backend unreachable' })
+    const refused = await post('sync')
+    expect(refused.status, weir.tail()).toBe(503)
+    expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThan(0)
+    expect(refused.body?.detail).toMatch(/^backend cluster "main" is down .*nothing was sent/)
+    // Async keeps accepting into its bounded buffer; these records are delivered after the outage.
+    const buffered = await Promise.all(Array.from({ length: 3 }, () => post('async')))
+    expect(tally(buffered), weir.tail()).toEqual({ '202': 3 })
+
+    await broker.start()
+    // The probe closes the circuit: sync produce is taken again.
+    let again = await post('sync', 30_000)
+    for (const until = Date.now() + 30_000; again.status === 503 && Date.now() < until;) {
+      await sleep(200)
+      again = await post('sync', 30_000)
+    }
+    expect(again.status, weir.tail()).toBe(202)
+    expect(weir.logs.some((l) => l.msg === 'backend cluster is up: circuit closed')).toBe(true)
+    expect((await readyz()).status).toBe(200)
+    weir.child.kill('SIGTERM')
+    expect(await weir.exited, weir.tail()).toBe(0)
+    const inTopic = new Set(await readTopicIds(broker.kafka(), topic))
+    expect(buffered.flatMap((a) => a.ids).filter((id) => !inTopic.has(id))).toEqual([])
+  }, 120_000)
+})
