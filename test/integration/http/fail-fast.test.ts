@@ -54,6 +54,7 @@ describe('a topic that does not exist', () => {
     expect((await post(topic)).status, weir.tail()).toBe(202)
 
     // Three rounds, as the issue saw it: each time a missing topic first, a good one right after.
+    const seen: string[] = []
     for (let round = 0; round < 3; round++) {
       const missing = uniqueName('lane-missing')
       const bad = post(missing)
@@ -64,12 +65,18 @@ describe('a topic that does not exist', () => {
       expect(answer.status, weir.tail()).toBe(404)
       expect(answer.headers?.get('content-type')).toBe('application/problem+json')
       expect(answer.body?.detail).toBe(`topic "${missing}" does not exist`)
+      const slowest = Math.max(...good.map((a) => a.doneAt - a.sentAt))
+      seen.push(`404 in ${answer.doneAt - answer.sentAt} ms, slowest 202 in ${slowest} ms`)
     }
     // Many missing topics at once: each answered, none held up, none sent to the producer.
     const many = await Promise.all(
       Array.from({ length: 40 }, (_, i) => post(`${uniqueName('lane-gone')}-${i}`))
     )
     expect(tally(many), weir.tail()).toEqual({ '404': 40 })
+    const slowest404 = Math.max(...many.map((a) => a.doneAt - a.sentAt))
+    console.info(
+      `[missing topic] ${seen.join('; ')}; 40 missing topics at once: slowest 404 in ${slowest404} ms`
+    )
     expect(
       weir.logs.filter((l) => l.msg === 'produce failed'),
       weir.tail()
@@ -104,7 +111,11 @@ describe('a topic that does not exist', () => {
     const exit = await Promise.race([weir.exited, sleep(graceMs + DEADLINE_MS).then(() => 'hung')])
     running = false
     await Promise.all(clients)
-    expect(exit, `${weir.tail()}\nexited ${Date.now() - signalledAt} ms after SIGTERM`).toBe(0)
+    const exitedAfter = Date.now() - signalledAt
+    console.info(
+      `[SIGTERM under missing-topic load] exited ${exit} ${exitedAfter} ms after SIGTERM (grace ${graceMs} ms); requests ${JSON.stringify(tally(attempts))}`
+    )
+    expect(exit, `${weir.tail()}\nexited ${exitedAfter} ms after SIGTERM`).toBe(0)
     const before = attempts.filter((a) => a.sentAt < signalledAt)
     expect(before.some((a) => a.status === 404)).toBe(true)
     expect(before.some((a) => a.status === 202)).toBe(true)
@@ -141,7 +152,14 @@ describe('a backend cluster that is down (a broker of its own)', () => {
     }
     expect(ready.status).toBe(503)
     expect(await ready.json()).toMatchObject({ title: 'Backend unreachable' })
+    const askedAt = Date.now()
+    const again503 = await readyz()
+    const readyMs = Date.now() - askedAt
+    expect(again503.status).toBe(503)
     const refused = await post('sync')
+    console.info(
+      `[outage] sync POST answered ${refused.status} in ${refused.doneAt - refused.sentAt} ms, /readyz 503 in ${readyMs} ms (requestTimeoutMs and ackTimeoutMs 30000)`
+    )
     expect(refused.status, weir.tail()).toBe(503)
     expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThan(0)
     expect(refused.body?.detail).toMatch(/^backend cluster "main" is down .*nothing was sent/)
