@@ -182,4 +182,40 @@ describe('a backend cluster that is down (a broker of its own)', () => {
     const inTopic = new Set(await readTopicIds(broker.kafka(), topic))
     expect(buffered.flatMap((a) => a.ids).filter((id) => !inTopic.has(id))).toEqual([])
   }, 120_000)
+
+  it('stops within shutdownGraceMs while the broker is frozen, and says what it could not deliver', async () => {
+    const topic = await broker.createTopic('frozen', 1)
+    const graceMs = 3000
+    const weir = await startWeirProcess(
+      weirConfig(broker.bootstrap, `shutdownGraceMs: ${graceMs}\n`)
+    )
+    const nextId = idSource('frozen')
+    const post = (mode: 'sync' | 'async') =>
+      postEvents(`${weir.url}/${mode}/${topic}`, [nextId()], { batch: false, timeoutMs: 60_000 })
+    expect((await post('sync')).status, weir.tail()).toBe(202) // connected, nothing buffered
+    broker.pause()
+    try {
+      // Taken into the buffer; kafkajs waits up to requestTimeoutMs (30 s) for the frozen broker.
+      const buffered = await Promise.all(Array.from({ length: 5 }, () => post('async')))
+      expect(tally(buffered), weir.tail()).toEqual({ '202': 5 })
+      const stuck = post('sync') // in flight when the signal comes
+      await sleep(200)
+      const signalledAt = Date.now()
+      weir.child.kill('SIGTERM')
+      const exit = await Promise.race([
+        weir.exited,
+        sleep(graceMs + DEADLINE_MS).then(() => 'hung'),
+      ])
+      console.info(
+        `[SIGTERM, broker frozen] exited ${exit} ${Date.now() - signalledAt} ms after SIGTERM (grace ${graceMs} ms)`
+      )
+      // Accepted records were left undelivered: the exit code says so, and the log says how many.
+      expect(exit, weir.tail()).toBe(1)
+      const late = weir.logs.find((l) => l.msg.startsWith('shutdown grace period passed'))
+      expect(late?.undelivered, weir.tail()).toBe(5)
+      expect((await stuck).status).toBe('error') // its connection was closed
+    } finally {
+      broker.resume()
+    }
+  }, 120_000)
 })
