@@ -55,6 +55,7 @@ describe('request-reply and view config', () => {
       path: '/requests',
       secret,
       maxWaitMs: 30_000,
+      catchUpMs: 5000,
       heartbeatMs: 15_000,
     })
     expect(listener.routes[0]?.reply).toEqual({
@@ -68,6 +69,7 @@ describe('request-reply and view config', () => {
       maxKeys: 100_000,
       format: { key: 'auto', value: 'auto' },
       pageSize: 100,
+      catchUpMs: 5000,
     })
   })
 
