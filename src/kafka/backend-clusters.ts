@@ -1,6 +1,7 @@
 // The backend Kafka clusters a node talks to: one kafkajs client each, created on first use; per
 // cluster, its health (circuit breaker, readiness) and a cache of the topics it has.
-import { Kafka, type Admin } from 'kafkajs'
+// ConfigResourceTypes is not one of the names Node finds in kafkajs's CommonJS exports.
+import kafkajs, { Kafka, type Admin } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BackendHealth, type ProbeResult } from './backend/health.ts'
@@ -145,6 +146,23 @@ export class BackendClusters {
   /** Whether a topic exists on a backend cluster, from the cluster's topic cache. */
   topicExists(name: string, topic: string): Promise<boolean> {
     return this.topics(name).exists(topic)
+  }
+
+  /**
+   * One config value of a topic, as the brokers apply it (its override, else their default);
+   * given up after the cluster's health timeout, like every admin request here.
+   */
+  async topicConfig(name: string, topic: string, key: string): Promise<string | undefined> {
+    const { resources } = await this.#bounded(
+      name,
+      (admin) =>
+        admin.describeConfigs({
+          resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: [key] }],
+          includeSynonyms: false,
+        }),
+      this.#config(name).health.timeoutMs
+    )
+    return resources[0]?.configEntries.find((e) => e.configName === key)?.configValue
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface DeliveryOptions {
   acks: Acks
   ackTimeoutMs: number
   compression: Compression
+  /** All the request's records or none, through a Kafka transaction (sync only). */
+  atomic?: boolean
 }
 
 export interface ProduceCommand {

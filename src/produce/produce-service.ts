@@ -114,17 +114,22 @@ export class ProduceService {
     })
     if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
     if (delivery.mode === 'async') {
+      // A record the topic can never take is refused now, not retried forever after a 202.
+      await this.#deps.producers.checkSizes(cluster, records, options)
       this.#deps.asyncDelivery.accept(cluster, records, options)
       return { mode: 'async', topic: command.topic, accepted: records.length }
     }
     const sentAt = performance.now()
-    const sent = Promise.all(
-      records.map((record) => this.#deps.producers.send(cluster, record, options))
-    )
-    const acks = await withTimeout(sent, delivery.ackTimeoutMs).catch((err: unknown) => {
-      if (err instanceof GatewayError && err.code === 'backend-timeout') health.suspect()
-      throw err
-    })
+    const acks = await this.#deps.producers
+      .sendRequest(cluster, records, options, {
+        atomic: delivery.atomic ?? false,
+        timeoutMs: delivery.ackTimeoutMs,
+      })
+      .catch((err: unknown) => {
+        // No answer in time: the circuit breaker checks whether the cluster is down.
+        if (err instanceof GatewayError && err.code === 'backend-timeout') health.suspect()
+        throw err
+      })
     return { mode: 'sync', topic: command.topic, acks, backendMs: performance.now() - sentAt }
   }
 
@@ -184,21 +189,4 @@ export class ProduceService {
     }
     return records
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new GatewayError(
-            'backend-timeout',
-            `the brokers did not acknowledge within ${ms} ms; the records may or may not have been written`
-          )
-        ),
-      ms
-    )
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

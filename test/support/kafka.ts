@@ -18,21 +18,27 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Creates a topic of its own for the calling test and waits until it has a leader. */
-export function createTopic(prefix = 'test', partitions = 1): Promise<string> {
-  return createTopicOn(testKafka('weir-test-admin'), prefix, partitions)
+export function createTopic(
+  prefix = 'test',
+  partitions = 1,
+  config: Record<string, string> = {}
+): Promise<string> {
+  return createTopicOn(testKafka('weir-test-admin'), prefix, partitions, config)
 }
 
 /** As createTopic, on any broker (a test's dedicated one). */
 export async function createTopicOn(
   kafka: Kafka,
   prefix: string,
-  partitions: number
+  partitions: number,
+  config: Record<string, string> = {}
 ): Promise<string> {
   const topic = uniqueName(prefix)
   const admin = kafka.admin()
   await admin.connect()
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] })
+    const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }] })
     // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
     // can answer for a moment after the topic is created: wait for every leader here instead.
     const deadline = Date.now() + 20_000

@@ -25,6 +25,16 @@ export const ProducerOptions = z
       .int()
       .positive()
       .default(64 * 1024 * 1024),
+    /**
+     * Transactional producers per backend cluster: how many atomic (or larger than one batch)
+     * requests are written at once. Each runs one transaction at a time.
+     */
+    transactionalProducers: z.number().int().positive().default(4),
+    /**
+     * Start of their transactional ids (`<prefix>-<host>-<pid>-...`); on a cluster with ACLs, grant
+     * Weir's principal WRITE and DESCRIBE on transactional ids with this prefix.
+     */
+    transactionalIdPrefix: z.string().min(1).default('weir'),
   })
   .strict()
 
@@ -73,6 +83,8 @@ export const BackendCluster = z
       retryBackoffMs: 100,
       asyncBufferRecords: 10_000,
       asyncBufferBytes: 64 * 1024 * 1024,
+      transactionalProducers: 4,
+      transactionalIdPrefix: 'weir',
     }),
   })
   .strict()

@@ -53,8 +53,19 @@ export const Delivery = z
     /** How long to wait for the brokers before answering 504 (sync mode). */
     ackTimeoutMs: Millis.default(10_000),
     compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    /**
+     * Write each request in a Kafka transaction: a read_committed consumer sees all of its records
+     * or none, across partitions and backend failures; an error answer means none. Needs `sync`
+     * and acks `all`. Requests too large for one record batch are written this way anyway.
+     */
+    atomic: z.boolean().default(false),
   })
   .strict()
+  .refine((d) => !d.atomic || (d.mode === 'sync' && d.acks === 'all'), {
+    message:
+      'atomic delivery needs mode sync and acks all (a transaction is acknowledged by all replicas)',
+    path: ['atomic'],
+  })
 
 const routeCommon = {
   virtualCluster: Name,
@@ -71,6 +82,7 @@ const routeCommon = {
     acks: 'all',
     ackTimeoutMs: 10_000,
     compression: 'none',
+    atomic: false,
   }),
   /** Policies (by name) applied to this route after the virtual cluster's own. */
   policies: z.array(Name).default([]),

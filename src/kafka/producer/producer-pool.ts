@@ -17,17 +17,23 @@
 // no batch can pick up numbers that a failing one is about to give back. And a connect that timed
 // out (a stalled broker) can leave kafkajs with an open socket it never finished setting up,
 // failing every request with "Broker not connected", forever.
-import { CompressionTypes, type Producer } from 'kafkajs'
+//
+// A request's records share one batch (see batcher.ts); a request too large for one batch of its
+// topic, and any request of an atomic route, is written in a transaction instead (transactions.ts).
+import type { Producer } from 'kafkajs'
 import type { BackendClusterConfig } from '../../config/index.ts'
+import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
-import { compressionType, registerCompressionCodecs } from '../compression.ts'
+import { registerCompressionCodecs } from '../compression.ts'
 import { RecordBatcher } from './batcher.ts'
 import { toGatewayError } from './errors.ts'
 import { partitionTracker, type PartitionTracker } from './partitions.ts'
-import type { Acks, OutgoingRecord, RecordAck, SendOptions } from './record.ts'
-
-const acksValue: Record<Acks, number> = { all: -1, leader: 1, none: 0 }
+import type { OutgoingRecord, RecordAck, SendOptions } from './record.ts'
+import { chunks, planRequest, withTimeout, type RequestPlan } from './request.ts'
+import { sendRecords, toMessages, type KafkaMessage } from './send-records.ts'
+import { TopicLimits } from './topic-limits.ts'
+import { TransactionalProducers } from './transactions.ts'
 
 /** One batcher and the producer it feeds. */
 interface Lane {
@@ -36,15 +42,6 @@ interface Lane {
   cluster: string
   idempotent: boolean
   options: SendOptions
-}
-
-/** A record as kafkajs takes it; the partitioner remembers where each one went. */
-interface KafkaMessage {
-  key: Buffer | null
-  value: Buffer | null
-  headers: Record<string, Buffer>
-  partition?: number
-  timestamp: string
 }
 
 interface ProducerEntry {
@@ -65,17 +62,86 @@ export class ProducerPool {
   readonly #batchers = new Map<string, RecordBatcher>()
   /** Disconnects of retired producers, awaited by close(). */
   readonly #retiring = new Set<Promise<void>>()
+  readonly #limits: TopicLimits
+  readonly #transactions: TransactionalProducers
 
   constructor(backends: BackendClusters, configs: readonly BackendClusterConfig[], logger: Logger) {
     registerCompressionCodecs()
     this.#backends = backends
     this.#configs = new Map(configs.map((c) => [c.name, c]))
     this.#logger = logger
+    this.#limits = new TopicLimits(backends, logger)
+    this.#transactions = new TransactionalProducers(
+      backends,
+      (cluster) => this.#config(cluster).producer,
+      logger
+    )
   }
 
   /** Sends one record through the batcher; resolves once the brokers acknowledged it. */
-  send(cluster: string, record: OutgoingRecord, options: SendOptions): Promise<RecordAck> {
-    return this.#batcher(cluster, record.topic, options).add(record)
+  async send(cluster: string, record: OutgoingRecord, options: SendOptions): Promise<RecordAck> {
+    const plan = await this.#plan(cluster, [record], options)
+    const [ack] = await this.#sent(
+      cluster,
+      plan,
+      this.#batcher(cluster, plan.unit.topic, options).add(plan.unit)
+    )
+    return ack as RecordAck
+  }
+
+  /**
+   * Sends one request's records (one topic): all are written, or the promise rejects and none
+   * were, except after a timeout or a backend failure of a batch that is not a transaction (the
+   * error then says they may have been). A record too large for the topic is refused (413) before
+   * anything is sent. Atomic requests, and requests too large for one batch, go through a
+   * transaction: all or nothing for read_committed consumers.
+   */
+  async sendRequest(
+    cluster: string,
+    records: readonly OutgoingRecord[],
+    options: SendOptions,
+    request: { atomic: boolean; timeoutMs: number }
+  ): Promise<RecordAck[]> {
+    const plan = await this.#plan(cluster, records, options)
+    if (request.atomic || plan.split) {
+      const run = this.#transactions.run(cluster, chunks(plan), options, request.timeoutMs)
+      return this.#sent(cluster, plan, run)
+    }
+    const sent = this.#sent(
+      cluster,
+      plan,
+      this.#batcher(cluster, plan.unit.topic, options).add(plan.unit)
+    )
+    return withTimeout(sent, request.timeoutMs)
+  }
+
+  /** Throws 413 if one of the records is too large for its topic, as sendRequest would. */
+  async checkSizes(
+    cluster: string,
+    records: readonly OutgoingRecord[],
+    options: SendOptions
+  ): Promise<void> {
+    await this.#plan(cluster, records, options)
+  }
+
+  async #plan(
+    cluster: string,
+    records: readonly OutgoingRecord[],
+    options: SendOptions
+  ): Promise<RequestPlan> {
+    const limit = await this.#limits.maxMessageBytes(cluster, records[0]?.topic ?? '')
+    return planRequest(records, limit, options.compression)
+  }
+
+  /** A batch refused as too large was sized from a limit that has changed: ask it again. */
+  async #sent<T>(cluster: string, plan: RequestPlan, sending: Promise<T>): Promise<T> {
+    try {
+      return await sending
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'payload-too-large')
+        this.#limits.forget(cluster, plan.unit.topic)
+      throw err
+    }
   }
 
   /** Records queued or in flight, across all batchers. */
@@ -88,6 +154,7 @@ export class ProducerPool {
   /** Sends what is queued and waits for it; then disconnects every producer. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.#batchers.values()].map((b) => b.drain()))
+    await this.#transactions.close()
     await Promise.allSettled([...this.#producers.values()].map((e) => e.producer.disconnect()))
     await Promise.allSettled([...this.#retiring])
     this.#producers.clear()
@@ -147,58 +214,14 @@ export class ProducerPool {
   async #send(lane: Lane, records: OutgoingRecord[]): Promise<RecordAck[]> {
     const { cluster, idempotent, options } = lane
     let entry: ProducerEntry | undefined
-    const messages: KafkaMessage[] = []
+    const messages: KafkaMessage[] = toMessages(records)
     try {
       let current = await this.#producer(lane)
       // Replaced while this batch waited for it to connect: take the new one.
       while (current.retired) current = await this.#producer(lane)
       entry = current
       entry.sending++
-      const { producer, tracker } = entry
-      const byTopic = new Map<string, KafkaMessage[]>()
-      for (const record of records) {
-        const message: KafkaMessage = {
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          partition: record.partition,
-          timestamp: String(record.timestamp ?? Date.now()),
-        }
-        let list = byTopic.get(record.topic)
-        if (!list) byTopic.set(record.topic, (list = []))
-        list.push(message)
-        messages.push(message)
-      }
-      const results = await producer.sendBatch({
-        acks: acksValue[options.acks],
-        compression:
-          options.compression === 'none'
-            ? CompressionTypes.None
-            : compressionType(options.compression),
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-      })
-      // acks=0: the broker answers nothing, so there are no offsets to report.
-      const bases = new Map(
-        results.map((r) => [
-          `${r.topicName}|${r.partition}`,
-          { base: BigInt(r.baseOffset ?? '-1'), logAppendTime: r.logAppendTime ?? '-1' },
-        ])
-      )
-      const seen = new Map<string, bigint>()
-      const acks = records.map((record, i): RecordAck => {
-        const message = messages[i] as (typeof messages)[number]
-        const partition = message.partition ?? tracker.partitionOf(message) ?? -1
-        const id = `${record.topic}|${partition}`
-        const index = seen.get(id) ?? 0n
-        seen.set(id, index + 1n)
-        const result = bases.get(id)
-        const offset = result && result.base >= 0n ? String(result.base + index) : '-1'
-        const appendTime =
-          result?.logAppendTime && result.logAppendTime !== '-1'
-            ? result.logAppendTime
-            : message.timestamp
-        return { topic: record.topic, partition, offset, timestamp: appendTime }
-      })
+      const acks = await sendRecords(entry.producer, entry.tracker, records, messages, options)
       this.#backends.health(cluster).succeeded()
       return acks
     } catch (err) {

@@ -1,4 +1,6 @@
 // What the doors hand to the producer, and what comes back once the brokers acknowledged it.
+import { BATCH_HEADER_BYTES, recordSize } from '../../protocol/records/index.ts'
+
 export interface OutgoingRecord {
   topic: string
   key: Buffer | null
@@ -27,8 +29,30 @@ export interface SendOptions {
   compression: Compression
 }
 
+/** Key, value and header bytes: what the async buffer's byte bound counts. */
 export function recordBytes(record: OutgoingRecord): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
   for (const name in record.headers) size += name.length + (record.headers[name]?.length ?? 0)
   return size
 }
+
+/**
+ * What a record takes in a broker's record batch, at most: its own framing included, with the
+ * timestamp and offset deltas (set by the client library as it builds the batch) at their largest
+ * plausible size. The brokers compare the batch, framing and all, with the topic's
+ * max.message.bytes, so sizing batches from key and value bytes alone overshoots it.
+ */
+export function encodedRecordBytes(record: OutgoingRecord): number {
+  return recordSize({
+    attributes: 0,
+    // A year of milliseconds between the batch's first record and this one; a million records.
+    timestampDelta: 365n * 24n * 3600n * 1000n,
+    offsetDelta: 1 << 20,
+    key: record.key,
+    value: record.value,
+    headers: Object.entries(record.headers).map(([key, value]) => ({ key, value })),
+  })
+}
+
+/** The framing of one record batch (magic v2), before its records. */
+export const BATCH_OVERHEAD_BYTES = BATCH_HEADER_BYTES

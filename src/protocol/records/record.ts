@@ -82,8 +82,8 @@ function writeBytes(w: Writer, value: Uint8Array | null): void {
   w.raw(value)
 }
 
-export function writeRecord(w: Writer, record: KafkaRecord): void {
-  const headerKeys = record.headers.map((h) => Buffer.from(h.key, 'utf8'))
+/** A record's body size: what its leading varint says (the varint itself not counted). */
+function bodySize(record: KafkaRecord, headerKeys: readonly Buffer[]): number {
   let size =
     1 +
     varlongSize(record.timestampDelta) +
@@ -92,7 +92,21 @@ export function writeRecord(w: Writer, record: KafkaRecord): void {
     bytesSize(record.value) +
     zigzagSize(record.headers.length)
   record.headers.forEach((h, i) => (size += bytesSize(headerKeys[i]!) + bytesSize(h.value)))
-  w.varint(size)
+  return size
+}
+
+/** The bytes a record takes in a batch, its size varint included (before compression). */
+export function recordSize(record: KafkaRecord): number {
+  const size = bodySize(
+    record,
+    record.headers.map((h) => Buffer.from(h.key, 'utf8'))
+  )
+  return zigzagSize(size) + size
+}
+
+export function writeRecord(w: Writer, record: KafkaRecord): void {
+  const headerKeys = record.headers.map((h) => Buffer.from(h.key, 'utf8'))
+  w.varint(bodySize(record, headerKeys))
   w.int8(record.attributes)
   w.varlong(record.timestampDelta)
   w.varint(record.offsetDelta)
