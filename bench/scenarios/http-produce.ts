@@ -138,12 +138,16 @@ logging:
 /** Node options for the Weir process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const weirNodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 
-async function startWeir(ctx: BenchContext, dir: string): Promise<ServerProcess> {
+/** `weir start` in its own process, with the config `yaml` gives for the port it listens on. */
+export async function startWeir(
+  dir: string,
+  yaml: (port: number) => string
+): Promise<ServerProcess> {
   // The checkout whose Weir runs (another worktree, to compare a change); this one by default.
   const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
   const port = await freePort()
   const config = path.join(dir, 'weir.yaml')
-  writeFileSync(config, weirConfig(ctx, port))
+  writeFileSync(config, yaml(port))
   return startServer({
     name: 'weir',
     command: process.execPath,
@@ -394,7 +398,7 @@ export const httpProduce: Scenario = {
     try {
       const target: HttpTarget = {
         label: 'Weir',
-        start: () => startWeir(ctx, dir),
+        start: () => startWeir(dir, (port) => weirConfig(ctx, port)),
         request: (topic) => ({
           path: `/topics/${topic}`,
           headers: { 'content-type': 'application/json' },

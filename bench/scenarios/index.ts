@@ -5,6 +5,7 @@ import { accessLog } from './access-log.ts'
 import { directProduce } from './direct-produce.ts'
 import { fanout } from './fanout.ts'
 import { httpProduce } from './http-produce.ts'
+import { httpProduceAtomic } from './http-produce-atomic.ts'
 import { httpProduceStrimzi } from './http-produce-strimzi.ts'
 import { kafkaProxy } from './kafka-proxy.ts'
 import { kafkaProxySecure } from './kafka-proxy-secure.ts'
@@ -13,6 +14,7 @@ import { requestReply } from './request-reply.ts'
 export const scenarios: readonly Scenario[] = [
   directProduce,
   httpProduce,
+  httpProduceAtomic,
   httpProduceStrimzi,
   fanout,
   kafkaProxy,

@@ -119,6 +119,8 @@ export function produceOperation(
 
 function deliveryLine(delivery: ProduceRouteConfig['delivery'], reply: boolean): string {
   if (delivery.mode === 'sync') {
+    if (delivery.atomic && !reply)
+      return `Answers 202 once the request's records are committed in one Kafka transaction, all or none; 504 after ${delivery.ackTimeoutMs} ms without, and then none is written.`
     return reply
       ? `The request record is produced with acks=${delivery.acks}: 504 after ${delivery.ackTimeoutMs} ms without the brokers' acknowledgement.`
       : `Answers 202 once the brokers acknowledged (acks=${delivery.acks}), 504 after ${delivery.ackTimeoutMs} ms without.`

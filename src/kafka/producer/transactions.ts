@@ -195,7 +195,12 @@ export class TransactionalProducers {
         maxInFlightRequests: 1,
         createPartitioner: tracker.createPartitioner,
         allowAutoTopicCreation: false,
-        retry: { retries: settings.retries, initialRetryTime: settings.retryBackoffMs },
+        // The usual retry here is CONCURRENT_TRANSACTIONS: the previous transaction's markers are
+        // still being written. It clears in milliseconds; Java's producer retries it after 20 ms.
+        retry: {
+          retries: settings.retries,
+          initialRetryTime: Math.min(settings.retryBackoffMs, 20),
+        },
       })
       // connect() also registers the transactional id (InitProducerId).
       slot.entry = { producer, tracker, ready: producer.connect() }
