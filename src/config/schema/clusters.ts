@@ -11,6 +11,10 @@ export const ProducerOptions = z
     /** How long records wait to share a batch with others; 0 sends at once. */
     lingerMs: Millis.default(2),
     maxBatchRecords: z.number().int().positive().default(1000),
+    /**
+     * Bytes of records (framing included) in one produce request, across topics. Each topic's
+     * share is also kept within its max.message.bytes, which the brokers report.
+     */
     maxBatchBytes: z
       .number()
       .int()
@@ -32,7 +36,9 @@ export const ProducerOptions = z
     transactionalProducers: z.number().int().positive().default(4),
     /**
      * Start of their transactional ids (`<prefix>-<host>-<pid>-...`); on a cluster with ACLs, grant
-     * Weir's principal WRITE and DESCRIBE on transactional ids with this prefix.
+     * Weir's principal WRITE and DESCRIBE on transactional ids with this prefix. Nodes that share
+     * a host name and pid (containers on the host network) need a prefix each, or they fence
+     * each other's transactions.
      */
     transactionalIdPrefix: z.string().min(1).default('weir'),
   })

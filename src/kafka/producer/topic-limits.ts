@@ -43,6 +43,9 @@ export class TopicLimits {
       },
       (err: unknown) => {
         entry.ttl = RETRY_FAILED_MS
+        // A topic that does not exist is the send's to report (404), not a fault here.
+        if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION')
+          return DEFAULT_MAX_MESSAGE_BYTES
         this.#logger.warn(
           { err, backendCluster: cluster, topic, assumed: DEFAULT_MAX_MESSAGE_BYTES },
           "the topic's max.message.bytes could not be read; batches assume Kafka's default"

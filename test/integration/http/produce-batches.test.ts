@@ -243,4 +243,22 @@ describe('HTTP batch produce and the topic size limit', () => {
     expect(committed.map((r) => r.key).sort()).toEqual(['a', 'b', 'c', 'd'])
     expect(committed.map(id)).not.toContain(100)
   })
+
+  it('aborts an atomic request whose deadline passes before its commit: 504, nothing committed', async () => {
+    const topic = await createTopic('atomic-deadline', 2)
+    const url = await gateway(`      - path: /atomic
+        topic: ${topic}
+        key: { from: body, pointer: /k }
+        delivery: { atomic: true, ackTimeoutMs: 1 }
+`)
+    const res = await post(`${url}/atomic`, [
+      ...events(50, 500, 0, 'a'),
+      ...events(50, 500, 50, 'b'),
+    ])
+    expect(res.status).toBe(504)
+    expect(((await res.json()) as { detail: string }).detail).toBe(
+      'the brokers did not acknowledge within 1 ms; the transaction is aborted: nothing was written'
+    )
+    expect(await readAll(topic, 2)).toEqual([])
+  })
 })
