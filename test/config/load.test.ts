@@ -114,6 +114,30 @@ describe('parseConfig', () => {
     )
   })
 
+  it('takes atomic delivery only with sync mode and acks all', () => {
+    const route = (delivery: string) =>
+      minimal.replace(
+        'port: 8080',
+        `port: 8080\n    routes:\n      - { path: /o, topic: o, virtualCluster: vc, delivery: ${delivery} }`
+      )
+    const config = parseConfig(route('{ atomic: true }'), 'test.yaml', {})
+    const listener = config.listeners[0]
+    expect(listener?.kind === 'http' && listener.routes[0]?.delivery).toMatchObject({
+      atomic: true,
+      mode: 'sync',
+      acks: 'all',
+    })
+    for (const delivery of ['{ atomic: true, mode: async }', '{ atomic: true, acks: leader }']) {
+      expect(issuesOf(route(delivery))).toEqual([
+        expect.objectContaining({
+          path: 'listeners[0].routes[0].delivery.atomic',
+          message:
+            'atomic delivery needs mode sync and acks all (a transaction is acknowledged by all replicas)',
+        }),
+      ])
+    }
+  })
+
   it('reports a missing required field', () => {
     const issues = issuesOf(minimal.replace('    port: 8080\n', ''))
     expect(issues).toEqual([
