@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigResourceTypes } from 'kafkajs'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 const END = 'END-OF-TEST'
 
@@ -102,17 +102,25 @@ function events(count: number, bytes: number, from = 0, key?: string): object[] 
   }))
 }
 
-async function gateway(routes: string): Promise<string> {
-  const { url } = await startTestGateway(`virtualClusters:
+/** A gateway with the given routes; `lingerMs` makes concurrent requests wait to share a batch. */
+async function gateway(routes: string, lingerMs = 1): Promise<string> {
+  const { url } = await startTestGateway(
+    `virtualClusters:
   - name: vc
-    backendCluster: main
+    backendCluster: lingering
 listeners:
   - name: public
     kind: http
     port: 0
     maxBodyBytes: 4194304
     routes:
-${routes.replace(/^( *)- path: (.*)$/gm, '$1- path: $2\n$1  virtualCluster: vc')}`)
+${routes.replace(/^( *)- path: (.*)$/gm, '$1- path: $2\n$1  virtualCluster: vc')}`,
+    {},
+    `  - name: lingering
+    bootstrapServers: ${stack().bootstrap}
+    producer: { lingerMs: ${lingerMs} }
+`
+  )
   return url
 }
 
@@ -143,9 +151,13 @@ describe('HTTP batch produce and the topic size limit', () => {
 
   it('answers 202 to concurrent requests that together exceed one batch, without duplicates', async () => {
     const topic = await createTopic('concurrent-batches', 1)
-    const url = await gateway(`      - path: /events
+    // The three requests are all waiting when the batch is made: 1.15 MB of records in all.
+    const url = await gateway(
+      `      - path: /events
         topic: ${topic}
-`)
+`,
+      300
+    )
     const answers = await Promise.all(
       [0, 1, 2].map((n) => post(`${url}/events`, events(150, 2500, n * 1000)))
     )
