@@ -41,6 +41,12 @@ const expectedWarnings = new Set([
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
 ])
 
+/**
+ * Errors kafkajs logs and retries that are routine: a transaction begun while the brokers still
+ * write the previous one's markers (CONCURRENT_TRANSACTIONS), at every busy atomic route.
+ */
+const routineError = /another concurrent operation on the same transaction was ongoing/
+
 function logKafkaJs(logger: Logger, { level, label, log }: LogEntry): void {
   const {
     message,
@@ -49,7 +55,9 @@ function logKafkaJs(logger: Logger, { level, label, log }: LogEntry): void {
     ...fields
   } = log as Record<string, unknown>
   const text = `kafkajs: ${String(message)}`
-  if (level === logLevel.ERROR) logger.error(fields, text)
+  if (level === logLevel.ERROR && routineError.test(`${text} ${String(fields.error)}`))
+    logger.debug({ ...fields, label }, text)
+  else if (level === logLevel.ERROR) logger.error(fields, text)
   else if (level === logLevel.WARN && !expectedWarnings.has(String(message)))
     logger.warn(fields, text)
   else if (level === logLevel.INFO || level === logLevel.WARN) logger.info(fields, text)
