@@ -83,7 +83,7 @@ function writeBytes(w: Writer, value: Uint8Array | null): void {
 }
 
 /** A record's body size: what its leading varint says (the varint itself not counted). */
-function bodySize(record: KafkaRecord, headerKeys: readonly Buffer[]): number {
+function bodySize(record: KafkaRecord, headerKeyBytes: readonly number[]): number {
   let size =
     1 +
     varlongSize(record.timestampDelta) +
@@ -91,7 +91,9 @@ function bodySize(record: KafkaRecord, headerKeys: readonly Buffer[]): number {
     bytesSize(record.key) +
     bytesSize(record.value) +
     zigzagSize(record.headers.length)
-  record.headers.forEach((h, i) => (size += bytesSize(headerKeys[i]!) + bytesSize(h.value)))
+  record.headers.forEach(
+    (h, i) => (size += zigzagSize(headerKeyBytes[i]!) + headerKeyBytes[i]! + bytesSize(h.value))
+  )
   return size
 }
 
@@ -99,14 +101,19 @@ function bodySize(record: KafkaRecord, headerKeys: readonly Buffer[]): number {
 export function recordSize(record: KafkaRecord): number {
   const size = bodySize(
     record,
-    record.headers.map((h) => Buffer.from(h.key, 'utf8'))
+    record.headers.map((h) => Buffer.byteLength(h.key, 'utf8'))
   )
   return zigzagSize(size) + size
 }
 
 export function writeRecord(w: Writer, record: KafkaRecord): void {
   const headerKeys = record.headers.map((h) => Buffer.from(h.key, 'utf8'))
-  w.varint(bodySize(record, headerKeys))
+  w.varint(
+    bodySize(
+      record,
+      headerKeys.map((k) => k.length)
+    )
+  )
   w.int8(record.attributes)
   w.varlong(record.timestampDelta)
   w.varint(record.offsetDelta)
