@@ -2,9 +2,11 @@
 // Java 17 source-file mode: java -cp '<kafka-clients and slf4j-simple jars>/*' Compat.java
 // <bootstrap> [scenario...]; the tests compile it once instead (run.ts). Scenarios: admin,
 // produce, group-classic, group-consumer, transactions, and tenant and tenant-list for namespace
-// isolation (named by -Dcompat.tenant.topic, .group and .tag), and refusals for what ACLs refuse
-// (-Dcompat.refusals.topics, .group and .txn). -Dcompat.properties=<file> adds client settings
-// (SASL, TLS) to every client.
+// isolation (named by -Dcompat.tenant.topic, .group and .tag), refusals for what ACLs refuse
+// (-Dcompat.refusals.topics, .group and .txn), regex for a KIP-848 broker-side regex subscription
+// (-Dcompat.regex.prefix), filtered-tail for auto-commit past records a transform drops
+// (-Dcompat.tail.topic, .group, .end). -Dcompat.properties=<file> adds client settings (SASL,
+// TLS) to every client.
 // Prints one JSON object on stdout: each scenario's findings (or its error), and every address
 // the clients opened a connection to, read back from NetworkClient's debug log, because a test
 // broker that is reachable directly would hide an address the gateway forgot to rewrite.
@@ -39,6 +41,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -117,6 +120,10 @@ public class Compat {
         return tenantList();
       case "refusals":
         return refusals();
+      case "regex":
+        return regex();
+      case "filtered-tail":
+        return filteredTail();
       default:
         throw new IllegalArgumentException("unknown scenario " + scenario);
     }
@@ -512,6 +519,93 @@ public class Compat {
       r.put("committed", offsets);
     }
     r.putAll(tenantList());
+    return r;
+  }
+
+  /**
+   * A KIP-848 group subscribed by a regex the broker resolves (SubscriptionPattern, RE2J, whole
+   * names): topics P-orders, P-orders-v2 and P-other (P from compat.regex.prefix), one record
+   * each; the pattern P-orders.* must bring the first two and only them.
+   */
+  static Map<String, Object> regex() throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    String prefix = System.getProperty("compat.regex.prefix");
+    List<String> topics = List.of(prefix + "-orders", prefix + "-orders-v2", prefix + "-other");
+    try (Admin admin = Admin.create(common("compat-java-regex-admin"))) {
+      List<NewTopic> created = new ArrayList<>();
+      for (String topic : topics) created.add(new NewTopic(topic, 1, (short) 1));
+      admin.createTopics(created).all().get();
+      for (String topic : topics) describeWithLeaders(admin, topic);
+    }
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(producerProps("compat-java-regex-producer"))) {
+      for (String topic : topics) producer.send(new ProducerRecord<>(topic, "k", topic)).get();
+    }
+    Properties props = consumerProps(name("java-regex"));
+    props.put("group.protocol", "consumer");
+    Set<String> read = new java.util.TreeSet<>();
+    Set<String> assigned = new java.util.TreeSet<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+      consumer.subscribe(new SubscriptionPattern(prefix + "-orders.*"));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (read.size() < 2 && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          read.add(rec.topic());
+        }
+      }
+      // A little longer: a record of a topic the pattern should not reach would show now.
+      long settle = System.currentTimeMillis() + 2_000;
+      while (System.currentTimeMillis() < settle) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          read.add(rec.topic());
+        }
+      }
+      for (TopicPartition tp : consumer.assignment()) assigned.add(tp.topic());
+    }
+    r.put("read", new ArrayList<>(read));
+    r.put("assigned", new ArrayList<>(assigned));
+    return r;
+  }
+
+  /**
+   * A classic group with auto-commit reads compat.tail.topic (one partition), whose last
+   * records a transform drops, until its position reaches compat.tail.end, and polls on for two
+   * auto-commit intervals: the group's committed offset, read before the consumer closes (close
+   * would commit too), shows whether auto-commit alone moved past the dropped tail.
+   */
+  static Map<String, Object> filteredTail() throws Exception {
+    Map<String, Object> r = new LinkedHashMap<>();
+    String topic = System.getProperty("compat.tail.topic");
+    String group = System.getProperty("compat.tail.group");
+    long end = Long.parseLong(System.getProperty("compat.tail.end"));
+    TopicPartition tp = new TopicPartition(topic, 0);
+    Properties props = consumerProps(group);
+    props.put("enable.auto.commit", "true");
+    props.put("auto.commit.interval.ms", "500");
+    List<Long> delivered = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline
+          && (consumer.assignment().isEmpty() || consumer.position(tp) < end)) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          delivered.add(rec.offset());
+        }
+      }
+      r.put("position", consumer.position(tp));
+      long settle = System.currentTimeMillis() + 1_500;
+      while (System.currentTimeMillis() < settle) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          delivered.add(rec.offset());
+        }
+      }
+      try (Admin admin = Admin.create(common("compat-java-tail-admin"))) {
+        OffsetAndMetadata committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(tp);
+        r.put("committed", committed == null ? -1 : committed.offset());
+      }
+    }
+    r.put("delivered", delivered);
     return r;
   }
 

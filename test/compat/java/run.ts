@@ -101,6 +101,8 @@ export interface JavaCompatOptions {
   tenant?: { topic: string; group: string; tag: string }
   /** What the refusals scenario tries (the group subscribing to `allowedTopic`). */
   refusals?: { topics: string[]; allowedTopic: string; group: string; txn: string }
+  /** Other `compat.*` settings of a scenario (regex, filtered-tail), without the `compat.`. */
+  settings?: Record<string, string>
 }
 
 /** Runs the scenarios (all when none are named) in one JVM. */
@@ -140,6 +142,9 @@ export async function runJavaCompat(
       `-Dcompat.refusals.group=${group}`,
       `-Dcompat.refusals.txn=${txn}`
     )
+  }
+  for (const [key, value] of Object.entries(options.settings ?? {})) {
+    flags.push(`-Dcompat.${key}=${value}`)
   }
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
