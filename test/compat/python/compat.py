@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # librdkafka (through Debian's python3-confluent-kafka) against a bootstrap address, Weir's Kafka
 # listener in the tests: python3 compat.py <bootstrap> [scenario...]. Scenarios: admin, produce,
-# group, transactions, connect (metadata only), and tenant and tenant-list for namespace isolation
-# (named by COMPAT_TENANT, a JSON {topic, group, tag}). COMPAT_CONFIG (a JSON object) adds settings
+# group, transactions, connect (metadata only), tenant and tenant-list for namespace isolation
+# (named by COMPAT_TENANT, a JSON {topic, group, tag}), and filtered-tail for auto-commit past
+# records a transform drops (COMPAT_TAIL, a JSON {topic, group, end}). COMPAT_CONFIG (a JSON object) adds settings
 # (SASL, TLS) to every client. Prints one JSON object on stdout: each scenario's findings (or its
 # error), and every address librdkafka opened a connection to, read from its own debug log,
 # because a test broker that is reachable directly would hide an address the gateway forgot to
@@ -479,6 +480,42 @@ def scenario_tenant():
     return r
 
 
+def scenario_filtered_tail():
+    """
+    A group with librdkafka's default auto-commit reads the tail topic (one partition), whose last
+    records a transform drops, until its position reaches `end`, and polls on for two auto-commit
+    intervals: the committed offset, read before the consumer closes (close would commit too),
+    shows whether auto-commit alone moved past the dropped tail.
+    """
+    t = json.loads(os.environ['COMPAT_TAIL'])
+    tp = TopicPartition(t['topic'], 0)
+    consumer = Consumer(conf('compat-py-tail', **{
+        'group.id': t['group'],
+        'auto.offset.reset': 'earliest',
+        'auto.commit.interval.ms': 500,
+    }))
+    delivered = []
+
+    def poll():
+        msg = consumer.poll(0.2)
+        if msg is not None and not msg.error():
+            delivered.append(msg.offset())
+
+    try:
+        consumer.subscribe([t['topic']])
+        deadline = time.time() + 60
+        while time.time() < deadline and consumer.position([tp])[0].offset < t['end']:
+            poll()
+        position = consumer.position([tp])[0].offset
+        settle = time.time() + 1.5
+        while time.time() < settle:
+            poll()
+        committed = consumer.committed([tp], timeout=10)[0].offset
+    finally:
+        consumer.close()
+    return {'delivered': delivered, 'position': position, 'committed': committed}
+
+
 def scenario_tenant_list():
     """The topics and groups the tenant can list, and the cluster it is shown."""
     admin = admin_client()
@@ -502,6 +539,7 @@ SCENARIOS = {
     'connect': scenario_connect,
     'tenant': scenario_tenant,
     'tenant-list': scenario_tenant_list,
+    'filtered-tail': scenario_filtered_tail,
 }
 
 

@@ -66,6 +66,8 @@ export interface PythonCompatOptions {
   config?: Record<string, string | number | boolean>
   /** Names for the tenant and tenant-list scenarios. */
   tenant?: { topic: string; group: string; tag: string }
+  /** The filtered-tail scenario's topic, group and the offset its position must reach. */
+  tail?: { topic: string; group: string; end: number }
 }
 
 /** Runs the scenarios (all when none are named) in one process. */
@@ -79,6 +81,7 @@ export async function runPythonCompat(
   const env = { ...process.env }
   if (options.config) env.COMPAT_CONFIG = JSON.stringify(options.config)
   if (options.tenant) env.COMPAT_TENANT = JSON.stringify(options.tenant)
+  if (options.tail) env.COMPAT_TAIL = JSON.stringify(options.tail)
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       python,
