@@ -5,6 +5,7 @@
 // names inside the namespace, whatever R is, provided R cannot close the group early. R is
 // therefore scanned first and refused when its parentheses do not balance, or when it uses the
 // two constructs a simple scan could misread (`\Q...\E` quoting and `[:class:]` inside a class).
+// Start anchors inside R are emptied, since the prefix now stands where they pointed.
 // Exposed names are not reachable by regex: RE2 has no lookahead to intersect R with the globs.
 import type { NameMapper } from './name-mapper.ts'
 
@@ -59,8 +60,9 @@ function classEnd(regex: string, start: number): number {
 }
 
 /**
- * Drops a leading `^` and an unescaped trailing `$`: the broker matches whole names anyway, and
- * inside the wrapping group they would no longer sit at the start or end of the text.
+ * Drops a leading `^` and an unescaped trailing `$`: the broker matches whole names anyway, so
+ * they say nothing, and the client reading its regex back (ConsumerGroupDescribe) sees it as the
+ * broker uses it.
  */
 function unanchored(regex: string): string {
   let inner = regex.startsWith('^') ? regex.slice(1) : regex
@@ -70,6 +72,34 @@ function unanchored(regex: string): string {
     if (backslashes % 2 === 0) inner = inner.slice(0, -1)
   }
   return inner
+}
+
+/**
+ * Every other start anchor (`^`, `\A`, outside classes) as an empty group. In the client's
+ * regex one can only hold at the start of the name, which the prefix occupies in the backend's
+ * text, where it would never hold; franz-go, for one, sends `^orders$` as `.*(?:(?:^orders$)).*`.
+ * Emptied, it also holds elsewhere, which changes only regexes that could never match there
+ * (`a^b`), and still inside the namespace. An end anchor needs nothing: the name ends the text.
+ * Call on a confinable regex only (its classes are closed).
+ */
+function startAnchorsEmptied(regex: string): string {
+  let out = ''
+  let i = 0
+  while (i < regex.length) {
+    const ch = regex[i] as string
+    if (ch === '\\') {
+      out += regex[i + 1] === 'A' ? '(?:)' : regex.slice(i, i + 2)
+      i += 2
+    } else if (ch === '[') {
+      const end = classEnd(regex, i)
+      out += regex.slice(i, end + 1)
+      i = end + 1
+    } else {
+      out += ch === '^' ? '(?:)' : ch
+      i++
+    }
+  }
+  return out
 }
 
 /**
@@ -91,7 +121,7 @@ export function regexToBackend(
   }
   const inner = unanchored(regex)
   if (!isConfinable(inner)) return undefined
-  return `${quoteRe2(mapper.prefix)}(?:${inner})`
+  return `${quoteRe2(mapper.prefix)}(?:${startAnchorsEmptied(inner)})`
 }
 
 /** The client's form of a regex the backend reports, or undefined when it is not one of ours. */

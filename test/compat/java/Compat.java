@@ -525,7 +525,8 @@ public class Compat {
   /**
    * A KIP-848 group subscribed by a regex the broker resolves (SubscriptionPattern, RE2J, whole
    * names): topics P-orders, P-orders-v2 and P-other (P from compat.regex.prefix), one record
-   * each; the pattern P-orders.* must bring the first two and only them.
+   * each; the pattern ^P-orders$|^P-orders-.* (anchors as people write them, one past the start)
+   * must bring the first two and only them.
    */
   static Map<String, Object> regex() throws Exception {
     Map<String, Object> r = new LinkedHashMap<>();
@@ -546,7 +547,8 @@ public class Compat {
     Set<String> read = new java.util.TreeSet<>();
     Set<String> assigned = new java.util.TreeSet<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-      consumer.subscribe(new SubscriptionPattern(prefix + "-orders.*"));
+      consumer.subscribe(
+          new SubscriptionPattern("^" + prefix + "-orders$|^" + prefix + "-orders-.*"));
       long deadline = System.currentTimeMillis() + 60_000;
       while (read.size() < 2 && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {

@@ -1,7 +1,8 @@
 // A KIP-848 regex subscription the broker resolves, through a namespaced virtual cluster: Java
 // kafka-clients subscribes with a SubscriptionPattern, Weir rewrites the regex into the namespace
-// (prefix(?:regex)), and the group gets the tenant's matching topics and nothing else, not even
-// a backend topic outside the namespace whose name the tenant's regex matches as it stands.
+// (prefix(?:regex), start anchors inside it emptied), and the group gets the tenant's matching
+// topics and nothing else, not even a backend topic outside the namespace whose name the tenant's
+// regex matches as it stands.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { prepareJavaCompat, runJavaCompat } from '../../compat/java/run.ts'
 import { startTestGateway } from '../../support/gateway.ts'

@@ -42,6 +42,32 @@ describe('regexToBackend', () => {
     expect(regexToBackend(hidden, 'topicRegex', 'cost\\$')).toBe('acme\\.(?:cost\\$)')
   })
 
+  it('keeps start anchors anywhere in the regex from matching nothing behind the prefix', () => {
+    // franz-go sends its topics' regexes joined as `.*(?:(?:R1)|(?:R2)).*`; `^` and `\\A` can
+    // then only mean the name's start, which the prefix now occupies.
+    const franz = '.*(?:(?:^orders$)|(?:\\Apayments-v[0-9]$)).*'
+    const backend = regexToBackend(hidden, 'topicRegex', franz) as string
+    for (const [name, matches] of [
+      ['acme.orders', true],
+      ['acme.payments-v2', true],
+      ['acme.orders-v2', false],
+      ['orders', false],
+      ['globex.orders', false],
+    ] as const) {
+      expect(fullMatch(backend.replaceAll('\\A', '^'), name), name).toBe(matches)
+    }
+    for (const regex of ['^a$|^b$', '(^a|b)$', 'x|(?:^y)']) {
+      const wrapped = regexToBackend(hidden, 'topicRegex', regex) as string
+      for (const name of ['a', 'b', 'y', 'x', 'ab']) {
+        expect(fullMatch(wrapped, `acme.${name}`), `${regex} on ${name}`).toBe(
+          fullMatch(regex, name)
+        )
+      }
+    }
+    // Inside a class, `^` negates or is a literal, and an escaped one is a literal.
+    expect(regexToBackend(hidden, 'topicRegex', '[^x]a\\^b[a^]')).toBe('acme\\.(?:[^x]a\\^b[a^])')
+  })
+
   it('refuses a regex that could close the group early, or that a simple scan could misread', () => {
     for (const regex of ['a)|(.*', ')', '(', 'a\\', '[a', '\\Q)\\E|.*', '[[:alpha:])]|.*']) {
       expect(regexToBackend(hidden, 'topicRegex', regex)).toBeUndefined()
