@@ -69,7 +69,9 @@ export async function startKafkaListener(
           port: address.port,
         })
 
+  /** Broker ports being bound while the listener starts: a start that cannot bind one fails. */
   const bindings: Promise<void>[] = []
+  let started = false
   const sni =
     config.sni && sniNames(config.virtualCluster, config.sni.domain, config.sni.hostFormat)
   const advertisedPort = config.sni?.advertisedPort ?? config.port
@@ -80,10 +82,20 @@ export async function startKafkaListener(
     onNewBroker: (nodeId) => {
       // With SNI every broker shares the one port: nothing to bind.
       if (sni !== undefined) return
-      const bound = listen(brokers.portOf(nodeId), nodeId).catch((err: unknown) =>
-        logger.error({ err, nodeId, port: brokers.portOf(nodeId) }, 'could not bind a broker port')
-      )
-      bindings.push(bound)
+      const bound = listen(brokers.portOf(nodeId), nodeId)
+      // Clients are told this port as soon as metadata names the broker: starting without it
+      // would send them to whatever else holds the port. Once running, a broker that appears
+      // later can only be reported.
+      if (started) {
+        bound.catch((err: unknown) =>
+          logger.error(
+            { err, nodeId, port: brokers.portOf(nodeId) },
+            'could not bind a broker port'
+          )
+        )
+      } else {
+        bindings.push(bound)
+      }
     },
   })
   const filters = virtualClusterFilters(
@@ -194,9 +206,20 @@ export async function startKafkaListener(
       : createServer((socket) => accept(socket, target))
     servers.set(target, server)
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
+      const failed = (err: Error) => {
+        servers.delete(target)
+        const what = target === 'bootstrap' ? 'the bootstrap port' : `broker ${target}'s port`
+        const where = `${config.host}:${port}`
+        reject(
+          new Error(
+            `kafka listener "${config.name}": cannot listen on ${what}, ${where}: ${err.message}`,
+            { cause: err }
+          )
+        )
+      }
+      server.once('error', failed)
       server.listen(port, config.host, () => {
-        server.off('error', reject)
+        server.off('error', failed)
         // From here on an error (EMFILE on accept, say) is logged, never an uncaught crash.
         server.on('error', (err) => logger.error({ err, port }, 'kafka listener error'))
         resolve()
@@ -215,8 +238,10 @@ export async function startKafkaListener(
     for (const broker of await deps.describeBrokers()) {
       brokers.learn(broker.nodeId, broker.host, broker.port)
     }
-    await listen(config.port, 'bootstrap')
-    await Promise.all(bindings)
+    const results = await Promise.allSettled([listen(config.port, 'bootstrap'), ...bindings])
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+    started = true
   } catch (err) {
     clearInterval(sweep)
     await Promise.allSettled([...servers.values()].map(closeServer))

@@ -1,5 +1,6 @@
 // The whole listener against fake brokers: port mapping, brokers discovered from metadata, the
 // request timeout sweep, and a process that outlives any bytes a client sends.
+import { createServer } from 'node:net'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BackendCluster, VirtualCluster } from '../../src/config/schema/clusters.ts'
@@ -110,6 +111,27 @@ describe('the Kafka listener', () => {
     await toFirst.roundTrip(apis.apiVersions, 3)
     expect(first.received.map((h) => h.requestApiKey)).toEqual([3, 18])
     expect(listener.connections()).toBe(3)
+  })
+
+  it('refuses to start when a broker port is taken, naming the port, and frees the rest', async () => {
+    const backend = await broker({ nodeId: 1 })
+    const port = await freePortRange(4)
+    // Whoever else holds broker 1's port (an ephemeral port of some connection, another
+    // listener): starting anyway would send clients there.
+    const squatter = createServer()
+    await new Promise<void>((resolve) => squatter.listen(port + 2, '127.0.0.1', resolve))
+    cleanup.push(() => new Promise((resolve) => squatter.close(() => resolve())))
+
+    await expect(listen(backend, [backend], { port })).rejects.toThrow(
+      `kafka listener "kafka": cannot listen on broker 1's port, 127.0.0.1:${port + 2}: listen EADDRINUSE`
+    )
+    // The bootstrap port it had bound is released again.
+    const again = createServer()
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject)
+      again.listen(port, '127.0.0.1', resolve)
+    })
+    await new Promise((resolve) => again.close(resolve))
   })
 
   it('closes a connection whose backend never answers, by its request timeout', async () => {
