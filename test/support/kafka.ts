@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { inject } from 'vitest'
+import { within } from './deadline.ts'
 
 export function stack() {
   return inject('stack')
@@ -26,39 +27,68 @@ export function createTopic(
   return createTopicOn(testKafka('weir-test-admin'), prefix, partitions, config)
 }
 
-/** As createTopic, on any broker (a test's dedicated one). */
+export interface TopicCreationLimits {
+  /** How long one Kafka call may take, kafkajs's own retries included. */
+  callMs: number
+  /** How long the new topic may take to have a leader on every partition. */
+  leadersMs: number
+}
+
+/**
+ * As createTopic, on any broker (a test's dedicated one). Every call is bounded: a broker that
+ * accepts a connection and never answers fails the step it holds up, by name, well within a
+ * test hook's timeout (kafkajs alone would wait its requestTimeout on each of its retries).
+ */
 export async function createTopicOn(
   kafka: Kafka,
   prefix: string,
   partitions: number,
-  config: Record<string, string> = {}
+  config: Record<string, string> = {},
+  { callMs, leadersMs }: TopicCreationLimits = { callMs: 15_000, leadersMs: 20_000 }
 ): Promise<string> {
   const topic = uniqueName(prefix)
+  const step = <T>(what: string, ms: number, work: Promise<T>) =>
+    within(`creating topic ${topic}: ${what}`, ms, work)
   const admin = kafka.admin()
-  await admin.connect()
   try {
     const configEntries = Object.entries(config).map(([name, value]) => ({ name, value }))
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, configEntries }] })
-    // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
-    // can answer for a moment after the topic is created: wait for every leader here instead.
-    const deadline = Date.now() + 20_000
+    await step('admin connect', callMs, admin.connect())
+    // Leaders are waited for below: kafkajs's waitForLeaders would ask for metadata with
+    // allowAutoTopicCreation and give up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker can
+    // answer for a moment after the topic is created.
+    await step(
+      'CreateTopics',
+      callMs,
+      admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, configEntries }],
+        waitForLeaders: false,
+      })
+    )
+    const deadline = Date.now() + leadersMs
+    let last = 'no answer yet'
     for (;;) {
-      const ready = await admin
-        .fetchTopicMetadata({ topics: [topic] })
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        throw new Error(
+          `creating topic ${topic}: no leader on every partition after ${leadersMs} ms (${last})`
+        )
+      }
+      const ready = await step('Metadata', left, admin.fetchTopicMetadata({ topics: [topic] }))
         .then(({ topics }) => {
           const found = topics[0]?.partitions ?? []
+          last = `leaders ${JSON.stringify(found.map((p) => p.leader))}`
           return found.length === partitions && found.every((p) => p.leader >= 0)
         })
         .catch((err: unknown) => {
-          if (Date.now() > deadline) throw err
+          last = err instanceof Error ? err.message : String(err)
           return false
         })
       if (ready) break
-      if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 20 s`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   } finally {
-    await admin.disconnect()
+    // Bounded, and never in place of the error that got here: the topic's fate is decided.
+    await step('admin disconnect', callMs, admin.disconnect()).catch(() => undefined)
   }
   return topic
 }
