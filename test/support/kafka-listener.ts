@@ -2,7 +2,7 @@
 // namespace, authentication or policies): what the client compatibility tests connect through.
 import type { Gateway } from '../../src/gateway.ts'
 import { startTestGateway } from './gateway.ts'
-import { freePortRange } from './ports.ts'
+import { onFreePorts } from './ports.ts'
 
 export interface ProxiedBroker {
   gateway: Gateway
@@ -13,9 +13,9 @@ export interface ProxiedBroker {
   weirBroker: { id: number; host: string; port: number }
 }
 
-export async function startProxiedBroker(): Promise<ProxiedBroker> {
-  const port = await freePortRange(3)
-  const { gateway } = await startTestGateway(`virtualClusters:
+export function startProxiedBroker(): Promise<ProxiedBroker> {
+  return onFreePorts(3, async (port) => {
+    const { gateway } = await startTestGateway(`virtualClusters:
   - name: vc
     backendCluster: main
 listeners:
@@ -27,10 +27,11 @@ listeners:
     virtualCluster: vc
     port: ${port}
 `)
-  return {
-    gateway,
-    port,
-    bootstrap: `127.0.0.1:${port}`,
-    weirBroker: { id: 1, host: '127.0.0.1', port: port + 2 },
-  }
+    return {
+      gateway,
+      port,
+      bootstrap: `127.0.0.1:${port}`,
+      weirBroker: { id: 1, host: '127.0.0.1', port: port + 2 },
+    }
+  })
 }

@@ -1,7 +1,7 @@
 // The port picker for listeners with known ports stays out of the ranges the OS hands out itself.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ephemeralPorts, freePortRange, rangeStart } from './ports.ts'
+import { ephemeralPorts, freePortRange, onFreePorts, rangeStart } from './ports.ts'
 
 const linux = { low: 32_768, high: 60_999 }
 
@@ -34,5 +34,30 @@ describe('the port picker', () => {
       const start = await freePortRange(3)
       expect(start + 2 < ephemeral.low || start > ephemeral.high, `${start}`).toBe(true)
     }
+  })
+})
+
+describe('onFreePorts', () => {
+  it('starts again on other ports when the first ones were taken meanwhile', async () => {
+    const tried: number[] = []
+    const started = await onFreePorts(3, async (port) => {
+      tried.push(port)
+      if (tried.length === 1)
+        throw new Error(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`)
+      return port
+    })
+    expect(tried).toHaveLength(2)
+    expect(started).toBe(tried[1])
+  })
+
+  it('passes on any other failure at once', async () => {
+    let calls = 0
+    await expect(
+      onFreePorts(1, async () => {
+        calls++
+        throw new Error('bad config')
+      })
+    ).rejects.toThrow('bad config')
+    expect(calls).toBe(1)
   })
 })

@@ -68,3 +68,22 @@ export async function freePortRange(count: number): Promise<number> {
   }
   throw new Error(`no ${count} consecutive free ports found`)
 }
+
+/**
+ * `start(port)` on `count` consecutive free ports, on new ones if someone bound one of them
+ * between the check and the start (another test's picker, say).
+ */
+export async function onFreePorts<T>(
+  count: number,
+  start: (port: number) => Promise<T>
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePortRange(count)
+    try {
+      return await start(port)
+    } catch (err) {
+      const taken = err instanceof Error && err.message.includes('EADDRINUSE')
+      if (!taken || attempt === 5) throw err
+    }
+  }
+}

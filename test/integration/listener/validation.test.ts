@@ -11,7 +11,8 @@ import { createRecordBatch, encodeRecordBatch } from '../../../src/protocol/reco
 import { WireClient } from '../../listener/support/wire-client.ts'
 import { startTestGateway } from '../../support/gateway.ts'
 import { createTopic, stack, testKafka } from '../../support/kafka.ts'
-import { freePortRange } from '../../support/ports.ts'
+import { within } from '../../support/deadline.ts'
+import { onFreePorts } from '../../support/ports.ts'
 
 const orderSchema = {
   type: 'record',
@@ -49,12 +50,17 @@ describe('schema validation on the Kafka listener', () => {
     orders = await createTopic('validated-orders', 3)
     payments = await createTopic('validated-payments')
     registry = new SchemaRegistry({ host: stack().registryUrl })
-    const schema = (s: object) => ({ type: SchemaType.AVRO as const, schema: JSON.stringify(s) })
-    orderId = (await registry.register(schema(orderSchema), { subject: `${orders}-value` })).id
-    paymentId = (await registry.register(schema(paymentSchema), { subject: `${payments}-value` }))
-      .id
-    port = await freePortRange(3)
-    await startTestGateway(`virtualClusters:
+    // The registry client has no timeout of its own: a registry that never answers is named.
+    const register = async (s: object, subject: string) =>
+      within(
+        `registering ${subject}`,
+        15_000,
+        registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(s) }, { subject })
+      )
+    orderId = (await register(orderSchema, `${orders}-value`)).id
+    paymentId = (await register(paymentSchema, `${payments}-value`)).id
+    port = await onFreePorts(3, async (free) => {
+      await startTestGateway(`virtualClusters:
   - name: vc
     backendCluster: main
     schemaRegistry: registry
@@ -72,8 +78,10 @@ listeners:
   - name: kafka
     kind: kafka
     virtualCluster: vc
-    port: ${port}
+    port: ${free}
 `)
+      return free
+    })
     const kafka = new Kafka({
       clientId: 'validation',
       brokers: [`127.0.0.1:${port}`],
