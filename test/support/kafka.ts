@@ -13,6 +13,17 @@ export function testKafka(clientId = 'weir-test'): Kafka {
   return new Kafka({ clientId, brokers: [stack().bootstrap], logLevel: logLevel.NOTHING })
 }
 
+/** The sum of a topic's end offsets: records (and transaction markers) ever written to it. */
+export async function endOffsetSum(topic: string, kafka: Kafka = testKafka()): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** A name no other test uses: `<prefix>-<8 random hex>`. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`

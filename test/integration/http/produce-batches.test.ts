@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigResourceTypes } from 'kafkajs'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, endOffsetSum, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 const END = 'END-OF-TEST'
 
@@ -57,15 +57,6 @@ async function readAll(
     await consumer.disconnect()
   }
   return seen
-}
-
-/** Records (and transaction markers) in the topic's log, committed or not. */
-async function logSize(topic: string): Promise<number> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic)
-  await admin.disconnect()
-  return offsets.reduce((sum, o) => sum + Number(o.high), 0)
 }
 
 async function setMaxMessageBytes(topic: string, value: number): Promise<void> {
@@ -194,7 +185,7 @@ describe('HTTP batch produce and the topic size limit', () => {
     expect(single.status).toBe(413)
     expect(((await single.json()) as { detail: string }).detail).toMatch(/^the record takes/)
 
-    expect(await logSize(topic)).toBe(0)
+    expect(await endOffsetSum(topic)).toBe(0)
   })
 
   it('writes an atomic request across partitions in one transaction', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import type { KafkaMessage } from 'kafkajs'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, endOffsetSum, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 async function readAll(
   topic: string,
@@ -35,14 +35,6 @@ async function readAll(
     await consumer.disconnect()
   }
   return seen
-}
-
-async function endOffsets(topic: string): Promise<number> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic)
-  await admin.disconnect()
-  return offsets.reduce((sum, o) => sum + Number(o.high), 0)
 }
 
 function listener(routes: string): string {
@@ -146,7 +138,7 @@ describe('HTTP produce', () => {
     expect(problem.violations).toEqual([
       { record: 1, part: 'key', path: '', message: 'no key at /id' },
     ])
-    expect(await endOffsets(topic)).toBe(0)
+    expect(await endOffsetSum(topic)).toBe(0)
   })
 
   it('maps CloudEvents to ce_ headers and serves the generic topics endpoint', async () => {

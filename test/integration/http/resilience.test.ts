@@ -7,7 +7,7 @@ import { Agent } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startDedicatedKafka, type DedicatedKafka } from '../../support/dedicated-kafka.ts'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, endOffsetSum, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 import {
   acceptedCount,
   idSource,
@@ -111,7 +111,7 @@ describe('async delivery across SIGTERM', () => {
         if (attempts.length === 60 && signalledAt === 0) {
           signalledAt = Date.now()
           weir.child.kill('SIGTERM')
-          inTopicAtSignal = endOffsets(testKafka(), topic)
+          inTopicAtSignal = endOffsetSum(topic)
         }
       }
     }
@@ -165,17 +165,6 @@ describe('async delivery across SIGTERM', () => {
     expect(afterShutdown.filter((a) => a.status === 202).map((a) => a.ids)).toEqual([])
   })
 })
-
-async function endOffsets(kafka: ReturnType<typeof testKafka>, topic: string): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, o) => sum + Number(o.high), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 describe('a broker outage under load (a broker of its own)', () => {
   let broker: DedicatedKafka
@@ -379,7 +368,7 @@ describe('a record for a topic that does not exist', () => {
       expect(tally(later), weir.tail()).toEqual({ '202': 5 })
       const expected = [...good, ...later].flatMap((a) => a.ids).sort()
       const deadline = Date.now() + 15_000
-      while ((await endOffsets(testKafka(), topic)) < expected.length && Date.now() < deadline) {
+      while ((await endOffsetSum(topic)) < expected.length && Date.now() < deadline) {
         await sleep(200)
       }
       expect((await readTopicIds(testKafka(), topic)).sort()).toEqual(expected)
@@ -433,7 +422,7 @@ listeners:
       const kafka = testKafka()
       if (mode === 'async') {
         const deadline = Date.now() + 10_000
-        while ((await endOffsets(kafka, topic)) < 1 && Date.now() < deadline) await sleep(100)
+        while ((await endOffsetSum(topic, kafka)) < 1 && Date.now() < deadline) await sleep(100)
         await sleep(500) // room for a stray second record to show up
       }
       expect(await readTopicIds(kafka, topic)).toEqual(['order-1'])
@@ -441,7 +430,7 @@ listeners:
       const other = await post(JSON.stringify({ id: 'order-2', amount: 13 }))
       expect(other.status).toBe(422)
       expect(other.headers.get('content-type')).toBe('application/problem+json')
-      expect(await endOffsets(kafka, topic)).toBe(1)
+      expect(await endOffsetSum(topic, kafka)).toBe(1)
     }
   )
 })

@@ -10,7 +10,7 @@ import {
 } from '../../../examples/request-reply/order-service.ts'
 import { hashApiKey } from '../../../src/policy/secrets.ts'
 import { startTestGateway } from '../../support/gateway.ts'
-import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
+import { createTopic, endOffsetSum, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 import { connectSse, connectWs, wsUrl } from '../../support/stream-clients.ts'
 
 const secret = 'integration-test-secret-0123456789abcdef'
@@ -341,16 +341,6 @@ describe('request-reply over Kafka', () => {
     await expect(events.events.next(() => false, 2000)).rejects.toThrow('closed')
   })
 })
-
-async function endOffsetSum(topic: string): Promise<number> {
-  const admin = testKafka().admin()
-  await admin.connect()
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 async function readAll(topic: string, atLeast: number): Promise<KafkaMessage[]> {
   const consumer = testKafka().consumer({ groupId: uniqueName('reader') })
