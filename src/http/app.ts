@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
 import { problem } from '../core/problem.ts'
+import { varyWithOrigin } from './cors.ts'
 import { gatewayErrorResponse } from './error-response.ts'
 import { examplePageRoutes } from './example-page/example-page.ts'
 import type { Logger } from '../observability/logger.ts'
@@ -24,6 +25,14 @@ export interface HttpAppDeps {
 
 export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): Hono {
   const app = new Hono()
+  if (listener.cors) {
+    // The CORS gate (src/http/cors.ts) set `Vary: Origin`; a route's own Vary would replace it.
+    app.use(async (c, next) => {
+      await next()
+      const vary = c.res.headers.get('vary')
+      if (vary !== null) c.res.headers.set('vary', varyWithOrigin(vary))
+    })
+  }
   if (listener.health) app.route('/', healthRoutes(deps.readiness))
   // Before the produce routes: their 405 for other methods must not hide the portal's GETs.
   if (listener.portal && deps.portal) {

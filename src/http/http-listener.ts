@@ -16,6 +16,7 @@ import { problem } from '../core/problem.ts'
 import { rejectUpgrade } from './node-reply.ts'
 import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
+import type { CorsGate } from './cors.ts'
 
 /** Takes an upgrade request and returns true, or returns false (answered 404 then). */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
@@ -24,6 +25,8 @@ export interface ListenerHandlers {
   /** Tried in order before hono; the first to return true owns the request. */
   fastPaths?: readonly FastPath[]
   upgrade?: UpgradeHandler
+  /** The listener's `cors`: ahead of every door, for requests and upgrades alike. */
+  cors?: CorsGate
 }
 
 export interface RunningHttpListener {
@@ -47,7 +50,9 @@ export async function startHttpListener(
   let honoListener = getRequestListener(app.fetch)
   let fastPaths = handlers.fastPaths ?? []
   let upgrade = handlers.upgrade
+  let cors = handlers.cors
   const listener: RequestListener = (request, response) => {
+    if (cors?.request(request, response)) return
     for (const fastPath of fastPaths) if (fastPath(request, response)) return
     void honoListener(request, response)
   }
@@ -64,6 +69,7 @@ export async function startHttpListener(
       )
     : createHttpServer(listener)
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (cors?.upgrade(request, socket)) return
     if (upgrade?.(request, socket, head)) return
     const path = (request.url ?? '/').split('?')[0]
     const detail = `no stream at ${path} takes WebSocket connections`
@@ -83,6 +89,7 @@ export async function startHttpListener(
       honoListener = getRequestListener(nextApp.fetch)
       fastPaths = next.fastPaths ?? []
       upgrade = next.upgrade
+      cors = next.cors
     },
     close,
   }

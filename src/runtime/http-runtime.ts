@@ -4,6 +4,7 @@
 // alive until the listener closes, so no open WebSocket or SSE connection is dropped.
 import type { HttpListenerConfig, WeirConfig } from '../config/index.ts'
 import { createHttpApp } from '../http/app.ts'
+import { corsGate } from '../http/cors.ts'
 import { startHttpListener, type ListenerHandlers } from '../http/http-listener.ts'
 import { produceFastPath } from '../http/produce/fast-path.ts'
 import { produceEndpoints } from '../http/produce/routes.ts'
@@ -63,6 +64,7 @@ function build(
       fastPaths: [fastPath, requests.handle],
       // WebSocket reply push on requests.path, then the stream doors.
       upgrade: core.resources.upgrade(listener, websockets.upgrade),
+      ...(listener.cors && { cors: corsGate(listener.cors) }),
     },
     doors: [requests, websockets],
   }

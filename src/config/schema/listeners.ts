@@ -2,6 +2,7 @@
 // listener speaks the Kafka protocol for one virtual cluster.
 import { z } from 'zod'
 import { Millis, Name, Port } from './common.ts'
+import { Cors } from './cors.ts'
 import { checkResources, RequestsEndpoint, View } from './resources.ts'
 import { ProduceRoute, TopicsEndpoint } from './routes.ts'
 import { Stream } from './streams.ts'
@@ -23,6 +24,8 @@ export const HttpListener = z
     host: z.string().default('127.0.0.1'),
     port: Port,
     tls: ServerTls.optional(),
+    /** Which web pages on other origins may call this listener (off unless set: see README). */
+    cors: Cors.optional(),
     /** Serve /healthz and /readyz here (load balancers usually probe the public port). */
     health: z.boolean().default(true),
     /** Largest request body accepted, in bytes (413 above it). */
