@@ -35,6 +35,8 @@ const httpAppFields = [
   'portal',
   'health',
   'maxBodyBytes',
+  // The CORS gate is one of the handlers the server takes anew.
+  'cors',
   // Request-reply stores and views: the core reconfigures them; the handler is rebuilt.
   'requests',
   'views',

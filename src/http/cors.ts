@@ -7,8 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { HttpListenerConfig } from '../config/index.ts'
+import { GatewayError } from '../core/errors.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
-import { problem } from '../core/problem.ts'
+import { gatewayErrorReply } from './error-response.ts'
 import { rejectUpgrade, sendReply } from './node-reply.ts'
 
 type CorsConfig = NonNullable<HttpListenerConfig['cors']>
@@ -100,7 +101,7 @@ export function corsGate(config: CorsConfig): CorsGate {
       const origin = request.headers.origin
       const verdict = policy.verdict(origin, request.headers.host)
       if (verdict === 'refused') {
-        sendReply(response, refusal(origin as string))
+        sendReply(response, gatewayErrorReply(originRefused(origin as string)))
         return true
       }
       if (origin === undefined) {
@@ -124,7 +125,7 @@ export function corsGate(config: CorsConfig): CorsGate {
     upgrade(request, socket) {
       const origin = request.headers.origin
       if (policy.verdict(origin, request.headers.host) !== 'refused') return false
-      rejectUpgrade(socket, refusal(origin as string))
+      rejectUpgrade(socket, gatewayErrorReply(originRefused(origin as string)))
       return true
     },
   }
@@ -135,9 +136,12 @@ export function varyWithOrigin(vary: string): string {
   return /(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary) ? vary : `${vary}, Origin`
 }
 
-function refusal(origin: string) {
-  const detail = `pages from ${origin} may not call this listener (it is not in cors.origins)`
-  return { status: 403, body: problem(403, 'forbidden', 'Forbidden', detail), headers: {} }
+/** The refusal of a page from an origin `cors` does not list (also the portal's example). */
+export function originRefused(origin: string): GatewayError {
+  return new GatewayError(
+    'forbidden',
+    `pages from ${origin} may not call this listener (it is not in cors.origins)`
+  )
 }
 
 /** host[:port] of an origin, as a Host header names it; '' for an opaque origin ("null"). */

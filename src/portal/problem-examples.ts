@@ -4,6 +4,7 @@
 // from the real shape; the details are the messages Weir really writes.
 import { GatewayError, shuttingDown } from '../core/errors.ts'
 import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
+import { originRefused } from '../http/cors.ts'
 import { gatewayErrorReply } from '../http/error-response.ts'
 import type { JsonSchema } from './json-schema.ts'
 
@@ -65,9 +66,11 @@ const refusals: Record<string, Refusal> = {
   },
   '403': {
     component: 'Forbidden',
-    description: 'An ACL does not allow this principal to produce to this topic.',
+    description:
+      'An ACL does not allow this principal to produce to this topic; or, on a listener with `cors`, the request came from a web page whose origin is not listed.',
     examples: {
       acl: new GatewayError('forbidden', 'principal "alice" may not produce to topic "orders"'),
+      origin: originRefused('https://elsewhere.example'),
     },
     when: (c) => c.acl,
   },

@@ -93,6 +93,13 @@ describe('planReload', () => {
     ])
   })
 
+  it('updates the handler of an http listener whose cors changed, without a restart', () => {
+    const plan = planOf((doc) => {
+      doc.listeners[1].cors = { origins: ['https://app.example.com'] }
+    })
+    expect(plan.listeners).toEqual([{ kind: 'update', listener: 'other', reason: 'cors changed' }])
+  })
+
   it('restarts the http listener whose port changed, and only that one', () => {
     const plan = planOf((doc) => {
       doc.listeners[1].port = 8082
