@@ -16,6 +16,7 @@ import { BrokerMap, type Address } from './broker-map.ts'
 import { apiVersionsFilter } from './filters/api-versions.ts'
 import { brokerAddressFilters } from './filters/broker-addresses.ts'
 import type { ResponseFilter } from './filters/types.ts'
+import { PreAuthBudget } from './pre-auth.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Observability } from '../observability/observability.ts'
@@ -114,6 +115,12 @@ export async function startKafkaListener(
     ]),
     requestFilters: filters.requests,
     initialState: filters.initialState,
+    preAuth: filters.authenticated && {
+      maxFrameBytes: config.maxPreAuthFrameBytes,
+      timeoutMs: config.authenticationTimeoutMs,
+      budget: new PreAuthBudget(config.maxPreAuthBufferedBytes),
+      authenticated: filters.authenticated,
+    },
     settings: {
       maxFrameBytes: config.maxFrameBytes,
       requestTimeoutMs: config.requestTimeoutMs,

@@ -28,6 +28,7 @@ import type {
   ResponseFilter,
 } from './filters/types.ts'
 import { unsupportedApiVersionsResponse } from './local-responses.ts'
+import { PreAuthGuard, type PreAuthLimits } from './pre-auth.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
 import { rewriteResponse } from './response-path.ts'
@@ -54,6 +55,8 @@ export interface ProxyContext {
   settings: ProxySettings
   logger: Logger
   onClose(connection: ProxyConnection): void
+  /** The limits on a connection until it authenticated; none where nobody authenticates. */
+  preAuth?: PreAuthLimits
   /** Where requests are observed (spans, metrics, access log). */
   observed?: { observability: Observability; listener: string; virtualCluster: string }
 }
@@ -90,6 +93,8 @@ export class ProxyConnection {
   readonly #queue: Buffer[] = []
   #waiting = false
   #closed = false
+  /** Until the client authenticated: its smaller frame limit, share of memory and deadline. */
+  #preAuth: PreAuthGuard | undefined
 
   /** `principal`: who the client is before any request (a verified client certificate). */
   constructor(client: Socket, upstream: Socket, context: ProxyContext, principal?: Principal) {
@@ -101,6 +106,11 @@ export class ProxyConnection {
       state: context.initialState?.(principal) ?? { principal, scratch: new Map() },
     }
     this.#requests = new FrameSplitter(context.settings.maxFrameBytes)
+    const preAuth = context.preAuth
+    if (preAuth !== undefined && !preAuth.authenticated(this.#filterContext.state)) {
+      this.#preAuth = new PreAuthGuard(preAuth, Date.now())
+      this.#requests.maxFrameBytes = Math.min(preAuth.maxFrameBytes, this.#requests.maxFrameBytes)
+    }
     this.#logger = context.logger.child({
       client: `${client.remoteAddress}:${client.remotePort}`,
     })
@@ -125,6 +135,11 @@ export class ProxyConnection {
 
   /** Closes the connection if its oldest request has waited past the request timeout. */
   checkTimeout(now: number): void {
+    const refusal = this.#stillUnauthenticated()?.expired(now)
+    if (refusal !== undefined) {
+      this.close(refusal.why, refusal.detail)
+      return
+    }
     const oldest = this.#inFlight[0]
     if (oldest !== undefined && now - oldest.sentAt > this.#context.settings.requestTimeoutMs) {
       const name = apiByKey.get(oldest.apiKey)?.name ?? `API ${oldest.apiKey}`
@@ -154,6 +169,12 @@ export class ProxyConnection {
     )
     this.#client.destroy()
     this.#upstream.destroy()
+    // Nothing this connection read stays referenced, whoever still holds the object.
+    this.#preAuth?.release()
+    this.#preAuth = undefined
+    this.#requests.clear()
+    this.#responses.clear()
+    this.#queue.length = 0
     this.#context.onClose(this)
   }
 
@@ -163,15 +184,36 @@ export class ProxyConnection {
   }
 
   #fromClient(chunk: Buffer): void {
+    const preAuth = this.#stillUnauthenticated()
     let frames: Buffer[]
     try {
       frames = this.#requests.push(chunk)
     } catch (err) {
+      if (preAuth !== undefined && err instanceof CodecError) {
+        // As Kafka's InvalidReceiveException before SASL completes: closed on the size prefix.
+        this.close('malformed request', `${err.message}, the limit before authentication`)
+        return
+      }
       this.#malformed(err)
+      return
+    }
+    const refusal = preAuth?.hold(this.#requests.buffered)
+    if (refusal !== undefined) {
+      this.close(refusal.why, refusal.detail)
       return
     }
     for (const frame of frames) this.#queue.push(frame)
     this.#drain()
+  }
+
+  /** The pre-authentication guard while it applies; lifts it once the client authenticated. */
+  #stillUnauthenticated(): PreAuthGuard | undefined {
+    const guard = this.#preAuth
+    if (guard === undefined || !guard.authenticated(this.#filterContext.state)) return guard
+    guard.release()
+    this.#preAuth = undefined
+    this.#requests.maxFrameBytes = this.#context.settings.maxFrameBytes
+    return undefined
   }
 
   /** Handles queued requests in order; stops at one whose filters are still deciding. */

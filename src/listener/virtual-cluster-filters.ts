@@ -12,6 +12,7 @@
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 import { anonymous, type Principal } from '../core/principal.ts'
 import type { VersionCap } from './filters/api-versions.ts'
+import { backendSaslWatch } from './filters/backend-sasl.ts'
 import { clusterIdFilters } from './filters/cluster-id.ts'
 import { namespacedVersionCap, namespaceFilters } from './filters/namespace.ts'
 import { saslGate } from './filters/sasl-gate.ts'
@@ -42,6 +43,11 @@ export interface VirtualClusterFilters {
   initialState: (principal?: Principal) => ConnectionState
   /** Weir's own login to each backend broker connection, when it terminates client SASL. */
   upstreamSasl: UpstreamSaslConfig | undefined
+  /**
+   * Whether a connection is past authentication, where someone authenticates clients: Weir, or
+   * the broker when SASL passes through to a backend that takes it. Undefined when nobody does.
+   */
+  authenticated: ((state: ConnectionState) => boolean) | undefined
 }
 
 export function virtualClusterFilters(
@@ -58,6 +64,10 @@ export function virtualClusterFilters(
   const caps: VersionCap[] = [aclApiCap(policies, vc.name)]
   const terminates = vc.authentication.length > 0
   if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))
+  // Passing SASL through to a broker that requires it, Weir still reads every frame before the
+  // broker does: it holds strangers to the broker's own pre-authentication limits meanwhile.
+  const backendSasl = !terminates && backend.sasl !== undefined ? backendSaslWatch() : undefined
+  if (backendSasl !== undefined) responses.push(backendSasl.response as ResponseFilter<never>)
   requests.push(aclFilter({ policies, virtualCluster: vc.name, topicNames: new TopicIdNames() }))
   requests.push(quotaFilter({ policies, virtualCluster: vc.name }))
   if (schemaSources !== undefined) {
@@ -97,6 +107,9 @@ export function virtualClusterFilters(
       scratch: new Map(),
     }),
     upstreamSasl: terminates ? backend.sasl : undefined,
+    authenticated: terminates
+      ? (state) => state.principal !== undefined
+      : backendSasl?.authenticated,
   }
 }
 

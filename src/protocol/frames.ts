@@ -7,7 +7,8 @@ import { CodecError } from './codec-error.ts'
 export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
 
 export class FrameSplitter {
-  private readonly maxFrameBytes: number
+  /** The largest frame accepted from here on (a proxy lowers it until its client authenticated). */
+  maxFrameBytes: number
   private chunks: Buffer[] = []
   private length = 0
   /** The size of the frame being collected, or -1 while its prefix is still incomplete. */
@@ -20,6 +21,13 @@ export class FrameSplitter {
   /** Bytes received but not yet returned as part of a frame. */
   get buffered(): number {
     return this.length
+  }
+
+  /** Drops whatever is buffered: nothing of a closed connection's input stays referenced. */
+  clear(): void {
+    this.chunks = []
+    this.length = 0
+    this.size = -1
   }
 
   /** Adds received bytes; returns the payloads of the frames they complete, in order. A payload

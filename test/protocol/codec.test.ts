@@ -182,4 +182,17 @@ describe('FrameSplitter', () => {
     )
     expect(new FrameSplitter(1024).push(Buffer.from([0, 0, 4, 0, 1]))).toEqual([])
   })
+
+  it('applies a limit lowered or raised between pushes, and drops what it holds on clear', () => {
+    const splitter = new FrameSplitter(1024)
+    splitter.maxFrameBytes = 2048
+    expect(splitter.push(Buffer.from([0, 0, 8, 0, 1, 2]))).toEqual([])
+    expect(splitter.buffered).toBe(2)
+    splitter.clear()
+    expect(splitter.buffered).toBe(0)
+    splitter.maxFrameBytes = 16
+    expect(() => splitter.push(Buffer.from([0, 0, 0, 17]))).toThrow(
+      'frame size 17 is outside 0..16'
+    )
+  })
 })

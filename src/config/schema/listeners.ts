@@ -168,6 +168,22 @@ export const KafkaListener = z
     requestTimeoutMs: Millis.default(330_000),
     /** Client connections with no traffic for this long are closed (Kafka's connections.max.idle.ms). */
     idleTimeoutMs: Millis.default(600_000),
+    /**
+     * Until a client has authenticated (see README, "Before authentication"): the largest frame
+     * it may send (Kafka's sasl.server.max.receive.size), the bytes all such connections of this
+     * listener may hold together, and how long it may take to authenticate.
+     */
+    maxPreAuthFrameBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(512 * 1024),
+    maxPreAuthBufferedBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
+    authenticationTimeoutMs: z.number().int().positive().default(30_000),
   })
   .strict()
 

@@ -32,7 +32,9 @@ export interface ProxyHarness {
 
 export async function startProxy(
   settings: Partial<ProxySettings> = {},
-  brokerOptions: FakeBrokerOptions = {}
+  brokerOptions: FakeBrokerOptions = {},
+  /** Limits until clients authenticate (none unless given). */
+  preAuth?: ProxyContext['preAuth']
 ): Promise<ProxyHarness> {
   const broker = await FakeBroker.start(brokerOptions)
   const { logger, entries } = captureLogger()
@@ -59,6 +61,7 @@ export async function startProxy(
     },
     logger,
     onClose: (connection) => closed.push(connection),
+    preAuth,
   }
   const byClientPort = new Map<number, ProxyConnection>()
   // Kept: a test may stop the broker and still connect to where it was.
