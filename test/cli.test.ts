@@ -49,6 +49,29 @@ listeners:
     )
   })
 
+  it('never prints a plaintext typed where a hash or secret belongs', async () => {
+    const file = configFile(`backendClusters: [{ name: k, bootstrapServers: 127.0.0.1:9092 }]
+virtualClusters:
+  - name: v
+    backendCluster: k
+    authentication:
+      - { kind: basic, users: [{ username: u, passwordHash: Plain-Typed-Secret-1 }] }
+      - { kind: api-key, keys: [{ principal: p, sha256: Plain-Typed-Secret-2 }] }
+listeners: [{ name: l, kind: http, port: 8080, requests: { secret: Plain-Typed-Secret-3 } }]
+`)
+    const { out, err } = captureConsole()
+    expect(await main(['validate', '-c', file])).toBe(1)
+    const printed = [...out, ...err].join('\n')
+    expect(printed).not.toMatch(/Plain-Typed-Secret/)
+    expect(printed).toContain(
+      'users[0].passwordHash (line 6): expected a scrypt hash, got a string (value not shown: secret)'
+    )
+    expect(printed).toMatch(
+      /keys\[0\]\.sha256 \(line 7\): expected 64 hex digits, got a string \(value/
+    )
+    expect(printed).toMatch(/listeners\[0\]\.requests\.secret \(line 8\): expected at least 32/)
+  })
+
   it('exits 1 on key material the policy engine cannot use', async () => {
     const file = configFile(`backendClusters: [{ name: k, bootstrapServers: 127.0.0.1:9092 }]
 virtualClusters:

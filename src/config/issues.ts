@@ -1,10 +1,14 @@
 // What is wrong with a configuration, said precisely: where (path and line), what was expected,
-// and what was found.
+// and what was found, except at a secret's path: what was found there is never shown, since a
+// plaintext pasted where its hash belongs is the secret itself, and issues go to HTTP answers,
+// logs and terminals alike.
 import type { z } from 'zod'
+import { isSecretPath } from './secret-fields.ts'
 
 export interface ConfigIssue {
   /** Dotted path into the document, e.g. `listeners[0].port`; empty for the document itself. */
   path: string
+  /** What is wrong at the path, as a sentence; never empty. */
   message: string
   expected?: string
   got?: string
@@ -39,13 +43,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export function formatIssue(issue: ConfigIssue): string {
   const where = `${issue.path || '(document)'}${issue.line ? ` (line ${issue.line})` : ''}`
-  const detail =
-    issue.expected !== undefined
-      ? `expected ${issue.expected}, got ${issue.got ?? 'nothing'}`
-      : issue.message
-  return issue.expected !== undefined && issue.message
-    ? `${where}: ${detail} (${issue.message})`
-    : `${where}: ${detail}`
+  return `${where}: ${issue.message || expectedGot(issue.expected, issue.got)}`
+}
+
+function expectedGot(expected: string | undefined, got: string | undefined): string {
+  return `expected ${expected ?? 'something else'}, got ${got ?? 'nothing'}`
 }
 
 /** A short, readable rendering of a value found in the document. */
@@ -57,6 +59,14 @@ export function describeValue(value: unknown): string {
   const text = JSON.stringify(value)
   const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text
   return `${typeof value} ${shown}`
+}
+
+/** What was found at a secret's path: its kind, never its value. */
+function describeSecret(value: unknown): string {
+  if (value === undefined || value === null || typeof value === 'object') {
+    return describeValue(value)
+  }
+  return `a ${typeof value} (value not shown: secret)`
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -77,19 +87,21 @@ export function fromZodIssues(
   lineOf: LineOf
 ): ConfigIssue[] {
   return issues.flatMap((issue): ConfigIssue[] => {
+    const found = (path: readonly PropertyKey[], value: unknown) =>
+      isSecretPath(path) ? describeSecret(value) : describeValue(value)
     // Parsing with reportInput gives the exact value each check saw (after any preprocessing).
-    const got = describeValue('input' in issue ? issue.input : valueAt(raw, issue.path))
+    const got = found(issue.path, 'input' in issue ? issue.input : valueAt(raw, issue.path))
     const at = (path: readonly PropertyKey[]) => ({ path: formatPath(path), line: lineOf(path) })
+    /** An issue that says what the path needed and what it had. */
+    const mismatch = (expected: string, had = got): ConfigIssue => ({
+      ...at(issue.path),
+      message: had === 'nothing' ? `required: expected ${expected}` : expectedGot(expected, had),
+      expected,
+      got: had,
+    })
     switch (issue.code) {
       case 'invalid_type':
-        return [
-          {
-            ...at(issue.path),
-            message: got === 'nothing' ? 'required' : '',
-            expected: issue.expected,
-            got,
-          },
-        ]
+        return [mismatch(issue.expected)]
       case 'unrecognized_keys':
         return issue.keys.map((key) => ({
           ...at([...issue.path, key]),
@@ -99,14 +111,11 @@ export function fromZodIssues(
         const options = 'options' in issue ? (issue.options as unknown[] | undefined) : undefined
         if (options) {
           // The union's input is the whole object; the path names its discriminator.
-          const found = describeValue(valueAt(raw, issue.path))
           return [
-            {
-              ...at(issue.path),
-              message: '',
-              expected: `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`,
-              got: found,
-            },
+            mismatch(
+              `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`,
+              found(issue.path, valueAt(raw, issue.path))
+            ),
           ]
         }
         // No discriminator: report what the closest alternative said.
@@ -116,35 +125,18 @@ export function fromZodIssues(
           : [{ ...at(issue.path), message: issue.message, got }]
       }
       case 'invalid_value':
-        return [
-          {
-            ...at(issue.path),
-            message: '',
-            expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-            got,
-          },
-        ]
+        return [mismatch(`one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`)]
       case 'invalid_format':
         return [
-          {
-            ...at(issue.path),
-            message: '',
-            expected: issue.message
+          mismatch(
+            issue.message
               .replace(/^Invalid (string: )?/, '')
-              .replace(/^must match pattern .*/, issue.format),
-            got,
-          },
+              .replace(/^must match pattern .*/, issue.format)
+          ),
         ]
       case 'too_small':
       case 'too_big':
-        return [
-          {
-            ...at(issue.path),
-            message: '',
-            expected: issue.message.replace(/^Too (small|big): expected /, ''),
-            got,
-          },
-        ]
+        return [mismatch(issue.message.replace(/^Too (small|big): expected /, ''))]
       default:
         return [{ ...at(issue.path), message: issue.message }]
     }

@@ -1,23 +1,14 @@
 // Secrets in a configuration are write-only: the admin API shows every secret as a marker, never
 // its value, and a document sent back with the marker in place keeps the secret it had. Which
-// fields are secret is decided by name, so a new secret field is hidden by naming it like one.
-const SECRET_FIELDS = new Set([
-  'password',
-  'passwordHash',
-  'sha256',
-  'storedKey',
-  'serverKey',
-  'secret',
-  'clientSecret',
-  'token',
-  'bearerToken',
-])
+// fields are secret is decided by name (isSecretField), so a new secret field is hidden by naming
+// it like one.
+import { isSecretField } from '../config/secret-fields.ts'
 
 export const REDACTED = '<redacted>'
 
 /** A copy of `value` with every secret replaced by the marker. */
 export function redactSecrets<T>(value: T): T {
-  return walk(value, (key, v) => (SECRET_FIELDS.has(key) && typeof v === 'string' ? REDACTED : v))
+  return walk(value, (key, v) => (isSecretField(key) && typeof v === 'string' ? REDACTED : v))
 }
 
 /**

@@ -91,7 +91,7 @@ describe('parseConfig', () => {
         line: 11,
         expected: 'number',
         got: 'string "eighty"',
-        message: '',
+        message: 'expected number, got string "eighty"',
       },
     ])
   })

@@ -243,6 +243,48 @@ describe('admin API', () => {
     )
   })
 
+  it('never echoes a plaintext sent where a hash belongs: not in the 422, not in the log', async () => {
+    const { node, admin, doc, version } = await startNode()
+    const before = await version()
+    const errors = vi.spyOn(node.logger, 'error')
+    const slipped = clone(doc) as { virtualClusters: { authentication: Doc[] }[]; admin: Doc }
+    slipped.virtualClusters[0]!.authentication.push({
+      kind: 'basic',
+      users: [{ username: 'bob', passwordHash: 'Slipped-Plaintext-1' }],
+    })
+    slipped.admin.tokens = [{ name: 'ops', sha256: 'Slipped-Plaintext-2' }]
+    for (const [route, method] of [
+      ['/v1/config/validate', 'POST'],
+      ['/v1/config', 'PUT'],
+    ] as const) {
+      const res = await admin(route, { method, body: slipped })
+      const text = await res.text()
+      expect(res.status, route).toBe(422)
+      expect(text).not.toMatch(/Slipped-Plaintext/)
+      const { issues } = JSON.parse(text) as { issues: { path: string; message: string }[] }
+      expect(issues).toEqual([
+        {
+          path: 'virtualClusters[0].authentication[1].users[0].passwordHash',
+          message: 'expected a scrypt hash, got a string (value not shown: secret)',
+          expected: 'a scrypt hash',
+          got: 'a string (value not shown: secret)',
+        },
+        {
+          path: 'admin.tokens[0].sha256',
+          message: 'expected 64 hex digits, got a string (value not shown: secret)',
+          expected: '64 hex digits',
+          got: 'a string (value not shown: secret)',
+        },
+      ])
+    }
+    // The PUT was refused, and the log line that says so names the paths, not the values.
+    expect(errors).toHaveBeenCalledTimes(1)
+    expect(errors.mock.calls[0]?.[1]).toBe('configuration rejected: the running one stays')
+    expect(JSON.stringify(errors.mock.calls[0])).toMatch(/passwordHash/)
+    expect(JSON.stringify(errors.mock.calls[0])).not.toMatch(/Slipped-Plaintext/)
+    expect(await version()).toEqual(before)
+  })
+
   it('applies a whole document: a new route answers on the public listener', async () => {
     const { admin, doc, produce, version } = await startNode()
     expect((await produce('/payments')).status).toBe(404)

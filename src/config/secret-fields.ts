@@ -1,0 +1,26 @@
+// Which fields of a configuration hold secrets. Decided by name, so a new secret field is
+// covered by naming it like one: the admin API redacts these values and an issue about one of
+// them never shows what was found there (a plaintext pasted where its hash belongs is a secret).
+const SECRET_FIELDS = new Set([
+  'password',
+  'passwordHash',
+  'sha256',
+  'storedKey',
+  'serverKey',
+  'secret',
+  'clientSecret',
+  'token',
+  'bearerToken',
+  'bearerTokenSha256',
+])
+
+/** Whether a field of this name holds a secret. */
+export function isSecretField(key: PropertyKey): boolean {
+  return typeof key === 'string' && SECRET_FIELDS.has(key)
+}
+
+/** Whether the value at this path into a document is a secret (its last field names one). */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  const last = path.at(-1)
+  return last !== undefined && isSecretField(last)
+}
