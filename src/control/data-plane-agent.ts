@@ -2,6 +2,8 @@
 // so an unchanged config costs a 304), hand new ones to the node, and report what it runs. When
 // the control plane cannot be reached, the node keeps serving its last good configuration and the
 // agent retries with exponential backoff and full jitter, so a fleet does not come back in step.
+// The log says so once when the control plane goes away (each retry after that is at debug) and
+// once when it is back, with how long it was away.
 // The last good document can be kept in a file (mode 0600: it holds secrets) to start from when
 // the control plane is down at boot.
 import { readFile, rename, writeFile } from 'node:fs/promises'
@@ -43,6 +45,8 @@ export class DataPlaneAgent {
   #timer: NodeJS.Timeout | undefined
   #stopped = false
   #failures = 0
+  /** Since when the control plane has not answered, and how many attempts failed since. */
+  #away: { since: number; failedAttempts: number } | undefined
 
   constructor(options: DataPlaneAgentOptions) {
     this.#options = options
@@ -58,12 +62,13 @@ export class DataPlaneAgent {
         const fetched = await this.#fetch()
         if (fetched !== undefined) {
           this.#failures = 0
+          this.#reachable()
           return fetched
         }
       } catch (err) {
         const cached = await this.#readCache()
         if (cached !== undefined) {
-          this.#options.logger.warn(
+          this.#unreachable(
             { err: (err as Error).message, cacheFile: this.#options.cacheFile },
             'control plane unreachable: starting from the last good configuration'
           )
@@ -71,7 +76,7 @@ export class DataPlaneAgent {
         }
         if (Date.now() >= until) throw err
         const delay = this.#backoff()
-        this.#options.logger.warn(
+        this.#unreachable(
           { err: (err as Error).message, retryInMs: delay },
           'control plane unreachable and no cached configuration: waiting for it'
         )
@@ -104,9 +109,10 @@ export class DataPlaneAgent {
           }
         }
         await this.#report(status())
+        this.#reachable()
       } catch (err) {
         delay = this.#backoff()
-        this.#options.logger.warn(
+        this.#unreachable(
           { err: (err as Error).message, retryInMs: delay },
           'control plane unreachable: serving the last good configuration'
         )
@@ -164,6 +170,31 @@ export class DataPlaneAgent {
   #auth(): Record<string, string> {
     const token = this.#options.token
     return token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` }
+  }
+
+  /** Warns when the control plane goes away; the retries after that are logged at debug. */
+  #unreachable(fields: Record<string, unknown>, message: string): void {
+    if (this.#away === undefined) {
+      this.#away = { since: Date.now(), failedAttempts: 1 }
+      this.#options.logger.warn(fields, message)
+      return
+    }
+    this.#away.failedAttempts++
+    this.#options.logger.debug(
+      { ...fields, failedAttempts: this.#away.failedAttempts },
+      'control plane still unreachable'
+    )
+  }
+
+  /** Says, once, that the control plane answers again after it was away. */
+  #reachable(): void {
+    if (this.#away === undefined) return
+    const { since, failedAttempts } = this.#away
+    this.#away = undefined
+    this.#options.logger.info(
+      { unreachableMs: Date.now() - since, failedAttempts },
+      'control plane reachable again'
+    )
   }
 
   /** Exponential, capped, with full jitter. */

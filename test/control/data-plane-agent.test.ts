@@ -84,10 +84,15 @@ function agentFor(
   options: { cacheFile?: string; maxBackoffMs?: number } = {}
 ) {
   const warnings: string[] = []
+  /** Every line logged, in order. */
+  const logs: { level: string; msg: string; fields: Record<string, unknown> }[] = []
   const logger = pino({ level: 'silent' })
-  vi.spyOn(logger, 'warn').mockImplementation(((_obj: unknown, msg: string) => {
-    warnings.push(msg)
-  }) as never)
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    vi.spyOn(logger, level).mockImplementation(((fields: Record<string, unknown>, msg: string) => {
+      logs.push({ level, msg, fields })
+      if (level === 'warn') warnings.push(msg)
+    }) as never)
+  }
   const agent = new DataPlaneAgent({
     controlPlane,
     token: 'dp-secret',
@@ -98,7 +103,7 @@ function agentFor(
     logger,
   })
   agents.push(agent)
-  return { agent, warnings }
+  return { agent, warnings, logs }
 }
 
 const until = async (condition: () => boolean, timeoutMs = 5000) => {
@@ -223,6 +228,65 @@ describe('DataPlaneAgent', () => {
       .map((f) => f.at)
       .slice(-3)
     expect((recent[2] as number) - (recent[1] as number)).toBeLessThan(200)
+  })
+
+  it('says once that the control plane is unreachable, and once that it is back', async () => {
+    const cp = await fakeControlPlane()
+    const { agent, logs } = agentFor(cp.url, { maxBackoffMs: 100 })
+    const first = await agent.initial()
+    cp.state.status = 503
+    agent.start(first, async () => undefined, okStatus)
+    await until(() => cp.fetches().length >= 6)
+    const unreachable = 'control plane unreachable: serving the last good configuration'
+    expect(logs.filter((l) => l.msg === unreachable)).toEqual([
+      {
+        level: 'warn',
+        msg: unreachable,
+        fields: expect.objectContaining({ err: expect.stringMatching(/503/) }),
+      },
+    ])
+    // Each retry after the first is at debug, counted.
+    const retries = logs.filter((l) => l.msg === 'control plane still unreachable')
+    expect(retries.length).toBeGreaterThanOrEqual(3)
+    expect(retries.every((l) => l.level === 'debug')).toBe(true)
+    expect(retries.map((l) => l.fields.failedAttempts).slice(0, 3)).toEqual([2, 3, 4])
+
+    cp.state.status = undefined
+    await until(() => cp.reports().length >= 3)
+    const back = logs.filter((l) => l.msg === 'control plane reachable again')
+    // The count is of every failed attempt (a poll answered before the switch may fail still).
+    const backAt = logs.findIndex((l) => l.msg === 'control plane reachable again')
+    const attempts = logs.slice(0, backAt).filter((l) => l.msg.startsWith('control plane')).length
+    expect(back).toEqual([
+      {
+        level: 'info',
+        msg: 'control plane reachable again',
+        fields: { unreachableMs: expect.any(Number), failedAttempts: attempts },
+      },
+    ])
+    expect(back[0]?.fields.unreachableMs).toBeGreaterThan(0)
+    expect(logs.filter((l) => l.msg === unreachable)).toHaveLength(1)
+
+    // A second outage is news again.
+    cp.state.status = 503
+    await until(() => logs.filter((l) => l.msg === unreachable).length === 2)
+  })
+
+  it('says the control plane is back when it answers after a start from the cache file', async () => {
+    const cacheFile = path.join(tempDir(), 'cache.json')
+    writeFileSync(cacheFile, JSON.stringify({ etag: '"v1"', config: { listeners: ['v1'] } }))
+    const cp = await fakeControlPlane()
+    cp.state.status = 503
+    const { agent, logs } = agentFor(cp.url, { cacheFile })
+    const started = await agent.initial(1000)
+    expect(started.from).toBe('cache')
+    cp.state.status = undefined
+    agent.start(started, async () => undefined, okStatus)
+    await until(() => cp.reports().length >= 2)
+    expect(logs.map((l) => `${l.level} ${l.msg}`)).toEqual([
+      'warn control plane unreachable: starting from the last good configuration',
+      'info control plane reachable again',
+    ])
   })
 
   it('starts backing off afresh after the failures it had at boot', async () => {
