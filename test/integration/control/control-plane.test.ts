@@ -268,6 +268,15 @@ describe('control plane and data planes', () => {
       async () => [await produce(dp1), await produce(dp2)],
       (statuses) => statuses.every((s) => s === 202)
     )
+    // Said once when it went away, however many retries, and once when it came back.
+    for (const dp of [dp1, dp2]) {
+      const back = await dp.waitForLog((l) => l.msg === 'control plane reachable again', 5000)
+      expect(back.unreachableMs).toBeGreaterThan(0)
+      expect(back.failedAttempts).toBeGreaterThanOrEqual(1)
+      const said = (msg: string) => dp.logs.filter((l) => l.msg === msg).length
+      expect(said('control plane unreachable: serving the last good configuration')).toBe(1)
+      expect(said('control plane reachable again')).toBe(1)
+    }
     // (The kept connection is not used past this point: idle for longer than the server's
     // keep-alive timeout while the control plane was away, it may have been closed, as it should.)
     expect(started(dp1)).toBe(1)
