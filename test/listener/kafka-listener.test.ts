@@ -181,7 +181,7 @@ describe('the Kafka listener', () => {
     await connected.roundTrip(apis.metadata, 12)
     await listener.close()
     expect(await connected.closesWithin(2000)).toBe(true)
-    await expect(WireClient.connect(port)).rejects.toThrow()
+    await expect(WireClient.connect(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 })
 
