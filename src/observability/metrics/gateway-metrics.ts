@@ -189,10 +189,11 @@ export class GatewayMetrics implements Observer {
 
   /** New label limits (buckets stay as they were created). */
   configure(settings: MetricsSettings): void {
-    this.#principal = new LabelLimiter(settings.labels.principal)
-    this.#topic = new LabelLimiter(settings.labels.topic)
-    this.#route = new LabelLimiter(settings.labels.route)
-    this.#group = new LabelLimiter(settings.labels.group ?? settings.labels.route)
+    const { labels } = settings
+    this.#principal = this.#principal.reconfigured(labels.principal)
+    this.#topic = this.#topic.reconfigured(labels.topic)
+    this.#route = this.#route.reconfigured(labels.route)
+    this.#group = this.#group.reconfigured(labels.group ?? labels.route)
   }
 
   /** The `group` label value for a consumer group id (bounded like the other labels). */

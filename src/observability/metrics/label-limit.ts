@@ -18,8 +18,19 @@ export class LabelLimiter {
   readonly #settings: LabelLimitSettings
   readonly #seen = new Set<string>()
 
-  constructor(settings: LabelLimitSettings) {
+  constructor(settings: LabelLimitSettings, seen: Iterable<string> = []) {
     this.#settings = settings
+    for (const value of seen) this.#seen.add(value)
+  }
+
+  /**
+   * The limiter for new settings (a config reload). The values already kept stay counted: their
+   * series are in the registry for good, so a fresh count would let every reload add `max` more.
+   */
+  reconfigured(settings: LabelLimitSettings): LabelLimiter {
+    const same = settings.mode === this.#settings.mode && settings.max === this.#settings.max
+    if (same) return this
+    return new LabelLimiter(settings, settings.mode === 'cap' ? this.#seen : [])
   }
 
   /** The label value to record for `value` (empty string when there is none). */

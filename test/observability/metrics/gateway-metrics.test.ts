@@ -75,6 +75,31 @@ describe('GatewayMetrics', () => {
     expect(await metricValue(metrics, 'weir_requests_total', { principal: '_other' })).toBe(47)
   })
 
+  it('keeps labels bounded across reloads: values kept before a reload still count', async () => {
+    const settings = (max: number) => ({
+      ...defaultMetricsSettings,
+      labels: {
+        principal: { mode: 'cap' as const, max },
+        topic: { mode: 'cap' as const, max: 10 },
+        route: { mode: 'cap' as const, max: 10 },
+      },
+    })
+    const metrics = new GatewayMetrics(settings(2))
+    const principals = async () => {
+      const { values } = await metrics.registry.getSingleMetric('weir_requests_total')!.get()
+      return new Set(values.map((v) => v.labels.principal))
+    }
+    for (const round of [0, 1, 2]) {
+      metrics.configure(settings(2)) // every applied config, changed or not, configures
+      for (let i = 0; i < 5; i++) metrics.observe(request({ principal: `user-${round}-${i}` }))
+    }
+    expect(await principals()).toEqual(new Set(['user-0-0', 'user-0-1', '_other']))
+    // A higher bound lets in as many more as it adds, not a whole new set.
+    metrics.configure(settings(3))
+    for (let i = 0; i < 5; i++) metrics.observe(request({ principal: `late-${i}` }))
+    expect(await principals()).toEqual(new Set(['user-0-0', 'user-0-1', 'late-0', '_other']))
+  })
+
   it('reads gauges from their sources at scrape time, summing sources', async () => {
     const metrics = new GatewayMetrics()
     let buffered = 3
