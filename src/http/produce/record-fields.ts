@@ -41,7 +41,8 @@ export function jsonPointer(value: unknown, pointer: string): unknown {
 
 /**
  * The key of one event. Request-level sources give the same key to every event of a batch; a body
- * pointer reads each event. A missing key is a 400 for request sources and a violation for events.
+ * pointer reads each event. A missing key is a 400 for request sources and a violation for events;
+ * a body that is not JSON has no pointer to read (415).
  */
 export function keyOf(
   source: FromRequestConfig | undefined,
@@ -58,8 +59,14 @@ export function keyOf(
       )
     return { kind: 'text', value: text }
   }
-  if (event.kind !== 'json')
-    return { missing: `the key is read from ${source.pointer} of a JSON body` }
+  if (event.kind !== 'json') {
+    // The event is fine; the media type is what this route cannot read a key from.
+    const type = request.headers.get('content-type') ?? 'no content type'
+    throw new GatewayError(
+      'unsupported-media-type',
+      `this route reads the key from ${source.pointer || 'the root'} of a JSON body; a body of ${type} has none: send application/json (or application/x-ndjson on a batch route)`
+    )
+  }
   const value = jsonPointer(event.value, source.pointer)
   if (value === undefined || value === null)
     return { missing: `no key at ${source.pointer || 'the root'}` }

@@ -28,6 +28,20 @@ describe('record fields', () => {
     expect(jsonPointer(doc, '/nope/x')).toBeUndefined()
   })
 
+  it('refuses a body pointer on a body that is not JSON as its media type (415), not the event', () => {
+    const form = { kind: 'text', value: 'id=1&qty=2' } as const
+    const formView = {
+      ...view,
+      headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+    }
+    expect(() => keyOf({ from: 'body', pointer: '/id' }, formView, form)).toThrow(
+      expect.objectContaining({
+        code: 'unsupported-media-type',
+        message: expect.stringContaining('a body of application/x-www-form-urlencoded has none'),
+      })
+    )
+  })
+
   it('takes keys from path, query, header or each event', () => {
     const event = { kind: 'json', value: { order: { id: 42 } } } as const
     expect(keyOf({ from: 'path', name: 'id' }, view, event)).toEqual({
