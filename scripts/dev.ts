@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     )
     info = (await startStack({ dir: devStackDir, ports: devPorts })) as StackInfo
   }
-  await ensureTopics(info.bootstrap, ['orders', 'events.clicks'])
+  await ensureTopics(info.bootstrap, ['orders', 'events.clicks', 'team-a.orders'])
   const httpPort = process.env.WEIR_HTTP_PORT ?? '8080'
   console.log(`
   Kafka (PLAINTEXT)       ${info.bootstrap}
