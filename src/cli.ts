@@ -10,6 +10,7 @@ import {
   startStandalone,
   type RunningNode,
 } from './node/roles.ts'
+import type { OperationsAddress } from './node/operations-listener.ts'
 import {
   DEFAULT_ITERATIONS,
   MIN_ITERATIONS,
@@ -35,6 +36,10 @@ commands:
                                       mTLS); no -c;
                                       --listener-port binds a listener of the document
                                       to another port on this data plane
+               --metrics-port PORT [--metrics-host HOST]   (any role) serve GET /metrics,
+                                      /healthz and /readyz on their own listener, without
+                                      authentication (host default 127.0.0.1); a data
+                                      plane's only metrics endpoint
   validate     check FILE and print every problem found (exit 1 if any)
   hash-secret  read a secret from stdin and print what the config stores:
                --api-key for an API key's sha256, otherwise a password's scrypt hash;
@@ -67,8 +72,25 @@ async function validate(file: string): Promise<number> {
   return 0
 }
 
+/** The operations listener the flags ask for, none, or a usage error. */
+function operationsAddress(values: StartFlags): OperationsAddress | undefined | string {
+  const port = values['metrics-port']
+  if (port === undefined) {
+    return values['metrics-host'] === undefined ? undefined : '--metrics-host needs --metrics-port'
+  }
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    return `--metrics-port is a port number (0-65535), not "${port}"`
+  }
+  return { host: values['metrics-host'] ?? '127.0.0.1', port: Number(port) }
+}
+
 async function start(role: string, values: StartFlags): Promise<number> {
   let node: RunningNode
+  const operations = operationsAddress(values)
+  if (typeof operations === 'string') {
+    console.error(`weir start: ${operations}`)
+    return 2
+  }
   if (role === 'data-plane') {
     const token = process.env.WEIR_CONTROL_PLANE_TOKEN
     const cert = values['control-plane-cert']
@@ -108,13 +130,14 @@ async function start(role: string, values: StartFlags): Promise<number> {
       cacheFile: values['config-cache'],
       pollIntervalMs,
       listenerPorts,
+      operations,
     })
   } else {
     if (!values.config) {
       console.error(`weir start: -c FILE is required\n\n${usage}`)
       return 2
     }
-    const options = { file: values.config, watch: values.watch !== false }
+    const options = { file: values.config, watch: values.watch !== false, operations }
     node =
       role === 'control-plane' ? await startControlPlane(options) : await startStandalone(options)
   }
@@ -156,6 +179,8 @@ interface StartFlags {
   'config-cache'?: string
   'poll-interval-ms'?: string
   'listener-port'?: string[]
+  'metrics-port'?: string
+  'metrics-host'?: string
   watch?: boolean
 }
 
@@ -243,6 +268,8 @@ export async function main(argv: string[]): Promise<number> {
         'config-cache': { type: 'string' },
         'poll-interval-ms': { type: 'string' },
         'listener-port': { type: 'string', multiple: true },
+        'metrics-port': { type: 'string' },
+        'metrics-host': { type: 'string' },
         watch: { type: 'boolean', default: true },
       },
       allowNegative: true,

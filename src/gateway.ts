@@ -2,6 +2,7 @@
 // core, reloads it live (see control/reload-plan.ts for what each change touches), and stops it.
 import type { ListenerConfig, WeirConfig } from './config/index.ts'
 import { planReload, type ReloadPlan } from './control/reload-plan.ts'
+import type { ReadinessSource } from './http/health.ts'
 import type { Logger } from './observability/logger.ts'
 import { PolicyEngine } from './policy/index.ts'
 import { buildCore, type Core } from './runtime/core.ts'
@@ -25,6 +26,8 @@ export interface Gateway {
   readonly kafkaListeners: readonly KafkaRuntime[]
   /** The configuration being served. */
   readonly config: WeirConfig
+  /** What /readyz answers from (the core in use now, across restarts of every door). */
+  readonly readiness: ReadinessSource
   /** Stream sessions and consumers of this node. */
   streamStats(): ReturnType<Core['streamService']['stats']>
   /**
@@ -161,6 +164,12 @@ export async function startGateway(
     },
     get config() {
       return config
+    },
+    readiness: {
+      accepting: () => core.readiness.accepting(),
+      backendClusters: () => core.readiness.backendClusters(),
+      probe: (name) => core.readiness.probe(name),
+      loading: () => core.readiness.loading?.() ?? [],
     },
     streamStats: () => core.streamService.stats(),
     reload(next) {

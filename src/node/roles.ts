@@ -24,6 +24,13 @@ import { routeProcessWarnings } from '../observability/process-warnings.ts'
 import { nodeMetrics } from '../observability/metrics/gateway-metrics.ts'
 import { metricsRoutes } from '../observability/metrics/metrics-routes.ts'
 import { startAdminListener, type AdminListener } from './admin-listener.ts'
+import {
+  awaitingConfiguration,
+  operationsListener,
+  operationsUrls,
+  type OperationsAddress,
+  type OperationsListener,
+} from './operations-listener.ts'
 
 export interface RunningNode {
   logger: Logger
@@ -35,6 +42,8 @@ export interface RunningNode {
 export interface FileRoleOptions {
   file: string
   watch: boolean
+  /** Where to serve /metrics, /healthz and /readyz besides the admin listener (--metrics-port). */
+  operations?: OperationsAddress
 }
 
 export interface DataPlaneOptions {
@@ -53,6 +62,8 @@ export interface DataPlaneOptions {
    * every data plane receives the same document, so several on one host need their own ports.
    */
   listenerPorts?: Record<string, number>
+  /** Where to serve /metrics, /healthz and /readyz (--metrics-port): a data plane's only way. */
+  operations?: OperationsAddress
 }
 
 function nodeLogger(config: WeirConfig | undefined): Logger {
@@ -126,14 +137,27 @@ export async function startStandalone(options: FileRoleOptions): Promise<Running
     source: source === 'file' ? options.file : source,
   })
   persistAdminChanges(store, stateFile, fileDoc, logger)
-  const admin = await startAdminListener({ store, logger, open: observeConfig(store) })
+  const metrics = observeConfig(store)
+  const admin = await startAdminListener({ store, logger, open: metrics })
+  const operations = await operationsListener(
+    options.operations,
+    { metrics, readiness: () => gateway.readiness },
+    logger
+  )
   const watch = options.watch ? watchConfigFile(options.file, store, logger) : undefined
   return {
     logger,
-    urls: [...gatewayUrls(gateway), ...(admin.url ? [`admin ${admin.url}`] : [])],
+    urls: [
+      ...gatewayUrls(gateway),
+      ...(admin.url ? [`admin ${admin.url}`] : []),
+      ...operationsUrls(operations),
+    ],
     async stop() {
       await closeAll(watch, admin)
-      return gateway.stop()
+      // Last: /readyz says "shutting down" while the gateway drains.
+      const result = await gateway.stop()
+      await operations?.close()
+      return result
     },
   }
 }
@@ -163,18 +187,30 @@ export async function startControlPlane(options: FileRoleOptions): Promise<Runni
   })
   persistAdminChanges(store, stateFile, fileDoc, logger)
   const dataPlanes = new DataPlanes({ staleAfterMs: 3 * 15_000 })
-  const admin = await startAdminListener({
-    store,
-    logger,
-    dataPlanes,
-    open: observeConfig(store),
-  })
+  const metrics = observeConfig(store)
+  const admin = await startAdminListener({ store, logger, dataPlanes, open: metrics })
+  // No doors and no backends here: ready while it serves.
+  let accepting = true
+  const operations = await operationsListener(
+    options.operations,
+    {
+      metrics,
+      readiness: () => ({
+        accepting: () => accepting,
+        backendClusters: () => [],
+        probe: () => Promise.resolve({ ok: false }),
+      }),
+    },
+    logger
+  )
   const watch = options.watch ? watchConfigFile(options.file, store, logger) : undefined
   return {
     logger,
-    urls: admin.url ? [`admin ${admin.url}`] : [],
+    urls: [...(admin.url ? [`admin ${admin.url}`] : []), ...operationsUrls(operations)],
     async stop() {
+      accepting = false
       await closeAll(watch, admin)
+      await operations?.close()
       return { undelivered: 0 }
     },
   }
@@ -216,6 +252,38 @@ function localized(
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<RunningNode> {
   const bootLogger = nodeLogger(undefined)
+  // Up before the first configuration arrives: a data plane waiting for its control plane is
+  // alive, visible to scrapers, and not ready.
+  let store: ConfigStore | undefined
+  let gateway: Gateway | undefined
+  const waiting = awaitingConfiguration('the configuration from the control plane')
+  const operations = await operationsListener(
+    options.operations,
+    {
+      metrics: metricsRoutes(nodeMetrics(), () => store?.current.config.observability.metrics),
+      readiness: () => gateway?.readiness ?? waiting,
+    },
+    bootLogger
+  )
+  try {
+    return await runDataPlane(options, bootLogger, operations, {
+      started(g, s) {
+        gateway = g
+        store = s
+      },
+    })
+  } catch (err) {
+    await operations?.close()
+    throw err
+  }
+}
+
+async function runDataPlane(
+  options: DataPlaneOptions,
+  bootLogger: Logger,
+  operations: OperationsListener | undefined,
+  hooks: { started(gateway: Gateway, store: ConfigStore): void }
+): Promise<RunningNode> {
   const agent = new DataPlaneAgent({
     controlPlane: options.controlPlane.replace(/\/+$/, ''),
     token: options.token,
@@ -238,6 +306,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
     source: fetched.from,
   })
   observeConfig(store)
+  hooks.started(gateway, store)
   agent.start(
     fetched,
     async (raw) => {
@@ -257,10 +326,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   logger.info({ controlPlane: options.controlPlane, from: fetched.from }, 'data plane started')
   return {
     logger,
-    urls: gatewayUrls(gateway),
+    urls: [...gatewayUrls(gateway), ...operationsUrls(operations)],
     async stop() {
       agent.stop()
-      return gateway.stop()
+      // Last: /readyz says "shutting down" while the gateway drains.
+      const result = await gateway.stop()
+      await operations?.close()
+      return result
     },
   }
 }

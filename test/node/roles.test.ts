@@ -114,6 +114,26 @@ describe('data plane role', () => {
     const produced = await fetch(`http://127.0.0.1:${port}/orders`, { method: 'POST', body: '{}' })
     expect(produced.status).not.toBe(404)
   })
+
+  it('serves its metrics and readiness on its operations listener once it runs', async () => {
+    const { url } = await controlPlane()
+    const dp = await startDataPlane({
+      controlPlane: url,
+      token: 'dp',
+      listenerPorts: { public: 0 },
+      operations: { host: '127.0.0.1', port: 0 },
+    })
+    nodes.push(dp)
+    const operations = dp.urls.find((u) => u.startsWith('operations '))?.slice('operations '.length)
+    expect(operations).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const metrics = await (await fetch(`${operations}/metrics`)).text()
+    expect(metrics).toMatch(/^weir_config_generation 1$/m)
+    expect((await fetch(`${operations}/healthz`)).status).toBe(200)
+    // Readiness is the gateway's now: its one backend cluster cannot be reached.
+    const ready = await fetch(`${operations}/readyz`)
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({ detail: 'cannot reach backend cluster "main"' })
+  })
 })
 
 describe('admin listener', () => {
