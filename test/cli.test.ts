@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { freePort } from '../scripts/local-stack/ports.ts'
 import { main } from '../src/cli.ts'
 
 function captureConsole() {
@@ -110,6 +113,63 @@ describe('weir start --role data-plane', () => {
     }
     vi.unstubAllEnvs()
   })
+
+  it('refuses a metrics port it cannot use, or a metrics host without a port, with exit 2', async () => {
+    vi.stubEnv('WEIR_CONTROL_PLANE_TOKEN', 'token')
+    const { err } = captureConsole()
+    const start = (...flags: string[]) =>
+      main(['start', '--role', 'data-plane', '--control-plane', 'http://127.0.0.1:1', ...flags])
+    for (const port of ['99999', 'x', '80.5', '']) {
+      expect(await start('--metrics-port', port)).toBe(2)
+      expect(err.at(-1)).toBe(
+        `weir start: --metrics-port is a port number (0-65535), not "${port}"`
+      )
+    }
+    expect(await start('--metrics-host', '0.0.0.0')).toBe(2)
+    expect(err.at(-1)).toBe('weir start: --metrics-host needs --metrics-port')
+    vi.unstubAllEnvs()
+  })
+
+  it('serves /metrics and /readyz on --metrics-port while its control plane is away', async () => {
+    const [controlPlanePort, port] = await Promise.all([freePort(), freePort()])
+    const child = spawn(
+      process.execPath,
+      [
+        'src/cli.ts',
+        'start',
+        '--role',
+        'data-plane',
+        '--control-plane',
+        `http://127.0.0.1:${controlPlanePort}`,
+        '--metrics-port',
+        String(port),
+      ],
+      { env: { ...process.env, WEIR_CONTROL_PLANE_TOKEN: 'token' }, stdio: 'ignore' }
+    )
+    try {
+      const deadline = Date.now() + 10_000
+      let metrics: Response | undefined
+      while (metrics === undefined) {
+        metrics = await fetch(`http://127.0.0.1:${port}/metrics`).catch((err: unknown) => {
+          if (Date.now() > deadline) throw err
+          return new Promise<undefined>((r) => setTimeout(r, 50))
+        })
+      }
+      expect(metrics.status).toBe(200)
+      expect(await metrics.text()).toContain('# TYPE weir_config_generation gauge')
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+      expect(ready.status).toBe(503)
+      expect(await ready.json()).toMatchObject({
+        detail: 'still reading: the configuration from the control plane',
+      })
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit')
+        child.kill('SIGTERM')
+        await exited
+      }
+    }
+  }, 20_000)
 
   it('needs the control plane URL and token', async () => {
     vi.stubEnv('WEIR_CONTROL_PLANE_TOKEN', '')
