@@ -1,13 +1,27 @@
 // The operations listener of a data plane (GET /metrics, /healthz, /readyz on its own port), in
 // process and without a broker: it is up while the data plane still waits for its control plane.
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { stringify } from 'yaml'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { startDataPlane } from '../../src/node/roles.ts'
+import {
+  startControlPlane,
+  startDataPlane,
+  startStandalone,
+  type RunningNode,
+} from '../../src/node/roles.ts'
 
 const pending: Promise<unknown>[] = []
+const nodes: RunningNode[] = []
+const dirs: string[] = []
 afterEach(async () => {
   await Promise.allSettled(pending.splice(0))
+  for (const node of nodes.splice(0)) await node.stop()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
 /** Fetches `url` once the listener behind it is up (it starts in the background). */
@@ -66,4 +80,60 @@ describe('operations listener of a data plane', () => {
     await expect(starting).rejects.toThrow('fetch failed')
     expect(await connectTo(port)).toBe('ECONNREFUSED')
   }, 20_000)
+})
+
+/** A config file: an unreachable backend, one http listener, an admin listener. */
+function configFile(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'weir-operations-'))
+  dirs.push(dir)
+  const file = path.join(dir, 'weir.yaml')
+  const sha256 = createHash('sha256').update('ops').digest('hex')
+  writeFileSync(
+    file,
+    stringify({
+      backendClusters: [{ name: 'main', bootstrapServers: ['127.0.0.1:1'] }],
+      virtualClusters: [{ name: 'vc', backendCluster: 'main' }],
+      listeners: [{ name: 'public', kind: 'http', port: 0 }],
+      admin: { port: 0, tokens: [{ name: 'ops', sha256 }] },
+      logging: { level: 'fatal' },
+    })
+  )
+  return file
+}
+
+/** The operations listener's URL among a node's addresses. */
+function operationsUrl(node: RunningNode): string {
+  const entry = node.urls.find((u) => u.startsWith('operations '))
+  expect(entry).toMatch(/^operations http:\/\/127\.0\.0\.1:\d+$/)
+  return (entry as string).slice('operations '.length)
+}
+
+describe('operations listener of the other roles', () => {
+  it('on a control plane: its metrics, and ready while it serves', async () => {
+    const node = await startControlPlane({
+      file: configFile(),
+      watch: false,
+      operations: { host: '127.0.0.1', port: 0 },
+    })
+    nodes.push(node)
+    const base = operationsUrl(node)
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^weir_config_generation 1$/m)
+    const ready = await fetch(`${base}/readyz`)
+    expect(ready.status).toBe(200)
+    expect(await ready.json()).toEqual({ status: 'ready', backendClusters: {} })
+  })
+
+  it('standalone: the readiness of its gateway, as its http listeners answer it', async () => {
+    const node = await startStandalone({
+      file: configFile(),
+      watch: false,
+      operations: { host: '127.0.0.1', port: 0 },
+    })
+    nodes.push(node)
+    const base = operationsUrl(node)
+    expect((await fetch(`${base}/metrics`)).status).toBe(200)
+    const ready = await fetch(`${base}/readyz`)
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toMatchObject({ detail: 'cannot reach backend cluster "main"' })
+  })
 })
