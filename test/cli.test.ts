@@ -152,7 +152,7 @@ describe('weir start --role data-plane', () => {
       while (metrics === undefined) {
         metrics = await fetch(`http://127.0.0.1:${port}/metrics`).catch((err: unknown) => {
           if (Date.now() > deadline) throw err
-          return new Promise<undefined>((r) => setTimeout(r, 50))
+          return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))
         })
       }
       expect(metrics.status).toBe(200)
