@@ -28,10 +28,22 @@ async function ensureTopics(bootstrap: string, topics: string[]): Promise<void> 
   }).admin()
   await admin.connect()
   try {
+    // kafkajs's waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers
+    // for a moment after it created a topic: wait for the leaders here instead.
     await admin.createTopics({
       topics: topics.map((topic) => ({ topic, numPartitions: 3 })),
-      waitForLeaders: true,
+      waitForLeaders: false,
     })
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const led = await admin
+        .fetchTopicMetadata({ topics })
+        .then((m) => m.topics.every((t) => t.partitions.every((p) => p.leader >= 0)))
+        .catch(() => false)
+      if (led) return
+      if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   } finally {
     await admin.disconnect()
   }
