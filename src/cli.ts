@@ -16,7 +16,7 @@ import {
   MIN_ITERATIONS,
   scramSecrets,
   type ScramMechanism,
-} from './listener/sasl/index.ts'
+} from './kafka-listener/sasl/index.ts'
 import { hashApiKey, hashPassword } from './policy/index.ts'
 import { openapiCommand } from './portal/openapi-command.ts'
 

@@ -2,7 +2,7 @@
 // so policy reloads reach open connections; what the connections were set up with (namespace,
 // SASL, backend) needs a restart of this listener alone.
 import type { KafkaListenerConfig, WeirConfig } from '../config/index.ts'
-import { startKafkaListener, type RunningKafkaListener } from '../listener/kafka-listener.ts'
+import { startKafkaListener, type RunningKafkaListener } from '../kafka-listener/kafka-listener.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Core } from './core.ts'
 

@@ -2,7 +2,7 @@
 // hold a test hook until its timeout says nothing about why.
 import { Kafka, logLevel } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeBroker } from '../listener/support/fake-broker.ts'
+import { FakeBroker } from '../kafka-listener/support/fake-broker.ts'
 import { within } from './deadline.ts'
 import { createTopicOn } from './kafka.ts'
 

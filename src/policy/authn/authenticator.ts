@@ -49,7 +49,7 @@ export class Authenticator {
           break
         case 'scram':
           // SASL SCRAM is a challenge-response exchange only the Kafka listener speaks
-          // (src/listener/sasl/): no HTTP credential can be checked against it.
+          // (src/kafka-listener/sasl/): no HTTP credential can be checked against it.
           break
       }
     }
