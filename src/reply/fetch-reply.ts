@@ -7,6 +7,7 @@
 import type { Context } from 'hono'
 import { GatewayError } from '../core/errors.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved } from '../resources/observed.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import { pendingResponse, replyResponse, replyValueFormat } from './reply-response.ts'
 import type { ReplyRoute } from './reply-service.ts'
@@ -31,7 +32,9 @@ export function fetchReply(listener: string, deps: ResourceDoorDeps) {
       )
     }
     const vc = route.virtualCluster.name
+    noteObserved(c, { virtualCluster: vc, topic: route.topic })
     const principal = await authenticate(deps.policies, vc, c.req.raw.headers)
+    noteObserved(c, { principal: principal.name })
     allowOrThrow(
       deps.policies.authorize(
         {

@@ -10,6 +10,7 @@ import type { Door } from '../core/policy-request.ts'
 import type { HeaderReader } from '../http/exchange.ts'
 import { decodeValue } from '../resources/body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved } from '../resources/observed.ts'
 import type { Correlator } from './correlation.ts'
 import { replyValueFormat } from './reply-response.ts'
 import type { StoredReply } from './reply-store.ts'
@@ -143,6 +144,11 @@ export function replyEvents(listener: string, deps: ResourceDoorDeps) {
     }
     const query = new URL(c.req.url).searchParams
     const admission = await admitPush(listener, deps, 'sse', c.req.raw.headers, query)
+    noteObserved(c, {
+      virtualCluster: admission.virtualCluster,
+      principal: admission.principal.name,
+      topic: admission.routes.map((r) => r.topic).join(','),
+    })
     c.header('cache-control', 'no-cache, no-transform')
     c.header('x-accel-buffering', 'no')
     return streamSSE(c, async (stream) => {

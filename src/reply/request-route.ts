@@ -14,6 +14,7 @@ import { requestView, toEvents } from '../http/produce/handler.ts'
 import { IdempotencyCache, type StoredResponse } from '../http/produce/idempotency.ts'
 import { readBody } from '../http/read-body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved, observedScope } from '../resources/observed.ts'
 import { parsePrefer } from '../resources/prefer.ts'
 import type { ProduceResult } from '../produce/produce-service.ts'
 import { routeTag } from './correlation.ts'
@@ -62,7 +63,9 @@ export function requestRoute(
         readBody: (maxBytes: number) => readBody(c, maxBytes),
       }
       const view = requestView(exchange)
+      noteObserved(c, { requestId })
       const principal = await authenticate(deps.policies, endpoint.virtualCluster, view.headers)
+      noteObserved(c, { principal: principal.name })
       const { replies, route } = current()
       // Reading the reply is part of the request: refuse before producing one nobody may read.
       allowOrThrow(
@@ -81,8 +84,13 @@ export function requestRoute(
         )
       )
       const topic = endpoint.topicOf(view)
+      noteObserved(c, { topic })
       const body = await exchange.readBody(endpoint.maxBodyBytes)
+      noteObserved(c, { bytesIn: body.length })
       const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
+      noteObserved(c, { records: events.length })
+      // The request record continues the trace of Weir's span, not the caller's span as such.
+      const trace = observedScope(c)?.recordHeaders() ?? {}
 
       const run = async (): Promise<StoredResponse> => {
         const id = replies.correlator.issue(tag, {
@@ -103,11 +111,12 @@ export function requestRoute(
           // Set last: a client cannot choose its own correlation id or reply topic.
           events: events.map((event) => ({
             ...event,
-            headers: { ...event.headers, ...correlation },
+            headers: { ...event.headers, ...trace, ...correlation },
           })),
           bytes: body.length,
           delivery: endpoint.delivery,
         })
+        if (result.mode === 'sync') noteObserved(c, { backendMs: result.backendMs })
         return { status: 202, body: { id: id.text, ...recordOf(result) }, headers: {} }
       }
       const idempotencyKey = c.req.header('idempotency-key')

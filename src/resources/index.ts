@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { ProduceService } from '../produce/produce-service.ts'
 import { fetchReply } from '../reply/fetch-reply.ts'
 import { replyEvents } from '../reply/reply-push.ts'
-import { ReplyService } from '../reply/reply-service.ts'
+import { ReplyService, routeName } from '../reply/reply-service.ts'
 import { replySocketUpgrade, type UpgradeHandler } from '../reply/reply-socket.ts'
 import { requestRoute } from '../reply/request-route.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
@@ -145,24 +145,37 @@ function listenerRoutes(
   return app
 }
 
-/** The paths of a listener's request-reply routes, reply fetch and push, and views. */
+/**
+ * The paths of a listener's request-reply routes, reply fetch and push, and views. Their `route`
+ * label is named as produce routes are: the route's name, else its method and path.
+ */
 function resourcePaths(listener: HttpListenerConfig): ObservedPath[] {
   const paths: ObservedPath[] = []
+  const get = (template: string, virtualCluster?: string): ObservedPath => ({
+    path: template.replace(/\{([^}/]+)\}/g, ':$1'),
+    template,
+    route: `GET ${template}`,
+    ...(virtualCluster === undefined ? {} : { virtualCluster }),
+  })
   for (const route of listener.routes) {
     if (route.reply === undefined) continue
-    const path = route.path.replace(/\{([^}/]+)\}/g, ':$1')
-    paths.push({ path, route: route.name ?? route.path, virtualCluster: route.virtualCluster })
+    paths.push({
+      path: route.path.replace(/\{([^}/]+)\}/g, ':$1'),
+      template: route.path,
+      route: routeName(route),
+      virtualCluster: route.virtualCluster,
+    })
   }
   if (listener.requests !== undefined) {
     const path = listener.requests.path
-    paths.push({ path, route: path }, { path: `${path}/:id`, route: `${path}/{id}` })
+    paths.push(get(path), get(`${path}/{id}`))
   }
   for (const view of listener.views) {
     const path = view.path ?? `/views/${view.name}`
-    paths.push(
-      { path, route: path, virtualCluster: view.virtualCluster },
-      { path: `${path}/:key{.+}`, route: `${path}/{key}`, virtualCluster: view.virtualCluster }
-    )
+    paths.push(get(path, view.virtualCluster), {
+      ...get(`${path}/{key}`, view.virtualCluster),
+      path: `${path}/:key{.+}`,
+    })
   }
   return paths
 }

@@ -117,7 +117,7 @@ export class StreamService {
         // A connection limit, or the node shutting down: both refuse a connection slot.
         const reason = 'limit'
         this.#observability.metrics.connectionRefused(door, reason)
-        this.#observability.request(door, `GET ${endpoint.name}`).finish({
+        this.#observability.request(door, `GET ${endpoint.config.path}`).finish({
           virtualCluster: endpoint.virtualCluster.name,
           route: endpoint.name,
           principal: principal.name,

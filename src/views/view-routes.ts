@@ -7,6 +7,7 @@ import { GatewayError } from '../core/errors.ts'
 import type { Principal } from '../core/principal.ts'
 import { decodeValue, httpBody } from '../resources/body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved } from '../resources/observed.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import type { View } from './view-service.ts'
 import type { ViewEntry } from './view-table.ts'
@@ -46,7 +47,9 @@ async function admit(
   deps: ResourceDoorDeps
 ): Promise<{ view: View; holdUntil: number }> {
   const vc = view.virtualCluster.name
+  noteObserved(c, { topic: view.config.topic })
   const principal: Principal = await authenticate(deps.policies, vc, c.req.raw.headers)
+  noteObserved(c, { principal: principal.name })
   allowOrThrow(
     deps.policies.authorize(
       {

@@ -11,8 +11,11 @@ type Common = Omit<ProduceRouteConfig, 'name' | 'method' | 'path' | 'topic'>
 export interface ProduceEndpoint extends Omit<Common, 'maxBodyBytes'> {
   /** The route's own limit, else the listener's. */
   maxBodyBytes: number
+  /** The route label in metrics, logs and policy requests: its name, else `{method} {path}`. */
   name: string
   method: string
+  /** The path as configured (`/orders/{id}`); spans are named `{method} {path}`. */
+  path: string
   /** hono's path syntax (`:param`). */
   honoPath: string
   topicOf(request: RequestView): string
@@ -55,6 +58,7 @@ export function routeEndpoint(
     name: name ?? `${method} ${path}`,
     maxBodyBytes: common.maxBodyBytes ?? listenerMaxBodyBytes,
     method,
+    path,
     honoPath: toHonoPath(path),
     topicOf,
     recordHeaders: headerMapper(common.headers),
@@ -72,6 +76,7 @@ export function topicsEndpoint(
     name: 'POST /topics/{topic}',
     maxBodyBytes: common.maxBodyBytes ?? listenerMaxBodyBytes,
     method: 'POST',
+    path: '/topics/{topic}',
     honoPath: '/topics/:topic',
     topicOf: (request) => {
       const topic = request.params.topic ?? ''

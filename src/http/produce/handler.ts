@@ -38,8 +38,12 @@ export async function handleProduce(
   // Observability: one span and one observation per request, accepted or refused.
   const scope = deps.observability?.request(
     'http',
-    `${exchange.method} ${endpoint.name}`,
-    { 'http.request.method': exchange.method, 'weir.route': endpoint.name },
+    `${exchange.method} ${endpoint.path}`,
+    {
+      'http.request.method': exchange.method,
+      'http.route': endpoint.path,
+      'weir.route': endpoint.name,
+    },
     exchange.headers
   )
   if (scope === undefined) return produceRequest(endpoint, deps, exchange, undefined, {})

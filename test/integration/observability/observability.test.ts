@@ -2,8 +2,6 @@
 // reason; a trace id sent with an HTTP produce is on the record in Kafka and on the span exported
 // (to an in-process OTLP/HTTP receiver) when a stream delivers it; the access log topic gets one
 // well-formed, zstd-compressed record per request in the configured format.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import kafkajs, { CompressionTypes, Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeMetrics } from '../../../src/observability/metrics/gateway-metrics.ts'
@@ -12,34 +10,8 @@ import { startTestGateway } from '../../support/gateway.ts'
 import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
 import { metricValue } from '../../support/metrics.ts'
 import { freePortRange } from '../../support/ports.ts'
+import { otlpReceiver } from '../../support/otlp.ts'
 import { connectSse } from '../../support/stream-clients.ts'
-
-interface OtlpSpan {
-  traceId: string
-  spanId: string
-  parentSpanId?: string
-  name: string
-  kind: number
-}
-
-/** An OTLP/HTTP (JSON) traces receiver. */
-async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
-  const spans: OtlpSpan[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-        resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[]
-      }
-      for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans)
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/v1/traces`, spans, server }
-}
 
 const until = async <T>(read: () => T | Promise<T>, ok: (v: T) => boolean, ms = 15_000) => {
   const end = Date.now() + ms
@@ -254,6 +226,7 @@ observability:
     )
     const server = spans.find((s) => s.spanId === producerSpanId)
     expect(server?.kind).toBe(2) // SERVER
+    expect(server?.name).toBe('POST /topics/{topic}')
     expect(server?.parentSpanId).toBe('00f067aa0ba902b7')
     expect(spans.find((s) => s.parentSpanId === producerSpanId)).toMatchObject({
       kind: 5, // CONSUMER

@@ -111,7 +111,7 @@ describe('views of compacted topics', () => {
   it('serves every key written before the node started, once ready, and lists them', async () => {
     const metrics = nodeMetrics()
     const reads = (outcome: string) =>
-      metricValue(metrics, 'weir_requests_total', { route: '/views/products/{key}', outcome })
+      metricValue(metrics, 'weir_requests_total', { route: 'GET /views/products/{key}', outcome })
     const [acceptedBefore, rejectedBefore] = [await reads('accepted'), await reads('rejected')]
     const res = await fetch(`${url}/views/products/p-007`, { headers: reader })
     expect(res.status).toBe(200)
@@ -145,7 +145,7 @@ describe('views of compacted topics', () => {
     expect((await reads('rejected')) - rejectedBefore).toBe(3)
     expect(
       await metricValue(metrics, 'weir_requests_total', {
-        route: '/views/products/{key}',
+        route: 'GET /views/products/{key}',
         reason: 'acl',
       })
     ).toBeGreaterThanOrEqual(1)
