@@ -18,7 +18,7 @@ import {
   type ScramMechanism,
 } from './kafka-listener/sasl/index.ts'
 import { hashApiKey, hashPassword } from './policy/index.ts'
-import { openapiCommand } from './portal/openapi-command.ts'
+import { openapiCommand } from './http/portal/openapi-command.ts'
 
 const usage = `usage: weir <command> -c FILE
 

@@ -1,7 +1,7 @@
 // An order service behind Weir's request-reply route: it consumes `orders.requests`, decides,
 // and writes the reply to the topic each request names in `weir-reply-to`, with the request's
 // `weir-correlation-id`. That is all a service needs to know about Weir (see
-// src/reply/reply-record.ts): `weir-status` is the HTTP status, `content-type` and other headers
+// src/replies/reply-record.ts): `weir-status` is the HTTP status, `content-type` and other headers
 // go to the client, the value is the body. It also keeps each order's state on a compacted topic,
 // which a Weir view serves as `GET /views/orders/{orderId}`.
 //

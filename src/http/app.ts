@@ -7,7 +7,7 @@ import { varyWithOrigin } from './cors.ts'
 import { gatewayErrorResponse } from './error-response.ts'
 import { examplePageRoutes } from './example-page/example-page.ts'
 import type { Logger } from '../observability/logger.ts'
-import { portalRoutes, type PortalDeps } from '../portal/portal-routes.ts'
+import { portalRoutes, type PortalDeps } from './portal/portal-routes.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
 import type { ProduceDoorDeps } from './produce/handler.ts'
 import { produceRoutes } from './produce/routes.ts'
@@ -19,7 +19,7 @@ export interface HttpAppDeps {
   produce: ProduceDoorDeps
   /** What the developer portal (`portal` on the listener) generates its documents from. */
   portal?: PortalDeps
-  /** Request-reply routes, reply fetch and push, views (src/resources/). */
+  /** Request-reply routes, reply fetch and push, views (src/http/resources/). */
   resources?: { routes(listener: HttpListenerConfig): Hono }
 }
 

@@ -18,7 +18,7 @@ import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts
 import { Observability } from '../observability/observability.ts'
 import { PolicyEngine } from '../policy/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
-import { buildResources, type Resources } from '../resources/index.ts'
+import { buildResources, type Resources } from '../http/resources/index.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
 
@@ -52,7 +52,7 @@ export interface Core {
   /** Metrics, tracing and access log; doors get it through their deps. */
   observability: Observability
   readiness: ReadinessSource
-  /** Request-reply stores and views of compacted topics (src/resources/). */
+  /** Request-reply stores and views of compacted topics (src/http/resources/). */
   resources: Resources
   /** Takes a new config whose backend clusters and schema registries are the same as this one's. */
   update(config: WeirConfig): void

@@ -8,7 +8,7 @@ import { routeEndpoint, topicsEndpoint, type ProduceEndpoint } from './endpoint.
 import { produceHandler, type ProduceDoorDeps } from './handler.ts'
 
 export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[] {
-  // Request-reply routes (with `reply`) are served by src/reply/request-route.ts instead.
+  // Request-reply routes (with `reply`) are served by src/http/request-reply/request-route.ts instead.
   const endpoints = listener.routes
     .filter((route) => route.reply === undefined)
     .map((route) => routeEndpoint(route, listener.maxBodyBytes))

@@ -6,7 +6,7 @@
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi'
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy'
-import { zstdFrames } from '../../kafka/compression/zstd-frames.ts'
+import { zstdFrames } from '../../protocol/records/zstd-frames.ts'
 import { CodecError } from '../../protocol/index.ts'
 import { Reader } from '../../protocol/reader.ts'
 import { lz4MaxOutput } from '../../protocol/records/lz4-frame.ts'

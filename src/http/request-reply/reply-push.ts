@@ -1,0 +1,180 @@
+// Replies pushed as they arrive, to a principal's own Server-Sent Events or WebSocket connection
+// on `{requests.path}`: every node reads every reply, so a client connected to any node gets the
+// replies to the requests it made on any node, and only those (the id's owner MAC says whose a
+// reply is; nothing else does). `?route=` narrows the connection to one route.
+import type { Context } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import { GatewayError } from '../../core/errors.ts'
+import type { Principal } from '../../core/principal.ts'
+import type { Door } from '../../core/policy-request.ts'
+import type { HeaderReader } from '../exchange.ts'
+import { decodeValue } from '../resources/body.ts'
+import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved } from '../resources/observed.ts'
+import type { Correlator } from '../../replies/correlation.ts'
+import { replyValueFormat } from './reply-response.ts'
+import type { StoredReply } from '../../replies/reply-store.ts'
+import type { ReplyRoute, RequestsConfig } from '../../replies/reply-service.ts'
+
+export interface PushAdmission {
+  principal: Principal
+  virtualCluster: string
+  routes: ReplyRoute[]
+  correlator: Correlator
+  requests: RequestsConfig
+}
+
+/** Finds the routes, authenticates, and authorizes `consume` on their reply topics. */
+export async function admitPush(
+  listener: string,
+  deps: ResourceDoorDeps,
+  door: Extract<Door, 'sse' | 'websocket'>,
+  headers: HeaderReader,
+  query: URLSearchParams
+): Promise<PushAdmission> {
+  if (!deps.accepting()) {
+    throw new GatewayError('overloaded', 'this node is shutting down; connect again', {
+      retryAfterSeconds: 1,
+    })
+  }
+  const replies = deps.replies.listener(listener)
+  if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
+  const only = query.get('route')
+  const routes = [...replies.routes.values()].filter((r) => only === null || r.name === only)
+  if (routes.length === 0) {
+    throw new GatewayError('not-found', `no request-reply route is named "${only ?? ''}"`)
+  }
+  const vcs = [...new Set(routes.map((r) => r.virtualCluster.name))]
+  if (vcs.length > 1) {
+    throw new GatewayError(
+      'bad-request',
+      `routes of several virtual clusters reply here (${vcs.join(', ')}): name one with ?route=`
+    )
+  }
+  const virtualCluster = vcs[0] as string
+  const principal = await authenticate(deps.policies, virtualCluster, headers, query)
+  for (const route of routes) {
+    allowOrThrow(
+      deps.policies.authorize(
+        {
+          door,
+          operation: 'consume',
+          virtualCluster,
+          route: route.name,
+          resource: { type: 'topic', name: route.topic },
+          principal,
+          records: 0,
+          bytes: 0,
+        },
+        route.policies
+      )
+    )
+  }
+  return {
+    principal,
+    virtualCluster,
+    routes,
+    correlator: replies.correlator,
+    requests: replies.requests,
+  }
+}
+
+/** A reply as a push message (JSON): the body decoded as the fetch would serve it. */
+export interface PushedReply {
+  type: 'reply'
+  id: string
+  location: string
+  status: number
+  headers: Readonly<Record<string, string>>
+  body: unknown
+  encoding?: string
+}
+
+/**
+ * Calls `send` with every reply of the admitted principal, in the order they arrive; returns the
+ * unsubscribe.
+ */
+export function subscribeReplies(
+  admission: PushAdmission,
+  deps: ResourceDoorDeps,
+  send: (message: PushedReply) => void
+): () => void {
+  const { correlator, virtualCluster, principal } = admission
+  let queue: Promise<void> = Promise.resolve()
+  let open = true
+  const offs = admission.routes.map((route) =>
+    route.store.subscribe((reply: StoredReply) => {
+      const id = correlator.read(reply.id)
+      if (id === undefined || !correlator.owns(id, { virtualCluster, principal })) return
+      // Decoding may wait on the registry: a queue keeps the replies in arrival order.
+      queue = queue.then(async () => {
+        const decoded = await decodeValue(
+          reply.body,
+          replyValueFormat(route, deps.logger),
+          deps.schemas
+        )
+        if (!open) return
+        send({
+          type: 'reply',
+          id: reply.id,
+          location: `${admission.requests.path}/${reply.id}`,
+          status: reply.status,
+          headers: reply.headers,
+          body: decoded.value,
+          encoding: decoded.encoding,
+        })
+      })
+      queue.catch((err: unknown) => deps.logger.warn({ err }, 'a reply could not be pushed'))
+    })
+  )
+  return () => {
+    open = false
+    for (const off of offs) off()
+  }
+}
+
+/** `GET {requests.path}` with `Accept: text/event-stream`: replies as SSE `reply` events. */
+export function replyEvents(listener: string, deps: ResourceDoorDeps) {
+  return async (c: Context): Promise<Response> => {
+    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
+      throw new GatewayError(
+        'bad-request',
+        'replies are pushed over Server-Sent Events (Accept: text/event-stream) or a WebSocket; fetch one with GET {path}/{id}'
+      )
+    }
+    const query = new URL(c.req.url).searchParams
+    const admission = await admitPush(listener, deps, 'sse', c.req.raw.headers, query)
+    noteObserved(c, {
+      virtualCluster: admission.virtualCluster,
+      principal: admission.principal.name,
+      topic: admission.routes.map((r) => r.topic).join(','),
+    })
+    c.header('cache-control', 'no-cache, no-transform')
+    c.header('x-accel-buffering', 'no')
+    return streamSSE(c, async (stream) => {
+      let end: () => void = () => undefined
+      const ended = new Promise<void>((resolve) => (end = resolve))
+      await stream.writeSSE({
+        event: 'ready',
+        data: JSON.stringify({
+          principal: admission.principal.name,
+          routes: admission.routes.map((r) => r.name),
+        }),
+      })
+      const unsubscribe = subscribeReplies(admission, deps, (message) => {
+        void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
+      })
+      const { heartbeatMs } = admission.requests
+      const heartbeat =
+        heartbeatMs > 0
+          ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
+          : undefined
+      const offShutdown = deps.onShutdown(end)
+      stream.onAbort(end)
+      await ended
+      clearInterval(heartbeat)
+      offShutdown()
+      unsubscribe()
+    })
+  }
+}

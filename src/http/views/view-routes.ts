@@ -1,0 +1,157 @@
+// The HTTP side of views: `GET {path}/{key}` reads a key (ETag, If-None-Match, and `Prefer:
+// wait=N` to long-poll for a change), `GET {path}` lists keys a page at a time. Both ask the
+// policy engine for `consume` on the view's topic, with the view's policies.
+import type { Context } from 'hono'
+import { Hono } from 'hono'
+import { GatewayError } from '../../core/errors.ts'
+import type { Principal } from '../../core/principal.ts'
+import { decodeValue, httpBody } from '../resources/body.ts'
+import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { noteObserved } from '../resources/observed.ts'
+import { parsePrefer, waitFor } from '../resources/prefer.ts'
+import type { View } from '../../views/view-service.ts'
+import type { ViewEntry } from '../../views/view-table.ts'
+
+export function viewRoutes(listener: string, deps: ResourceDoorDeps): Hono {
+  const app = new Hono()
+  for (const configured of deps.views.views(listener)) {
+    const name = configured.config.name
+    // Looked up per request: a reload that keeps the view may have changed its policies.
+    const current = () => {
+      const view = deps.views.view(listener, name)
+      if (view === undefined) throw new GatewayError('not-found', `no view "${name}"`)
+      return view
+    }
+    app.get(configured.path, async (c) => {
+      const { view } = await admit(c, current(), deps)
+      return listKeys(c, view)
+    })
+    app.get(`${configured.path}/:key{.+}`, async (c) => {
+      const { view, holdUntil } = await admit(c, current(), deps)
+      return readKey(c, view, c.req.param('key'), holdUntil, deps)
+    })
+  }
+  return app
+}
+
+/**
+ * Authenticates, authorizes, and reads the topic up to its end offsets as they are now, so that
+ * the answer holds every record written before the request (on whichever node it was written or
+ * read before); refuses when that takes longer than the wait allows (a table still loading, a
+ * reader behind, or a backend that does not answer). The client's `Prefer: wait` ends at
+ * `holdUntil`.
+ */
+async function admit(
+  c: Context,
+  view: View,
+  deps: ResourceDoorDeps
+): Promise<{ view: View; holdUntil: number }> {
+  const vc = view.virtualCluster.name
+  noteObserved(c, { topic: view.config.topic })
+  const principal: Principal = await authenticate(deps.policies, vc, c.req.raw.headers)
+  noteObserved(c, { principal: principal.name })
+  allowOrThrow(
+    deps.policies.authorize(
+      {
+        door: 'http',
+        operation: 'consume',
+        virtualCluster: vc,
+        route: `view ${view.config.name}`,
+        resource: { type: 'topic', name: view.config.topic },
+        principal,
+        records: 0,
+        bytes: 0,
+      },
+      view.config.policies
+    )
+  )
+  const started = Date.now()
+  const holdMs = waitFor(parsePrefer(c.req.header('prefer')), view.config.maxWaitMs)
+  if (!(await view.readThrough(Math.max(holdMs, view.config.catchUpMs)))) {
+    // A table that has not read what was written before the request could answer 404 for a key
+    // that exists, or an older value than its writer was told was written.
+    const detail = view.ready()
+      ? `view "${view.config.name}" could not read its topic up to the end within ${Math.max(holdMs, view.config.catchUpMs)} ms`
+      : `view "${view.config.name}" is still loading its topic`
+    throw new GatewayError('backend-unavailable', detail, { retryAfterSeconds: 1 })
+  }
+  return { view, holdUntil: started + holdMs }
+}
+
+async function readKey(
+  c: Context,
+  view: View,
+  key: string,
+  holdUntil: number,
+  deps: ResourceDoorDeps
+): Promise<Response> {
+  const table = view.table
+  const known = c.req.header('if-none-match')
+  const matches = (entry: ViewEntry | undefined) =>
+    entry !== undefined && known !== undefined && etagMatches(known, entry.etag)
+  let entry = table.get(key)
+  // Wait while the answer would be what the client has: the same version, or still no key.
+  const unchanged = matches(entry) || (entry === undefined && known === undefined)
+  const holdMs = holdUntil - Date.now()
+  if (unchanged && holdMs > 0 && deps.accepting()) {
+    await table.waitForChange(key, entry?.etag, holdMs)
+    entry = table.get(key)
+  }
+  if (entry === undefined) {
+    const detail = table.complete
+      ? `view "${view.config.name}" has no key "${key}"`
+      : `view "${view.config.name}" has no key "${key}" (the view is over its bounds and dropped keys written least recently: the key may exist)`
+    throw new GatewayError('not-found', detail, {
+      extensions: table.complete ? {} : { complete: false },
+    })
+  }
+  const headers: Record<string, string> = {
+    etag: entry.etag,
+    'cache-control': 'no-cache',
+    'last-modified': new Date(Number(entry.timestamp)).toUTCString(),
+  }
+  if (matches(entry)) return new Response(null, { status: 304, headers })
+  const decoded = await decodeValue(
+    entry.value,
+    {
+      mode: view.config.format.value,
+      registry: view.virtualCluster.schemaRegistry,
+      onDecodeError: (err) =>
+        deps.logger.warn({ err, view: view.config.name }, 'a value could not be decoded'),
+    },
+    deps.schemas
+  )
+  const body = httpBody(entry.value, decoded)
+  headers['content-type'] = body.contentType
+  return new Response(body.bytes, { status: 200, headers })
+}
+
+function listKeys(c: Context, view: View): Response {
+  const limitText = c.req.query('limit')
+  const limit = limitText === undefined ? view.config.pageSize : Number(limitText)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new GatewayError('bad-request', '"limit" must be a whole number from 1 to 1000')
+  }
+  const after = c.req.query('after')
+  const page = view.table.page(after, limit)
+  const stats = view.table.stats()
+  const next =
+    page.next === undefined
+      ? undefined
+      : `${view.path}?after=${encodeURIComponent(page.next)}&limit=${limit}`
+  const body = {
+    view: view.config.name,
+    keys: page.keys.map((entry) => entry.key),
+    ...(next === undefined ? {} : { next }),
+    size: stats.keys,
+    bytes: stats.bytes,
+    complete: view.table.complete,
+  }
+  return c.json(body, 200, next === undefined ? {} : { link: `<${next}>; rel="next"` })
+}
+
+/** If-None-Match: `*`, or a list of (possibly weak) ETags; weak comparison, as RFC 9110 says. */
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+}
