@@ -1,11 +1,11 @@
-// The composition root: turns a validated configuration into running listeners over one shared
-// core, reloads it live (see control/reload-plan.ts for what each change touches), and stops it.
+// The composition root: turns a validated configuration into running listeners over one set of
+// shared services, reloads it live (see control/reload-plan.ts for what each change touches), and stops it.
 import type { ListenerConfig, WeirConfig } from './config/index.ts'
 import { planReload, type ReloadPlan } from './control/reload-plan.ts'
 import type { ReadinessSource } from './http/health.ts'
 import type { Logger } from './observability/logger.ts'
 import { PolicyEngine } from './policy/index.ts'
-import { buildCore, type Core } from './runtime/core.ts'
+import { buildServices, type Services } from './runtime/services.ts'
 import { startHttpRuntime, type HttpRuntime } from './runtime/http-runtime.ts'
 import {
   checkKafkaListeners,
@@ -26,10 +26,10 @@ export interface Gateway {
   readonly kafkaListeners: readonly KafkaRuntime[]
   /** The configuration being served. */
   readonly config: WeirConfig
-  /** What /readyz answers from (the core in use now, across restarts of every door). */
+  /** What /readyz answers from (the services in use now, across restarts of every door). */
   readonly readiness: ReadinessSource
   /** Stream sessions and consumers of this node. */
-  streamStats(): ReturnType<Core['streamService']['stats']>
+  streamStats(): ReturnType<Services['streamService']['stats']>
   /**
    * Takes a new, validated configuration. Throws, changing nothing, when it cannot be applied
    * (policies that do not compile, a Kafka listener with policies it cannot enforce).
@@ -63,9 +63,9 @@ export async function startGateway(
 ): Promise<Gateway> {
   checkKafkaListeners(initial)
   let accepting = true
-  const coreOptions = { configDir: options.configDir, accepting: () => accepting }
+  const servicesOptions = { configDir: options.configDir, accepting: () => accepting }
   let config = initial
-  let core = buildCore(config, logger, coreOptions)
+  let services = buildServices(config, logger, servicesOptions)
   const runtimes = new Map<string, Runtime>()
   /** Reloads run one at a time, in the order they were asked for. */
   let reloading: Promise<unknown> = Promise.resolve()
@@ -73,8 +73,8 @@ export async function startGateway(
   const start = async (listener: ListenerConfig): Promise<Runtime> => {
     const runtime =
       listener.kind === 'kafka'
-        ? await startKafkaRuntime(listener, config, core, logger)
-        : await startHttpRuntime(listener, config, core, logger)
+        ? await startKafkaRuntime(listener, config, services, logger)
+        : await startHttpRuntime(listener, config, services, logger)
     runtimes.set(listener.name, runtime)
     if (runtime.kind === 'kafka') {
       logger.info(
@@ -96,7 +96,7 @@ export async function startGateway(
     for (const listener of config.listeners) await start(listener)
   } catch (err) {
     await Promise.allSettled([...runtimes.values()].map(stopRuntime))
-    await core.stop()
+    await services.stop()
     throw err
   }
 
@@ -108,11 +108,14 @@ export async function startGateway(
     const previous = config
     if (plan.logging) logger.level = next.logging.level
     if (plan.restartAll !== undefined) {
-      // Every door shares the core: stop them all, retire it, and start again on a new one.
+      // Every door shares the services: stop them all, retire them, and start again on new ones.
       await Promise.allSettled([...runtimes.values()].map(stopRuntime))
-      await core.stop()
+      await services.stop()
       config = next
-      core = buildCore(next, logger, { ...coreOptions, previousPolicies: core.policies })
+      services = buildServices(next, logger, {
+        ...servicesOptions,
+        previousPolicies: services.policies,
+      })
       for (const listener of next.listeners) {
         await start(listener).catch((err: unknown) =>
           failed.push({ listener: listener.name, error: (err as Error).message })
@@ -120,7 +123,7 @@ export async function startGateway(
       }
       return { plan, failed }
     }
-    core.update(next)
+    services.update(next)
     config = next
     for (const action of plan.listeners) {
       const old = runtimes.get(action.listener)
@@ -140,8 +143,8 @@ export async function startGateway(
           const restored = { ...next, listeners: [before] }
           await (
             before.kind === 'kafka'
-              ? startKafkaRuntime(before, restored, core, logger)
-              : startHttpRuntime(before, restored, core, logger)
+              ? startKafkaRuntime(before, restored, services, logger)
+              : startHttpRuntime(before, restored, services, logger)
           ).then(
             (runtime) => runtimes.set(before.name, runtime),
             (e: unknown) => logger.error({ err: e, listener: before.name }, 'listener not restored')
@@ -166,12 +169,12 @@ export async function startGateway(
       return config
     },
     readiness: {
-      accepting: () => core.readiness.accepting(),
-      backendClusters: () => core.readiness.backendClusters(),
-      probe: (name) => core.readiness.probe(name),
-      loading: () => core.readiness.loading?.() ?? [],
+      accepting: () => services.readiness.accepting(),
+      backendClusters: () => services.readiness.backendClusters(),
+      probe: (name) => services.readiness.probe(name),
+      loading: () => services.readiness.loading?.() ?? [],
     },
-    streamStats: () => core.streamService.stats(),
+    streamStats: () => services.streamService.stats(),
     reload(next) {
       const result = reloading.then(() => apply(next))
       reloading = result.catch(() => undefined)
@@ -184,14 +187,14 @@ export async function startGateway(
       const stopping = (async () => {
         await reloading
         // Requests still arriving on open keep-alive connections must not be taken from here on.
-        core.stopAccepting()
+        services.stopAccepting()
         // Streams never finish by themselves: end them before waiting for requests to finish.
         const all = [...runtimes.values()]
         for (const runtime of all) if (runtime.kind === 'http') runtime.closeStreams()
-        const streamsClosed = core.streamService.close()
+        const streamsClosed = services.streamService.close()
         await Promise.allSettled(all.map(stopRuntime))
         await streamsClosed
-        return core.stop(deadline)
+        return services.stop(deadline)
       })()
       // kafkajs may be retrying sends or connects for longer than anyone can wait: the grace
       // period bounds the whole stop, and what is still running then is abandoned.
@@ -201,7 +204,7 @@ export async function startGateway(
       })
       const result = await Promise.race([stopping, late]).finally(() => clearTimeout(timer))
       if (result === undefined) {
-        const undelivered = core.buffered()
+        const undelivered = services.buffered()
         logger.error(
           { shutdownGraceMs: graceMs, undelivered },
           'shutdown grace period passed: stopping with work unfinished'

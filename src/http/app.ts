@@ -20,7 +20,7 @@ export interface HttpAppDeps {
   /** What the developer portal (`portal` on the listener) generates its documents from. */
   portal?: PortalDeps
   /** Request-reply routes, reply fetch and push, views (src/http/resources/). */
-  resources?: { routes(listener: HttpListenerConfig): Hono }
+  resources?: Hono
 }
 
 export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): Hono {
@@ -38,7 +38,7 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
   if (listener.portal && deps.portal) {
     app.route('/', portalRoutes(listener, listener.portal, deps.portal))
   }
-  if (deps.resources) app.route('/', deps.resources.routes(listener))
+  if (deps.resources) app.route('/', deps.resources)
   app.route('/', produceRoutes(listener, deps.produce))
   if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>

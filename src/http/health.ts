@@ -3,21 +3,10 @@
 // a load balancer stops sending traffic before requests would fail.
 import { Hono } from 'hono'
 import { problem } from '../core/problem.ts'
-import type { ProbeResult } from '../kafka/backend-clusters.ts'
+import type { ReadinessSource } from '../core/readiness.ts'
 import { problemResponse } from './problem-response.ts'
 
-export interface ReadinessSource {
-  /** False once shutdown has begun. */
-  accepting(): boolean
-  /** Names of the backend clusters this node depends on. */
-  backendClusters(): string[]
-  probe(backendCluster: string): Promise<ProbeResult>
-  /**
-   * What is still loading and would answer wrongly meanwhile: views (and reply stores) reading
-   * their topics up to where they ended at start. Empty when everything has caught up.
-   */
-  loading?(): string[]
-}
+export type { ReadinessSource } from '../core/readiness.ts'
 
 export function healthRoutes(source: ReadinessSource): Hono {
   const app = new Hono()

@@ -1,19 +1,21 @@
-// One http listener over the shared core: the hono app, the produce fast path and the stream
+// One http listener over the node's services: the hono app, the produce fast path and the stream
 // doors, built from the listener's config. A reload that changes only routes, streams or pages
 // builds them again and hands them to the same server; stream doors already serving sessions stay
 // alive until the listener closes, so no open WebSocket or SSE connection is dropped.
 import type { HttpListenerConfig, WeirConfig } from '../config/index.ts'
 import { createHttpApp } from '../http/app.ts'
+import { httpDoorDeps } from '../http/door-deps.ts'
 import { corsGate } from '../http/cors.ts'
 import { startHttpListener, type ListenerHandlers } from '../http/http-listener.ts'
 import { produceFastPath } from '../http/produce/fast-path.ts'
 import { produceEndpoints } from '../http/produce/routes.ts'
+import { resourceRoutes, resourceUpgrade } from '../http/resources/index.ts'
 import { streamMatcher } from '../http/streams/admission.ts'
 import { streamRequests } from '../http/streams/stream-requests.ts'
 import { WebSocketDoor } from '../http/streams/websocket/door.ts'
 import type { Logger } from '../observability/logger.ts'
 import { streamEndpoint } from '../stream/endpoint.ts'
-import type { Core } from './core.ts'
+import type { Services } from './services.ts'
 
 export interface HttpRuntime {
   kind: 'http'
@@ -36,34 +38,36 @@ interface Built {
 function build(
   listener: HttpListenerConfig,
   config: WeirConfig,
-  core: Core,
+  services: Services,
   logger: Logger
 ): Built {
+  const deps = httpDoorDeps(services, logger)
   const app = createHttpApp(listener, {
-    readiness: core.readiness,
+    readiness: services.readiness,
     logger,
-    produce: core.produceDeps,
-    portal: { config, configDir: core.configDir },
-    resources: core.resources, // request-reply routes, reply fetch and push, views
+    produce: deps.produce,
+    portal: { config, configDir: services.configDir },
+    // Request-reply routes, reply fetch and push, views.
+    resources: resourceRoutes(listener, deps.resources, services.observability),
   })
   const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
   const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
     logger.warn({ stream, part, err }, 'framed bytes could not be decoded: sent as base64')
-  const fastPath = produceFastPath(produceEndpoints(listener), core.produceDeps, logger)
+  const fastPath = produceFastPath(produceEndpoints(listener), deps.produce, logger)
   const endpoints = listener.streams.map((stream) => {
     const vc = vcs.get(stream.virtualCluster)
     if (vc === undefined) throw new Error(`no virtual cluster "${stream.virtualCluster}"`)
-    return streamEndpoint(stream, vc, { schemas: core.schemas, onDecodeError })
+    return streamEndpoint(stream, vc, { schemas: services.schemas, onDecodeError })
   })
   const matcher = streamMatcher(endpoints)
-  const requests = streamRequests(core.streamDeps, matcher, logger)
-  const websockets = new WebSocketDoor(core.streamDeps, matcher, logger)
+  const requests = streamRequests(deps.streams, matcher, logger)
+  const websockets = new WebSocketDoor(deps.streams, matcher, logger)
   return {
     app,
     handlers: {
       fastPaths: [fastPath, requests.handle],
       // WebSocket reply push on requests.path, then the stream doors.
-      upgrade: core.resources.upgrade(listener, websockets.upgrade),
+      upgrade: resourceUpgrade(listener, deps.resources, websockets.upgrade),
       ...(listener.cors && { cors: corsGate(listener.cors) }),
     },
     doors: [requests, websockets],
@@ -73,11 +77,11 @@ function build(
 export async function startHttpRuntime(
   listener: HttpListenerConfig,
   config: WeirConfig,
-  core: Core,
+  services: Services,
   parentLogger: Logger
 ): Promise<HttpRuntime> {
   const logger = parentLogger.child({ listener: listener.name })
-  const built = build(listener, config, core, logger)
+  const built = build(listener, config, services, logger)
   // Doors of every generation of this listener: earlier ones may still serve open streams.
   const doors = [...built.doors]
   const running = await startHttpListener(listener, built.app, built.handlers)
@@ -86,7 +90,7 @@ export async function startHttpRuntime(
     name: listener.name,
     url: running.url,
     update(next, nextConfig) {
-      const rebuilt = build(next, nextConfig, core, logger)
+      const rebuilt = build(next, nextConfig, services, logger)
       running.replace(rebuilt.app, rebuilt.handlers)
       doors.push(...rebuilt.doors)
     },

@@ -1,10 +1,10 @@
-// One Kafka listener over the shared core. Its filters ask the core's policy engine per request,
+// One Kafka listener over the shared services. Its filters ask the policy engine per request,
 // so policy reloads reach open connections; what the connections were set up with (namespace,
 // SASL, backend) needs a restart of this listener alone.
 import type { KafkaListenerConfig, WeirConfig } from '../config/index.ts'
 import { startKafkaListener, type RunningKafkaListener } from '../kafka-listener/kafka-listener.ts'
 import type { Logger } from '../observability/logger.ts'
-import type { Core } from './core.ts'
+import type { Services } from './services.ts'
 
 export interface KafkaRuntime extends RunningKafkaListener {
   kind: 'kafka'
@@ -13,7 +13,7 @@ export interface KafkaRuntime extends RunningKafkaListener {
 export async function startKafkaRuntime(
   listener: KafkaListenerConfig,
   config: WeirConfig,
-  core: Core,
+  services: Services,
   logger: Logger
 ): Promise<KafkaRuntime> {
   const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
@@ -21,16 +21,16 @@ export async function startKafkaRuntime(
   if (vc === undefined || backend === undefined) {
     throw new Error(`kafka listener "${listener.name}": virtual cluster has no backend`)
   }
-  const { policies, schemas } = core
+  const { policies, schemas } = services
   const running = await startKafkaListener(listener, {
     virtualCluster: vc,
     authenticate: (credentials) => policies.authenticate(vc.name, credentials),
     policies,
     schemaSources: { policies, schemas },
     backend,
-    describeBrokers: () => core.backends.describeBrokers(backend.name),
+    describeBrokers: () => services.backends.describeBrokers(backend.name),
     logger,
-    observability: core.observability,
+    observability: services.observability,
   })
   return Object.assign(running, { kind: 'kafka' as const })
 }

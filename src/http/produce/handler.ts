@@ -12,7 +12,7 @@ import type { ProduceResult, ProduceService } from '../../produce/produce-servic
 import { parseEvents, type ParsedEvent } from './body.ts'
 import type { ProduceEndpoint } from './endpoint.ts'
 import { envelope } from './envelope.ts'
-import { IdempotencyCache, type StoredResponse } from './idempotency.ts'
+import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
 import { mediaType } from './media.ts'
 import type { HeaderReader, HttpExchange, HttpReply } from '../exchange.ts'
 import { readBody } from '../read-body.ts'

@@ -1,108 +1,34 @@
 // Kafka-backed HTTP resources: request-reply routes with replies fetched or pushed from
-// any node, and views of compacted topics. One object per core: its readers start with the node
-// and stop with it; its routes are mounted per http listener (app.ts), and its WebSocket push
-// takes upgrades ahead of the stream doors (http-runtime.ts).
+// any node, and views of compacted topics. The stores and views they read are the node's
+// (src/runtime/kafka-resources.ts); these are their routes, mounted per http listener (app.ts),
+// and their WebSocket push, which takes upgrades ahead of the stream doors (http-runtime.ts).
 import { Hono } from 'hono'
-import type { HttpListenerConfig, WeirConfig } from '../../config/index.ts'
+import type { HttpListenerConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { gatewayErrorResponse } from '../error-response.ts'
-import { IdempotencyCache } from '../produce/idempotency.ts'
-import type { BackendClusters } from '../../kafka/backend-clusters.ts'
-import { ClusterAdmins } from '../../kafka/consumer/cluster-admins.ts'
-import type { Logger } from '../../observability/logger.ts'
-import type { ProduceService } from '../../produce/produce-service.ts'
 import { fetchReply } from '../request-reply/fetch-reply.ts'
 import { replyEvents } from '../request-reply/reply-push.ts'
-import { ReplyService, routeName } from '../../replies/reply-service.ts'
+import { routeName } from '../../replies/reply-service.ts'
 import { replySocketUpgrade, type UpgradeHandler } from '../request-reply/reply-socket.ts'
 import { requestRoute } from '../request-reply/request-route.ts'
-import type { RecordDeserializer } from '../../stream/record.ts'
 import { viewRoutes } from '../views/view-routes.ts'
 import type { Observability } from '../../observability/observability.ts'
 import { observePaths, type ObservedPath } from './observed.ts'
-import { ViewService } from '../../views/view-service.ts'
-import type { ResourceDoorDeps, ResourcePolicies } from './deps.ts'
+import type { ResourceDoorDeps } from './deps.ts'
 
-export interface ResourcesDeps {
-  /** Spans, metrics and the access log for these routes (none without it). */
-  observability?: Observability
-  backends: BackendClusters
-  schemas: RecordDeserializer
-  policies: ResourcePolicies
-  produce: ProduceService
-  accepting(): boolean
-  logger: Logger
+/** The WebSocket reply push of a listener, tried before `next` (the stream doors). */
+export function resourceUpgrade(
+  listener: HttpListenerConfig,
+  deps: ResourceDoorDeps,
+  next: UpgradeHandler | undefined
+): UpgradeHandler {
+  const own = replySocketUpgrade(listener.name, deps)
+  return (request, socket, head) =>
+    own(request, socket, head) || (next?.(request, socket, head) ?? false)
 }
 
-export interface Resources {
-  /** The routes of one http listener: request-reply routes, reply fetch and push, views. */
-  routes(listener: HttpListenerConfig): Hono
-  /** The WebSocket reply push of a listener, tried before `next` (the stream doors). */
-  upgrade(listener: HttpListenerConfig, next: UpgradeHandler | undefined): UpgradeHandler
-  /** What readiness waits for: views and reply stores still reading their topics. */
-  loading(): string[]
-  /** Takes a reloaded config (same backend clusters and registries). Throws on a bad topic. */
-  update(config: WeirConfig): void
-  /** Answers long polls now and ends push connections (shutdown has begun). */
-  stopAccepting(): void
-  stats(): { replies: ReturnType<ReplyService['stats']>; views: ReturnType<ViewService['stats']> }
-  stop(): Promise<void>
-}
-
-export function buildResources(config: WeirConfig, deps: ResourcesDeps): Resources {
-  const logger = deps.logger
-  const admins = new ClusterAdmins(deps.backends)
-  const replies = new ReplyService({ backends: deps.backends, admins, logger })
-  const views = new ViewService({ backends: deps.backends, admins, schemas: deps.schemas, logger })
-  replies.configure(config)
-  views.configure(config)
-  replies.start()
-  views.start()
-  const shutdownHooks = new Set<() => void>()
-  const doorDeps: ResourceDoorDeps = {
-    policies: deps.policies,
-    produce: deps.produce,
-    idempotency: new IdempotencyCache(),
-    schemas: deps.schemas,
-    replies,
-    views,
-    accepting: deps.accepting,
-    onShutdown: (end) => {
-      shutdownHooks.add(end)
-      return () => shutdownHooks.delete(end)
-    },
-    logger,
-  }
-  const stopAccepting = () => {
-    replies.wakeAll()
-    views.wakeAll()
-    for (const end of [...shutdownHooks]) end()
-    shutdownHooks.clear()
-  }
-
-  return {
-    routes: (listener) => listenerRoutes(listener, doorDeps, deps.observability),
-    upgrade: (listener, next) => {
-      const own = replySocketUpgrade(listener.name, doorDeps)
-      return (request, socket, head) =>
-        own(request, socket, head) || (next?.(request, socket, head) ?? false)
-    },
-    loading: () => [...views.loading(), ...replies.loading()],
-    update(next) {
-      replies.configure(next)
-      views.configure(next)
-    },
-    stopAccepting,
-    stats: () => ({ replies: replies.stats(), views: views.stats() }),
-    async stop() {
-      stopAccepting()
-      await Promise.allSettled([replies.stop(), views.stop()])
-      await admins.close()
-    },
-  }
-}
-
-function listenerRoutes(
+/** The routes of one http listener: request-reply routes, reply fetch and push, views. */
+export function resourceRoutes(
   listener: HttpListenerConfig,
   deps: ResourceDoorDeps,
   observability: Observability | undefined

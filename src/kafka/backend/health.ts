@@ -7,12 +7,9 @@
 // topic (a missing leader, a slow partition) does not fail a cluster-wide metadata request, so it
 // never takes the other topics down with it.
 import { GatewayError } from '../../core/errors.ts'
+import type { ProbeResult } from '../../core/readiness.ts'
 
-export interface ProbeResult {
-  ok: boolean
-  brokers?: number
-  error?: string
-}
+export type { ProbeResult } from '../../core/readiness.ts'
 
 export interface BackendHealthOptions {
   /** The backend cluster's name, for messages. */

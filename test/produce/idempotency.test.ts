@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { GatewayError } from '../../../src/core/errors.ts'
-import { IdempotencyCache } from '../../../src/http/produce/idempotency.ts'
+import { GatewayError } from '../../src/core/errors.ts'
+import { IdempotencyCache } from '../../src/produce/idempotency.ts'
 
 const ok = (n: number) => ({ status: 202, body: { n }, headers: {} })
 

@@ -3,7 +3,7 @@
 // reusing a key with a different body is an error (as the IETF Idempotency-Key draft says).
 // The cache is per node: behind a load balancer, route by the key or accept a per-node window.
 import { createHash } from 'node:crypto'
-import { GatewayError } from '../../core/errors.ts'
+import { GatewayError } from '../core/errors.ts'
 
 export interface StoredResponse {
   status: number

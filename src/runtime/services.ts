@@ -1,14 +1,13 @@
 // The services every door shares, built once from a config: backend connections, the policy
-// engine, schemas, producers and async delivery, the consumer hub. Doors borrow them; a reload
-// that changes backend clusters or schema registries builds a new core and retires this one.
+// engine, schemas, producers and async delivery, the consumer hub, reply stores and views. Doors
+// borrow them and import none of them here (dependencies point inward: this module knows no
+// door); a reload that changes backend clusters or schema registries builds new services and
+// retires these.
 import type { WeirConfig } from '../config/index.ts'
 import { fromDecision } from '../core/errors.ts'
 import type { Credentials, Principal } from '../core/principal.ts'
-import { httpCredentials } from '../http/credentials.ts'
-import type { HeaderReader } from '../http/exchange.ts'
-import type { ReadinessSource } from '../http/health.ts'
-import { IdempotencyCache } from '../http/produce/idempotency.ts'
-import type { StreamDoorDeps } from '../http/streams/admission.ts'
+import type { ReadinessSource } from '../core/readiness.ts'
+import { IdempotencyCache } from '../produce/idempotency.ts'
 import { BackendClusters } from '../kafka/backend-clusters.ts'
 import { ConsumerHub } from '../kafka/consumer/consumer-hub.ts'
 import { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
@@ -18,42 +17,40 @@ import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts
 import { Observability } from '../observability/observability.ts'
 import { PolicyEngine } from '../policy/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
-import { buildResources, type Resources } from '../http/resources/index.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
+import { startKafkaResources, type KafkaResources } from './kafka-resources.ts'
 
-export interface CoreOptions {
+export interface ServicesOptions {
   /** Where relative file paths in the config (schema files) start: the config file's folder. */
   configDir?: string
   /** Whether the node takes new work (false once it is stopping). */
   accepting(): boolean
-  /** The engine of the core this one replaces: rate limit buckets carry over. */
+  /** The engine of the services these replace: rate limit buckets carry over. */
   previousPolicies?: PolicyEngine
   /** The metrics registry to feed (the process-wide one by default). */
   metrics?: GatewayMetrics
 }
 
-export interface Core {
+export interface Services {
   /** Where relative file paths in the config start. */
   configDir: string | undefined
   backends: BackendClusters
   policies: PolicyEngine
   schemas: SchemaCatalog
   produce: ProduceService
-  produceDeps: {
-    authenticate(virtualCluster: string, headers: HeaderReader): Promise<Principal>
-    produce: ProduceService
-    idempotency: IdempotencyCache
-    accepting(): boolean
-    observability: Observability
-  }
+  /** Who the credentials stand for in a virtual cluster; throws the engine's refusal. */
+  authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
+  /** Idempotency-Key answers of produce and request-reply requests. */
+  idempotency: IdempotencyCache
+  /** False once the node is shutting down. */
+  accepting(): boolean
   streamService: StreamService
-  streamDeps: StreamDoorDeps
   /** Metrics, tracing and access log; doors get it through their deps. */
   observability: Observability
   readiness: ReadinessSource
-  /** Request-reply stores and views of compacted topics (src/http/resources/). */
-  resources: Resources
+  /** Request-reply stores and views of compacted topics. */
+  resources: KafkaResources
   /** Takes a new config whose backend clusters and schema registries are the same as this one's. */
   update(config: WeirConfig): void
   /** Refuses new async records from now on (shutdown has begun). */
@@ -68,7 +65,11 @@ export interface Core {
   stop(deadline?: number): Promise<{ undelivered: number }>
 }
 
-export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptions): Core {
+export function buildServices(
+  config: WeirConfig,
+  logger: Logger,
+  options: ServicesOptions
+): Services {
   const backends = new BackendClusters(config.backendClusters, logger)
   const policies = new PolicyEngine(config, { previous: options.previousPolicies })
   const schemas = new SchemaCatalog(config.schemaRegistries, {
@@ -79,7 +80,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
         'schema registry unreachable: using the cached schema'
       ),
   })
-  // Metrics, tracer and access log sinks, shared by every door of this core.
+  // Metrics, tracer and access log sinks, shared by every door of these services.
   const observability = new Observability(config.observability, {
     kafka: (cluster) => backends.kafka(cluster),
     logger,
@@ -136,15 +137,7 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     observability.watchConsumers(() => streamService.stats().hub.details),
   ]
   // Request-reply routes and views read their topics from here until stop().
-  const resources = buildResources(config, {
-    observability,
-    backends,
-    schemas,
-    policies,
-    produce,
-    accepting: options.accepting,
-    logger,
-  })
+  const resources = startKafkaResources(config, { backends, schemas, logger })
   let inUse = usedBackends(config)
 
   return {
@@ -153,25 +146,10 @@ export function buildCore(config: WeirConfig, logger: Logger, options: CoreOptio
     policies,
     schemas,
     produce,
-    produceDeps: {
-      authenticate: (virtualCluster, headers) =>
-        authenticateCredentials(
-          virtualCluster,
-          httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
-        ),
-      produce,
-      idempotency: new IdempotencyCache(),
-      accepting: options.accepting,
-      observability,
-    },
+    authenticate: authenticateCredentials,
+    idempotency: new IdempotencyCache(),
+    accepting: options.accepting,
     streamService,
-    streamDeps: {
-      service: streamService,
-      authenticate: authenticateCredentials,
-      apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
-      accepting: options.accepting,
-      observability,
-    },
     observability,
     readiness: {
       accepting: options.accepting,
