@@ -13,11 +13,12 @@ import {
 import type { OperationsAddress } from './node/operations-listener.ts'
 import {
   DEFAULT_ITERATIONS,
+  hashApiKey,
+  hashPassword,
   MIN_ITERATIONS,
   scramSecrets,
   type ScramMechanism,
-} from './kafka-listener/sasl/index.ts'
-import { hashApiKey, hashPassword } from './policy/index.ts'
+} from './policy/index.ts'
 import { openapiCommand } from './http/portal/openapi-command.ts'
 
 const usage = `usage: weir <command> -c FILE

@@ -17,7 +17,7 @@ import type { Kafka } from 'kafkajs'
 import { versions } from '../../scripts/local-stack/paths.ts'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { issue, stackTls } from '../../scripts/local-stack/tls.ts'
-import { scramSecrets } from '../../src/kafka-listener/sasl/scram/crypto.ts'
+import { scramSecrets } from '../../src/policy/index.ts'
 import { repoRoot, startServer, type ServerProcess } from '../gateway-process.ts'
 import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import {

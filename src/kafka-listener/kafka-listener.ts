@@ -20,7 +20,7 @@ import { PreAuthBudget } from './pre-auth.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Observability } from '../observability/observability.ts'
-import type { Authenticate } from './sasl/index.ts'
+import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
 import type { SchemaSources } from './validation/index.ts'
@@ -40,6 +40,8 @@ export interface KafkaListenerDeps {
   backend: BackendClusterConfig
   /** The policy engine's authentication for this virtual cluster. */
   authenticate: Authenticate
+  /** The policy engine's SCRAM credentials for this virtual cluster (the exchange runs here). */
+  scramLogin: ScramLogins
   /** The policy engine's ACL verdicts and quota charges. */
   policies: ListenerPolicies
   /** The policy engine's schema policies and the schema catalog, for checking Produce records. */
@@ -102,7 +104,7 @@ export async function startKafkaListener(
   const filters = virtualClusterFilters(
     deps.virtualCluster,
     deps.backend,
-    deps.authenticate,
+    { authenticate: deps.authenticate, scramLogin: deps.scramLogin },
     deps.policies,
     deps.schemaSources
   )

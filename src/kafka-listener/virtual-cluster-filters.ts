@@ -20,7 +20,11 @@ import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/t
 import { namespaceApiCap } from './namespace/index.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './acl/index.ts'
 import { quotaFilter, type QuotaPolicies } from './quota/index.ts'
-import { VirtualClusterSasl, type Authenticate, type UpstreamSaslConfig } from './sasl/index.ts'
+import {
+  VirtualClusterSasl,
+  type SaslAuthentication,
+  type UpstreamSaslConfig,
+} from './sasl/index.ts'
 import { transformApiCap, transformFilter, type TransformPolicies } from './transform/index.ts'
 import {
   schemaValidationApiCap,
@@ -53,7 +57,7 @@ export interface VirtualClusterFilters {
 export function virtualClusterFilters(
   vc: VirtualClusterConfig,
   backend: BackendClusterConfig,
-  authenticate: Authenticate,
+  authentication: SaslAuthentication,
   policies: ListenerPolicies,
   /** Where schema policies come from, and the schema catalog to check records with. */
   schemaSources?: SchemaSources
@@ -63,7 +67,7 @@ export function virtualClusterFilters(
   const responses: ResponseFilter<never>[] = clusterIdFilters(vc.name)
   const caps: VersionCap[] = [aclApiCap(policies, vc.name)]
   const terminates = vc.authentication.length > 0
-  if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authenticate)))
+  if (terminates) requests.push(saslGate(new VirtualClusterSasl(vc.authentication, authentication)))
   // Passing SASL through to a broker that requires it, Weir still reads every frame before the
   // broker does: it holds strangers to the broker's own pre-authentication limits meanwhile.
   const backendSasl = !terminates && backend.sasl !== undefined ? backendSaslWatch() : undefined

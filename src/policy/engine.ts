@@ -9,6 +9,8 @@ import type { Credentials } from '../core/principal.ts'
 import { Authenticator, type AuthResult } from './authn/authenticator.ts'
 import type { BasicOptions } from './authn/basic.ts'
 import type { JwksOptions } from './authn/jwt.ts'
+import type { ScramLogin } from './authn/scram.ts'
+import type { ScramMechanism } from './authn/scram-keys.ts'
 import { PolicyCatalog, type Chain } from './chain.ts'
 import type {
   Bucket,
@@ -115,6 +117,11 @@ export class PolicyEngine {
   /** Lowercase headers that carry API keys for this virtual cluster (besides Authorization). */
   apiKeyHeaders(virtualCluster: string): readonly string[] {
     return this.#vc(virtualCluster).authenticator.apiKeyHeaders
+  }
+
+  /** The credential the Kafka listener's SCRAM exchange runs against (a decoy for strangers). */
+  scramLogin(virtualCluster: string, mechanism: ScramMechanism, username: string): ScramLogin {
+    return this.#vc(virtualCluster).authenticator.scramLogin(mechanism, username)
   }
 
   /**

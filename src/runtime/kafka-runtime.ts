@@ -25,6 +25,7 @@ export async function startKafkaRuntime(
   const running = await startKafkaListener(listener, {
     virtualCluster: vc,
     authenticate: (credentials) => policies.authenticate(vc.name, credentials),
+    scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
     policies,
     schemaSources: { policies, schemas },
     backend,

@@ -52,6 +52,9 @@ async function listen(
       authenticate: async () => {
         throw new Error('no authentication in these tests')
       },
+      scramLogin: () => {
+        throw new Error('no authentication in these tests')
+      },
       policies: {
         hasAcls: () => false,
         authorizeAcl: () => {

@@ -1,7 +1,7 @@
 // A virtual cluster's authentication methods as security schemes. HTTP produce reads credentials
 // from headers (src/http/credentials.ts); streams also take `?api_key=` and `?access_token=`,
-// which browsers need for EventSource and WebSocket (src/http/streams/admission.ts). SCRAM is for
-// the Kafka listener only and has no HTTP form.
+// which browsers need for EventSource and WebSocket (src/http/streams/admission.ts). SCRAM users
+// log in over HTTP with Basic, checked against their SCRAM credential.
 import type { AuthMethodConfig, VirtualClusterConfig } from '../../config/index.ts'
 
 export type Door = 'produce' | 'stream'
@@ -66,6 +66,8 @@ export function securityOf(vc: VirtualClusterConfig | undefined, door: Door): Se
         }
         break
       case 'basic':
+      case 'scram':
+        // A SCRAM user's password is checked against its SCRAM credential: the same scheme.
         schemes.set('basic', { kind: 'basic', description: 'HTTP Basic with a configured user.' })
         break
       case 'mtls':
@@ -76,8 +78,6 @@ export function securityOf(vc: VirtualClusterConfig | undefined, door: Door): Se
         break
       case 'anonymous':
         anonymous = true
-        break
-      case 'scram':
         break
     }
   }

@@ -2,11 +2,10 @@
 // mechanisms follow from its authentication methods: `basic` users log in with PLAIN, `scram`
 // users with the SCRAM variants they have credentials for, `jwt` issuers with OAUTHBEARER.
 import type { AuthMethodConfig } from '../../config/schema/index.ts'
+import { scramHashes } from '../../policy/index.ts'
 import { OAuthBearerServer } from './oauthbearer.ts'
 import { PlainServer } from './plain.ts'
-import { scramHashes } from './scram/crypto.ts'
-import { ScramCredentials } from './scram/credentials.ts'
-import { ScramServer } from './scram/server.ts'
+import { ScramServer, type ScramLogins } from './scram/server.ts'
 import type { Authenticate, SaslMechanism, SaslServer } from './types.ts'
 
 /** The mechanisms a virtual cluster's methods enable, in the order the methods are listed. */
@@ -32,6 +31,12 @@ export function mechanisms(methods: readonly AuthMethodConfig[]): SaslMechanism[
   return [...enabled]
 }
 
+/** What the policy engine checks SASL credentials with, for one virtual cluster. */
+export interface SaslAuthentication {
+  authenticate: Authenticate
+  scramLogin: ScramLogins
+}
+
 export interface VirtualClusterSaslOptions {
   /** Wall-clock milliseconds, for OAUTHBEARER token lifetimes (default Date.now). */
   now?: () => number
@@ -46,22 +51,23 @@ export class VirtualClusterSasl {
   readonly mechanisms: readonly SaslMechanism[]
   readonly #enabled: ReadonlySet<string>
   readonly #authenticate: Authenticate
-  readonly #scram: ScramCredentials
+  readonly #scram: ScramLogins
   readonly #now: () => number
 
   /**
-   * `authenticate` is the policy engine's, bound to this virtual cluster:
-   * `(credentials) => engine.authenticate(name, credentials)`.
+   * `authentication` is the policy engine's, bound to this virtual cluster:
+   * `(credentials) => engine.authenticate(name, credentials)` and
+   * `(mechanism, username) => engine.scramLogin(name, mechanism, username)`.
    */
   constructor(
     methods: readonly AuthMethodConfig[],
-    authenticate: Authenticate,
+    authentication: SaslAuthentication,
     options: VirtualClusterSaslOptions = {}
   ) {
     this.mechanisms = Object.freeze(mechanisms(methods))
     this.#enabled = new Set(this.mechanisms)
-    this.#authenticate = authenticate
-    this.#scram = new ScramCredentials(methods)
+    this.#authenticate = authentication.authenticate
+    this.#scram = authentication.scramLogin
     this.#now = options.now ?? Date.now
   }
 

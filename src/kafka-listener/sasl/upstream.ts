@@ -3,9 +3,9 @@
 // wraps each message `authenticateUpstream` produces in a SaslAuthenticate request and hands back
 // the response's authBytes (or throws the broker's error when its errorCode is not 0).
 import type { BackendClusterConfig } from '../../config/schema/index.ts'
+import { scramHashes } from '../../policy/index.ts'
 import { plainMessage } from './plain.ts'
 import { ScramClient, type ScramClientOptions } from './scram/client.ts'
-import { scramHashes } from './scram/crypto.ts'
 
 export type UpstreamSaslConfig = NonNullable<BackendClusterConfig['sasl']>
 

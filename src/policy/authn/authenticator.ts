@@ -9,6 +9,8 @@ import { BasicAuthenticator, type BasicOptions } from './basic.ts'
 import { JwtAuthenticator, type JwksOptions } from './jwt.ts'
 import { MtlsAuthenticator } from './mtls.ts'
 import type { AuthMethodHandler, AuthOutcome } from './method.ts'
+import { ScramCredentials, ScramPasswordAuthenticator, type ScramLogin } from './scram.ts'
+import type { ScramMechanism } from './scram-keys.ts'
 
 export type DenyDecision = Extract<Decision, { verdict: 'deny' }>
 export type AuthResult = { principal: Principal } | { decision: DenyDecision }
@@ -26,9 +28,13 @@ export class Authenticator {
   readonly #methods: readonly AuthMethodHandler[]
   readonly #anonymous: AuthResult | undefined
   readonly #missing: AuthResult
+  readonly #scram: ScramCredentials
 
   constructor(configs: readonly AuthMethodConfig[], options: AuthenticatorOptions = {}) {
     const methods: AuthMethodHandler[] = []
+    // Every scram method's users in one store, tried where the first scram method is listed.
+    this.#scram = new ScramCredentials(configs)
+    let scram: ScramPasswordAuthenticator | undefined
     let anonymous: AnonymousAuthenticator | undefined
     for (const config of configs) {
       switch (config.kind) {
@@ -48,8 +54,11 @@ export class Authenticator {
           anonymous ??= new AnonymousAuthenticator(config.roles)
           break
         case 'scram':
-          // SASL SCRAM is a challenge-response exchange only the Kafka listener speaks
-          // (src/kafka-listener/sasl/): no HTTP credential can be checked against it.
+          // The SASL exchange is the Kafka listener's; a password (HTTP Basic) is checked here.
+          if (scram === undefined) {
+            scram = new ScramPasswordAuthenticator(this.#scram, options.basic)
+            methods.push(scram)
+          }
           break
       }
     }
@@ -90,6 +99,11 @@ export class Authenticator {
     }
     if (failure !== undefined) return { decision: refusal(failure.method, failure.outcome) }
     return this.#anonymous ?? this.#missing
+  }
+
+  /** The credential a SCRAM exchange runs against: the user's, or a decoy for anyone else. */
+  scramLogin(mechanism: ScramMechanism, username: string): ScramLogin {
+    return this.#scram.login(mechanism, username)
   }
 }
 

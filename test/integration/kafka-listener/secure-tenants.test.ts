@@ -16,7 +16,7 @@ import { connect as tlsConnect } from 'node:tls'
 import { Kafka, logLevel, type ISocketFactory, type SASLOptions } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issue } from '../../../scripts/local-stack/tls.ts'
-import { scramSecrets, type ScramMechanism } from '../../../src/kafka-listener/sasl/scram/crypto.ts'
+import { scramSecrets, type ScramMechanism } from '../../../src/policy/index.ts'
 import { hashPassword } from '../../../src/policy/secrets.ts'
 import { addHostsEntries, type HostsEntries } from '../../compat/hosts-file.ts'
 import {

@@ -3,7 +3,7 @@
 // SASL listener with its own credentials. Neither tenant ever sees the other's topics or groups.
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { scramSecrets } from '../../../src/kafka-listener/sasl/scram/crypto.ts'
+import { scramSecrets } from '../../../src/policy/index.ts'
 import { hashPassword } from '../../../src/policy/secrets.ts'
 import { startTestGateway } from '../../support/gateway.ts'
 import { stack, testKafka, uniqueName } from '../../support/kafka.ts'

@@ -1,36 +1,19 @@
 // Builders shared by the SASL tests: SCRAM users from passwords, engines around authentication
 // methods, and a loop that runs a client's messages through a server.
-import { ScramAuth } from '../../../src/config/schema/authentication.ts'
-import { WeirConfigSchema, type AuthMethodConfig } from '../../../src/config/schema/index.ts'
-import { ScramCredentials } from '../../../src/kafka-listener/sasl/scram/credentials.ts'
-import { scramSecrets, type ScramMechanism } from '../../../src/kafka-listener/sasl/scram/crypto.ts'
-import type { SaslServer, SaslStep } from '../../../src/kafka-listener/sasl/types.ts'
+import { WeirConfigSchema } from '../../../src/config/schema/index.ts'
+import type { SaslAuthentication } from '../../../src/kafka-listener/sasl/mechanisms.ts'
+import type { ScramLogins } from '../../../src/kafka-listener/sasl/scram/server.ts'
+import type { Authenticate, SaslServer, SaslStep } from '../../../src/kafka-listener/sasl/types.ts'
+import { ScramCredentials } from '../../../src/policy/authn/scram.ts'
 import { PolicyEngine, type PolicyEngineOptions } from '../../../src/policy/index.ts'
-import type { Authenticate } from '../../../src/kafka-listener/sasl/types.ts'
+import { scramMethod, type ScramUser } from '../../policy/authn/scram-fixtures.ts'
 
-export interface ScramUser {
-  username: string
-  password: string
-  mechanism: ScramMechanism
-  roles?: string[]
-}
+export { scramMethod, type ScramUser }
 
-/** A validated `kind: scram` method with credentials derived from the users' passwords. */
-export async function scramMethod(users: readonly ScramUser[]): Promise<AuthMethodConfig> {
-  return ScramAuth.parse({
-    kind: 'scram',
-    users: await Promise.all(
-      users.map(async ({ username, password, mechanism, roles = [] }) => ({
-        username,
-        ...(await scramSecrets(mechanism, password)),
-        roles,
-      }))
-    ),
-  })
-}
-
-export async function scramCredentials(users: readonly ScramUser[]): Promise<ScramCredentials> {
-  return new ScramCredentials([await scramMethod(users)])
+/** The policy engine's SCRAM store for these users, as a ScramServer asks it. */
+export async function scramCredentials(users: readonly ScramUser[]): Promise<ScramLogins> {
+  const credentials = new ScramCredentials([await scramMethod(users)])
+  return (mechanism, username) => credentials.login(mechanism, username)
 }
 
 /** The policy engine's authenticate for a virtual cluster `vc` with these methods. */
@@ -38,13 +21,24 @@ export function engineFor(
   authentication: readonly unknown[],
   options: PolicyEngineOptions = {}
 ): Authenticate {
+  return saslFor(authentication, options).authenticate
+}
+
+/** The policy engine's SASL checks for a virtual cluster `vc` with these methods. */
+export function saslFor(
+  authentication: readonly unknown[],
+  options: PolicyEngineOptions = {}
+): SaslAuthentication {
   const config = WeirConfigSchema.parse({
     backendClusters: [{ name: 'local', bootstrapServers: '127.0.0.1:9092' }],
     virtualClusters: [{ name: 'vc', backendCluster: 'local', authentication }],
     listeners: [{ name: 'kafka', kind: 'http', port: 0 }],
   })
   const engine = new PolicyEngine(config, options)
-  return (credentials) => engine.authenticate('vc', credentials)
+  return {
+    authenticate: (credentials) => engine.authenticate('vc', credentials),
+    scramLogin: (mechanism, username) => engine.scramLogin('vc', mechanism, username),
+  }
 }
 
 /** Feeds `messages` to the server one by one; the steps it answered, up to the first final one. */

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { main } from '../../../src/cli.ts'
 import { ScramAuth } from '../../../src/config/schema/authentication.ts'
 import { ScramClient } from '../../../src/kafka-listener/sasl/scram/client.ts'
-import { ScramCredentials } from '../../../src/kafka-listener/sasl/scram/credentials.ts'
 import { ScramServer } from '../../../src/kafka-listener/sasl/scram/server.ts'
+import { ScramCredentials } from '../../../src/policy/authn/scram.ts'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -49,7 +49,7 @@ describe('weir hash-secret --scram-*', () => {
       ])
       const credentials = new ScramCredentials([ScramAuth.parse({ kind: 'scram', users })])
       const exchange = async (password: string) => {
-        const server = new ScramServer(mechanism, credentials)
+        const server = new ScramServer(mechanism, (m, u) => credentials.login(m, u))
         const client = new ScramClient(mechanism, 'alice', password)
         const first = await server.step(client.first())
         return server.step(await client.final(first.response))

@@ -5,7 +5,7 @@ import { mechanisms, VirtualClusterSasl } from '../../../src/kafka-listener/sasl
 import { plainMessage } from '../../../src/kafka-listener/sasl/plain.ts'
 import { ScramClient } from '../../../src/kafka-listener/sasl/scram/client.ts'
 import { hashPassword } from '../../../src/policy/index.ts'
-import { engineFor, scramMethod } from './fixtures.ts'
+import { saslFor, scramMethod } from './fixtures.ts'
 
 const cheap = { N: 1024, r: 8, p: 1 }
 
@@ -48,7 +48,7 @@ describe('VirtualClusterSasl', () => {
       await scramMethod([{ username: 'bob', password: 'pw', mechanism: 'scram-sha-256' }]),
       AuthMethod.parse({ kind: 'jwt', keys: [await exportSPKI(publicKey)] }),
     ]
-    const sasl = new VirtualClusterSasl(methods, engineFor(methods))
+    const sasl = new VirtualClusterSasl(methods, saslFor(methods))
     expect(sasl.mechanisms).toEqual(['PLAIN', 'SCRAM-SHA-256', 'OAUTHBEARER'])
     for (const name of ['SCRAM-SHA-512', 'plain', 'GSSAPI', '']) {
       expect(sasl.server(name)).toBeUndefined()

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { plainMessage, PlainServer } from '../../../src/kafka-listener/sasl/plain.ts'
 import type { Authenticate } from '../../../src/kafka-listener/sasl/types.ts'
 import { hashPassword } from '../../../src/policy/index.ts'
-import { engineFor, feed } from './fixtures.ts'
+import { engineFor, feed, scramMethod } from './fixtures.ts'
 
 // Real scrypt, with a small N so the suite stays quick.
 const cheap = { N: 1024, r: 8, p: 1 }
@@ -82,6 +82,24 @@ describe('PlainServer', () => {
   it('never logs in as anonymous when no method reads passwords', async () => {
     const open = engineFor([{ kind: 'anonymous' }])
     expect(await login(plainMessage('alice', 'anything'), open)).toMatchObject({
+      kind: 'failed',
+      message: 'Authentication failed: Invalid username or password',
+    })
+  })
+
+  it("checks a scram user's password in the policy engine, as HTTP Basic does", async () => {
+    const both = engineFor([
+      {
+        kind: 'basic',
+        users: [{ username: 'alice', passwordHash: await hashPassword('x', cheap) }],
+      },
+      await scramMethod([{ username: 'bob', password: 'builder', mechanism: 'scram-sha-512' }]),
+    ])
+    expect(await login(plainMessage('bob', 'builder'), both)).toMatchObject({
+      kind: 'authenticated',
+      principal: { name: 'bob', method: 'sasl', roles: [] },
+    })
+    expect(await login(plainMessage('bob', 'x'), both)).toMatchObject({
       kind: 'failed',
       message: 'Authentication failed: Invalid username or password',
     })

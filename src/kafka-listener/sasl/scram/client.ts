@@ -4,15 +4,11 @@
 // our credential.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import {
-  hmac,
-  keysFromSaltedPassword,
+  clientProof,
   MIN_ITERATIONS,
-  saltedPassword,
   scramHashes,
-  xor,
-  type ScramHash,
   type ScramMechanism,
-} from './crypto.ts'
+} from '../../../policy/index.ts'
 import {
   formatClientFirst,
   formatClientFinalWithoutProof,
@@ -41,7 +37,7 @@ type State =
 
 export class ScramClient {
   readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
-  readonly #hash: ScramHash
+  readonly #kind: ScramMechanism
   readonly #password: string
   readonly #nonce: string
   readonly #gs2Header: string
@@ -54,8 +50,8 @@ export class ScramClient {
     password: string,
     options: ScramClientOptions = {}
   ) {
-    this.#hash = scramHashes[mechanism]
-    this.mechanism = this.#hash.name
+    this.#kind = mechanism
+    this.mechanism = scramHashes[mechanism].name
     this.#password = password
     this.#nonce = options.nonce ?? randomBytes(24).toString('base64url')
     const first = formatClientFirst(username, this.#nonce)
@@ -86,16 +82,16 @@ export class ScramClient {
         `the server asks for ${iterations} ${this.mechanism} iterations (allowed: ${MIN_ITERATIONS} to ${MAX_ITERATIONS})`
       )
     }
-    const hash = this.#hash
-    const salted = await saltedPassword(hash, this.#password, salt, iterations)
-    const keys = keysFromSaltedPassword(hash, salted)
     const withoutProof = formatClientFinalWithoutProof(this.#gs2Header, nonce)
     const authMessage = `${this.#bare},${text},${withoutProof}`
-    const proof = xor(keys.clientKey, hmac(hash, keys.storedKey, authMessage))
-    this.#state = {
-      at: 'server-final',
-      serverSignature: hmac(hash, keys.serverKey, authMessage),
-    }
+    const { proof, serverSignature } = await clientProof(
+      this.#kind,
+      this.#password,
+      salt,
+      iterations,
+      authMessage
+    )
+    this.#state = { at: 'server-final', serverSignature }
     return Buffer.from(`${withoutProof},p=${proof.toString('base64')}`, 'utf8')
   }
 

@@ -1,16 +1,19 @@
 // The server side of SCRAM-SHA-256/512 as Kafka's brokers run it: client-first, server-first,
-// client-final, server-final. The proof is checked against stored keys only, with every
-// comparison constant-time and the same work done for decoys, wrong proofs and altered nonces.
+// client-final, server-final. This is the message exchange only: the policy engine holds the
+// credentials and checks the proof (src/policy/authn/scram.ts). Every comparison here is
+// constant-time, and all of them run whatever the engine answers.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { scramHashes, type ScramLogin, type ScramMechanism } from '../../../policy/index.ts'
 import { authenticated, failed, proceed, utf8, type SaslServer, type SaslStep } from '../types.ts'
-import type { ScramCredentials, ScramLookup } from './credentials.ts'
-import { h, hmac, scramHashes, xor, type ScramHash, type ScramMechanism } from './crypto.ts'
 import {
   formatServerFirst,
   parseClientFinal,
   parseClientFirst,
   type ClientFirst,
 } from './messages.ts'
+
+/** The engine's SCRAM credentials for the virtual cluster: `(m, u) => engine.scramLogin(vc, m, u)`. */
+export type ScramLogins = (mechanism: ScramMechanism, username: string) => ScramLogin
 
 export interface ScramServerOptions {
   /** The server's half of the nonce; random unless a test pins it. */
@@ -22,7 +25,7 @@ type State =
   | {
       at: 'client-final'
       first: ClientFirst
-      lookup: ScramLookup
+      login: ScramLogin
       nonce: string
       serverFirst: string
     }
@@ -30,21 +33,15 @@ type State =
 
 export class ScramServer implements SaslServer {
   readonly mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
-  readonly #hash: ScramHash
   readonly #kind: ScramMechanism
-  readonly #credentials: ScramCredentials
+  readonly #logins: ScramLogins
   readonly #serverNonce: () => string
   #state: State = { at: 'client-first' }
 
-  constructor(
-    mechanism: ScramMechanism,
-    credentials: ScramCredentials,
-    options: ScramServerOptions = {}
-  ) {
+  constructor(mechanism: ScramMechanism, logins: ScramLogins, options: ScramServerOptions = {}) {
     this.#kind = mechanism
-    this.#hash = scramHashes[mechanism]
-    this.mechanism = this.#hash.name
-    this.#credentials = credentials
+    this.mechanism = scramHashes[mechanism].name
+    this.#logins = logins
     this.#serverNonce = options.serverNonce ?? (() => randomBytes(24).toString('base64url'))
   }
 
@@ -78,20 +75,16 @@ export class ScramServer implements SaslServer {
     if (first.extensions.get('tokenauth')?.toLowerCase() === 'true') {
       return failed('Authentication failed: delegation tokens are not supported')
     }
-    const lookup = this.#credentials.lookup(this.#kind, first.username)
+    const login = this.#logins(this.#kind, first.username)
     const nonce = first.nonce + this.#serverNonce()
-    const serverFirst = formatServerFirst({
-      nonce,
-      salt: lookup.credential.salt,
-      iterations: lookup.credential.iterations,
-    })
-    this.#state = { at: 'client-final', first, lookup, nonce, serverFirst }
+    const serverFirst = formatServerFirst({ nonce, salt: login.salt, iterations: login.iterations })
+    this.#state = { at: 'client-final', first, login, nonce, serverFirst }
     return proceed(serverFirst)
   }
 
   #clientFinal(
     authBytes: Buffer,
-    { first, lookup, nonce, serverFirst }: Extract<State, { at: 'client-final' }>
+    { first, login, nonce, serverFirst }: Extract<State, { at: 'client-final' }>
   ): SaslStep {
     const text = utf8(authBytes)
     const final = text === undefined ? 'not UTF-8' : parseClientFinal(text)
@@ -100,15 +93,8 @@ export class ScramServer implements SaslServer {
         `Authentication failed: invalid ${this.mechanism} client-final message: ${final}`
       )
     }
-    const { credential, known } = lookup
-    const hash = this.#hash
     const authMessage = `${first.bare},${serverFirst},${final.withoutProof}`
-    const clientSignature = hmac(hash, credential.storedKey, authMessage)
-    // A proof of the wrong length still goes through the same steps (padded), then fails.
-    const proof = Buffer.alloc(hash.bytes)
-    final.proof.copy(proof)
-    const proofOk = final.proof.length === hash.bytes
-    const keyOk = timingSafeEqual(h(hash, xor(proof, clientSignature)), credential.storedKey)
+    const verdict = login.verify(authMessage, final.proof)
     const sent = Buffer.from(final.nonce, 'utf8')
     // librdkafka before 2.6.1 (Debian 12's 2.0.2 among them) sends its own nonce again in front
     // of the full one (librdkafka#4895); Kafka 3.8.1 to 3.9 let that in, Kafka 4 no longer does.
@@ -119,13 +105,12 @@ export class ScramServer implements SaslServer {
       Number(sameBytes(sent, Buffer.from(first.nonce + nonce, 'utf8')))
     const bindingOk = sameBytes(final.channelBinding, Buffer.from(first.gs2Header, 'utf8'))
     // Every check runs before any is looked at; `&` keeps the evaluation free of short cuts.
-    if (!(Number(known) & Number(proofOk) & Number(keyOk) & Number(nonceOk) & Number(bindingOk))) {
+    if (!verdict.ok || !(nonceOk & Number(bindingOk))) {
       return failed(
         `Authentication failed during authentication due to invalid credentials with SASL mechanism ${this.mechanism}`
       )
     }
-    const serverSignature = hmac(hash, credential.serverKey, authMessage)
-    return authenticated(credential.principal, `v=${serverSignature.toString('base64')}`)
+    return authenticated(verdict.principal, `v=${verdict.serverSignature.toString('base64')}`)
   }
 }
 

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { ScramAuth } from '../../../../src/config/schema/authentication.ts'
 import { ScramClient } from '../../../../src/kafka-listener/sasl/scram/client.ts'
-import { ScramCredentials } from '../../../../src/kafka-listener/sasl/scram/credentials.ts'
-import {
-  hmac,
-  keysFromSaltedPassword,
-  saltedPassword,
-  scramHashes,
-  scramSecrets,
-  xor,
-  type ScramMechanism,
-} from '../../../../src/kafka-listener/sasl/scram/crypto.ts'
 import { parseServerFirst } from '../../../../src/kafka-listener/sasl/scram/messages.ts'
-import { ScramServer } from '../../../../src/kafka-listener/sasl/scram/server.ts'
+import { ScramServer, type ScramLogins } from '../../../../src/kafka-listener/sasl/scram/server.ts'
+import { ScramCredentials } from '../../../../src/policy/authn/scram.ts'
+import {
+  clientProof,
+  scramSecrets,
+  type ScramMechanism,
+} from '../../../../src/policy/authn/scram-keys.ts'
 import type { SaslStep } from '../../../../src/kafka-listener/sasl/types.ts'
 import { feed, scramCredentials, text } from '../fixtures.ts'
 
@@ -29,14 +25,15 @@ const rfc7677 = {
   serverFinal: 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=',
 }
 
-async function rfcCredentials(): Promise<ScramCredentials> {
+async function rfcCredentials(): Promise<ScramLogins> {
   const secrets = await scramSecrets('scram-sha-256', 'pencil', {
     salt: Buffer.from(rfc7677.salt, 'base64'),
     iterations: 4096,
   })
-  return new ScramCredentials([
+  const credentials = new ScramCredentials([
     ScramAuth.parse({ kind: 'scram', users: [{ username: 'user', ...secrets, roles: ['r'] }] }),
   ])
+  return (mechanism, username) => credentials.login(mechanism, username)
 }
 
 /** Runs a full exchange of our client against our server. */
@@ -62,12 +59,15 @@ async function handMadeFinal(
 ): Promise<string> {
   const parsed = parseServerFirst(serverFirst)
   if (typeof parsed === 'string') throw new Error(parsed)
-  const hash = scramHashes[mechanism]
-  const salted = await saltedPassword(hash, password, parsed.salt, parsed.iterations)
-  const keys = keysFromSaltedPassword(hash, salted)
   const withoutProof = `c=${Buffer.from(gs2Header).toString('base64')},r=${echo(parsed.nonce)}`
   const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`
-  const proof = xor(keys.clientKey, hmac(hash, keys.storedKey, authMessage))
+  const { proof } = await clientProof(
+    mechanism,
+    password,
+    parsed.salt,
+    parsed.iterations,
+    authMessage
+  )
   return `${withoutProof},p=${proof.toString('base64')}`
 }
 

@@ -101,3 +101,22 @@ export async function scramSecrets(
     serverKey: keys.serverKey.toString('base64'),
   }
 }
+
+/**
+ * The client's half of RFC 5802 §3, for Weir's own logins to backend clusters: the ClientProof
+ * for an AuthMessage, and the ServerSignature a server that holds the credential answers with.
+ */
+export async function clientProof(
+  mechanism: ScramMechanism,
+  password: string,
+  salt: Buffer,
+  iterations: number,
+  authMessage: string
+): Promise<{ proof: Buffer; serverSignature: Buffer }> {
+  const hash = scramHashes[mechanism]
+  const keys = keysFromSaltedPassword(hash, await saltedPassword(hash, password, salt, iterations))
+  return {
+    proof: xor(keys.clientKey, hmac(hash, keys.storedKey, authMessage)),
+    serverSignature: hmac(hash, keys.serverKey, authMessage),
+  }
+}
