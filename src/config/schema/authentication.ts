@@ -75,9 +75,9 @@ const Base64 = z
 const scramKeyBytes = { 'scram-sha-256': 32, 'scram-sha-512': 64 } as const
 
 /**
- * SASL SCRAM users for the Kafka listener (RFC 5802/7677). Only the derived keys are stored, as
- * Kafka's brokers store them: a leaked config does not give the password to log in elsewhere.
- * A user may have one entry per mechanism.
+ * SASL SCRAM users for the Kafka listener (RFC 5802/7677), who log in over HTTP with Basic too.
+ * Only the derived keys are stored, as Kafka's brokers store them: a leaked config does not give
+ * the password to log in elsewhere. A user may have one entry per mechanism.
  */
 export const ScramAuth = z
   .object({

@@ -7,18 +7,11 @@ import type { Credentials, Principal } from '../../core/principal.ts'
 import { defaultScryptParams, parsePasswordHash, verifyPassword } from '../secrets.ts'
 import type { ParsedPasswordHash } from '../secrets.ts'
 import { absent, REALM, type AuthMethodHandler, type AuthOutcome } from './method.ts'
-import { VerifiedCache } from './verified-cache.ts'
+import { passwordCache, type PasswordCacheOptions, type VerifiedCache } from './verified-cache.ts'
 
 export type BasicMethodConfig = Extract<AuthMethodConfig, { kind: 'basic' }>
 
-export interface BasicOptions {
-  /** How long a verified username/password pair is trusted without scrypt (default 60 s). */
-  cacheTtlMs?: number
-  /** Most pairs remembered at once (default 10 000). */
-  cacheMaxEntries?: number
-  /** Monotonic milliseconds; injectable for tests. */
-  now?: () => number
-}
+export type BasicOptions = PasswordCacheOptions
 
 interface User {
   hash: ParsedPasswordHash
@@ -59,11 +52,7 @@ export class BasicAuthenticator implements AuthMethodHandler {
         }),
       })
     })
-    this.#cache = new VerifiedCache({
-      ttlMs: options.cacheTtlMs ?? 60_000,
-      maxEntries: options.cacheMaxEntries ?? 10_000,
-      now: options.now ?? (() => performance.now()),
-    })
+    this.#cache = passwordCache(options)
   }
 
   async authenticate(credentials: Credentials): Promise<AuthOutcome> {

@@ -8,7 +8,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AuthMethodConfig } from '../../config/schema/index.ts'
 import type { Credentials, Principal } from '../../core/principal.ts'
-import type { BasicOptions } from './basic.ts'
 import { absent, REALM, type AuthMethodHandler, type AuthOutcome } from './method.ts'
 import {
   DEFAULT_ITERATIONS,
@@ -20,7 +19,7 @@ import {
   xor,
   type ScramMechanism,
 } from './scram-keys.ts'
-import { VerifiedCache } from './verified-cache.ts'
+import { passwordCache, type PasswordCacheOptions, type VerifiedCache } from './verified-cache.ts'
 
 export type ScramMethodConfig = Extract<AuthMethodConfig, { kind: 'scram' }>
 
@@ -185,17 +184,10 @@ export class ScramPasswordAuthenticator implements AuthMethodHandler {
   /** One per mechanism: a user may have a different password for each. */
   readonly #caches = new Map<ScramMechanism, VerifiedCache>()
 
-  constructor(credentials: ScramCredentials, options: BasicOptions = {}) {
+  constructor(credentials: ScramCredentials, options: PasswordCacheOptions = {}) {
     this.#credentials = credentials
     for (const mechanism of credentials.mechanisms) {
-      this.#caches.set(
-        mechanism,
-        new VerifiedCache({
-          ttlMs: options.cacheTtlMs ?? 60_000,
-          maxEntries: options.cacheMaxEntries ?? 10_000,
-          now: options.now ?? (() => performance.now()),
-        })
-      )
+      this.#caches.set(mechanism, passwordCache(options))
     }
   }
 

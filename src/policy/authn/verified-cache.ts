@@ -60,3 +60,21 @@ export class VerifiedCache {
     this.#verified.set(key, this.#options.now() + this.#options.ttlMs)
   }
 }
+
+/** How a password method (`basic`, `scram` over HTTP Basic) remembers what it verified. */
+export interface PasswordCacheOptions {
+  /** How long a verified username/password pair is trusted without rehashing (default 60 s). */
+  cacheTtlMs?: number
+  /** Most pairs remembered at once (default 10 000). */
+  cacheMaxEntries?: number
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: () => number
+}
+
+export function passwordCache(options: PasswordCacheOptions): VerifiedCache {
+  return new VerifiedCache({
+    ttlMs: options.cacheTtlMs ?? 60_000,
+    maxEntries: options.cacheMaxEntries ?? 10_000,
+    now: options.now ?? (() => performance.now()),
+  })
+}
