@@ -1,5 +1,6 @@
 // Checks that the schema alone cannot express: names are unique, references point at entities
 // that exist, and no two listeners claim the same address.
+import { namespaceOf } from '../namespace/index.ts'
 import type { WeirConfig } from './schema/index.ts'
 
 type Path = (string | number)[]
@@ -78,10 +79,11 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
     listener.views.forEach((view, j) => {
       endpoints.push({ route: view, path: ['listeners', i, 'views', j] as Path })
     })
-    // Reply and view topics are read by Weir itself, named as the virtual cluster names them.
+    // Reply and view topics are read by Weir itself, named as the virtual cluster names them:
+    // one its namespace hides is refused here, as every door refuses it to a client.
     const outside = (vcName: string, topic: string): boolean => {
-      const ns = config.virtualClusters.find((vc) => vc.name === vcName)?.namespace
-      return ns !== undefined && !ns.hidePrefix && !topic.startsWith(ns.prefix)
+      const vc = config.virtualClusters.find((v) => v.name === vcName)
+      return vc !== undefined && namespaceOf(vc).toBackend('topicName', topic) === undefined
     }
     listener.routes.forEach((route, j) => {
       if (route.reply && outside(route.virtualCluster, route.reply.topic))

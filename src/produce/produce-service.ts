@@ -6,11 +6,11 @@ import type { Decision } from '../core/decision.ts'
 import { fromDecision, GatewayError } from '../core/errors.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
 import type { Violation } from '../core/violation.ts'
-import { backendTopic } from '../kafka/namespace.ts'
 import type { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
 import { toGatewayError } from '../kafka/producer/errors.ts'
 import type { ProducerPool } from '../kafka/producer/producer-pool.ts'
 import type { OutgoingRecord, RecordAck } from '../kafka/producer/record.ts'
+import { backendTopicOf, namespaceOf } from '../namespace/index.ts'
 import type { Payload, ProduceCommand, ProduceEvent } from './event.ts'
 
 /** The policy decisions produce needs (the policy engine provides them). */
@@ -77,12 +77,7 @@ export class ProduceService {
         'internal',
         `virtual cluster "${command.virtualCluster}" is not configured`
       )
-    const topic = backendTopic(vc, command.topic)
-    if (topic === undefined)
-      throw new GatewayError(
-        'not-found',
-        `topic "${command.topic}" is outside this virtual cluster`
-      )
+    const topic = backendTopicOf(namespaceOf(vc), command.topic)
 
     const decision = this.#deps.policies.authorize(
       {

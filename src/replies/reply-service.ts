@@ -12,7 +12,7 @@ import type {
 } from '../config/index.ts'
 import type { BackendClusters } from '../kafka/backend-clusters.ts'
 import type { ClusterAdmins } from '../kafka/consumer/cluster-admins.ts'
-import { backendTopic } from '../kafka/namespace.ts'
+import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
 import { Correlator, routeTag } from './correlation.ts'
@@ -93,7 +93,7 @@ export class ReplyService {
         const vc = vcs.get(route.virtualCluster)
         if (vc === undefined) throw new Error(`no virtual cluster "${route.virtualCluster}"`)
         const name = routeName(route)
-        const backend = backendTopic(vc, route.reply.topic)
+        const backend = namespaceOf(vc).toBackend('topicName', route.reply.topic)
         if (backend === undefined) {
           throw new Error(
             `route "${name}": reply topic "${route.reply.topic}" is outside virtual cluster "${vc.name}"`

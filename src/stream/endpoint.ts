@@ -6,7 +6,7 @@ import type { StreamConfig, VirtualClusterConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
 import { compileGlobs } from '../core/glob.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
-import { backendTopic } from '../kafka/namespace.ts'
+import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
 import { compileFilters, type RecordFilter } from './filters.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
@@ -52,16 +52,9 @@ export function streamEndpoint(
   const name = config.name ?? config.path
   const protocols = new Set(config.protocols)
   const filter: RecordFilter = compileFilters(config.filters)
-  const toBackend = (topic: string): string => {
-    const backend = backendTopic(virtualCluster, topic)
-    if (backend === undefined) {
-      throw new GatewayError('not-found', `topic "${topic}" is outside this virtual cluster`)
-    }
-    return backend
-  }
-  const prefix = virtualCluster.namespace?.hidePrefix ? virtualCluster.namespace.prefix : ''
-  const clientTopic = (backend: string) =>
-    prefix !== '' && backend.startsWith(prefix) ? backend.slice(prefix.length) : backend
+  const namespace = namespaceOf(virtualCluster)
+  const toBackend = (topic: string): string => backendTopicOf(namespace, topic)
+  const clientTopic = (backend: string): string => clientTopicOf(namespace, backend)
   const topicsFor = topicSelector(config, name)
   const format = {
     key: config.format.key,

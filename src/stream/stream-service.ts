@@ -14,6 +14,7 @@ import type {
   Subscriber,
   Subscription,
 } from '../kafka/consumer/types.ts'
+import { backendGroupIdOf, namespaceOf } from '../namespace/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Observability } from '../observability/observability.ts'
 import { rejectionOf } from '../observability/observer.ts'
@@ -136,6 +137,7 @@ export class StreamService {
     const { endpoint, principal } = request
     const cluster = endpoint.virtualCluster.backendCluster
     const backendTopics = request.topics.map((t) => endpoint.backendTopic(t))
+    const namespace = namespaceOf(endpoint.virtualCluster)
     const cursor = request.cursor ?? emptyCursor
     const spec = streamConsumerSpec({
       cluster,
@@ -144,8 +146,8 @@ export class StreamService {
       start: request.start,
       positions: positionsIn(cursor, endpoint, request.topics),
       principal: principal.name,
-      backendGroupId: (groupId) => `${namespacePrefix(endpoint)}${groupId}`,
-      groupIdPrefix: `${namespacePrefix(endpoint)}weir-`,
+      backendGroupId: (groupId) => backendGroupIdOf(namespace, groupId),
+      groupIdPrefix: `${namespace.prefix}weir-`,
     })
     // One observation per session, records counted as the client takes them.
     const observed = this.#observability?.session(request.door, {
@@ -231,8 +233,4 @@ function positionsIn(
     }
   }
   return positions
-}
-
-function namespacePrefix(endpoint: StreamEndpoint): string {
-  return endpoint.virtualCluster.namespace?.prefix ?? ''
 }

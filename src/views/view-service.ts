@@ -6,7 +6,7 @@ import type { HttpListenerConfig, VirtualClusterConfig, WeirConfig } from '../co
 import type { BackendClusters } from '../kafka/backend-clusters.ts'
 import type { ClusterAdmins } from '../kafka/consumer/cluster-admins.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
-import { backendTopic } from '../kafka/namespace.ts'
+import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
@@ -71,7 +71,7 @@ export class ViewService {
       for (const view of listener.views) {
         const vc = vcs.get(view.virtualCluster)
         if (vc === undefined) throw new Error(`no virtual cluster "${view.virtualCluster}"`)
-        const backend = backendTopic(vc, view.topic)
+        const backend = namespaceOf(vc).toBackend('topicName', view.topic)
         if (backend === undefined) {
           throw new Error(
             `view "${view.name}": topic "${view.topic}" is outside virtual cluster "${vc.name}"`

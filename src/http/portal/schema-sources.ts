@@ -14,7 +14,7 @@ import type {
   WeirConfig,
 } from '../../config/index.ts'
 import { compileGlobs } from '../../core/glob.ts'
-import { backendTopic } from '../../kafka/namespace.ts'
+import { namespaceOf } from '../../namespace/index.ts'
 import { registryFormat } from '../../schema/compile.ts'
 import { collectReferences } from '../../schema/references.ts'
 import {
@@ -107,7 +107,7 @@ export class SchemaSources {
     const ref = this.refFor(request)
     if (ref === undefined) return { kind: 'none' }
     const vc = this.#vcs.get(request.virtualCluster)
-    const topic = (vc && backendTopic(vc, request.topic)) ?? request.topic
+    const topic = (vc && namespaceOf(vc).toBackend('topicName', request.topic)) ?? request.topic
     let name = `${request.topic}-${request.part}`
     try {
       if (ref.schema !== undefined || ref.schemaFile !== undefined) {

@@ -8,8 +8,8 @@
 // reports to its application, where a closed connection would only have it retry forever.
 import type { VirtualClusterConfig } from '../../config/index.ts'
 import { apis } from '../../protocol/index.ts'
+import { createNameMapper } from '../../namespace/index.ts'
 import {
-  createNameMapper,
   namespacedApiKeys,
   rewriteRequest,
   rewriteResponse,

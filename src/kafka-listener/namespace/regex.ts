@@ -7,7 +7,7 @@
 // two constructs a simple scan could misread (`\Q...\E` quoting and `[:class:]` inside a class).
 // Start anchors inside R are emptied, since the prefix now stands where they pointed.
 // Exposed names are not reachable by regex: RE2 has no lookahead to intersect R with the globs.
-import type { NameMapper } from './name-mapper.ts'
+import type { NameMapper } from '../../namespace/index.ts'
 
 export type RegexKind = 'topicRegex' | 'transactionalIdRegex'
 

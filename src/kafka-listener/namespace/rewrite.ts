@@ -3,7 +3,7 @@
 // in place; only name strings and the arrays that lose elements are replaced, so record batches
 // and every other field stay the very objects (and Buffer views) the decoder produced.
 import { apiByKey } from '../../protocol/index.ts'
-import type { NameMapper } from './name-mapper.ts'
+import type { NameMapper } from '../../namespace/index.ts'
 import { carriesNames, planFor } from './plan.ts'
 import type { OutsideName, Struct, WalkContext } from './steps.ts'
 import { unsafeApis } from './unsafe-apis.ts'

@@ -3,7 +3,7 @@
 // here by message, struct and field so that a new Kafka release renaming one fails the coverage
 // test instead of leaking (see test/kafka-listener/namespace/coverage.test.ts).
 import type { FieldSchema } from '../../protocol/index.ts'
-import { nameKinds, type NameKind } from './name-mapper.ts'
+import { nameKinds, type NameKind } from '../../namespace/index.ts'
 import type { RegexKind } from './regex.ts'
 
 /** Kinds of things a request can name outside its namespace, reported so the caller can deny. */
@@ -68,8 +68,8 @@ export const specialFields: ReadonlyMap<string, FieldRole> = new Map<string, Fie
   ['FindCoordinatorRequest.FindCoordinatorRequest.coordinatorKeys', coordinatorKey],
   // The response does not repeat the key type. Group ids and transactional ids share the
   // prefix and differ only in which can be exposed, so trying group first gives back the
-  // name the client sent for either (name-mapper.ts explains why a hidden group is not a
-  // transactional id).
+  // name the client sent for either (src/namespace/name-mapper.ts explains why a hidden group
+  // is not a transactional id).
   ['FindCoordinatorResponse.Coordinator.key', { anyOf: ['groupId', 'transactionalId'] }],
   ['ConsumerGroupHeartbeatRequest.ConsumerGroupHeartbeatRequest.subscribedTopicRegex', topicRegex],
   ['ConsumerGroupDescribeResponse.Member.subscribedTopicRegex', topicRegex],

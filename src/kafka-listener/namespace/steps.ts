@@ -1,7 +1,7 @@
 // The per-field work of a walk: one closure per name-bearing field of a plan, built once, so a
 // message pays for a property read and a mapping per name and nothing per other field.
 import type { FieldSchema } from '../../protocol/index.ts'
-import type { NameKind, NameMapper } from './name-mapper.ts'
+import type { NameKind, NameMapper } from '../../namespace/index.ts'
 import { regexToBackend, regexToClient } from './regex.ts'
 import type { FieldRole, OutsideKind } from './roles.ts'
 

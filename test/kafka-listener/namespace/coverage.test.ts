@@ -6,14 +6,11 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
-  createNameMapper,
-  nameKinds,
   namespaceApiCap,
   namespacedApiKeys,
   rewriteRequest,
   rewriteResponse,
   unsafeApis,
-  type NameKind,
 } from '../../../src/kafka-listener/namespace/index.ts'
 import { planFor } from '../../../src/kafka-listener/namespace/plan.ts'
 import { specialFields } from '../../../src/kafka-listener/namespace/roles.ts'
@@ -23,6 +20,7 @@ import {
   type FieldSchema,
   type MessageSchema,
 } from '../../../src/protocol/index.ts'
+import { createNameMapper, nameKinds, type NameKind } from '../../../src/namespace/index.ts'
 import { MessageArbitraries } from '../../protocol/support/arbitraries.ts'
 import { encode, schemaOf, type Direction } from './messages.ts'
 

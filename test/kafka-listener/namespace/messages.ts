@@ -2,7 +2,7 @@
 // schema (every missing field at its default, nested structs too), then encoded and decoded, so
 // tests see exactly the shapes the listener's filters will, and can prove a rewritten body still
 // encodes.
-import { createNameMapper } from '../../../src/kafka-listener/namespace/index.ts'
+import { createNameMapper } from '../../../src/namespace/index.ts'
 import {
   apiByKey,
   messageSchemas,

@@ -4,7 +4,7 @@
 // these tests use (both read `\.`, `(?:`, classes and alternation the same way).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createNameMapper } from '../../../src/kafka-listener/namespace/index.ts'
+import { createNameMapper } from '../../../src/namespace/index.ts'
 import {
   isConfinable,
   quoteRe2,

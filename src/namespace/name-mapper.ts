@@ -1,6 +1,9 @@
 // The two views of a name in a namespaced virtual cluster: what the client says and what the
-// backend stores. The mapping is a bijection between the names a tenant can see and their backend
-// names, so a response always maps back to exactly the name the client sent:
+// backend stores. Every door maps names through this one model (HTTP produce, streams, views,
+// request-reply and the portal by namespaceOf, the Kafka listener field by field in its requests
+// and responses), so a name means the same topic or group on each. The mapping is a bijection
+// between the names a tenant can see and their backend names, so a response always maps back to
+// exactly the name the client sent:
 // - `hidePrefix`: client `x` is backend `prefix + x`; without it, clients use the backend names and
 //   may only name those that start with the prefix.
 // - Exposed names (globs, topics and groups only) are the same on both sides. A prefixed backend
@@ -9,10 +12,17 @@
 // - Kafka's internal topics are never visible, whatever the globs say, and no client name may be
 //   one of theirs either (a tenant's own `prefix + __consumer_offsets` would pass for the real one
 //   in tools that special-case it).
-import { compileGlobs, type Matcher } from '../../core/glob.ts'
-import type { VirtualClusterConfig } from '../../config/index.ts'
+import { compileGlobs, type Matcher } from '../core/glob.ts'
 
-export type NamespaceConfig = NonNullable<VirtualClusterConfig['namespace']>
+/**
+ * A virtual cluster's `namespace` as configured (config/schema/clusters.ts validates it). Stated
+ * here rather than imported, so that config validation can use this model without a cycle.
+ */
+export interface NamespaceConfig {
+  readonly prefix: string
+  readonly hidePrefix: boolean
+  readonly expose?: { readonly topics: readonly string[]; readonly groups: readonly string[] }
+}
 
 /** The identifiers a namespace applies to (Kafka's `entityType`s of the same names). */
 export type NameKind = 'topicName' | 'groupId' | 'transactionalId'

@@ -7,7 +7,7 @@ import {
   nameKinds,
   type NameKind,
   type NamespaceConfig,
-} from '../../../src/kafka-listener/namespace/index.ts'
+} from '../../src/namespace/index.ts'
 
 const ns = (config: Partial<NamespaceConfig> & { prefix: string }): NamespaceConfig => ({
   hidePrefix: true,
