@@ -10,9 +10,4 @@ export {
   type NameMapper,
   type NamespaceConfig,
 } from './name-mapper.ts'
-export {
-  backendGroupIdOf,
-  backendTopicOf,
-  clientTopicOf,
-  namespaceOf,
-} from './virtual-cluster.ts'
+export { backendGroupIdOf, backendTopicOf, clientTopicOf, namespaceOf } from './virtual-cluster.ts'

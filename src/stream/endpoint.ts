@@ -55,7 +55,14 @@ export function streamEndpoint(
   const namespace = namespaceOf(virtualCluster)
   const toBackend = (topic: string): string => backendTopicOf(namespace, topic)
   const clientTopic = (backend: string): string => clientTopicOf(namespace, backend)
-  const topicsFor = topicSelector(config, name)
+  const select = topicSelector(config, name)
+  // A topic the namespace hides is refused like one the stream does not serve: while the door
+  // admits the client (before a WebSocket upgrade), not once the session opens.
+  const topicsFor: StreamEndpoint['topicsFor'] = (params, requested) => {
+    const topics = select(params, requested)
+    for (const topic of topics) toBackend(topic)
+    return topics
+  }
   const format = {
     key: config.format.key,
     value: config.format.value,

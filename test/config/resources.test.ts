@@ -125,6 +125,27 @@ describe('request-reply and view config', () => {
     ])
   })
 
+  it('takes exposed view and reply topics, and refuses internal ones, as the namespace does', () => {
+    const issues = issuesOf(
+      base(
+        `    views:
+      - { name: a, virtualCluster: shop, topic: ref-data }
+      - { name: b, virtualCluster: shop, topic: __consumer_offsets }
+    requests: { secret: ${secret} }
+    routes:
+      - path: /orders
+        virtualCluster: shop
+        topic: requests
+        reply: { topic: shared-replies }
+`,
+        `    namespace: { prefix: shop., expose: { topics: [ref-data, shared-*] } }\n`
+      )
+    )
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'listeners[0].views[1].topic: topic "__consumer_offsets" is outside the namespace of virtual cluster "shop"',
+    ])
+  })
+
   it('accepts the request-reply example', async () => {
     const config = await loadConfigFile(path.resolve('examples/request-reply/gateway.yaml'), {})
     const listener = config.listeners[0]

@@ -140,6 +140,31 @@ describe('topic names and namespaces', () => {
     expect(error.detail).toContain('"orders"')
   })
 
+  it('keeps an exposed topic its own name, as the Kafka listener does', () => {
+    const exposing = virtualCluster({
+      namespace: {
+        prefix: 'acme.',
+        hidePrefix: true,
+        expose: { topics: ['ref-data'], groups: [] },
+      },
+    })
+    const e = endpoint(streamConfig({ topics: ['ref-data', 'orders'] }), exposing)
+    expect(e.backendTopic('ref-data')).toBe('ref-data')
+    expect(e.clientTopic('ref-data')).toBe('ref-data')
+    expect(e.backendTopic('orders')).toBe('acme.orders')
+  })
+
+  it('refuses a topic the namespace hides while choosing the topics, with a 404', () => {
+    const e = endpoint(
+      streamConfig({ topics: { from: 'path', name: 'topic', allowed: ['*'] } }),
+      hidden
+    )
+    expect(e.topicsFor({ topic: 'orders' })).toEqual(['orders'])
+    const error = thrown(() => e.topicsFor({ topic: '__consumer_offsets' }))
+    expect(error.code).toBe('not-found')
+    expect(error.detail).toBe('topic "__consumer_offsets" is outside this virtual cluster')
+  })
+
   it('renders records under the client topic name', () => {
     const e = endpoint(streamConfig(), hidden)
     const rendered = e.render(consumed(3, { topic: 'acme.orders' })) as StreamRecord

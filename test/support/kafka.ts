@@ -50,14 +50,24 @@ export interface TopicCreationLimits {
  * accepts a connection and never answers fails the step it holds up, by name, well within a
  * test hook's timeout (kafkajs alone would wait its requestTimeout on each of its retries).
  */
-export async function createTopicOn(
+export function createTopicOn(
   kafka: Kafka,
   prefix: string,
   partitions: number,
   config: Record<string, string> = {},
+  limits?: TopicCreationLimits
+): Promise<string> {
+  return createTopicNamed(kafka, uniqueName(prefix), partitions, config, limits)
+}
+
+/** As createTopicOn, under exactly the name `topic` (a test that needs two related names). */
+export async function createTopicNamed(
+  kafka: Kafka,
+  topic: string,
+  partitions = 1,
+  config: Record<string, string> = {},
   { callMs, leadersMs }: TopicCreationLimits = { callMs: 15_000, leadersMs: 20_000 }
 ): Promise<string> {
-  const topic = uniqueName(prefix)
   const step = <T>(what: string, ms: number, work: Promise<T>) =>
     within(`creating topic ${topic}: ${what}`, ms, work)
   const admin = kafka.admin()

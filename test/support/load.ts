@@ -1,7 +1,7 @@
 // Load for resilience tests: requests whose events each carry a unique id, an exact record of how
 // every request ended, and a reader that takes a whole topic back so the two can be compared.
 import { request, type Agent } from 'node:http'
-import type { Kafka } from 'kafkajs'
+import type { Kafka, KafkaMessage } from 'kafkajs'
 import { uniqueName } from './kafka.ts'
 
 export interface Attempt {
@@ -141,6 +141,22 @@ export async function readTopicIds(
   topic: string,
   timeoutMs = 30_000
 ): Promise<string[]> {
+  return (await readTopic(kafka, topic, timeoutMs)).map((message) => {
+    const value = message.value?.toString() ?? ''
+    try {
+      return String((JSON.parse(value) as { id: unknown }).id)
+    } catch {
+      return `<not JSON: ${value.slice(0, 40)}>`
+    }
+  })
+}
+
+/** Every record of `topic` up to the end offsets read when called (in partition order). */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 30_000
+): Promise<KafkaMessage[]> {
   const admin = kafka.admin()
   await admin.connect()
   let ends: { partition: number; low: number; high: number }[]
@@ -157,7 +173,7 @@ export async function readTopicIds(
   if (remaining.size === 0) return []
   const highOf = new Map(ends.map((e) => [e.partition, e.high]))
 
-  const ids: string[] = []
+  const messages: KafkaMessage[] = []
   const consumer = kafka.consumer({ groupId: uniqueName('resilience-reader') })
   await consumer.connect()
   try {
@@ -171,12 +187,7 @@ export async function readTopicIds(
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            const value = message.value?.toString() ?? ''
-            try {
-              ids.push(String((JSON.parse(value) as { id: unknown }).id))
-            } catch {
-              ids.push(`<not JSON: ${value.slice(0, 40)}>`)
-            }
+            messages.push(message)
             if (Number(message.offset) + 1 >= (highOf.get(partition) ?? 0)) {
               remaining.delete(partition)
               if (remaining.size === 0) {
@@ -191,7 +202,7 @@ export async function readTopicIds(
   } finally {
     await consumer.disconnect()
   }
-  return ids
+  return messages
 }
 
 /** Counts how often each id occurs. */
