@@ -213,6 +213,23 @@ describe('StreamService.open: consumer specs', () => {
     })
   })
 
+  it('reads an exposed topic and group under their own names, as a Kafka client of the tenant does', async () => {
+    const { service, hub } = setup()
+    const exposing = virtualCluster({
+      namespace: {
+        prefix: 'acme.',
+        hidePrefix: true,
+        expose: { topics: ['ref-data'], groups: ['reporting'] },
+      },
+    })
+    const e = endpoint(
+      { topics: ['ref-data'], group: { mode: 'named', name: 'reporting' } },
+      exposing
+    )
+    await service.open(request(e, { topics: ['ref-data'] }))
+    expect(hub.at(0).spec).toMatchObject({ topics: ['ref-data'], groupId: 'reporting' })
+  })
+
   it('reads a group per principal under the namespace prefix', async () => {
     const { service, hub } = setup()
     await service.open(request(endpoint({ group: { mode: 'principal', prefix: 'team-' } })))
