@@ -23,7 +23,7 @@ import type { Observability } from '../observability/observability.ts'
 import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
-import type { SchemaSources } from './validation/index.ts'
+import type { SchemaValidationDeps } from './validation/index.ts'
 import { virtualClusterFilters, type ListenerPolicies } from './virtual-cluster-filters.ts'
 
 export interface RunningKafkaListener {
@@ -44,8 +44,8 @@ export interface KafkaListenerDeps {
   scramLogin: ScramLogins
   /** The policy engine's ACL verdicts and quota charges. */
   policies: ListenerPolicies
-  /** The policy engine's schema policies and the schema catalog, for checking Produce records. */
-  schemaSources?: SchemaSources
+  /** The policy engine's schema policies, for checking Produce records. */
+  schemaValidator?: SchemaValidationDeps['validator']
   /** The backend's brokers as it reports them (node id, host, port). */
   describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
@@ -106,7 +106,7 @@ export async function startKafkaListener(
     deps.backend,
     { authenticate: deps.authenticate, scramLogin: deps.scramLogin },
     deps.policies,
-    deps.schemaSources
+    deps.schemaValidator
   )
   const context: ProxyContext = {
     brokers,

@@ -29,7 +29,7 @@ import { transformApiCap, transformFilter, type TransformPolicies } from './tran
 import {
   schemaValidationApiCap,
   schemaValidationFilter,
-  type SchemaSources,
+  type SchemaValidationDeps,
 } from './validation/index.ts'
 
 /**
@@ -59,8 +59,8 @@ export function virtualClusterFilters(
   backend: BackendClusterConfig,
   authentication: SaslAuthentication,
   policies: ListenerPolicies,
-  /** Where schema policies come from, and the schema catalog to check records with. */
-  schemaSources?: SchemaSources
+  /** The policy engine's schema policies, to check Produce records with. */
+  schemaValidator?: SchemaValidationDeps['validator']
 ): VirtualClusterFilters {
   const requests: RequestFilter[] = []
   // Each virtual cluster is a cluster of its own to its clients, with its own id.
@@ -74,9 +74,13 @@ export function virtualClusterFilters(
   if (backendSasl !== undefined) responses.push(backendSasl.response as ResponseFilter<never>)
   requests.push(aclFilter({ policies, virtualCluster: vc.name, topicNames: new TopicIdNames() }))
   requests.push(quotaFilter({ policies, virtualCluster: vc.name }))
-  if (schemaSources !== undefined) {
+  if (schemaValidator !== undefined) {
     // Before namespacing: schema policies and subjects go by the client's topic names.
-    const validation = { ...schemaSources, virtualCluster: vc.name, registry: vc.schemaRegistry }
+    const validation = {
+      validator: schemaValidator,
+      virtualCluster: vc.name,
+      registry: vc.schemaRegistry,
+    }
     requests.push(schemaValidationFilter(validation))
     caps.push(schemaValidationApiCap(validation))
   }

@@ -1,17 +1,11 @@
 // A produce request in protocol-neutral terms: events as a door parsed them, before schemas and
 // namespaces turn them into backend records.
+import type { Payload } from '../core/payload.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Acks, Compression } from '../kafka/producer/record.ts'
 import type { Door } from '../core/policy-request.ts'
 
-/** A key or value: parsed JSON (schemas apply), or bytes taken as they are. */
-export type Payload =
-  /** `raw` keeps the client's own JSON text, sent as is when no schema re-encodes the value. */
-  | { kind: 'json'; value: unknown; raw?: Buffer }
-  /** A string from the request (path, query, header): UTF-8 bytes, or a schema's string. */
-  | { kind: 'text'; value: string }
-  | { kind: 'bytes'; value: Buffer }
-  | { kind: 'null' }
+export type { Payload }
 
 export interface ProduceEvent {
   key: Payload

@@ -1,38 +1,25 @@
 // The produce use case, shared by every door that accepts events: authorize, validate and
 // serialize through the schema policy, map into the virtual cluster's namespace, deliver.
 // Doors only translate their protocol into a ProduceCommand and the result (or GatewayError) back.
-import type { SchemaPolicyConfig, SchemaRefConfig, VirtualClusterConfig } from '../config/index.ts'
+import type { VirtualClusterConfig } from '../config/index.ts'
 import type { Decision } from '../core/decision.ts'
 import { fromDecision, GatewayError } from '../core/errors.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
-import type { Violation } from '../core/violation.ts'
 import type { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
 import { toGatewayError } from '../kafka/producer/errors.ts'
 import type { ProducerPool } from '../kafka/producer/producer-pool.ts'
 import type { OutgoingRecord, RecordAck } from '../kafka/producer/record.ts'
 import { backendTopicOf, namespaceOf } from '../namespace/index.ts'
-import type { Payload, ProduceCommand, ProduceEvent } from './event.ts'
+import type { SchemaValidator } from '../policy/schema/index.ts'
+import type { ProduceCommand } from './event.ts'
 
 /** The policy decisions produce needs (the policy engine provides them). */
 export interface ProducePolicies {
   authorize(request: PolicyRequest, routePolicies: readonly string[]): Decision
-  schemaPolicy(
-    virtualCluster: string,
-    topic: string,
-    routePolicies: readonly string[]
-  ): SchemaPolicyConfig | undefined
 }
 
-export type SerializeResult = { ok: true; bytes: Buffer } | { ok: false; violations: Violation[] }
-
-/** Turns a JSON value into record bytes through a schema (the schema catalog provides it). */
-export interface RecordSerializer {
-  /** The schema for a topic's key or value, looked up once per request. */
-  resolve(
-    ref: SchemaRefConfig,
-    context: { topic: string; part: 'key' | 'value'; registry?: string }
-  ): Promise<{ serialize(value: unknown): SerializeResult }>
-}
+/** Events' keys and values to bytes through their topic's schema policy (the engine's). */
+export type RecordSerializer = Pick<SchemaValidator, 'serialize'>
 
 export type ProduceResult =
   /** `backendMs`: how long the brokers took to acknowledge (observability). */
@@ -94,8 +81,24 @@ export class ProduceService {
     )
     if (decision.verdict === 'deny') throw fromDecision(decision)
 
-    const schema = this.#deps.policies.schemaPolicy(vc.name, command.topic, command.routePolicies)
-    const records = await this.#toRecords(command.events, topic, schema, vc.schemaRegistry)
+    // Every event is serialized before any is sent: one violation anywhere and nothing is.
+    const serialized = await this.#deps.serializer.serialize(
+      {
+        virtualCluster: vc.name,
+        topic: command.topic,
+        registry: vc.schemaRegistry,
+        routePolicies: command.routePolicies,
+      },
+      command.events
+    )
+    const records = command.events.map((event, i): OutgoingRecord => ({
+      topic,
+      key: serialized[i]?.key ?? null,
+      value: serialized[i]?.value ?? null,
+      headers: event.headers,
+      partition: event.partition,
+      timestamp: event.timestamp,
+    }))
     const cluster = vc.backendCluster
     const { delivery } = command
     const options = { acks: delivery.acks, compression: delivery.compression }
@@ -126,62 +129,5 @@ export class ProduceService {
         throw err
       })
     return { mode: 'sync', topic: command.topic, acks, backendMs: performance.now() - sentAt }
-  }
-
-  /** Serializes every event; any violation anywhere rejects the whole batch before a byte is sent. */
-  async #toRecords(
-    events: readonly ProduceEvent[],
-    topic: string,
-    schema: SchemaPolicyConfig | undefined,
-    registry: string | undefined
-  ): Promise<OutgoingRecord[]> {
-    const violations: Violation[] = []
-    // Schemas are resolved once per request, then every event is encoded synchronously.
-    const resolve = (part: 'key' | 'value') => {
-      const ref = schema?.[part]
-      return ref
-        ? this.#deps.serializer.resolve(ref, { topic, part, registry: ref.registry ?? registry })
-        : undefined
-    }
-    const [keySchema, valueSchema] = await Promise.all([resolve('key'), resolve('value')])
-    const encode = (payload: Payload, part: 'key' | 'value', index: number): Buffer | null => {
-      if (payload.kind === 'null') return null
-      const resolved = part === 'key' ? keySchema : valueSchema
-      if (!resolved) {
-        if (payload.kind === 'bytes') return payload.value
-        if (payload.kind === 'text') return Buffer.from(payload.value)
-        return payload.raw ?? Buffer.from(JSON.stringify(payload.value))
-      }
-      if (payload.kind === 'bytes') {
-        throw new GatewayError(
-          'unsupported-media-type',
-          `the ${part} of records on "${topic}" must be JSON: a ${schema?.[part]?.format} schema applies`
-        )
-      }
-      const result = resolved.serialize(payload.value)
-      if (result.ok) return result.bytes
-      for (const v of result.violations) violations.push({ ...v, part, record: index })
-      return null
-    }
-    const records = events.map((event, index): OutgoingRecord => ({
-      topic,
-      key: encode(event.key, 'key', index),
-      value: encode(event.value, 'value', index),
-      headers: event.headers,
-      partition: event.partition,
-      timestamp: event.timestamp,
-    }))
-    if (violations.length > 0) {
-      const bad = new Set(violations.map((v) => v.record)).size
-      const what = events.length === 1 ? 'the record does' : `${bad} of ${events.length} records do`
-      throw new GatewayError(
-        'invalid-record',
-        `${what} not match the schema; nothing was produced`,
-        {
-          extensions: { violations },
-        }
-      )
-    }
-    return records
   }
 }

@@ -21,13 +21,13 @@ export async function startKafkaRuntime(
   if (vc === undefined || backend === undefined) {
     throw new Error(`kafka listener "${listener.name}": virtual cluster has no backend`)
   }
-  const { policies, schemas } = services
+  const { policies } = services
   const running = await startKafkaListener(listener, {
     virtualCluster: vc,
     authenticate: (credentials) => policies.authenticate(vc.name, credentials),
     scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
     policies,
-    schemaSources: { policies, schemas },
+    schemaValidator: services.schemaValidator,
     backend,
     describeBrokers: () => services.backends.describeBrokers(backend.name),
     logger,

@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts'
 import { Observability } from '../observability/observability.ts'
 import { PolicyEngine } from '../policy/index.ts'
+import { SchemaValidator } from '../policy/schema/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
@@ -38,6 +39,8 @@ export interface Services {
   backends: BackendClusters
   policies: PolicyEngine
   schemas: SchemaCatalog
+  /** Schema policies for every door that writes (over `policies` and `schemas`). */
+  schemaValidator: SchemaValidator
   produce: ProduceService
   /** Who the credentials stand for in a virtual cluster; throws the engine's refusal. */
   authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
@@ -100,10 +103,11 @@ export function buildServices(
     },
     logger
   )
+  const schemaValidator = new SchemaValidator(policies, schemas)
   const produce = new ProduceService({
     virtualClusters: config.virtualClusters,
     policies,
-    serializer: schemas,
+    serializer: schemaValidator,
     producers,
     asyncDelivery,
     backends,
@@ -145,6 +149,7 @@ export function buildServices(
     backends,
     policies,
     schemas,
+    schemaValidator,
     produce,
     authenticate: authenticateCredentials,
     idempotency: new IdempotencyCache(),

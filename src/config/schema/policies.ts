@@ -78,7 +78,10 @@ export const SchemaRef = z
     }
   )
 
-/** Records on matching topics must match these schemas; HTTP produce serializes through them. */
+/**
+ * Records on matching topics must match these schemas, on every door that writes: HTTP produce
+ * and request-reply serialize through them, the Kafka listener checks what producers serialized.
+ */
 export const SchemaPolicy = z
   .object({
     name: Name,
@@ -88,8 +91,9 @@ export const SchemaPolicy = z
     key: SchemaRef.optional(),
     value: SchemaRef.optional(),
     /**
-     * Kafka listener: besides checking each record's schema id, decode the record with that
-     * schema (a cost per record). HTTP produce always validates, since Weir writes the records.
+     * Kafka listener: besides checking each record's schema id, read the record with that schema
+     * and hold it to it, as HTTP produce does (default true). `false` checks ids only (a cost per
+     * record saved, for producers trusted to serialize): a value HTTP refuses may then pass.
      */
     validate: z.boolean().optional(),
   })

@@ -1,17 +1,16 @@
 // Schema policies on the Kafka path: a Produce request's partitions on topics with a schema
-// policy are decoded and their records checked (see partition.ts); partitions with a bad record
+// policy are decoded and their records judged by the policy engine (see partition.ts and
+// policy/schema); partitions with a bad record
 // are taken out and answered INVALID_RECORD with the record indexes and reasons, and the rest goes
 // on to the broker. Runs after the ACL filter and before namespacing, so it sees the client's
 // topic names, which are what policies match and what the client's serializer named subjects
 // after. Without a schema policy on the virtual cluster it wants nothing and costs nothing.
 import type { ProduceRequest, ProduceResponse } from '../../protocol/index.ts'
-import { GatewayError } from '../../core/errors.ts'
 import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import type { SchemaValidationDeps } from './deps.ts'
-import { checkPartition, unchecked, type PartitionVerdict } from './partition.ts'
+import { checkPartition, type PartitionVerdict } from './partition.ts'
 import { mergeRefusals, type RefusedPartition } from './responses.ts'
-import { topicRules } from './rules.ts'
 
 const PRODUCE = 0
 /** Produce v13 names topics by id alone; policies and subjects go by name. */
@@ -32,9 +31,9 @@ interface Check {
  * through unchecked.
  */
 export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilter {
-  const { policies, schemas, virtualCluster, registry } = deps
+  const { validator, virtualCluster, registry } = deps
   return {
-    wants: (apiKey) => apiKey === PRODUCE && policies.hasSchemaPolicies(virtualCluster),
+    wants: (apiKey) => apiKey === PRODUCE && validator.applies(virtualCluster),
     onRequest(body, header): RequestDecision | Promise<RequestDecision> {
       const request = body as ProduceRequest
       if (header.requestApiVersion > LAST_NAMING_PRODUCE) {
@@ -43,19 +42,10 @@ export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilte
       }
       const checks: Check[] = []
       for (const topic of request.topicData) {
-        const policy = policies.schemaPolicy(virtualCluster, topic.name)
-        if (policy === undefined) continue
-        let check: (records: Buffer | null) => Promise<PartitionVerdict>
-        try {
-          const rules = topicRules(policy, topic.name, registry)
-          check = (records) => checkPartition(records, rules, schemas)
-        } catch (err) {
-          if (!(err instanceof GatewayError)) throw err
-          const verdict = Promise.resolve(unchecked(policy.name, err))
-          check = () => verdict
-        }
+        const check = validator.forTopic({ virtualCluster, topic: topic.name, registry })
+        if (check === undefined) continue
         for (const partition of topic.partitionData) {
-          checks.push({ topic, partition, verdict: check(partition.records) })
+          checks.push({ topic, partition, verdict: checkPartition(partition.records, check) })
         }
       }
       if (checks.length === 0) return forward
@@ -68,9 +58,9 @@ export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilte
 
 /** For the ApiVersions filter: Produce up to v12 (topics by name) while a schema policy applies. */
 export function schemaValidationApiCap(deps: SchemaValidationDeps): VersionCap {
-  const { policies, virtualCluster } = deps
+  const { validator, virtualCluster } = deps
   return (apiKey) =>
-    apiKey === PRODUCE && policies.hasSchemaPolicies(virtualCluster)
+    apiKey === PRODUCE && validator.applies(virtualCluster)
       ? { max: LAST_NAMING_PRODUCE }
       : undefined
 }

@@ -1,6 +1,6 @@
 // Schema policies on the Kafka listener: the Produce filter that checks records against them, and
 // the ApiVersions cap that keeps clients on Produce versions naming their topics.
-export type { RecordSchemas, SchemaPolicies, SchemaSources, SchemaValidationDeps } from './deps.ts'
+export type { SchemaValidationDeps } from './deps.ts'
 export { schemaValidationApiCap, schemaValidationFilter } from './filter.ts'
 export {
   CORRUPT_MESSAGE,

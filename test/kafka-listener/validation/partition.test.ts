@@ -1,6 +1,7 @@
 // What is checked in each record: keys and values as the policy asks, the subject its strategy
-// names (or the version or id it pins), payloads against their schema when the policy validates,
+// names (or the version or id it pins), payloads against their schema (unless `validate: false`),
 // inline schemas, and batches as producers send them (compressed, or corrupt).
+import avro from 'avsc'
 import { describe, expect, it } from 'vitest'
 import { CORRUPT_MESSAGE, INVALID_RECORD } from '../../../src/kafka-listener/validation/index.ts'
 import { Compression } from '../../../src/protocol/records/index.ts'
@@ -45,17 +46,19 @@ describe('record checks', () => {
       ...orderSchema,
       fields: [...orderSchema.fields, { name: 'note', type: 'string', default: '' }],
     }
+    const v2Order = (id: number) =>
+      frame(id, avro.Type.forSchema(v2 as avro.schema.AvroSchema).toBuffer({ ...order, note: '' }))
     const latest = harness([schemaPolicy()])
     const first = latest.registry.add('orders-value', orderSchema)
     const second = latest.registry.add('orders-value', v2)
     expect(
-      await refusals(latest, [{ value: framedOrder(first) }, { value: framedOrder(second) }])
+      await refusals(latest, [{ value: framedOrder(first) }, { value: v2Order(second) }])
     ).toEqual([])
 
     const pinned = harness([schemaPolicy({ value: { format: 'avro', version: 2 } })])
     pinned.registry.add('orders-value', orderSchema)
     pinned.registry.add('orders-value', v2)
-    expect(await refusals(pinned, [{ value: framedOrder(1) }, { value: framedOrder(2) }])).toEqual([
+    expect(await refusals(pinned, [{ value: framedOrder(1) }, { value: v2Order(2) }])).toEqual([
       [
         0,
         'the value has schema id 1, which is not version 2 of subject "orders-value" as the policy requires',
@@ -65,6 +68,7 @@ describe('record checks', () => {
 
   it('holds records to the id a policy pins, and to the subject of the record strategy', async () => {
     const byId = harness([schemaPolicy({ value: { format: 'avro', id: 1 } })])
+    byId.registry.add('orders-value', orderSchema)
     expect(await refusals(byId, [{ value: framedOrder(1) }, { value: framedOrder(2) }])).toEqual([
       [1, 'the value has schema id 2, not 1 as the policy requires'],
     ])
@@ -77,13 +81,13 @@ describe('record checks', () => {
     expect(await refusals(byRecord, [{ value: framedOrder(id) }])).toEqual([])
   })
 
-  it('without validate, checks the id only; with it, decodes the payload too', async () => {
+  it('with validate: false, checks the id only; by default, decodes the payload too', async () => {
     const garbage = frame(1, Buffer.from([0x02]))
-    const loose = harness([schemaPolicy()])
+    const loose = harness([schemaPolicy({ validate: false })])
     loose.registry.add('orders-value', orderSchema)
     expect(await refusals(loose, [{ value: garbage }])).toEqual([])
 
-    const strict = harness([schemaPolicy({ validate: true })])
+    const strict = harness([schemaPolicy()])
     strict.registry.add('orders-value', orderSchema)
     const records = await refusals(strict, [{ value: framedOrder(1) }, { value: garbage }])
     expect(records).toHaveLength(1)

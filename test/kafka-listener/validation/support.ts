@@ -10,6 +10,7 @@ import {
   type SchemaValidationDeps,
 } from '../../../src/kafka-listener/validation/index.ts'
 import { PolicyEngine } from '../../../src/policy/engine.ts'
+import { SchemaValidator } from '../../../src/policy/schema/index.ts'
 import {
   apiByKey,
   decodeRequest,
@@ -96,7 +97,11 @@ export function harness(
     [{ name: 'main', url: registry.url, cacheTtlMs: 60_000, requestTimeoutMs: 1000 }],
     { transport: registry.transport, now: () => clock.now }
   )
-  const deps = { policies: engine, schemas, virtualCluster: 'vc', registry: options.registry }
+  const deps = {
+    validator: new SchemaValidator(engine, schemas),
+    virtualCluster: 'vc',
+    registry: options.registry,
+  }
   const filter = schemaValidationFilter(deps)
   const context = {
     brokers: new BrokerMap({ advertisedHost: 'weir', brokerPortBase: 9100 }),

@@ -1,6 +1,7 @@
-// What a schema policy asks of one topic's records, part by part (key, value): a registry schema
-// id registered under the subject the policy's strategy names for the topic (or the very id it
-// pins), or, for an inline schema, a payload that decodes with it.
+// What a schema policy asks of one topic's serialized records, part by part (key, value): a
+// registry schema id registered under the subject the policy's strategy names for the topic (or
+// the very id it pins) and a payload that reads with that schema and holds to it (unless the
+// policy says `validate: false`), or, for an inline schema, a payload that does.
 import type { SchemaPolicyConfig, SchemaRefConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import { isInline } from '../../schema/inline.ts'
@@ -29,7 +30,7 @@ export interface TopicRules {
   topic: string
   /** The virtual cluster's registry, for references that name none. */
   registry: string | undefined
-  /** Whether registry-framed records are decoded with their schema too. */
+  /** Whether registry-framed records are read with their schema too (`validate`, default on). */
   validate: boolean
   parts: PartRule[]
 }
@@ -62,5 +63,5 @@ export function topicRules(
       parts.push({ kind: 'registry', part, ref, registry: name, subject: lookup.subject, version })
     }
   }
-  return { policy: policy.name, topic, registry, validate: policy.validate === true, parts }
+  return { policy: policy.name, topic, registry, validate: policy.validate !== false, parts }
 }

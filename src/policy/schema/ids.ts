@@ -4,7 +4,7 @@
 // stream of records costs no registry round trip.
 import { formatNames } from '../../schema/compile.ts'
 import type { Codec, SubjectRef } from '../../schema/index.ts'
-import type { RecordSchemas } from './deps.ts'
+import type { RecordSchemas } from './sources.ts'
 import type { PartRule } from './rules.ts'
 
 type RegistryRule = Extract<PartRule, { kind: 'registry' }>
