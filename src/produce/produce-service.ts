@@ -30,8 +30,9 @@ export interface ProduceServiceDeps {
   virtualClusters: readonly VirtualClusterConfig[]
   policies: ProducePolicies
   serializer: RecordSerializer
-  producers: ProducerPool
-  asyncDelivery: AsyncDelivery
+  /** Ports, narrowed to what produce calls (tests give fakes). */
+  producers: Pick<ProducerPool, 'sendRequest' | 'checkSizes'>
+  asyncDelivery: Pick<AsyncDelivery, 'accept'>
   /**
    * Each backend cluster's topic cache and circuit breaker: a missing topic is answered from the
    * cache without reaching the producer (where kafkajs would hold up other topics while retrying

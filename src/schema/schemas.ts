@@ -26,7 +26,10 @@ import type { Codec, SchemaFormat, SchemaPart } from './types.ts'
 import { unframe } from './wire-format.ts'
 
 export interface SchemaContext {
-  /** The topic as Kafka knows it (after namespaces), since subjects are named after it. */
+  /**
+   * The topic subjects are named after: the client's name for it, on every door (what a Kafka
+   * client's own serializer names subjects after), whatever namespace maps it to.
+   */
   topic: string
   part: SchemaPart
   /** The registry to use when the reference names none (the virtual cluster's). */

@@ -14,7 +14,6 @@ import type {
   WeirConfig,
 } from '../../config/index.ts'
 import { compileGlobs } from '../../core/glob.ts'
-import { namespaceOf } from '../../namespace/index.ts'
 import { registryFormat } from '../../schema/compile.ts'
 import { collectReferences } from '../../schema/references.ts'
 import {
@@ -107,7 +106,6 @@ export class SchemaSources {
     const ref = this.refFor(request)
     if (ref === undefined) return { kind: 'none' }
     const vc = this.#vcs.get(request.virtualCluster)
-    const topic = (vc && namespaceOf(vc).toBackend('topicName', request.topic)) ?? request.topic
     let name = `${request.topic}-${request.part}`
     try {
       if (ref.schema !== undefined || ref.schemaFile !== undefined) {
@@ -126,7 +124,8 @@ export class SchemaSources {
       const registryName = ref.registry ?? vc?.schemaRegistry
       const client = registryName === undefined ? undefined : this.#clients.get(registryName)
       if (client === undefined) throw new Error('no schema registry is configured for it')
-      const lookup = registryLookup(ref, topic, request.part)
+      // Named after the client's topic, as produce names it (policy/schema).
+      const lookup = registryLookup(ref, request.topic, request.part)
       let found: RegistrySchema
       let origin: string
       if ('subject' in lookup) {

@@ -32,7 +32,7 @@ import { defaultPartitionProduceResponse } from '../../../src/protocol/generated
 import { SchemaCatalog } from '../../../src/schema/schemas.ts'
 import { frame } from '../../../src/schema/wire-format.ts'
 import { config } from '../../policy/fixtures.ts'
-import { MemoryRegistry } from './memory-registry.ts'
+import { MemoryRegistry } from '../../support/memory-registry.ts'
 
 export const orderSchema = {
   type: 'record',

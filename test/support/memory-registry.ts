@@ -3,7 +3,7 @@
 // (`/schemas/ids/{id}/versions`, which the node:http fake in test/schema does not serve). Like
 // Confluent and Apicurio, it gives identical schemas one id across subjects. It can be taken down
 // (every call fails as an unreachable host does) or made to fail, and it logs every request.
-import type { Transport } from '../../../src/schema/index.ts'
+import type { Transport } from '../../src/schema/index.ts'
 
 interface Stored {
   schema: string
