@@ -10,14 +10,18 @@ import type { OutgoingRecord, SendOptions } from '../../src/kafka/producer/recor
 import type { PayloadRecord, SchemaTarget } from '../../src/policy/schema/index.ts'
 import type { DeliveryOptions, ProduceCommand } from '../../src/produce/event.ts'
 import { ProduceService, type ProduceServiceDeps } from '../../src/produce/produce-service.ts'
-import { principal } from '../policy/fixtures.ts'
+import { config, principal } from '../policy/fixtures.ts'
 
-const shop = {
-  name: 'shop',
-  backendCluster: 'main',
-  schemaRegistry: 'registry',
-  namespace: { prefix: 'tenant-', hidePrefix: true },
-} as unknown as VirtualClusterConfig
+// Parsed, so the namespace has every default a configuration gets.
+const [shop] = config({
+  virtualClusters: [
+    {
+      name: 'shop',
+      schemaRegistry: 'registry',
+      namespace: { prefix: 'tenant-', hidePrefix: true },
+    },
+  ],
+}).virtualClusters as [VirtualClusterConfig]
 
 const sync: DeliveryOptions = { mode: 'sync', acks: 'all', ackTimeoutMs: 5000, compression: 'none' }
 
@@ -139,7 +143,7 @@ describe('the produce use case', () => {
     ])
     expect(calls.sent).toEqual([
       {
-        cluster: 'main',
+        cluster: 'local',
         options: { acks: 'all', compression: 'none' },
         records: [
           {
