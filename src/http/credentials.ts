@@ -1,11 +1,31 @@
-// What a client presented over HTTP, read from its headers once, for any authentication method.
+// What a client presented over HTTP, read from its headers and its TLS connection once, for any
+// authentication method.
+import type { IncomingMessage } from 'node:http'
+import type { Context } from 'hono'
 import type { Credentials } from '../core/principal.ts'
-import type { HeaderReader } from './exchange.ts'
+import { verifiedCertificateSubject } from '../policy/index.ts'
+import { nodeHeaders, type HttpClient } from './exchange.ts'
+
+/** A node:http request as an HttpClient (doors served ahead of hono, and upgrades). */
+export function nodeClient(request: IncomingMessage): HttpClient {
+  return {
+    headers: nodeHeaders(request),
+    clientCertSubject: verifiedCertificateSubject(request.socket),
+  }
+}
+
+/** A hono request as an HttpClient; its TLS connection is the node request's under hono. */
+export function honoClient(c: Context): HttpClient {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+  return {
+    headers: c.req.raw.headers,
+    clientCertSubject: verifiedCertificateSubject(incoming?.socket),
+  }
+}
 
 export function httpCredentials(
-  headers: HeaderReader,
-  apiKeyHeaders: readonly string[],
-  clientCertSubject?: string
+  { headers, clientCertSubject }: HttpClient,
+  apiKeyHeaders: readonly string[]
 ): Credentials {
   const credentials: Credentials = {}
   const authorization = headers.get('authorization')

@@ -44,10 +44,10 @@ export function httpDoorDeps(services: HttpServices, logger: Logger): HttpDoorDe
   const { policies, produce, idempotency, accepting, observability } = services
   return {
     produce: {
-      authenticate: (virtualCluster, headers) =>
+      authenticate: (virtualCluster, client) =>
         services.authenticate(
           virtualCluster,
-          httpCredentials(headers, policies.apiKeyHeaders(virtualCluster))
+          httpCredentials(client, policies.apiKeyHeaders(virtualCluster))
         ),
       produce,
       idempotency,

@@ -8,11 +8,17 @@ export interface HeaderReader {
   forEach(callback: (value: string, name: string) => void): void
 }
 
-export interface HttpExchange {
+/** What an HTTP client presents to authenticate: its headers, and its TLS connection's certificate. */
+export interface HttpClient {
+  headers: HeaderReader
+  /** The subject of the client certificate the listener's TLS verified (`clientCaFile`). */
+  clientCertSubject?: string
+}
+
+export interface HttpExchange extends HttpClient {
   method: string
   /** Path and query as received, e.g. `/orders?x=1`. */
   url: string
-  headers: HeaderReader
   params: Record<string, string>
   /** The body, at most `maxBytes` (413 past it). */
   readBody(maxBytes: number): Promise<Buffer>

@@ -19,6 +19,7 @@ import type { ResponseFilter } from './filters/types.ts'
 import { PreAuthBudget } from './pre-auth.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
+import { verifiedCertificateSubject } from '../policy/index.ts'
 import type { Observability } from '../observability/observability.ts'
 import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
@@ -326,13 +327,8 @@ async function certificatePrincipal(
   client: Socket,
   authenticate: Authenticate
 ): Promise<Principal | undefined> {
-  const tls = client as TLSSocket
-  if (typeof tls.getPeerCertificate !== 'function' || !tls.authorized) return undefined
-  const subject = tls.getPeerCertificate().subject as Record<string, string | string[]> | undefined
+  const subject = verifiedCertificateSubject(client)
   if (subject === undefined) return undefined
-  const text = Object.entries(subject)
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
-    .join(',')
-  const result = await authenticate({ clientCertSubject: text })
+  const result = await authenticate({ clientCertSubject: subject })
   return 'principal' in result && result.principal.method === 'mtls' ? result.principal : undefined
 }

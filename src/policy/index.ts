@@ -13,6 +13,7 @@ export {
   type ScramMechanism,
   type ScramSecrets,
 } from './authn/scram-keys.ts'
+export { verifiedCertificateSubject } from './authn/mtls.ts'
 export type { Clock, RateLimitCharge, RateLimiterOptions, RateLimitKey } from './rate-limit.ts'
 export {
   defaultScryptParams,

@@ -63,10 +63,18 @@ export function wsUrl(httpUrl: string, path: string): string {
 /** Connects and resolves once open (rejects with the HTTP status when the upgrade is refused). */
 export function connectWs(
   url: string,
-  options: { headers?: Record<string, string>; protocols?: string[] } = {}
+  options: {
+    headers?: Record<string, string>
+    protocols?: string[]
+    /** For wss: the CA to trust and a client certificate (PEM contents). */
+    tls?: { ca: string; cert?: string; key?: string }
+  } = {}
 ): Promise<WsClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers })
+    const ws = new WebSocket(url, options.protocols ?? [], {
+      headers: options.headers,
+      ...options.tls,
+    })
     const frames = new Inbox<Frame>()
     const closed = new Promise<{ code: number; reason: string }>((done) =>
       ws.on('close', (code, reason) => {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { RegExpRouter } from 'hono/router/reg-exp-router'
 import type { Logger } from '../../observability/logger.ts'
-import { nodeHeaders } from '../exchange.ts'
+import { nodeClient } from '../credentials.ts'
 import { errorReply, sendReply } from '../node-reply.ts'
 import { matchRoute, type RouteMatch } from '../route-match.ts'
 import { readIncoming } from '../read-body.ts'
@@ -39,7 +39,7 @@ export function produceFastPath(
     handleProduce(endpoint, deps, {
       method: request.method ?? 'POST',
       url,
-      headers: nodeHeaders(request),
+      ...nodeClient(request),
       params,
       readBody: (maxBytes) => readIncoming(request, maxBytes),
     }).then(

@@ -14,13 +14,14 @@ import type { ProduceEndpoint } from './endpoint.ts'
 import { envelope } from './envelope.ts'
 import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
 import { mediaType } from './media.ts'
-import type { HeaderReader, HttpExchange, HttpReply } from '../exchange.ts'
+import type { HttpClient, HttpExchange, HttpReply } from '../exchange.ts'
+import { honoClient } from '../credentials.ts'
 import { readBody } from '../read-body.ts'
 import { keyOf, partitionOf, type RequestView } from './record-fields.ts'
 
 export interface ProduceDoorDeps {
   /** Authenticates for a virtual cluster; throws GatewayError('unauthenticated') on failure. */
-  authenticate(virtualCluster: string, headers: HeaderReader): Promise<Principal>
+  authenticate(virtualCluster: string, client: HttpClient): Promise<Principal>
   produce: ProduceService
   idempotency: IdempotencyCache
   /** False once the node is shutting down. */
@@ -80,7 +81,7 @@ async function produceRequest(
   const view = requestView(exchange)
   seen.requestId = requestId
 
-  const principal = await deps.authenticate(endpoint.virtualCluster, view.headers)
+  const principal = await deps.authenticate(endpoint.virtualCluster, exchange)
   seen.principal = principal.name
   const topic = endpoint.topicOf(view)
   seen.topic = topic
@@ -133,7 +134,7 @@ export function produceHandler(
     const exchange: HttpExchange = {
       method: c.req.method,
       url: url.slice(url.indexOf('/', url.indexOf('//') + 2)),
-      headers: c.req.raw.headers,
+      ...honoClient(c),
       params: c.req.param() as Record<string, string>,
       readBody: (maxBytes) => readBody(c, maxBytes),
     }

@@ -6,6 +6,7 @@
 // on the reply topic, with the route's policies.
 import type { Context } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
+import { honoClient } from '../credentials.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved } from '../resources/observed.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
@@ -33,7 +34,7 @@ export function fetchReply(listener: string, deps: ResourceDoorDeps) {
     }
     const vc = route.virtualCluster.name
     noteObserved(c, { virtualCluster: vc, topic: route.topic })
-    const principal = await authenticate(deps.policies, vc, c.req.raw.headers)
+    const principal = await authenticate(deps.policies, vc, honoClient(c))
     noteObserved(c, { principal: principal.name })
     allowOrThrow(
       deps.policies.authorize(

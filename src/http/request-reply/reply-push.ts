@@ -7,7 +7,8 @@ import { streamSSE } from 'hono/streaming'
 import { GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Door } from '../../core/policy-request.ts'
-import type { HeaderReader } from '../exchange.ts'
+import { honoClient } from '../credentials.ts'
+import type { HttpClient } from '../exchange.ts'
 import { decodeValue } from '../resources/body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved } from '../resources/observed.ts'
@@ -29,7 +30,7 @@ export async function admitPush(
   listener: string,
   deps: ResourceDoorDeps,
   door: Extract<Door, 'sse' | 'websocket'>,
-  headers: HeaderReader,
+  client: HttpClient,
   query: URLSearchParams
 ): Promise<PushAdmission> {
   if (!deps.accepting()) {
@@ -52,7 +53,7 @@ export async function admitPush(
     )
   }
   const virtualCluster = vcs[0] as string
-  const principal = await authenticate(deps.policies, virtualCluster, headers, query)
+  const principal = await authenticate(deps.policies, virtualCluster, client, query)
   for (const route of routes) {
     allowOrThrow(
       deps.policies.authorize(
@@ -143,7 +144,7 @@ export function replyEvents(listener: string, deps: ResourceDoorDeps) {
       )
     }
     const query = new URL(c.req.url).searchParams
-    const admission = await admitPush(listener, deps, 'sse', c.req.raw.headers, query)
+    const admission = await admitPush(listener, deps, 'sse', honoClient(c), query)
     noteObserved(c, {
       virtualCluster: admission.virtualCluster,
       principal: admission.principal.name,

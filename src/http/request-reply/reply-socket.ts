@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { nodeHeaders } from '../exchange.ts'
+import { nodeClient } from '../credentials.ts'
 import { errorReply, rejectUpgrade } from '../node-reply.ts'
 import type { ResourceDoorDeps } from '../resources/deps.ts'
 import { admitPush, subscribeReplies } from './reply-push.ts'
@@ -28,7 +28,7 @@ export function replySocketUpgrade(listener: string, deps: ResourceDoorDeps): Up
     const url = new URL(request.url ?? '/', 'http://weir')
     if (path === undefined || url.pathname !== path) return false
     socket.on('error', () => socket.destroy())
-    admitPush(listener, deps, 'websocket', nodeHeaders(request), url.searchParams).then(
+    admitPush(listener, deps, 'websocket', nodeClient(request), url.searchParams).then(
       (admission) => {
         server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
           const send = (data: unknown) => {

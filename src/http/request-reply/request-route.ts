@@ -12,6 +12,7 @@ import type { ProduceEndpoint } from '../produce/endpoint.ts'
 import { routeEndpoint } from '../produce/endpoint.ts'
 import { requestView, toEvents } from '../produce/handler.ts'
 import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
+import { honoClient } from '../credentials.ts'
 import { readBody } from '../read-body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved, observedScope } from '../resources/observed.ts'
@@ -58,13 +59,13 @@ export function requestRoute(
       const exchange = {
         method: c.req.method,
         url: url.slice(url.indexOf('/', url.indexOf('//') + 2)),
-        headers: c.req.raw.headers,
+        ...honoClient(c),
         params: c.req.param() as Record<string, string>,
         readBody: (maxBytes: number) => readBody(c, maxBytes),
       }
       const view = requestView(exchange)
       noteObserved(c, { requestId })
-      const principal = await authenticate(deps.policies, endpoint.virtualCluster, view.headers)
+      const principal = await authenticate(deps.policies, endpoint.virtualCluster, exchange)
       noteObserved(c, { principal: principal.name })
       const { replies, route } = current()
       // Reading the reply is part of the request: refuse before producing one nobody may read.

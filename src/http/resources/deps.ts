@@ -6,7 +6,7 @@ import type { Decision } from '../../core/decision.ts'
 import type { PolicyRequest } from '../../core/policy-request.ts'
 import type { Credentials, Principal } from '../../core/principal.ts'
 import { httpCredentials } from '../credentials.ts'
-import type { HeaderReader } from '../exchange.ts'
+import type { HttpClient } from '../exchange.ts'
 import type { IdempotencyCache } from '../../produce/idempotency.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { AuthResult } from '../../policy/index.ts'
@@ -46,7 +46,7 @@ export interface ResourceDoorDeps {
 export async function authenticate(
   policies: ResourcePolicies,
   virtualCluster: string,
-  headers: HeaderReader,
+  client: HttpClient,
   query?: URLSearchParams
 ): Promise<Principal> {
   const credentials: Credentials = {}
@@ -54,7 +54,7 @@ export async function authenticate(
   if (token) credentials.bearerToken = token
   const key = query?.get('api_key')
   if (key) credentials.apiKey = key
-  Object.assign(credentials, httpCredentials(headers, policies.apiKeyHeaders(virtualCluster)))
+  Object.assign(credentials, httpCredentials(client, policies.apiKeyHeaders(virtualCluster)))
   const result = await policies.authenticate(virtualCluster, credentials)
   if ('decision' in result) throw fromDecision(result.decision)
   return result.principal

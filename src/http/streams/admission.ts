@@ -13,7 +13,7 @@ import type { StreamDoor, StreamService } from '../../stream/stream-service.ts'
 import { httpCredentials } from '../credentials.ts'
 import type { Observability } from '../../observability/observability.ts'
 import { matchRoute } from '../route-match.ts'
-import type { HeaderReader } from '../exchange.ts'
+import type { HttpClient } from '../exchange.ts'
 
 export interface StreamDoorDeps {
   service: StreamService
@@ -41,8 +41,7 @@ export function streamMatcher(endpoints: readonly StreamEndpoint[]): StreamMatch
   }
 }
 
-export interface StreamRequest {
-  headers: HeaderReader
+export interface StreamRequest extends HttpClient {
   query: URLSearchParams
   /** A cursor the protocol carries elsewhere than `?cursor=` (SSE's Last-Event-ID). */
   cursor?: string | null
@@ -113,7 +112,7 @@ async function admitClient(
   const credentials = {
     ...queryCredentials(request.query),
     ...request.credentials,
-    ...httpCredentials(request.headers, deps.apiKeyHeaders(vc)),
+    ...httpCredentials(request, deps.apiKeyHeaders(vc)),
   }
   const principal = await deps.authenticate(vc, credentials)
   const topics = endpoint.topicsFor(params, listParam(request.query.get('topics')))

@@ -3,7 +3,7 @@
 // path serves both: `Accept: text/event-stream` asks for SSE, anything else for long-poll.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../../observability/logger.ts'
-import { nodeHeaders } from '../exchange.ts'
+import { nodeClient } from '../credentials.ts'
 import { errorReply, sendReply } from '../node-reply.ts'
 import type { FastPath } from '../produce/fast-path.ts'
 import { admit, type StreamDoorDeps, type StreamMatch, type StreamMatcher } from './admission.ts'
@@ -56,11 +56,11 @@ async function serveSse(
   request: IncomingMessage,
   response: ServerResponse
 ): Promise<void> {
-  const headers = nodeHeaders(request)
+  const client = nodeClient(request)
   const admission = await admit(deps, { endpoint, params }, 'sse', {
-    headers,
+    ...client,
     query: url.searchParams,
-    cursor: headers.get('last-event-id'),
+    cursor: client.headers.get('last-event-id'),
   })
   const lease = deps.service.admit(endpoint, admission.principal, 'sse')
   let session
@@ -96,7 +96,7 @@ async function servePoll(
   response: ServerResponse
 ): Promise<void> {
   const admission = await admit(deps, match, 'long-poll', {
-    headers: nodeHeaders(request),
+    ...nodeClient(request),
     query: url.searchParams,
   })
   let gone = false

@@ -5,6 +5,7 @@ import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
+import { honoClient } from '../credentials.ts'
 import { decodeValue, httpBody } from '../resources/body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved } from '../resources/observed.ts'
@@ -48,7 +49,7 @@ async function admit(
 ): Promise<{ view: View; holdUntil: number }> {
   const vc = view.virtualCluster.name
   noteObserved(c, { topic: view.config.topic })
-  const principal: Principal = await authenticate(deps.policies, vc, c.req.raw.headers)
+  const principal: Principal = await authenticate(deps.policies, vc, honoClient(c))
   noteObserved(c, { principal: principal.name })
   allowOrThrow(
     deps.policies.authorize(

@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws'
 import { GatewayError } from '../../../core/errors.ts'
 import type { Credentials } from '../../../core/principal.ts'
 import type { Logger } from '../../../observability/logger.ts'
-import { nodeHeaders } from '../../exchange.ts'
+import { nodeClient } from '../../credentials.ts'
 import { errorReply, rejectUpgrade } from '../../node-reply.ts'
 import {
   admit,
@@ -59,8 +59,8 @@ export class WebSocketDoor {
     }
     if (match === undefined) return false
     socket.on('error', () => socket.destroy())
-    const headers = nodeHeaders(request)
-    const offered = subprotocols(headers.get('sec-websocket-protocol'))
+    const client = nodeClient(request)
+    const offered = subprotocols(client.headers.get('sec-websocket-protocol'))
     void (async () => {
       let admission: Admission
       try {
@@ -71,7 +71,7 @@ export class WebSocketDoor {
           )
         }
         admission = await admit(this.#deps, match, 'websocket', {
-          headers,
+          ...client,
           query: url.searchParams,
           credentials: offered.credentials,
         })
