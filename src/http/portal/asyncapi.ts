@@ -44,9 +44,10 @@ export function asyncApiDocument(input: AsyncApiInput): Record<string, unknown> 
     return security.alternatives.map((name) => ({ $ref: `#/components/securitySchemes/${name}` }))
   }
 
+  const clientCerts = listener.tls?.clientCaFile !== undefined
   for (const stream of listener.streams) {
     const model = streamModel(stream, components, input.schemas)
-    const securityRefs = refsOf(securityOf(vcs.get(stream.virtualCluster), 'stream'))
+    const securityRefs = refsOf(securityOf(vcs.get(stream.virtualCluster), 'stream', clientCerts))
     const base = model.config.name ?? pathSlug(model.config.path)
     if (stream.protocols.includes('websocket')) {
       const id = uniqueName(ids, `${base}-websocket`)
@@ -116,7 +117,7 @@ export function asyncApiDocument(input: AsyncApiInput): Record<string, unknown> 
     const messages = replyPushMessages(reply)
     const vcNames = [...new Set(replies.map((r) => r.virtualCluster))]
     const securityRefs = refsOf(
-      mergeSecurity(vcNames.map((vc) => securityOf(vcs.get(vc), 'stream')))
+      mergeSecurity(vcNames.map((vc) => securityOf(vcs.get(vc), 'stream', clientCerts)))
     )
     const security = securityRefs.length > 0 ? { security: securityRefs } : {}
     const common = {

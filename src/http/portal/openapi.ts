@@ -46,8 +46,9 @@ export function openApiDocument(input: DocumentInput): OpenApiDocument {
     paths[path] ??= {}
     paths[path][method.toLowerCase()] = operation
   }
+  const clientCerts = listener.tls?.clientCaFile !== undefined
   const securityFor = (vcName: string, door: 'produce' | 'stream') => {
-    const security = securityOf(vcs.get(vcName), door)
+    const security = securityOf(vcs.get(vcName), door, clientCerts)
     for (const [name, scheme] of security.schemes) securitySchemes[name] ??= openApiScheme(scheme)
     return security
   }
@@ -62,7 +63,7 @@ export function openApiDocument(input: DocumentInput): OpenApiDocument {
     return {
       // A request of any virtual cluster that needs credentials can be refused for their lack.
       authenticated: on.some((o) => {
-        const security = securityOf(vcs.get(o.virtualCluster), 'produce')
+        const security = securityOf(vcs.get(o.virtualCluster), 'produce', clientCerts)
         return security.alternatives.length > 0 && !security.anonymous
       }),
       acl: kinds.has('acl'),

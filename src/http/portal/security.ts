@@ -1,7 +1,8 @@
-// A virtual cluster's authentication methods as security schemes. HTTP produce reads credentials
-// from headers (src/http/credentials.ts); streams also take `?api_key=` and `?access_token=`,
-// which browsers need for EventSource and WebSocket (src/http/streams/admission.ts). SCRAM users
-// log in over HTTP with Basic, checked against their SCRAM credential.
+// A virtual cluster's authentication methods as security schemes. HTTP doors read credentials
+// from headers and the TLS client certificate (src/http/credentials.ts); streams also take
+// `?api_key=` and `?access_token=`, which browsers need for EventSource and WebSocket
+// (src/http/streams/admission.ts). SCRAM users log in over HTTP with Basic, checked against their
+// SCRAM credential.
 import type { AuthMethodConfig, VirtualClusterConfig } from '../../config/index.ts'
 
 export type Door = 'produce' | 'stream'
@@ -23,8 +24,15 @@ export interface Security {
   anonymous: boolean
 }
 
-/** The security of one door of one virtual cluster. */
-export function securityOf(vc: VirtualClusterConfig | undefined, door: Door): Security {
+/**
+ * The security of one door of one virtual cluster, on a listener that asks clients for a TLS
+ * certificate (`tls.clientCaFile`) or not: without, `mtls` cannot let anyone in there.
+ */
+export function securityOf(
+  vc: VirtualClusterConfig | undefined,
+  door: Door,
+  clientCerts: boolean
+): Security {
   const methods: readonly AuthMethodConfig[] = vc?.authentication ?? []
   const schemes = new Map<string, SecurityScheme>()
   let anonymous = methods.length === 0
@@ -71,6 +79,7 @@ export function securityOf(vc: VirtualClusterConfig | undefined, door: Door): Se
         schemes.set('basic', { kind: 'basic', description: 'HTTP Basic with a configured user.' })
         break
       case 'mtls':
+        if (!clientCerts) break
         schemes.set('mutualTLS', {
           kind: 'mtls',
           description: `A client certificate the listener's clientCaFile verifies; its ${method.principal === 'cn' ? 'CN' : 'subject'} names the principal.`,

@@ -571,3 +571,49 @@ describe('request-reply routes and views in the documents', () => {
     ])
   })
 })
+
+describe('client certificates in the documents', () => {
+  // The same virtual cluster on a listener that asks for client certificates and on one that
+  // cannot: mutualTLS is offered only where a certificate can let a client in.
+  const config = parseConfig(`
+backendClusters: [{ name: main, bootstrapServers: ['127.0.0.1:9'] }]
+virtualClusters:
+  - name: certs
+    backendCluster: main
+    authentication:
+      - { kind: mtls }
+      - { kind: api-key, keys: [{ principal: alice, sha256: ${sha} }] }
+listeners:
+  - name: mutual
+    kind: http
+    port: 0
+    tls: { certFile: server.crt, keyFile: server.key, clientCaFile: clients-ca.crt }
+    topicsEndpoint: { virtualCluster: certs, allowed: ['*'] }
+    streams: [{ path: '/s/{topic}', virtualCluster: certs, topics: { from: path, name: topic, allowed: ['*'] } }]
+  - name: plain
+    kind: http
+    port: 0
+    topicsEndpoint: { virtualCluster: certs, allowed: ['*'] }
+    streams: [{ path: '/s/{topic}', virtualCluster: certs, topics: { from: path, name: topic, allowed: ['*'] } }]
+`)
+
+  it('offers mutualTLS where the listener has a clientCaFile, and only there', async () => {
+    const mutual = await documents(config, 'mutual')
+    const openapi = mutual.openapi as Json
+    expect(openapi.components.securitySchemes.mutualTLS).toMatchObject({ type: 'mutualTLS' })
+    expect(openapi.paths['/topics/{topic}'].post.security).toEqual([
+      { mutualTLS: [] },
+      { apiKey: [] },
+    ])
+    const asyncapi = mutual.asyncapi as Json
+    expect(asyncapi.components.securitySchemes.mutualTLS).toMatchObject({ type: 'X509' })
+
+    const plain = await documents(config, 'plain')
+    expect(Object.keys((plain.openapi as Json).components.securitySchemes)).toEqual([
+      'apiKey',
+      'apiKeyQuery',
+    ])
+    expect((plain.openapi as Json).paths['/topics/{topic}'].post.security).toEqual([{ apiKey: [] }])
+    expect((plain.asyncapi as Json).components.securitySchemes.mutualTLS).toBeUndefined()
+  })
+})
