@@ -4,11 +4,11 @@
 // the certificate is accepted as its principal; the same CA's certificate for another CN is
 // that principal, refused by the ACL (403); no certificate, or one from another CA with the
 // same CN, is no principal at all (401).
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issue, stackTls } from '../../../scripts/local-stack/tls.ts'
 import { curl, type CurlAnswer } from '../../support/curl.ts'
 import { startTestGateway } from '../../support/gateway.ts'
@@ -29,11 +29,14 @@ interface Door {
   name: string
   /** What the door answered `who`; `principal` when the door greets with it. */
   call(who: Identity): Promise<{ outcome: Outcome | string; principal?: string }>
+  /** The door's first message names the principal (streams and reply push). */
+  greets?: boolean
 }
 
 const dirs = { ours: '', theirs: '' }
 const topics = { events: '', requests: '', replies: '', products: '' }
 let url = ''
+let strictUrl = ''
 let kafkaPort = 0
 let ca = ''
 
@@ -183,16 +186,20 @@ const doors: Door[] = [
       ),
     }),
   },
-  { name: 'reply push (SSE)', call: (who) => sse(who, '/requests') },
-  { name: 'reply push (WebSocket)', call: (who) => websocket(who, '/requests') },
+  { name: 'reply push (SSE)', call: (who) => sse(who, '/requests'), greets: true },
+  { name: 'reply push (WebSocket)', call: (who) => websocket(who, '/requests'), greets: true },
   {
     name: 'view',
     call: async (who) => ({
       outcome: outcomeOf(await curl(`${url}/views/products`, { tls: tlsOf(who) })),
     }),
   },
-  { name: 'WebSocket stream', call: (who) => websocket(who, `/streams/${topics.events}`) },
-  { name: 'SSE stream', call: (who) => sse(who, `/streams/${topics.events}`) },
+  {
+    name: 'WebSocket stream',
+    call: (who) => websocket(who, `/streams/${topics.events}`),
+    greets: true,
+  },
+  { name: 'SSE stream', call: (who) => sse(who, `/streams/${topics.events}`), greets: true },
   {
     name: 'long-poll',
     call: async (who) => ({
@@ -203,6 +210,10 @@ const doors: Door[] = [
 ]
 
 describe('a client certificate on every door', () => {
+  afterAll(() => {
+    for (const dir of Object.values(dirs)) if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
   beforeAll(async () => {
     dirs.ours = mkdtempSync(path.join(tmpdir(), 'weir-mtls-ours-'))
     dirs.theirs = mkdtempSync(path.join(tmpdir(), 'weir-mtls-theirs-'))
@@ -246,6 +257,11 @@ listeners:
       - path: /streams/{topic}
         virtualCluster: certs
         topics: { from: path, name: topic, allowed: ['*'] }
+  - name: strict
+    kind: http
+    port: 0
+    tls: { certFile: ${dirs.ours}/broker.crt, keyFile: ${dirs.ours}/broker.key, clientCaFile: ${dirs.ours}/ca.crt, requireClientCert: true }
+    topicsEndpoint: { virtualCluster: certs, allowed: ['*'] }
   - name: kafka
     kind: kafka
     virtualCluster: certs
@@ -253,6 +269,7 @@ listeners:
     tls: ${tls}
 `)
     url = started.url
+    strictUrl = started.gateway.listeners.find((l) => l.name === 'strict')?.url ?? ''
     expect(url).toMatch(/^https:/)
     // Views answer once they have read their topic.
     const deadline = Date.now() + 30_000
@@ -264,12 +281,31 @@ listeners:
     }
   })
 
+  it('with requireClientCert, a connection without a valid certificate ends in the handshake', async () => {
+    const produce = (who: Identity) =>
+      curl(`${strictUrl}/topics/${topics.events}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"n":1}',
+        tls: tlsOf(who),
+      })
+    const [client, , none, foreign] = identities as [Identity, Identity, Identity, Identity]
+    expect((await produce(client)).status).toBe(202)
+    for (const who of [none, foreign]) {
+      const refused = await produce(who)
+      expect(refused.status, who.name).toBe(0)
+      // No HTTP answer at all: the handshake failed (35), or under TLS 1.3, where the client's
+      // side of the handshake ends first, the connection closed with an alert (56) or without (52).
+      expect([35, 52, 56], `${who.name}: ${refused.stderr}`).toContain(refused.exitCode)
+    }
+  })
+
   for (const door of doors) {
     describe(door.name, () => {
       it.each(identities.map((who) => [who.name, who] as const))('%s', async (_, who) => {
         const { outcome, principal } = await door.call(who)
         expect(outcome).toBe(who.expected)
-        if (principal !== undefined) expect(principal).toBe('weir-client')
+        if (door.greets && outcome === 'accepted') expect(principal).toBe('weir-client')
       })
     })
   }
