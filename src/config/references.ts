@@ -1,7 +1,7 @@
 // Checks that the schema alone cannot express: names are unique, references point at entities
 // that exist, and no two listeners claim the same address.
 import { namespaceOf } from '../namespace/index.ts'
-import type { WeirConfig } from './schema/index.ts'
+import type { VirtualClusterConfig, WeirConfig } from './schema/index.ts'
 
 type Path = (string | number)[]
 
@@ -99,9 +99,16 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
           message: `topic "${view.topic}" is outside the namespace of virtual cluster "${view.virtualCluster}"`,
         })
     })
+    const unreachable = new Set<string>()
     for (const { route, path } of endpoints) {
       mustExist(virtuals, 'virtual cluster', route.virtualCluster, [...path, 'virtualCluster'])
       route.policies.forEach((p, k) => mustExist(policies, 'policy', p, [...path, 'policies', k]))
+      const vc = config.virtualClusters.find((v) => v.name === route.virtualCluster)
+      const why = vc && noMethodOverHttp(vc, listener.tls?.clientCaFile !== undefined)
+      if (why !== undefined && !unreachable.has(route.virtualCluster)) {
+        unreachable.add(route.virtualCluster)
+        found.push({ path: [...path, 'virtualCluster'], message: why })
+      }
     }
   })
 
@@ -126,4 +133,16 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
     addresses.set(address, i)
   })
   return found
+}
+
+/**
+ * Why no client could authenticate to `vc` on an http listener, if none could: its only method is
+ * client certificates, and the listener does not ask for them (SCRAM users log in with HTTP Basic).
+ * Every request there would be refused 401: better said when the config loads.
+ */
+function noMethodOverHttp(vc: VirtualClusterConfig, clientCerts: boolean): string | undefined {
+  const kinds = new Set(vc.authentication.map((m) => m.kind))
+  if (kinds.size === 0 || clientCerts) return undefined
+  if ([...kinds].some((kind) => kind !== 'mtls')) return undefined
+  return `virtual cluster "${vc.name}" takes no credential an HTTP client can present here: client certificates need the listener's tls.clientCaFile (every request would be refused 401)`
 }

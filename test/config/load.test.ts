@@ -163,6 +163,34 @@ describe('parseConfig', () => {
     expect(messages).toContain('listeners[1].port: 127.0.0.1:8080 is already used by listeners[0]')
   })
 
+  it('refuses an http door no client could authenticate to', () => {
+    const certsOnly = (tls: string) => `
+backendClusters: [{ name: local, bootstrapServers: 127.0.0.1:9092 }]
+virtualClusters:
+  - name: certs
+    backendCluster: local
+    authentication: [{ kind: mtls }]
+listeners:
+  - name: public
+    kind: http
+    port: 8080${tls}
+    topicsEndpoint: { virtualCluster: certs, allowed: ['*'] }
+    streams: [{ path: '/s/{topic}', virtualCluster: certs, topics: { from: path, name: topic, allowed: ['*'] } }]
+`
+    const messages = issuesOf(certsOnly('')).map((i) => `${i.path}: ${i.message}`)
+    expect(messages).toEqual([
+      'listeners[0].topicsEndpoint.virtualCluster: virtual cluster "certs" takes no credential an HTTP client can present here: client certificates need the listener\'s tls.clientCaFile (every request would be refused 401)',
+    ])
+    const asking = '\n    tls: { certFile: s.crt, keyFile: s.key, clientCaFile: ca.crt }'
+    expect(parseConfig(certsOnly(asking)).listeners[0]?.name).toBe('public')
+    // SCRAM users log in over HTTP with Basic, checked against their SCRAM credential.
+    const scram = certsOnly('').replace(
+      '[{ kind: mtls }]',
+      `[{ kind: scram, users: [{ username: u, mechanism: scram-sha-256, salt: c2FsdA==, iterations: 4096, storedKey: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=, serverKey: AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE= }] }]`
+    )
+    expect(parseConfig(scram).listeners[0]?.name).toBe('public')
+  })
+
   it('reports YAML syntax errors with their line', () => {
     const issues = issuesOf('listeners: []\nlisteners: []\n')
     expect(issues[0]?.line).toBe(2)
