@@ -44,17 +44,53 @@ export function verifiedCertificateSubject(socket: object | null | undefined): s
   const text =
     subject &&
     Object.entries(subject)
-      .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
+      .map(([key, value]) => {
+        const values = Array.isArray(value) ? value : [value]
+        return `${key}=${values.map(escapeValue).join('+')}`
+      })
       .join(',')
   subjects.set(tls, text)
   return text
 }
 
-/** The CN of an RFC 2253-style subject (`CN=orders,O=Shop`), as Node's TLS reports it. */
+/**
+ * An attribute value as RFC 4514 writes it: a separator inside a value is escaped, so that an
+ * organisation named `x,CN=admin` cannot pose as the CN that names the principal.
+ */
+function escapeValue(value: string): string {
+  return value.replace(/[\\,+";<>]/g, '\\$&').replace(/^[ #]| $/g, '\\$&')
+}
+
+/** The CN of an RFC 4514-style subject (`CN=orders,O=Shop`): escaped or quoted values read as such. */
 function commonName(subject: string): string | undefined {
-  for (const part of subject.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/)) {
-    const [key, ...value] = part.split('=')
-    if (key?.trim().toUpperCase() === 'CN') return value.join('=').trim()
-  }
+  for (const [key, value] of attributes(subject)) if (key.toUpperCase() === 'CN') return value
   return undefined
+}
+
+/** The attributes of a subject, in order, with their values unescaped and unquoted. */
+function attributes(subject: string): [string, string][] {
+  const found: [string, string][] = []
+  let key = ''
+  let value: string | undefined
+  let quoted = false
+  for (let i = 0; i < subject.length; i++) {
+    let char = subject[i] as string
+    if (char === '\\' && i + 1 < subject.length) char = subject[++i] as string
+    else if (char === '"') {
+      quoted = !quoted
+      continue
+    } else if (char === ',' && !quoted) {
+      found.push([key.trim(), (value ?? '').trim()])
+      key = ''
+      value = undefined
+      continue
+    } else if (char === '=' && value === undefined) {
+      value = ''
+      continue
+    }
+    if (value === undefined) key += char
+    else value += char
+  }
+  if (key !== '') found.push([key.trim(), (value ?? '').trim()])
+  return found
 }

@@ -21,6 +21,18 @@ describe('verifiedCertificateSubject', () => {
     expect(verifiedCertificateSubject(socket)).toBe('CN=orders,O=Shop,OU=a+b')
   })
 
+  it('escapes separators inside values, so no value can pose as another attribute', () => {
+    // An organisation named to look like a CN, ahead of the real CN.
+    const socket = tlsSocket(true, { O: 'Shop, Inc,CN=admin', CN: 'orders' })
+    const subject = verifiedCertificateSubject(socket) ?? ''
+    expect(subject).toBe('O=Shop\\, Inc\\,CN=admin,CN=orders')
+    const cn = new MtlsAuthenticator(MtlsAuth.parse({ kind: 'mtls' }))
+    expect(cn.authenticate({ clientCertSubject: subject })).toMatchObject({
+      kind: 'ok',
+      principal: { name: 'orders' },
+    })
+  })
+
   it('reads a connection once: its certificate does not change', () => {
     const socket = tlsSocket(true, { CN: 'orders' })
     verifiedCertificateSubject(socket)
@@ -49,6 +61,15 @@ describe('MtlsAuthenticator', () => {
     expect(principal('subject', 'CN=orders,O=Shop')).toMatchObject({
       kind: 'ok',
       principal: { name: 'CN=orders,O=Shop' },
+    })
+  })
+
+  it('reads a quoted or escaped CN as its value', () => {
+    expect(principal('cn', 'O=Shop,CN="orders, eu"')).toMatchObject({
+      principal: { name: 'orders, eu' },
+    })
+    expect(principal('cn', 'CN=orders\\, eu\\+1,O=Shop')).toMatchObject({
+      principal: { name: 'orders, eu+1' },
     })
   })
 
