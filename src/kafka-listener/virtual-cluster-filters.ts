@@ -54,6 +54,16 @@ export interface VirtualClusterFilters {
   authenticated: ((state: ConnectionState) => boolean) | undefined
 }
 
+function hasTransformPolicies(
+  policies: ListenerPolicies
+): policies is ListenerPolicies & TransformPolicies {
+  return (
+    policies.hasTransforms !== undefined &&
+    policies.readTransform !== undefined &&
+    policies.writeTransform !== undefined
+  )
+}
+
 export function virtualClusterFilters(
   vc: VirtualClusterConfig,
   backend: BackendClusterConfig,
@@ -84,17 +94,10 @@ export function virtualClusterFilters(
     requests.push(schemaValidationFilter(validation))
     caps.push(schemaValidationApiCap(validation))
   }
-  const { hasTransforms, transforms } = policies
-  if (hasTransforms !== undefined && transforms !== undefined) {
+  if (hasTransformPolicies(policies)) {
     // After validation (which judges what the producer wrote) and before namespacing: transform
     // policies go by the client's topic names.
-    const transform = {
-      policies: {
-        hasTransforms: (name: string) => hasTransforms.call(policies, name),
-        transforms: (name: string, topic: string) => transforms.call(policies, name, topic),
-      },
-      virtualCluster: vc.name,
-    }
+    const transform = { policies, virtualCluster: vc.name }
     requests.push(transformFilter(transform))
     caps.push(transformApiCap(transform))
   }

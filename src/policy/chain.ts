@@ -5,27 +5,22 @@ import type {
   RateLimitPolicyConfig,
   SchemaPolicyConfig,
 } from '../config/schema/index.ts'
-import type { TransformPolicyConfig } from '../config/schema/policies.ts'
 import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
+import { TransformSet, type CompiledTransformPolicy } from './transform/index.ts'
 
 export interface Chain {
   /** All applicable ACL policies pooled; undefined when none applies (open by default). */
   acl: AclSet | undefined
   limiters: readonly RateLimiter[]
   schemas: readonly CompiledSchemaPolicy[]
-  transforms: readonly CompiledTransformPolicy[]
+  transforms: TransformSet
 }
 
 export interface CompiledSchemaPolicy {
   topics: Matcher
   config: SchemaPolicyConfig
-}
-
-export interface CompiledTransformPolicy {
-  topics: Matcher
-  config: TransformPolicyConfig
 }
 
 export class PolicyCatalog {
@@ -85,7 +80,7 @@ export class PolicyCatalog {
       acl: acls.size === 0 ? undefined : new AclSet([...acls]),
       limiters: [...limiters],
       schemas,
-      transforms,
+      transforms: new TransformSet(transforms),
     }
   }
 }

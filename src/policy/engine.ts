@@ -1,8 +1,8 @@
 // The one policy engine every door asks: authenticate, then authorize (ACLs, then rate limits),
-// and which schema policy applies. Built from a whole validated config, compiled once; a reload
-// builds a new engine (optionally inheriting rate limit state from the previous one).
+// which schema policy applies, and what transforms do to records written and read. Built from a
+// whole validated config, compiled once; a reload builds a new engine (optionally inheriting rate
+// limit state from the previous one).
 import type { SchemaPolicyConfig, WeirConfig } from '../config/schema/index.ts'
-import type { TransformPolicyConfig } from '../config/schema/policies.ts'
 import { allow, type Decision } from '../core/decision.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
 import type { Credentials } from '../core/principal.ts'
@@ -19,6 +19,7 @@ import type {
   RateLimiter,
   RateLimiterOptions,
 } from './rate-limit.ts'
+import type { ReadTransform, WriteTransform } from './transform/index.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -227,17 +228,31 @@ export class PolicyEngine {
 
   /** Whether any transform policy applies to the virtual cluster (the Kafka door then decodes). */
   hasTransforms(virtualCluster: string): boolean {
-    return this.#vc(virtualCluster).chain.transforms.length > 0
+    return this.#vc(virtualCluster).chain.transforms.any
   }
 
-  /** The transform policy for a topic: the last matching one, as for schema policies. */
-  transforms(virtualCluster: string, topic: string): TransformPolicyConfig | undefined {
-    const transforms = this.#vc(virtualCluster).chain.transforms
-    for (let i = transforms.length - 1; i >= 0; i--) {
-      const transform = transforms[i]
-      if (transform !== undefined && transform.topics(topic)) return transform.config
-    }
-    return undefined
+  /**
+   * What every write door does to a record of `topic` (client name) before it is produced, or
+   * undefined when no transform applies: then the door does no work per record at all.
+   */
+  writeTransform(
+    virtualCluster: string,
+    topic: string,
+    routePolicies?: readonly string[]
+  ): WriteTransform | undefined {
+    return this.#chain(virtualCluster, routePolicies).transforms.forTopic(topic).write
+  }
+
+  /**
+   * What every read door does to a record of `topic` (client name) before it is delivered
+   * (false: not delivered), or undefined when no transform applies.
+   */
+  readTransform(
+    virtualCluster: string,
+    topic: string,
+    routePolicies?: readonly string[]
+  ): ReadTransform | undefined {
+    return this.#chain(virtualCluster, routePolicies).transforms.forTopic(topic).read
   }
 
   #vc(name: string): VirtualClusterPolicies {

@@ -7,7 +7,7 @@ import { GatewayError } from '../core/errors.ts'
 import { compileGlobs } from '../core/glob.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
-import { compileFilters, type RecordFilter } from './filters.ts'
+import { compileFilters, type RecordFilter } from '../policy/filter/filters.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
 export type StreamProtocol = StreamConfig['protocols'][number]

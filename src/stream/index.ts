@@ -12,9 +12,6 @@ export {
   type StreamRecord,
 } from './record.ts'
 export { serializeRecord, type SerializedRecord } from './record-json.ts'
-export { compileFilters, keyText, type RecordFilter } from './filters.ts'
-export { compilePredicate, deepEqual, type JsonPredicateConfig } from './predicates.ts'
-export { compilePointer, type PointerReader } from './json-pointer.ts'
 export {
   advance,
   decodeCursor,

@@ -3,10 +3,16 @@
 // nothing here may depend on who receives it (filters and serialization come after).
 import type { Deserialized } from '../schema/index.ts'
 import { HEADER_SIZE, MAGIC_BYTE } from '../schema/wire-format.ts'
-import { base64, decodeBytes, type Decoded, type Encoding, type FormatMode } from './payload.ts'
+import {
+  base64,
+  decodeBytes,
+  type Decoded,
+  type Encoding,
+  type FormatMode,
+} from '../core/records/payload.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 
-export type { Encoding, FormatMode } from './payload.ts'
+export type { Encoding, FormatMode } from '../core/records/payload.ts'
 
 export interface StreamRecord {
   /** The topic as the client names it (without a hidden namespace prefix). */

@@ -2,8 +2,8 @@
 // decode them (schema-framed through the registry in `auto`, JSON, text), then read as a key
 // filter reads them: strings as they are, numbers as written, objects as compact JSON.
 import { HEADER_SIZE, MAGIC_BYTE } from '../schema/wire-format.ts'
-import { keyText } from '../stream/filters.ts'
-import { decodeBytes } from '../stream/payload.ts'
+import { keyText } from '../policy/filter/filters.ts'
+import { decodeBytes } from '../core/records/payload.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
 
 export type KeyFormat = 'auto' | 'text' | 'base64'

@@ -4,7 +4,7 @@
 // answers of the Kafka-backed resources: a pending request, a pushed reply (src/http/request-reply/) and a
 // page of a view's keys (src/views/).
 import type { StreamConfig } from '../../config/index.ts'
-import type { FormatMode } from '../../stream/payload.ts'
+import type { FormatMode } from '../../core/records/payload.ts'
 import type { JsonSchema } from './json-schema.ts'
 import type { SchemaEntry } from './schema-sources.ts'
 

@@ -2,7 +2,7 @@
 // through the schema registry when the bytes are framed (the stream doors' formatRecord, shared
 // so a value reads the same on every door), else sent as the bytes they are.
 import type { ConsumedRecord } from '../../kafka/consumer/types.ts'
-import type { FormatMode } from '../../stream/payload.ts'
+import type { FormatMode } from '../../core/records/payload.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from '../../stream/record.ts'
 
 export interface ValueFormat {

@@ -1,5 +1,6 @@
-// The Fetch side: a partition's batches decoded, filtered-out records dropped, the rest edited,
-// and re-encoded with the same compression. Offsets must still move past dropped records:
+// The Fetch side: a partition's batches decoded, the engine's read transform applied to each
+// record (records it filters out dropped, the rest edited), and re-encoded with the same
+// compression. Offsets must still move past dropped records:
 // - a batch keeps its base offset, and records keep their offset deltas (gaps are fine: compacted
 //   topics have them, and every client reads a record's offset from its delta);
 // - a batch whose last records are dropped ends, for the client, at its last kept record, and a
@@ -15,9 +16,9 @@
 import {
   BatchAttribute,
   splitRecordBatches,
+  type KafkaRecord,
   type RecordBatch,
 } from '../../protocol/records/index.ts'
-import type { FetchEdit } from './records.ts'
 import { batchMagic, decodeBatchSync, encodeBatchSync } from './sync-batch.ts'
 
 const ATTRIBUTES_OFFSET = 21
@@ -26,8 +27,11 @@ const UNTOUCHED = BatchAttribute.control | BatchAttribute.transactional
 const MARKER_KEY = Buffer.from([0, 0, 0, 1])
 const MARKER_VALUE = Buffer.from([0, 0, 0, 0, 0, 0])
 
-/** The partition's records with the edit applied; throws CodecError for unreadable ones. */
-export function editFetchRecords(records: Buffer, edit: FetchEdit): Buffer {
+/**
+ * The partition's records with `keep` applied: it edits a record in place, and answers false for
+ * one to drop. Throws CodecError for unreadable records.
+ */
+export function editFetchRecords(records: Buffer, keep: (record: KafkaRecord) => boolean): Buffer {
   const { batches } = splitRecordBatches(records)
   const out: Buffer[] = []
   for (const bytes of batches) {
@@ -37,8 +41,7 @@ export function editFetchRecords(records: Buffer, edit: FetchEdit): Buffer {
     }
     const batch = decodeBatchSync(bytes)
     const all = batch.records
-    const kept = edit.keep === undefined ? all : all.filter(edit.keep)
-    if (edit.edit !== undefined) for (const record of kept) edit.edit(record)
+    const kept = all.filter(keep)
     const last = kept.at(-1)
     if (last !== undefined && last === all.at(-1)) {
       out.push(encodeBatchSync({ ...batch, records: kept }))

@@ -1,17 +1,19 @@
-// Transform policies on the Kafka path: Produce requests to matching topics have their records'
-// headers edited before the broker sees them, and Fetch responses from matching topics have
-// their records filtered, masked and stripped of headers before the client sees them. Runs after
+// Transform policies on the Kafka path: the engine's transforms (the same every door applies,
+// src/policy/transform/) around record batch decoding and encoding. Produce requests to matching
+// topics have their records' headers edited before the broker sees them, and Fetch responses from
+// matching topics have their records filtered, masked and stripped of headers before the client
+// sees them. Only topics a transform covers are decoded at all. Runs after
 // schema validation (which checks what the producer wrote) and before namespacing, so it sees the
 // client's topic names; the Fetch edit runs after the namespace's response filters, by then also
 // in client names. Without a transform policy on the virtual cluster it wants nothing and costs
 // nothing.
-import type { TransformPolicyConfig } from '../../config/schema/policies.ts'
+import type { ReadTransform, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
 import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { editFetchRecords } from './fetch.ts'
+import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
 import { editProduceRecords } from './produce.ts'
-import { fetchEdit, produceEdit } from './records.ts'
 
 const PRODUCE = 0
 const FETCH = 1
@@ -23,7 +25,8 @@ const CORRUPT_MESSAGE = 2
 /** The PolicyEngine, or a delegate to whichever one is current after a reload. */
 export interface TransformPolicies {
   hasTransforms(virtualCluster: string): boolean
-  transforms(virtualCluster: string, topic: string): TransformPolicyConfig | undefined
+  writeTransform(virtualCluster: string, topic: string): WriteTransform | undefined
+  readTransform(virtualCluster: string, topic: string): ReadTransform | undefined
 }
 
 export interface TransformDeps {
@@ -68,9 +71,9 @@ export function transformApiCap(deps: TransformDeps): VersionCap {
 async function produce(request: ProduceRequest, deps: TransformDeps): Promise<RequestDecision> {
   let changed = false
   for (const topic of request.topicData) {
-    const policy = deps.policies.transforms(deps.virtualCluster, topic.name)
-    const edit = policy === undefined ? undefined : produceEdit(policy)
-    if (edit === undefined) continue
+    const write = deps.policies.writeTransform(deps.virtualCluster, topic.name)
+    if (write === undefined) continue
+    const edit = writeKafkaRecord(write, topic.name)
     for (const partition of topic.partitionData) {
       if (partition.records === null || partition.records.length === 0) continue
       try {
@@ -89,13 +92,13 @@ async function produce(request: ProduceRequest, deps: TransformDeps): Promise<Re
 
 function editFetch(response: FetchResponse, deps: TransformDeps): void {
   for (const topic of response.responses) {
-    const policy = deps.policies.transforms(deps.virtualCluster, topic.topic)
-    const edit = policy === undefined ? undefined : fetchEdit(policy)
-    if (edit === undefined) continue
+    const read = deps.policies.readTransform(deps.virtualCluster, topic.topic)
+    if (read === undefined) continue
     for (const partition of topic.partitions) {
       if (partition.records === null || partition.records.length === 0) continue
+      const keep = readKafkaRecord(read, topic.topic, partition.partitionIndex)
       try {
-        partition.records = editFetchRecords(partition.records, edit)
+        partition.records = editFetchRecords(partition.records, keep)
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
         // Never the unedited records: the partition is answered as a broker answers corruption.

@@ -1,4 +1,5 @@
-// The Produce side: a partition's batches decoded, their records' headers edited, and re-encoded
+// The Produce side: a partition's batches decoded, the engine's write transform applied to each
+// record (only headers change), and re-encoded
 // with the same compression. Every header field is kept as the producer wrote it (base offset,
 // producer id and epoch, base sequence, lastOffsetDelta, timestamps, attributes) and the record
 // count does not change, so an idempotent or transactional producer's sequence numbers still
@@ -11,10 +12,13 @@ import {
   splitRecordBatches,
 } from '../../protocol/records/index.ts'
 import { CodecError } from '../../protocol/index.ts'
-import type { RecordEdit } from './records.ts'
+import type { KafkaRecord } from '../../protocol/records/index.ts'
 
 /** The partition's records with `edit` applied to each; throws CodecError for unreadable ones. */
-export async function editProduceRecords(records: Buffer, edit: RecordEdit): Promise<Buffer> {
+export async function editProduceRecords(
+  records: Buffer,
+  edit: (record: KafkaRecord) => void
+): Promise<Buffer> {
   const { batches, partial } = splitRecordBatches(records)
   if (partial !== null)
     throw new CodecError(`the records end in ${partial.length} bytes of a batch`)

@@ -2,7 +2,7 @@
 // headers removed; transactional batches untouched, a trailing partial batch cut off.
 import { describe, expect, it } from 'vitest'
 import { editFetchRecords } from '../../../src/kafka-listener/transform/fetch.ts'
-import { fetchEdit, MASK } from '../../../src/kafka-listener/transform/records.ts'
+import { MASK } from '../../../src/policy/transform/index.ts'
 import {
   BatchAttribute,
   Compression,
@@ -12,7 +12,7 @@ import {
   type CompressionCode,
   type NewRecord,
 } from '../../../src/protocol/records/index.ts'
-import { headersOf, text, transformPolicy } from './support.ts'
+import { fetchEdit, headersOf, text, transformPolicy } from './support.ts'
 
 const policy = transformPolicy({
   fetch: {

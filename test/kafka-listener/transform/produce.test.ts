@@ -2,7 +2,6 @@
 // so an idempotent producer's sequence numbers) kept as they were.
 import { describe, expect, it } from 'vitest'
 import { editProduceRecords } from '../../../src/kafka-listener/transform/produce.ts'
-import { produceEdit } from '../../../src/kafka-listener/transform/records.ts'
 import {
   BatchAttribute,
   Compression,
@@ -10,7 +9,7 @@ import {
   decodeRecordBatches,
   encodeRecordBatch,
 } from '../../../src/protocol/records/index.ts'
-import { headersOf, text, transformPolicy } from './support.ts'
+import { headersOf, produceEdit, text, transformPolicy } from './support.ts'
 
 const policy = transformPolicy({
   produce: { setHeaders: { source: 'weir', tenant: 'a' }, removeHeaders: ['secret'] },

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compilePredicate, deepEqual } from '../../src/stream/predicates.ts'
+import { compilePredicate, deepEqual } from '../../../src/policy/filter/predicates.ts'
 
 const order = {
   status: 'paid',

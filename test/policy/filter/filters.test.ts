@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { StreamFiltersConfig } from '../../src/config/index.ts'
-import { compileFilters, keyText } from '../../src/stream/filters.ts'
-import type { StreamRecord } from '../../src/stream/record.ts'
+import type { StreamFiltersConfig } from '../../../src/config/index.ts'
+import { compileFilters, keyText } from '../../../src/policy/filter/filters.ts'
+import type { StreamRecord } from '../../../src/stream/record.ts'
 
 function record(fields: Partial<StreamRecord> = {}): StreamRecord {
   return {

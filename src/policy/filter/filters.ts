@@ -1,11 +1,27 @@
-// A stream's record filter, compiled once per stream and run once per record before fan-out:
-// key globs, header globs and JSON predicates, all of which must pass. Cheapest tests go first.
-import type { StreamFiltersConfig } from '../config/index.ts'
-import { compileGlob, compileGlobs } from '../core/glob.ts'
+// The record filter language (key globs, header globs and JSON predicates, all of which must
+// pass), compiled once and run once per record: a stream's own `filters` (before fan-out) and a
+// transform policy's `fetch.filter` (on every read door) are the same language. Cheapest tests go
+// first, so a filter on keys or headers never decodes a value (see FilterRecord).
+import type { StreamFiltersConfig } from '../../config/index.ts'
+import { compileGlob, compileGlobs } from '../../core/glob.ts'
+import type { Encoding } from '../../core/records/payload.ts'
 import { compilePredicate } from './predicates.ts'
-import type { StreamRecord } from './record.ts'
 
-export type RecordFilter = (record: StreamRecord) => boolean
+/**
+ * What a filter reads of a record: a stream's delivered record is one, and the transform
+ * engine's lazy view of a record is another (its parts decode only when a test reads them).
+ */
+export interface FilterRecord {
+  /** The key as decoded for the client (text, JSON value, base64 string), null for none. */
+  readonly key: unknown
+  /** UTF-8 header values; a repeated header gives its last value. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly value: unknown
+  readonly tombstone: boolean
+  readonly encoding?: { readonly value?: Encoding | undefined } | undefined
+}
+
+export type RecordFilter = (record: FilterRecord) => boolean
 
 const always: RecordFilter = () => true
 
@@ -62,7 +78,7 @@ export function keyText(key: unknown): string | undefined {
 }
 
 /** The value JSON predicates look into, or undefined when the record carries no document. */
-function documentOf(record: StreamRecord): unknown {
+function documentOf(record: FilterRecord): unknown {
   if (record.tombstone || record.encoding?.value === 'base64') return undefined
   return record.value
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBytes, type FormatMode } from '../../src/stream/payload.ts'
+import { decodeBytes, type FormatMode } from '../../../src/core/records/payload.ts'
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8')
 const invalidUtf8 = Buffer.from([0xc3, 0x28, 0xff])

@@ -1,7 +1,7 @@
 // JSON field predicates of a stream filter, compiled once: `{pointer, equals | in | exists | gt
 // | lt}`. Every operator given must hold; a predicate with none only asks that the field exists.
-import type { StreamFiltersConfig } from '../config/index.ts'
-import { compilePointer } from './json-pointer.ts'
+import type { StreamFiltersConfig } from '../../config/index.ts'
+import { compilePointer } from '../../core/records/json-pointer.ts'
 
 export type JsonPredicateConfig = NonNullable<StreamFiltersConfig['json']>[number]
 

@@ -1,7 +1,7 @@
-// How the bytes of one key or value become what a client sees, when no schema is involved
-// (record.ts tries Confluent-framed bytes first). Pure and synchronous: it runs once per record
-// on the hot path, so every check is a native scan and JSON.parse is only tried on text that can
-// be JSON, since a thrown SyntaxError costs far more than looking at the first character.
+// How the bytes of one key or value become what a client sees, when no schema is involved (a
+// stream's record.ts tries Confluent-framed bytes first; transform policies read values this way
+// on every door). Pure and synchronous: it runs once per record on the hot path, so every check
+// is a native scan and JSON.parse is only tried on text that can be JSON, since a thrown SyntaxError costs far more than looking at the first character.
 import { isUtf8 } from 'node:buffer'
 
 /** How a stream renders keys and values (the stream's `format.key` / `format.value`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compilePointer } from '../../src/stream/json-pointer.ts'
+import { compilePointer } from '../../../src/core/records/json-pointer.ts'
 
 const doc = { a: { b: [10, { c: 'x' }] }, '': 'empty', 'm~n': 1, 'p/q': 2 }
 
