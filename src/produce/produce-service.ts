@@ -12,10 +12,17 @@ import type { OutgoingRecord, RecordAck } from '../kafka/producer/record.ts'
 import { backendTopicOf, namespaceOf } from '../namespace/index.ts'
 import type { SchemaValidator } from '../policy/schema/index.ts'
 import type { ProduceCommand } from './event.ts'
+import { writeOutgoing, type WriteTransform } from '../policy/transform/index.ts'
 
 /** The policy decisions produce needs (the policy engine provides them). */
 export interface ProducePolicies {
   authorize(request: PolicyRequest, routePolicies: readonly string[]): Decision
+  /** The transform policy's header edits for a topic, as on every write door. */
+  writeTransform(
+    virtualCluster: string,
+    topic: string,
+    routePolicies: readonly string[]
+  ): WriteTransform | undefined
 }
 
 /** Events' keys and values to bytes through their topic's schema policy (the engine's). */
@@ -100,6 +107,13 @@ export class ProduceService {
       partition: event.partition,
       timestamp: event.timestamp,
     }))
+    // After validation (which judges what the client sent), as on the Kafka listener.
+    const transform = this.#deps.policies.writeTransform(
+      vc.name,
+      command.topic,
+      command.routePolicies
+    )
+    if (transform !== undefined) writeOutgoing(transform, records, command.topic)
     const cluster = vc.backendCluster
     const { delivery } = command
     const options = { acks: delivery.acks, compression: delivery.compression }

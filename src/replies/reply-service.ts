@@ -2,7 +2,9 @@
 // node fills by reading the route's reply topic (every node reads all of it, so a reply can be
 // fetched from any node), and the correlator that issues and checks the listener's request ids.
 // Each node reads the reply topic back `retentionMs` at start, so a restarted node, or one that
-// joins later, knows every reply still readable.
+// joins later, knows every reply still readable. Replies are stored as transform policies leave
+// them, as on every read door: one the filter drops is never served (its request stays pending),
+// masked fields stay masked, removed headers are not response headers.
 import { randomUUID } from 'node:crypto'
 import type {
   HttpListenerConfig,
@@ -15,6 +17,7 @@ import type { ClusterAdmins } from '../kafka/consumer/cluster-admins.ts'
 import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
+import { readConsumed, transformPolicyOf, type ReadTransform } from '../policy/transform/index.ts'
 import { Correlator, routeTag } from './correlation.ts'
 import { CORRELATION_HEADER, headerText, replyFromRecord } from './reply-record.ts'
 import { ReplyStore, type ReplyStoreStats } from './reply-store.ts'
@@ -55,6 +58,13 @@ interface Running {
 export interface ReplyServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
+  policies: {
+    readTransform(
+      virtualCluster: string,
+      topic: string,
+      routePolicies?: readonly string[]
+    ): ReadTransform | undefined
+  }
   logger: Logger
 }
 
@@ -100,7 +110,18 @@ export class ReplyService {
           )
         }
         const tag = routeTag(listener.name, vc.name, name)
-        const identity = JSON.stringify([vc.backendCluster, backend, route.reply])
+        // A store holds transformed replies: another transform needs the topic read again.
+        const transform = transformPolicyOf(
+          config.policies,
+          [...vc.policies, ...route.policies],
+          route.reply.topic
+        )
+        const identity = JSON.stringify([
+          vc.backendCluster,
+          backend,
+          route.reply,
+          transform ?? null,
+        ])
         const key = `${listener.name}\u0000${tag}`
         const previous = this.#running.get(key)
         const store =
@@ -210,7 +231,15 @@ export class ReplyService {
           const id = text === undefined ? undefined : correlator?.read(text)
           // Ids another gateway (or another route) issued, and garbage, take no room here.
           if (id === undefined || id.route !== route.tag) continue
-          const reply = replyFromRecord(record, id.createdAt + current.settings.retentionMs)
+          const transform = this.#deps.policies.readTransform(
+            current.virtualCluster.name,
+            current.topic,
+            current.policies
+          )
+          const edited =
+            transform === undefined ? record : readConsumed(transform, record, current.topic)
+          if (edited === null) continue
+          const reply = replyFromRecord(edited, id.createdAt + current.settings.retentionMs)
           if (reply !== undefined) current.store.put(reply)
         }
       },

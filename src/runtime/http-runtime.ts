@@ -57,7 +57,11 @@ function build(
   const endpoints = listener.streams.map((stream) => {
     const vc = vcs.get(stream.virtualCluster)
     if (vc === undefined) throw new Error(`no virtual cluster "${stream.virtualCluster}"`)
-    return streamEndpoint(stream, vc, { schemas: services.schemas, onDecodeError })
+    return streamEndpoint(stream, vc, {
+      schemas: services.schemas,
+      policies: services.policies,
+      onDecodeError,
+    })
   })
   const matcher = streamMatcher(endpoints)
   const requests = streamRequests(deps.streams, matcher, logger)

@@ -6,9 +6,9 @@ import type { WeirConfig } from '../config/index.ts'
 import type { BackendClusters } from '../kafka/backend-clusters.ts'
 import { ClusterAdmins } from '../kafka/consumer/cluster-admins.ts'
 import type { Logger } from '../observability/logger.ts'
-import { ReplyService } from '../replies/reply-service.ts'
+import { ReplyService, type ReplyServiceDeps } from '../replies/reply-service.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
-import { ViewService } from '../views/view-service.ts'
+import { ViewService, type ViewServiceDeps } from '../views/view-service.ts'
 
 export interface KafkaResources {
   replies: ReplyService
@@ -27,12 +27,18 @@ export interface KafkaResources {
 
 export function startKafkaResources(
   config: WeirConfig,
-  deps: { backends: BackendClusters; schemas: RecordDeserializer; logger: Logger }
+  deps: {
+    backends: BackendClusters
+    schemas: RecordDeserializer
+    /** Transform policies: replies and views are stored as they leave them. */
+    policies: ReplyServiceDeps['policies'] & ViewServiceDeps['policies']
+    logger: Logger
+  }
 ): KafkaResources {
-  const { backends, schemas, logger } = deps
+  const { backends, schemas, policies, logger } = deps
   const admins = new ClusterAdmins(backends)
-  const replies = new ReplyService({ backends, admins, logger })
-  const views = new ViewService({ backends, admins, schemas, logger })
+  const replies = new ReplyService({ backends, admins, policies, logger })
+  const views = new ViewService({ backends, admins, schemas, policies, logger })
   replies.configure(config)
   views.configure(config)
   replies.start()

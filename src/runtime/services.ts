@@ -141,7 +141,7 @@ export function buildServices(
     observability.watchConsumers(() => streamService.stats().hub.details),
   ]
   // Request-reply routes and views read their topics from here until stop().
-  const resources = startKafkaResources(config, { backends, schemas, logger })
+  const resources = startKafkaResources(config, { backends, schemas, policies, logger })
   let inUse = usedBackends(config)
 
   return {

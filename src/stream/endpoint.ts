@@ -1,6 +1,7 @@
 // A configured stream compiled once: which topics a connection may read, how their names map into
 // the virtual cluster's namespace, and how a consumed record becomes what the stream delivers
-// (formatted, then filtered). Rendering is shared by every subscriber of the stream: the hub hands
+// (transformed by the engine's transform policies as on every read door, formatted, then
+// filtered by the stream's own filters). Rendering is shared by every subscriber of the stream: the hub hands
 // the same consumed record to each of them, and the first one to ask renders it for all.
 import type { StreamConfig, VirtualClusterConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
@@ -8,6 +9,7 @@ import { compileGlobs } from '../core/glob.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
 import { compileFilters, type RecordFilter } from '../policy/filter/filters.ts'
+import { readConsumed, type ReadTransform } from '../policy/transform/index.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
 export type StreamProtocol = StreamConfig['protocols'][number]
@@ -38,6 +40,14 @@ export interface StreamEndpoint {
 
 export interface EndpointDeps {
   schemas: RecordDeserializer
+  /** The policy engine's read transforms (asked per record: a reload applies at once). */
+  policies: {
+    readTransform(
+      virtualCluster: string,
+      topic: string,
+      routePolicies?: readonly string[]
+    ): ReadTransform | undefined
+  }
   /** Framed-looking bytes the registry could not decode (sent on as base64). */
   onDecodeError?: (stream: string, part: 'key' | 'value', error: unknown) => void
 }
@@ -83,25 +93,28 @@ export function streamEndpoint(
     topicsFor,
     backendTopic: toBackend,
     clientTopic,
-    render(record) {
-      const found = rendered.get(record)
+    render(consumed) {
+      const found = rendered.get(consumed)
       if (found !== undefined) return found
-      const formatted = formatRecord(
-        record,
-        { ...format, clientTopic: clientTopic(record.topic) },
-        deps.schemas
-      )
+      const topic = clientTopic(consumed.topic)
+      const transform = deps.policies.readTransform(virtualCluster.name, topic, config.policies)
+      const record = transform === undefined ? consumed : readConsumed(transform, consumed, topic)
+      if (record === null) {
+        rendered.set(consumed, null)
+        return null
+      }
+      const formatted = formatRecord(record, { ...format, clientTopic: topic }, deps.schemas)
       if (!(formatted instanceof Promise)) {
         const result = keep(formatted)
-        rendered.set(record, result)
+        rendered.set(consumed, result)
         return result
       }
       const pending = formatted.then((value) => {
         const result = keep(value)
-        rendered.set(record, result)
+        rendered.set(consumed, result)
         return result
       })
-      rendered.set(record, pending)
+      rendered.set(consumed, pending)
       return pending
     },
   }

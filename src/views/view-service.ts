@@ -1,5 +1,8 @@
 // The views of every http listener of this node: for each, a table this node builds by reading
-// the whole compacted topic from the beginning, and keeps current for as long as it runs.
+// the whole compacted topic from the beginning, and keeps current for as long as it runs. Records
+// enter the table as transform policies leave them, as on every read door: a masked value is kept
+// masked, and a record the filter drops deletes its key, as a tombstone would (the key's latest
+// version is not to be served, and an older one would be stale).
 // Readiness waits until every table has read its topic up to where it ended at start.
 import { randomUUID } from 'node:crypto'
 import type { HttpListenerConfig, VirtualClusterConfig, WeirConfig } from '../config/index.ts'
@@ -9,6 +12,7 @@ import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
+import { readConsumed, transformPolicyOf, type ReadTransform } from '../policy/transform/index.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
 import { viewKey } from './view-key.ts'
 import { ViewTable, type ViewStats } from './view-table.ts'
@@ -39,6 +43,13 @@ export interface ViewServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
   schemas: RecordDeserializer
+  policies: {
+    readTransform(
+      virtualCluster: string,
+      topic: string,
+      routePolicies?: readonly string[]
+    ): ReadTransform | undefined
+  }
   logger: Logger
 }
 
@@ -78,7 +89,19 @@ export class ViewService {
           )
         }
         const { policies: _p, maxWaitMs: _w, catchUpMs: _c, pageSize: _s, ...read } = view
-        const identity = JSON.stringify([vc.backendCluster, vc.schemaRegistry, backend, read])
+        // A table holds transformed records: another transform needs the topic read again.
+        const transform = transformPolicyOf(
+          config.policies,
+          [...vc.policies, ...view.policies],
+          view.topic
+        )
+        const identity = JSON.stringify([
+          vc.backendCluster,
+          vc.schemaRegistry,
+          backend,
+          read,
+          transform ?? null,
+        ])
         const key = `${listener.name}\u0000${view.name}`
         const previous = this.#running.get(key)
         if (previous?.identity === identity) {
@@ -167,14 +190,17 @@ export class ViewService {
     topic: string,
     table: ViewTable
   ): TopicReader {
-    const { backends, admins, schemas } = this.#deps
+    const { backends, admins, schemas, policies } = this.#deps
     const cluster = vc.backendCluster
     const logger = this.#logger.child({ view: view.name, listener })
     const apply = (record: ConsumedRecord, key: string | undefined): void => {
       // A record without a key cannot be addressed: a compacted topic should hold none.
       if (key === undefined) return
       const { partition, offset, timestamp } = record
-      table.apply(key, record.value, { partition, offset, timestamp })
+      const transform = policies.readTransform(vc.name, view.topic, view.policies)
+      const value =
+        transform === undefined ? record.value : readConsumed(transform, record, view.topic)?.value
+      table.apply(key, value ?? null, { partition, offset, timestamp })
     }
     return new TopicReader({
       kafka: backends.kafka(cluster),

@@ -74,6 +74,7 @@ function fakes(
         calls.authorize.push(request)
         return options.decision ?? allow
       },
+      writeTransform: () => undefined,
     },
     serializer: {
       serialize(target, records) {

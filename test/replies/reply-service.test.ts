@@ -6,13 +6,13 @@ import { createLogger } from '../../src/observability/logger.ts'
 import { ReplyService } from '../../src/replies/reply-service.ts'
 import { ViewService } from '../../src/views/view-service.ts'
 
-const config = (routes: string, views = '') =>
+const config = (routes: string, views = '', policies = '') =>
   parseConfig(
     `backendClusters:
   - { name: main, bootstrapServers: 127.0.0.1:1 }
 virtualClusters:
-  - { name: shop, backendCluster: main, namespace: { prefix: 'acme.' } }
-listeners:
+  - { name: shop, backendCluster: main, namespace: { prefix: 'acme.' }${policies ? ', policies: [masks]' : ''} }
+${policies ? `policies:\n  - { name: masks, kind: transform, ${policies} }\n` : ''}listeners:
   - name: public
     kind: http
     port: 0
@@ -35,9 +35,10 @@ function services() {
   const backends = new BackendClusters(config('      []').backendClusters, logger)
   const admins = new ClusterAdmins(backends)
   const schemas = { deserialize: () => Promise.reject(new Error('no registry')) }
+  const policies = { readTransform: () => undefined }
   return {
-    replies: new ReplyService({ backends, admins, logger }),
-    views: new ViewService({ backends, admins, schemas, logger }),
+    replies: new ReplyService({ backends, admins, policies, logger }),
+    views: new ViewService({ backends, admins, schemas, policies, logger }),
   }
 }
 
@@ -89,5 +90,31 @@ describe('reply and view services across reloads', () => {
     views.configure(config('      []', view(', maxKeys: 10')))
     expect(views.view('public', 'orders')?.table).not.toBe(table)
     await views.stop()
+  })
+
+  it('starts a view table and a reply store over when the transform of their topic changes', async () => {
+    const { views, replies } = services()
+    const view = '      - { name: orders, virtualCluster: shop, topic: state }\n'
+    const routes = route('/orders', 'replies')
+    const tables = () => views.view('public', 'orders')?.table
+    const stores = () => [...(replies.listener('public')?.routes.values() ?? [])][0]?.store
+    const masked = (pointer: string) => `topics: [state, replies], fetch: { mask: [${pointer}] }`
+    const configure = (policies = '') => {
+      views.configure(config(routes, view, policies))
+      replies.configure(config(routes, view, policies))
+    }
+    configure()
+    const [table, store] = [tables(), stores()]
+    configure(masked('/card'))
+    expect([tables() === table, stores() === store]).toEqual([false, false])
+    const [maskedTable, maskedStore] = [tables(), stores()]
+    configure(masked('/card'))
+    expect([tables() === maskedTable, stores() === maskedStore]).toEqual([true, true])
+    // A transform of other topics leaves them be.
+    configure('topics: [other], fetch: { mask: [/card] }')
+    const [otherTable, otherStore] = [tables(), stores()]
+    configure('topics: [other], fetch: { mask: [/pin] }')
+    expect([tables() === otherTable, stores() === otherStore]).toEqual([true, true])
+    await Promise.all([views.stop(), replies.stop()])
   })
 })

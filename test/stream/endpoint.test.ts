@@ -3,9 +3,11 @@ import type { StreamConfig, VirtualClusterConfig } from '../../src/config/index.
 import { GatewayError } from '../../src/core/errors.ts'
 import type { Deserialized } from '../../src/schema/index.ts'
 import { frame, unframe } from '../../src/schema/wire-format.ts'
+import { TransformPolicy } from '../../src/config/schema/policies.ts'
+import { compileTransform } from '../../src/policy/transform/index.ts'
 import { streamEndpoint, type EndpointDeps } from '../../src/stream/endpoint.ts'
 import type { RecordDeserializer, StreamRecord } from '../../src/stream/record.ts'
-import { consumed, deferred, streamConfig, virtualCluster } from './fakes.ts'
+import { consumed, deferred, noTransforms, streamConfig, virtualCluster } from './fakes.ts'
 
 /** A registry that decodes any framed JSON payload, counting its calls. */
 function countingSchemas(): RecordDeserializer & { calls: number } {
@@ -27,7 +29,7 @@ const noSchemas: RecordDeserializer = {
 function endpoint(
   config: StreamConfig = streamConfig(),
   vc: VirtualClusterConfig = virtualCluster(),
-  deps: EndpointDeps = { schemas: noSchemas }
+  deps: EndpointDeps = { schemas: noSchemas, policies: noTransforms }
 ) {
   return streamEndpoint(config, vc, deps)
 }
@@ -192,7 +194,7 @@ describe('render', () => {
 
   it('decodes a schema-framed record once however many subscribers ask, before and after', async () => {
     const schemas = countingSchemas()
-    const e = endpoint(streamConfig(), registered, { schemas })
+    const e = endpoint(streamConfig(), registered, { schemas, policies: noTransforms })
     const record = consumed(0, { value: framed({ status: 'paid' }) })
     const first = e.render(record)
     const second = e.render(record)
@@ -216,7 +218,7 @@ describe('render', () => {
         return schemas.deserialize(bytes, registry)
       },
     }
-    const e = endpoint(streamConfig(), registered, { schemas: slow })
+    const e = endpoint(streamConfig(), registered, { schemas: slow, policies: noTransforms })
     const record = consumed(0, { value: framed(1) })
     const all = [e.render(record), e.render(record), e.render(record)]
     gate.resolve()
@@ -228,7 +230,7 @@ describe('render', () => {
     const e = endpoint(
       streamConfig({ filters: { json: [{ pointer: '/status', equals: 'paid' }] } }),
       registered,
-      { schemas: countingSchemas() }
+      { schemas: countingSchemas(), policies: noTransforms }
     )
     const paid = consumed(0, { value: Buffer.from('{"status":"paid"}') })
     const open = consumed(1, { value: Buffer.from('{"status":"open"}') })
@@ -240,6 +242,45 @@ describe('render', () => {
     expect(await e.render(consumed(3, { value: framed({ status: 'paid' }) }))).toMatchObject({
       offset: '3',
     })
+  })
+
+  it("applies the engine's read transform for the client topic, with the stream's policies", () => {
+    const asked: unknown[] = []
+    const { read } = compileTransform(
+      TransformPolicy.parse({
+        name: 't',
+        kind: 'transform',
+        fetch: { mask: ['/card'], removeHeaders: ['internal'], filter: { keys: ['eu-*'] } },
+      })
+    )
+    const vc = virtualCluster({ namespace: { prefix: 'acme.', hidePrefix: true } })
+    const e = endpoint(streamConfig({ policies: ['stream-policy'] }), vc, {
+      schemas: noSchemas,
+      policies: {
+        readTransform: (...args) => {
+          asked.push(args)
+          return read
+        },
+      },
+    })
+    const record = (key: string) =>
+      consumed(0, {
+        topic: 'acme.orders',
+        key: Buffer.from(key),
+        value: Buffer.from('{"card":"4111","n":1}'),
+        headers: { internal: Buffer.from('x'), keep: [Buffer.from('a'), Buffer.from('b')] },
+      })
+    const source = record('eu-1')
+    expect(e.render(source)).toMatchObject({
+      topic: 'orders',
+      value: { card: '***', n: 1 },
+      headers: { keep: 'b' },
+    })
+    expect((e.render(source) as StreamRecord).headers).not.toHaveProperty('internal')
+    // The consumed record is shared by every subscriber: it is left as it was.
+    expect(source.value?.toString()).toBe('{"card":"4111","n":1}')
+    expect(e.render(record('us-1'))).toBeNull()
+    expect(asked[0]).toEqual(['acme', 'orders', ['stream-policy']])
   })
 
   it('filters on keys and headers', () => {
@@ -255,6 +296,7 @@ describe('render', () => {
     const errors: [string, string][] = []
     const e = endpoint(streamConfig(), registered, {
       schemas: noSchemas,
+      policies: noTransforms,
       onDecodeError: (stream, part) => errors.push([stream, part]),
     })
     const rendered = await e.render(consumed(0, { value: framed(1) }))

@@ -16,6 +16,7 @@ import {
   silentLogger,
   streamConfig,
   virtualCluster,
+  noTransforms,
 } from './fakes.ts'
 
 const acme = virtualCluster({ namespace: { prefix: 'acme.', hidePrefix: true } })
@@ -27,6 +28,7 @@ function endpoint(
   const stream: StreamConfig = streamConfig({ topics: ['orders', 'payments'], ...config })
   return streamEndpoint(stream, vc, {
     schemas: { deserialize: () => Promise.reject(new Error('unused')) },
+    policies: noTransforms,
   })
 }
 

@@ -4,4 +4,4 @@ export { compileTransform, type ReadTransform, type WriteTransform } from './com
 export { readConsumed } from './consumed.ts'
 export { MASK } from './mask.ts'
 export { writeOutgoing } from './outgoing.ts'
-export { TransformSet, type CompiledTransformPolicy } from './transform-set.ts'
+export { TransformSet, transformPolicyOf, type CompiledTransformPolicy } from './transform-set.ts'

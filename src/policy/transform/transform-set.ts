@@ -2,8 +2,9 @@
 // applies to a topic. The last matching policy wins, as for schema policies, so a route's own
 // transform overrides its cluster's. Answers are kept per topic, so a door asking per record pays
 // one map lookup; the cache is bounded, since topic names can come from clients.
+import type { PolicyConfig } from '../../config/schema/index.ts'
 import type { TransformPolicyConfig } from '../../config/schema/policies.ts'
-import type { Matcher } from '../../core/glob.ts'
+import { compileGlobs, type Matcher } from '../../core/glob.ts'
 import { compileTransform, type CompiledTransform } from './compile.ts'
 
 export interface CompiledTransformPolicy {
@@ -48,4 +49,23 @@ export class TransformSet {
     }
     return found
   }
+}
+
+/**
+ * The transform policy a config applies to a topic under these policy names, read from the config
+ * itself: for services that keep records transformed (views, reply stores) and must tell whether
+ * a reload changes what applies before the engine has taken the new config.
+ */
+export function transformPolicyOf(
+  policies: readonly PolicyConfig[],
+  names: readonly string[],
+  topic: string
+): TransformPolicyConfig | undefined {
+  const byName = new Map(policies.map((p) => [p.name, p]))
+  let found: TransformPolicyConfig | undefined
+  for (const name of names) {
+    const policy = byName.get(name)
+    if (policy?.kind === 'transform' && compileGlobs(policy.topics)(topic)) found = policy
+  }
+  return found
 }

@@ -18,6 +18,7 @@ import {
   silentLogger,
   streamConfig,
   virtualCluster,
+  noTransforms,
 } from '../../stream/fakes.ts'
 
 /** The part of ServerResponse the door writes to. */
@@ -68,7 +69,10 @@ function setup(config: Partial<Parameters<typeof streamConfig>[0]> = {}) {
       ...config,
     }),
     virtualCluster(),
-    { schemas: { deserialize: () => Promise.reject(new Error('unused')) } }
+    {
+      schemas: { deserialize: () => Promise.reject(new Error('unused')) },
+      policies: noTransforms,
+    }
   )
 
   /** Starts a poll; `leave()` makes the client go away before the answer. */
