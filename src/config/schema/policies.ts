@@ -107,9 +107,10 @@ const HeaderName = z.string().min(1)
 const JsonPointer = z.string().regex(/^\//, 'a JSON pointer such as /card/number')
 
 /**
- * Record edits on matching topics (Kafka listener). Produce: headers set (replacing any of the
- * name) and removed. Fetch: records failing `filter` dropped, `mask` fields of JSON values
- * replaced by "***", headers removed. Where several match a topic the last one listed wins.
+ * Record edits on matching topics, on every door. Produce (HTTP produce, request-reply requests,
+ * Kafka Produce): headers removed and set (replacing any of the name). Fetch (streams, views,
+ * replies, Kafka Fetch): records failing `filter` dropped, `mask` fields of JSON values replaced
+ * by "***", headers removed. Where several match a topic the last one listed wins.
  */
 export const TransformPolicy = z
   .object({
