@@ -17,7 +17,7 @@ import type { ClusterAdmins } from '../kafka/consumer/cluster-admins.ts'
 import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
-import { readConsumed, transformPolicyOf, type ReadTransform } from '../policy/transform/index.ts'
+import { readConsumed, transformPolicyOf, type ReadTransforms } from '../policy/transform/index.ts'
 import { Correlator, routeTag } from './correlation.ts'
 import { CORRELATION_HEADER, headerText, replyFromRecord } from './reply-record.ts'
 import { ReplyStore, type ReplyStoreStats } from './reply-store.ts'
@@ -58,13 +58,7 @@ interface Running {
 export interface ReplyServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
-  policies: {
-    readTransform(
-      virtualCluster: string,
-      topic: string,
-      routePolicies?: readonly string[]
-    ): ReadTransform | undefined
-  }
+  policies: ReadTransforms
   logger: Logger
 }
 

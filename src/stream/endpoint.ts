@@ -9,7 +9,7 @@ import { compileGlobs } from '../core/glob.ts'
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
 import { compileFilters, type RecordFilter } from '../policy/filter/filters.ts'
-import { readConsumed, type ReadTransform } from '../policy/transform/index.ts'
+import { readConsumed, type ReadTransforms } from '../policy/transform/index.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
 export type StreamProtocol = StreamConfig['protocols'][number]
@@ -41,13 +41,7 @@ export interface StreamEndpoint {
 export interface EndpointDeps {
   schemas: RecordDeserializer
   /** The policy engine's read transforms (asked per record: a reload applies at once). */
-  policies: {
-    readTransform(
-      virtualCluster: string,
-      topic: string,
-      routePolicies?: readonly string[]
-    ): ReadTransform | undefined
-  }
+  policies: ReadTransforms
   /** Framed-looking bytes the registry could not decode (sent on as base64). */
   onDecodeError?: (stream: string, part: 'key' | 'value', error: unknown) => void
 }

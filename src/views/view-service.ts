@@ -12,7 +12,7 @@ import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { namespaceOf } from '../namespace/index.ts'
 import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
-import { readConsumed, transformPolicyOf, type ReadTransform } from '../policy/transform/index.ts'
+import { readConsumed, transformPolicyOf, type ReadTransforms } from '../policy/transform/index.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
 import { viewKey } from './view-key.ts'
 import { ViewTable, type ViewStats } from './view-table.ts'
@@ -43,13 +43,7 @@ export interface ViewServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
   schemas: RecordDeserializer
-  policies: {
-    readTransform(
-      virtualCluster: string,
-      topic: string,
-      routePolicies?: readonly string[]
-    ): ReadTransform | undefined
-  }
+  policies: ReadTransforms
   logger: Logger
 }
 

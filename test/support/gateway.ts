@@ -36,3 +36,12 @@ ${body}`
   running.push(gateway)
   return { url: gateway.listeners[0]?.url ?? '', gateway, config }
 }
+
+/** Resolves once the gateway's /readyz answers 200 (views and reply stores loaded). */
+export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await fetch(`${url}/readyz`)).ok) {
+    if (Date.now() > deadline) throw new Error(`${url} did not get ready in ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

@@ -14,22 +14,16 @@ import type { ProduceService } from '../../produce/produce-service.ts'
 import type { ReplyService } from '../../replies/reply-service.ts'
 import type { RecordDeserializer } from '../../stream/record.ts'
 import type { ViewService } from '../../views/view-service.ts'
-import type { ReadTransform } from '../../policy/transform/index.ts'
+import type { ReadTransforms } from '../../policy/transform/index.ts'
 
-/** The policy engine, as these doors use it. */
-export interface ResourcePolicies {
+/** The policy engine, as these doors use it (read transforms: before a view or reply serves). */
+export interface ResourcePolicies extends ReadTransforms {
   authenticate(virtualCluster: string, credentials: Credentials): Promise<AuthResult>
   apiKeyHeaders(virtualCluster: string): readonly string[]
   /** ACLs and rate limits. */
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
   /** ACLs alone (a request-reply route checks it may read its reply before producing). */
   authorizeAcl(request: PolicyRequest, routePolicies?: readonly string[]): Decision
-  /** What transform policies do to a record of `topic` before a view or a reply serves it. */
-  readTransform(
-    virtualCluster: string,
-    topic: string,
-    routePolicies?: readonly string[]
-  ): ReadTransform | undefined
 }
 
 export interface ResourceDoorDeps {

@@ -7,7 +7,7 @@
 // client's topic names; the Fetch edit runs after the namespace's response filters, by then also
 // in client names. Without a transform policy on the virtual cluster it wants nothing and costs
 // nothing.
-import type { ReadTransform, WriteTransform } from '../../policy/transform/index.ts'
+import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
 import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
@@ -23,10 +23,9 @@ const LAST_NAMING_VERSION = 12
 const CORRUPT_MESSAGE = 2
 
 /** The PolicyEngine, or a delegate to whichever one is current after a reload. */
-export interface TransformPolicies {
+export interface TransformPolicies extends ReadTransforms {
   hasTransforms(virtualCluster: string): boolean
   writeTransform(virtualCluster: string, topic: string): WriteTransform | undefined
-  readTransform(virtualCluster: string, topic: string): ReadTransform | undefined
 }
 
 export interface TransformDeps {

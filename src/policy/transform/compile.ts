@@ -18,6 +18,15 @@ export type WriteTransform = (record: RecordView) => void
 /** Edits a record about to be read, in place; false when the record is not to be delivered. */
 export type ReadTransform = (record: RecordView) => boolean
 
+/** What a read door asks the engine (PolicyEngine.readTransform), per topic or per record. */
+export interface ReadTransforms {
+  readTransform(
+    virtualCluster: string,
+    topic: string,
+    routePolicies?: readonly string[]
+  ): ReadTransform | undefined
+}
+
 export interface CompiledTransform {
   /** Undefined when the policy edits nothing on the way in. */
   write: WriteTransform | undefined

@@ -7,7 +7,7 @@
 // would arrive between the two kept ones.
 import { Kafka, logLevel, type Consumer } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestGateway } from '../../support/gateway.ts'
+import { startTestGateway, waitReady } from '../../support/gateway.ts'
 import { createTopic, testKafka, uniqueName } from '../../support/kafka.ts'
 import { freePortRange } from '../../support/ports.ts'
 import {
@@ -89,29 +89,6 @@ listeners:
 `
 }
 
-async function compactedTopic(prefix: string): Promise<string> {
-  const topic = uniqueName(prefix)
-  const admin = testKafka().admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
-      topics: [{ topic, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      waitForLeaders: true,
-    })
-  } finally {
-    await admin.disconnect()
-  }
-  return topic
-}
-
-async function waitReady(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (!(await fetch(`${url}/readyz`)).ok) {
-    if (Date.now() > deadline) throw new Error('the gateway did not get ready')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 const text = (headers: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]))
 
@@ -140,7 +117,7 @@ describe('one transform policy on every door', () => {
     topics = {
       written: await createTopic('transform-written'),
       read: await createTopic('transform-read'),
-      view: await compactedTopic('transform-view'),
+      view: await createTopic('transform-view', 1, { 'cleanup.policy': 'compact' }),
       replies: await createTopic('transform-replies'),
     }
     const kafkaPort = await freePortRange(3)
