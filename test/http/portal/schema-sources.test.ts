@@ -16,8 +16,8 @@ beforeEach(async () => {
 afterEach(() => fake.close())
 
 describe('SchemaSources in a namespaced virtual cluster', () => {
-  it('looks up subjects under the backend topic: prefixed for the tenant’s own, not for an exposed one', async () => {
-    fake.add('acme.orders-value', order)
+  it('looks up subjects under the client topic name, as produce does on every door: the tenant’s own and an exposed one', async () => {
+    fake.add('orders-value', order)
     fake.add('ref-data-value', rate)
     const sources = new SchemaSources(
       parseConfig(`
@@ -36,7 +36,7 @@ listeners: [{ name: public, kind: http, port: 0 }]
     )
     const resolve = (topic: string) =>
       sources.resolve({ virtualCluster: 'acme', policies: [], topic, part: 'value' })
-    expect(await resolve('orders')).toMatchObject({ kind: 'schema', name: 'acme.orders-value' })
+    expect(await resolve('orders')).toMatchObject({ kind: 'schema', name: 'orders-value' })
     expect(await resolve('ref-data')).toMatchObject({ kind: 'schema', name: 'ref-data-value' })
   })
 })
