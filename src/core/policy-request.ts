@@ -8,13 +8,24 @@ export type Operation = 'produce' | 'consume' | 'describe' | 'manage'
 /** `transactional-id`: a Kafka producer's transactional id (the Kafka door's transactions). */
 export type ResourceType = 'topic' | 'group' | 'transactional-id'
 
+/** One resource a request touches, and what it does there (the request's operation unless set). */
+export interface ResourceAccess {
+  type: ResourceType
+  name: string
+  operation?: Operation
+}
+
+/**
+ * One whole request: every resource it touches is decided together (one denial refuses it all)
+ * and its rate limits are charged once, whatever the number of resources.
+ */
 export interface PolicyRequest {
   door: Door
   operation: Operation
   virtualCluster: string
   /** The route or stream that took the request, when the door has them. */
   route?: string
-  resource: { type: ResourceType; name: string }
+  resources: readonly ResourceAccess[]
   principal: Principal
   /** Records in this request (a batch counts each), and their payload bytes. */
   records: number

@@ -169,6 +169,7 @@ export class ProxyConnection {
     )
     this.#client.destroy()
     this.#upstream.destroy()
+    for (const onClose of this.#filterContext.state.onClose ?? []) onClose()
     // Nothing this connection read stays referenced, whoever still holds the object.
     this.#preAuth?.release()
     this.#preAuth = undefined

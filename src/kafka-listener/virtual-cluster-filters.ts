@@ -3,6 +3,7 @@
 //   backend with the backend cluster's own credentials); none: SASL passes through to the broker;
 // - ACL policies: every request checked through the one policy engine, with Kafka's error codes;
 // - rate-limit policies: charged through the same engine, as broker quotas (throttle, not refuse);
+// - connection-limit policies: a slot per authenticated connection, closed when over the limit;
 // - schema policies: the records of Produce checked against them (see validation/);
 // - transform policies: Produce records' headers edited, Fetch records filtered, masked and
 //   stripped of headers (see transform/);
@@ -19,7 +20,12 @@ import { saslGate } from './filters/sasl-gate.ts'
 import type { ConnectionState, RequestFilter, ResponseFilter } from './filters/types.ts'
 import { namespaceApiCap } from './namespace/index.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './acl/index.ts'
-import { quotaFilter, type QuotaPolicies } from './quota/index.ts'
+import {
+  connectionLimitFilter,
+  quotaFilter,
+  type ConnectionPolicies,
+  type QuotaPolicies,
+} from './quota/index.ts'
 import {
   VirtualClusterSasl,
   type SaslAuthentication,
@@ -36,7 +42,10 @@ import {
  * What the listener's filters ask of the PolicyEngine: ACL verdicts, quota charges and transform
  * policies (optional, for callers that have none to give).
  */
-export type ListenerPolicies = AclPolicies & QuotaPolicies & Partial<TransformPolicies>
+export type ListenerPolicies = AclPolicies &
+  QuotaPolicies &
+  ConnectionPolicies &
+  Partial<TransformPolicies>
 
 export interface VirtualClusterFilters {
   requests: RequestFilter[]
@@ -82,6 +91,8 @@ export function virtualClusterFilters(
   // broker does: it holds strangers to the broker's own pre-authentication limits meanwhile.
   const backendSasl = !terminates && backend.sasl !== undefined ? backendSaslWatch() : undefined
   if (backendSasl !== undefined) responses.push(backendSasl.response as ResponseFilter<never>)
+  // Once authenticated, before anything else: a connection over its limit does nothing at all.
+  requests.push(connectionLimitFilter({ policies, virtualCluster: vc.name }))
   requests.push(aclFilter({ policies, virtualCluster: vc.name, topicNames: new TopicIdNames() }))
   requests.push(quotaFilter({ policies, virtualCluster: vc.name }))
   if (schemaValidator !== undefined) {

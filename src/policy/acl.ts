@@ -4,9 +4,16 @@
 // policy applies at all is everything allowed (the engine then never builds an AclSet).
 import type { AclPolicyConfig } from '../config/schema/index.ts'
 import { allow, type Decision } from '../core/decision.ts'
-import type { Operation, PolicyRequest, ResourceType } from '../core/policy-request.ts'
+import type { Operation, ResourceType } from '../core/policy-request.ts'
 import type { Principal } from '../core/principal.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
+
+/** What an ACL judges: who does what to which resource. */
+export interface AclRequest {
+  principal: Principal
+  operation: Operation
+  resource: { type: ResourceType; name: string }
+}
 
 export interface AclRule {
   policy: string
@@ -30,6 +37,13 @@ interface RuleIndex {
 
 const operations: readonly Operation[] = ['produce', 'consume', 'describe', 'manage']
 const resourceTypes: readonly ResourceType[] = ['topic', 'group', 'transactional-id']
+
+/**
+ * Operations that imply `describe`, as Kafka's READ, WRITE, DELETE and ALTER imply DESCRIBE: a
+ * principal allowed to produce to a topic can see it without a second rule, on every door. An
+ * explicit deny of `describe` alone therefore does not hide what another operation allows.
+ */
+const implyDescribe: readonly Operation[] = ['consume', 'produce', 'manage']
 
 const verbs: Readonly<Record<Operation, string>> = {
   produce: 'produce to',
@@ -86,10 +100,20 @@ export class AclSet {
     this.#policies = policies.map((p) => p.name).join(',')
   }
 
-  evaluate(request: PolicyRequest): Decision {
+  /** The verdict on one operation on one resource (`describe` granted by what implies it). */
+  evaluate(request: AclRequest): Decision {
+    const decision = this.#evaluate(request, request.operation)
+    if (decision.verdict === 'allow' || request.operation !== 'describe') return decision
+    for (const operation of implyDescribe) {
+      if (this.#evaluate(request, operation).verdict === 'allow') return allow
+    }
+    return decision
+  }
+
+  #evaluate(request: AclRequest, operation: Operation): Decision {
     const { principal, resource } = request
     const name = resource.name
-    const rules = this.#index[resource.type][request.operation]
+    const rules = this.#index[resource.type][operation]
     // Indexed loops: this runs for every request, and skips the iterator protocol.
     const deny = rules.deny
     for (let i = 0; i < deny.length; i++) {
@@ -104,7 +128,7 @@ export class AclSet {
     return this.#refuse(request, this.#policies)
   }
 
-  #refuse(request: PolicyRequest, policy: string): Decision {
+  #refuse(request: AclRequest, policy: string): Decision {
     const { principal, resource } = request
     return {
       verdict: 'deny',

@@ -7,6 +7,7 @@ import type {
 } from '../config/schema/index.ts'
 import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
+import { ConnectionLimiter } from './connection-limit.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 import { TransformSet, type CompiledTransformPolicy } from './transform/index.ts'
 
@@ -14,6 +15,7 @@ export interface Chain {
   /** All applicable ACL policies pooled; undefined when none applies (open by default). */
   acl: AclSet | undefined
   limiters: readonly RateLimiter[]
+  connectionLimits: readonly ConnectionLimiter[]
   schemas: readonly CompiledSchemaPolicy[]
   transforms: TransformSet
 }
@@ -27,6 +29,7 @@ export class PolicyCatalog {
   readonly #names = new Set<string>()
   readonly #acls = new Map<string, CompiledAclPolicy>()
   readonly #limiters = new Map<string, RateLimiter>()
+  readonly #connectionLimits = new Map<string, ConnectionLimiter>()
   readonly #schemas = new Map<string, CompiledSchemaPolicy>()
   readonly #transforms = new Map<string, CompiledTransformPolicy>()
 
@@ -45,6 +48,10 @@ export class PolicyCatalog {
         const kept = options.previous?.limiter(policy.name)
         const reuse = kept !== undefined && sameRateLimit(kept.config, policy)
         this.#limiters.set(policy.name, reuse ? kept : new RateLimiter(policy, options.rateLimits))
+      } else if (policy.kind === 'connection-limit') {
+        // Counts are carried over whatever changed: the connections they count are still open.
+        const kept = options.previous?.connectionLimiter(policy.name)
+        this.#connectionLimits.set(policy.name, new ConnectionLimiter(policy, kept?.counter))
       } else if (policy.kind === 'transform') {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else {
@@ -57,10 +64,15 @@ export class PolicyCatalog {
     return this.#limiters.get(name)
   }
 
+  connectionLimiter(name: string): ConnectionLimiter | undefined {
+    return this.#connectionLimits.get(name)
+  }
+
   /** A chain from policy names: the cluster's, then a route's. */
   chain(names: readonly string[]): Chain {
     const acls = new Set<CompiledAclPolicy>()
     const limiters = new Set<RateLimiter>()
+    const connectionLimits = new Set<ConnectionLimiter>()
     const schemas: CompiledSchemaPolicy[] = []
     const transforms: CompiledTransformPolicy[] = []
     for (const name of names) {
@@ -72,6 +84,8 @@ export class PolicyCatalog {
       // route lists again still wins over the cluster's later ones.
       if (acl !== undefined) acls.add(acl)
       if (limiter !== undefined) limiters.add(limiter)
+      const connectionLimit = this.#connectionLimits.get(name)
+      if (connectionLimit !== undefined) connectionLimits.add(connectionLimit)
       if (schema !== undefined) schemas.push(schema)
       const transform = this.#transforms.get(name)
       if (transform !== undefined) transforms.push(transform)
@@ -79,6 +93,7 @@ export class PolicyCatalog {
     return {
       acl: acls.size === 0 ? undefined : new AclSet([...acls]),
       limiters: [...limiters],
+      connectionLimits: [...connectionLimits],
       schemas,
       transforms: new TransformSet(transforms),
     }

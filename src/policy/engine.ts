@@ -1,7 +1,7 @@
 // The one policy engine every door asks: authenticate, then authorize (ACLs, then rate limits),
-// which schema policy applies, and what transforms do to records written and read. Built from a
-// whole validated config, compiled once; a reload builds a new engine (optionally inheriting rate
-// limit state from the previous one).
+// admit connections (connection limits), which schema policy applies, and what transforms do to
+// records written and read. Built from a whole validated config, compiled once; a reload builds a
+// new engine (optionally inheriting rate limit state from the previous one).
 import type { SchemaPolicyConfig, WeirConfig } from '../config/schema/index.ts'
 import { allow, type Decision } from '../core/decision.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
@@ -11,7 +11,15 @@ import type { BasicOptions } from './authn/basic.ts'
 import type { JwksOptions } from './authn/jwt.ts'
 import type { ScramLogin } from './authn/scram.ts'
 import type { ScramMechanism } from './authn/scram-keys.ts'
+import type { AclRequest } from './acl.ts'
 import { PolicyCatalog, type Chain } from './chain.ts'
+import {
+  admitConnection,
+  ConnectionCounter,
+  type ConnectionAdmission,
+  type ConnectionLimit,
+  type ConnectionRequest,
+} from './connection-limit.ts'
 import type {
   Bucket,
   Clock,
@@ -61,12 +69,16 @@ export class PolicyEngine {
   #compiled: Compiled
   /** Buckets that passed their check, awaiting commit. authorize is synchronous, so one suffices. */
   readonly #pending: Bucket[] = []
+  /** Connections per stream and principal (a stream's `maxConnectionsPerPrincipal`). */
+  readonly #routeConnections: ConnectionCounter
 
   constructor(config: WeirConfig, options: PolicyEngineOptions = {}) {
     this.#now = options.now ?? (() => performance.now())
     this.#options = options
     const previous = options.previous === undefined ? undefined : options.previous.#compiled.catalog
     this.#compiled = this.#compile(config, previous)
+    this.#routeConnections =
+      options.previous === undefined ? new ConnectionCounter() : options.previous.#routeConnections
   }
 
   /**
@@ -126,14 +138,22 @@ export class PolicyEngine {
   }
 
   /**
-   * ACLs, then rate limits in order (the virtual cluster's policies, then the route's). The first
-   * refusal wins, and rate limits are charged only when the whole request is allowed.
+   * Decides a whole request: ACLs on every resource it touches (`describe` granted by any
+   * operation that implies it), then rate limits in order (the virtual cluster's policies, then
+   * the route's). The first refusal wins; rate limits are charged once per request, and only when
+   * every resource is allowed, so a refused request costs nothing.
    */
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
     const chain = this.#chain(request.virtualCluster, routePolicies)
-    if (chain.acl !== undefined) {
-      const decision = chain.acl.evaluate(request)
-      if (decision.verdict === 'deny') return decision
+    const acl = chain.acl
+    if (acl !== undefined) {
+      const { principal, resources } = request
+      for (let i = 0; i < resources.length; i++) {
+        const resource = resources[i] as PolicyRequest['resources'][number]
+        const operation = resource.operation ?? request.operation
+        const decision = acl.evaluate({ principal, operation, resource })
+        if (decision.verdict === 'deny') return decision
+      }
     }
     const limiters = chain.limiters
     if (limiters.length === 0) return allow
@@ -156,17 +176,55 @@ export class PolicyEngine {
   }
 
   /**
-   * The ACL verdict alone, charging no rate limit: for the Kafka door, which asks it per topic,
-   * group and transactional id of a request, and applies rate limits as broker quotas do.
+   * The ACL verdict on one resource alone, charging no rate limit: for the Kafka door, which asks
+   * it per topic, group and transactional id of a request (answering each with its own error) and
+   * applies rate limits as broker quotas do.
    */
-  authorizeAcl(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
+  authorizeAcl(
+    request: AclRequest & { virtualCluster: string },
+    routePolicies?: readonly string[]
+  ): Decision {
     const acl = this.#chain(request.virtualCluster, routePolicies).acl
     return acl === undefined ? allow : acl.evaluate(request)
+  }
+
+  /**
+   * A slot for a connection about to be held open (a WebSocket, an SSE stream, a long-poll
+   * session, a reply socket, an authenticated Kafka connection), or the refusal: every connection
+   * limit that applies must have room, and then each is charged. `perRoute`: a stream's own
+   * `maxConnectionsPerPrincipal`, counted per stream and principal. The lease goes back on close.
+   */
+  admit(
+    connection: ConnectionRequest,
+    routePolicies?: readonly string[],
+    perRoute?: number
+  ): ConnectionAdmission {
+    const limits: ConnectionLimit[] = this.#chain(
+      connection.virtualCluster,
+      routePolicies
+    ).connectionLimits.map((limiter) => limiter.limitFor(connection))
+    if (perRoute !== undefined && connection.route !== undefined) {
+      const { route, principal } = connection
+      limits.push({
+        counter: this.#routeConnections,
+        key: `${connection.virtualCluster}\u0000${route}\u0000${principal.name}`,
+        max: perRoute,
+        policy: `${route}.maxConnectionsPerPrincipal`,
+        describe: (held) =>
+          `principal "${principal.name}" already holds ${held} connections to stream "${route}", the most allowed`,
+      })
+    }
+    return admitConnection(limits)
   }
 
   /** Whether any ACL applies to the virtual cluster; without one everything is allowed. */
   hasAcls(virtualCluster: string): boolean {
     return this.#vc(virtualCluster).chain.acl !== undefined
+  }
+
+  /** Whether any connection limit applies to the virtual cluster (the Kafka door then counts). */
+  hasConnectionLimits(virtualCluster: string): boolean {
+    return this.#vc(virtualCluster).chain.connectionLimits.length > 0
   }
 
   /** Whether any schema policy applies to the virtual cluster (the Kafka door then decodes). */

@@ -14,6 +14,8 @@ export {
   type ScramSecrets,
 } from './authn/scram-keys.ts'
 export { verifiedCertificateSubject } from './authn/mtls.ts'
+export type { AclRequest } from './acl.ts'
+export type { ConnectionAdmission, ConnectionRequest, Lease } from './connection-limit.ts'
 export type { Clock, RateLimitCharge, RateLimiterOptions, RateLimitKey } from './rate-limit.ts'
 export {
   defaultScryptParams,

@@ -3,7 +3,7 @@
 import type { Payload } from '../core/payload.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Acks, Compression } from '../kafka/producer/record.ts'
-import type { Door } from '../core/policy-request.ts'
+import type { Door, ResourceAccess } from '../core/policy-request.ts'
 
 export type { Payload }
 
@@ -32,6 +32,11 @@ export interface ProduceCommand {
   route?: string
   routePolicies: readonly string[]
   principal: Principal
+  /**
+   * Other resources the request touches (a request-reply route reads its reply topic): decided
+   * with the produce in one authorization, charged once.
+   */
+  alsoAccess?: readonly ResourceAccess[]
   events: readonly ProduceEvent[]
   /** Payload size as received, for byte rate limits. */
   bytes: number

@@ -80,7 +80,7 @@ export class ProduceService {
         operation: 'produce',
         virtualCluster: vc.name,
         route: command.route,
-        resource: { type: 'topic', name: command.topic },
+        resources: [{ type: 'topic', name: command.topic }, ...(command.alsoAccess ?? [])],
         principal: command.principal,
         records: command.events.length,
         bytes: command.bytes,

@@ -38,12 +38,12 @@ export async function startKafkaRuntime(
 
 /**
  * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
- * broker quotas), schema policies (on Produce) and transform policies. A policy kind it does not
+ * broker quotas), connection limits (counted once a client authenticated), schema policies (on Produce) and transform policies. A policy kind it does not
  * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
  * check ids in.
  */
 export function checkKafkaListeners(config: WeirConfig): void {
-  const enforced = new Set<string>(['acl', 'rate-limit', 'schema', 'transform'])
+  const enforced = new Set<string>(['acl', 'rate-limit', 'connection-limit', 'schema', 'transform'])
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
@@ -53,7 +53,7 @@ export function checkKafkaListeners(config: WeirConfig): void {
     const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
     if (unapplied.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, schema and transform policies apply there); use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, schema and transform policies apply there); use a virtual cluster without them`
       )
     }
     for (const policy of policies) {

@@ -18,7 +18,7 @@ import { backendGroupIdOf, namespaceOf } from '../namespace/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Observability } from '../observability/observability.ts'
 import { rejectionOf } from '../observability/observer.ts'
-import { ConnectionLimits, type Lease } from './connection-limits.ts'
+import type { ConnectionAdmission, ConnectionRequest, Lease } from '../policy/index.ts'
 import { emptyCursor, type Cursor, type StreamStart } from './cursor.ts'
 import type { StreamEndpoint } from './endpoint.ts'
 import { StreamSession, type SessionEnd } from './session.ts'
@@ -35,6 +35,11 @@ export interface StreamHub {
 
 export interface StreamPolicies {
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
+  admit(
+    connection: ConnectionRequest,
+    routePolicies?: readonly string[],
+    perRoute?: number
+  ): ConnectionAdmission
 }
 
 export interface OpenRequest {
@@ -59,7 +64,6 @@ export class StreamService {
   readonly #policies: StreamPolicies
   readonly #logger: Logger
   readonly #observability: Observability | undefined
-  readonly #limits = new ConnectionLimits()
   readonly #sessions = new Set<StreamSession>()
   #closing = false
   #closed: Promise<void> | undefined
@@ -77,43 +81,49 @@ export class StreamService {
     this.#observability = deps.observability
   }
 
-  /** ACL `consume` (and the stream's rate limits) for every topic; throws the refusal. */
+  /**
+   * ACL `consume` on every topic and the stream's rate limits, as one request: any topic denied
+   * refuses it all, and a stream over several topics is charged once. Throws the refusal.
+   */
   authorize(
     endpoint: StreamEndpoint,
     door: StreamDoor,
     principal: Principal,
     topics: readonly string[]
   ): void {
-    for (const topic of topics) {
-      const decision = this.#policies.authorize(
-        {
-          door,
-          operation: 'consume',
-          virtualCluster: endpoint.virtualCluster.name,
-          route: endpoint.name,
-          resource: { type: 'topic', name: topic },
-          principal,
-          records: 0,
-          bytes: 0,
-        },
-        endpoint.config.policies
-      )
-      if (decision.verdict === 'deny') throw fromDecision(decision)
-    }
+    const decision = this.#policies.authorize(
+      {
+        door,
+        operation: 'consume',
+        virtualCluster: endpoint.virtualCluster.name,
+        route: endpoint.name,
+        resources: topics.map((name) => ({ type: 'topic', name })),
+        principal,
+        records: 0,
+        bytes: 0,
+      },
+      endpoint.config.policies
+    )
+    if (decision.verdict === 'deny') throw fromDecision(decision)
   }
 
-  /** A connection slot of the principal on this stream (`maxConnectionsPerPrincipal`). */
-  admit(endpoint: StreamEndpoint, principal: Principal, door?: StreamDoor): Lease {
+  /**
+   * A connection slot of the principal (connection-limit policies, and the stream's own
+   * `maxConnectionsPerPrincipal`), given back with `release` when the connection ends.
+   */
+  admit(endpoint: StreamEndpoint, principal: Principal, door: StreamDoor): Lease {
     try {
       this.#checkOpen()
-      return this.#limits.acquire(
-        endpoint.name,
-        principal.name,
+      const admitted = this.#policies.admit(
+        { door, virtualCluster: endpoint.virtualCluster.name, route: endpoint.name, principal },
+        endpoint.config.policies,
         endpoint.config.maxConnectionsPerPrincipal
       )
+      if (admitted.verdict === 'deny') throw fromDecision(admitted)
+      return admitted.lease
     } catch (err) {
       // Connection limit refusals are counted per door (when the door says which).
-      if (door !== undefined && this.#observability !== undefined) {
+      if (this.#observability !== undefined) {
         const { status } = rejectionOf(err)
         // A connection limit, or the node shutting down: both refuse a connection slot.
         const reason = 'limit'

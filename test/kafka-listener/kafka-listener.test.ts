@@ -61,6 +61,10 @@ async function listen(
           throw new Error('no ACLs in these tests')
         },
         rateLimitCounts: () => ({ requests: false, bytes: false }),
+        hasConnectionLimits: () => false,
+        admit: () => {
+          throw new Error('no connection limits in these tests')
+        },
         chargeRateLimits: () => {
           throw new Error('no rate limits in these tests')
         },

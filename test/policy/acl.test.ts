@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { AclPolicy } from '../../src/config/schema/policies.ts'
 import type { Operation, ResourceType } from '../../src/core/policy-request.ts'
 import { AclSet, compileAclPolicy, compilePrincipals } from '../../src/policy/acl.ts'
-import { principal, request } from './fixtures.ts'
+import { aclRequest, principal } from './fixtures.ts'
 
 function acl(name: string, rules: Record<string, unknown>[]) {
   return compileAclPolicy(AclPolicy.parse({ name, kind: 'acl', rules }))
@@ -18,7 +18,7 @@ function verdict(
   roles: string[] = []
 ): 'allow' | 'deny' {
   return set.evaluate(
-    request({ principal: principal(who, roles), operation, resource: { type, name } })
+    aclRequest({ principal: principal(who, roles), operation, resource: { type, name } })
   ).verdict
 }
 
@@ -68,7 +68,10 @@ describe('AclSet', () => {
     ['orders-service', 'consume', 'orders', [], 'deny'],
     ['orders-service', 'produce', 'orders-eu', [], 'deny'],
     ['team-red', 'produce', 'team-red-events', [], 'allow'],
-    ['team-red', 'describe', 'team-red-events', [], 'deny'],
+    // Produce, consume and manage imply describe, on every door.
+    ['team-red', 'describe', 'team-red-events', [], 'allow'],
+    ['orders-service', 'describe', 'orders', [], 'allow'],
+    ['orders-service', 'describe', 'orders-eu', [], 'deny'],
     ['anonymous', 'consume', 'public-news', [], 'allow'],
     ['anonymous', 'produce', 'public-news', [], 'deny'],
     ['eve', 'consume', 'payments', ['auditor'], 'allow'],
@@ -90,7 +93,7 @@ describe('AclSet', () => {
 
   it('explains refusals with the principal, operation and resource', () => {
     const d = set.evaluate(
-      request({
+      aclRequest({
         principal: principal('bob'),
         operation: 'produce',
         resource: { type: 'topic', name: 'orders' },
@@ -103,7 +106,7 @@ describe('AclSet', () => {
       policy: 'topics,groups',
     })
     const explicit = set.evaluate(
-      request({
+      aclRequest({
         principal: principal('eve', ['auditor']),
         operation: 'consume',
         resource: { type: 'topic', name: 'secrets-x' },
@@ -114,7 +117,7 @@ describe('AclSet', () => {
       policy: 'topics',
     })
     const group = set.evaluate(
-      request({ operation: 'describe', resource: { type: 'group', name: 'g1' } })
+      aclRequest({ operation: 'describe', resource: { type: 'group', name: 'g1' } })
     )
     expect(group).toMatchObject({ detail: 'principal "alice" may not describe group "g1"' })
   })
@@ -177,7 +180,8 @@ describe('AclSet properties', () => {
           principals: [q.who],
           resource: q.type,
           names: [q.topic],
-          operations: [q.op],
+          // Denying describe alone does not hide what another operation allows.
+          operations: q.op === 'describe' ? ['describe', 'consume', 'produce', 'manage'] : [q.op],
         }
         const set = new AclSet([acl('p', [...rules, deny])])
         expect(verdict(set, q.who, q.op, q.topic, q.type, q.roles)).toBe('deny')
@@ -194,7 +198,8 @@ describe('AclSet properties', () => {
         const expected = acl('p', onlyAllows).rules.some(
           (r) =>
             r.resource === q.type &&
-            r.operations.includes(q.op) &&
+            (r.operations.includes(q.op) ||
+              (q.op === 'describe' && r.operations.some((o) => o !== 'describe'))) &&
             r.names(q.topic) &&
             r.principal(principal(q.who, q.roles))
         )

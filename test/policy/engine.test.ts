@@ -61,7 +61,7 @@ function engine(vcPolicies: string[], clock = manualClock()) {
 
 const producer = principal('svc', ['producer'])
 const produce = (overrides: Parameters<typeof request>[0] = {}) =>
-  request({ principal: producer, resource: { type: 'topic', name: 'orders-us' }, ...overrides })
+  request({ principal: producer, resources: [{ type: 'topic', name: 'orders-us' }], ...overrides })
 
 describe('PolicyEngine.authenticate', () => {
   it('uses each virtual cluster’s own methods', async () => {
@@ -101,7 +101,7 @@ describe('PolicyEngine.authorize', () => {
     const e = engine(['acl-base'])
     const partner = produce({
       principal: principal('partner-acme'),
-      resource: { type: 'topic', name: 'orders-partner' },
+      resources: [{ type: 'topic', name: 'orders-partner' }],
     })
     expect(e.authorize(produce())).toEqual({ verdict: 'allow' })
     expect(e.authorize(partner)).toMatchObject({ verdict: 'deny', code: 'forbidden' })
@@ -109,7 +109,7 @@ describe('PolicyEngine.authorize', () => {
     // The cluster's explicit deny still wins on the route.
     const mallory = produce({
       principal: principal('mallory', ['producer']),
-      resource: { type: 'topic', name: 'orders-partner' },
+      resources: [{ type: 'topic', name: 'orders-partner' }],
     })
     expect(e.authorize(mallory, ['acl-partners'])).toMatchObject({
       verdict: 'deny',

@@ -2,6 +2,7 @@
 import { WeirConfigSchema, type WeirConfig } from '../../src/config/schema/index.ts'
 import type { PolicyRequest } from '../../src/core/policy-request.ts'
 import type { Principal } from '../../src/core/principal.ts'
+import type { AclRequest } from '../../src/policy/acl.ts'
 
 export function principal(name: string, roles: readonly string[] = []): Principal {
   return { name, method: 'api-key', roles }
@@ -12,10 +13,20 @@ export function request(overrides: Partial<PolicyRequest> = {}): PolicyRequest {
     door: 'http',
     operation: 'produce',
     virtualCluster: 'vc',
-    resource: { type: 'topic', name: 'orders' },
+    resources: [{ type: 'topic', name: 'orders' }],
     principal: principal('alice'),
     records: 1,
     bytes: 100,
+    ...overrides,
+  }
+}
+
+/** One operation on one resource, as an ACL judges it. */
+export function aclRequest(overrides: Partial<AclRequest> = {}): AclRequest {
+  return {
+    operation: 'produce',
+    resource: { type: 'topic', name: 'orders' },
+    principal: principal('alice'),
     ...overrides,
   }
 }

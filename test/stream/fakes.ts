@@ -8,6 +8,12 @@ import { VirtualCluster } from '../../src/config/schema/clusters.ts'
 import { Stream } from '../../src/config/schema/streams.ts'
 import { allow, type Decision } from '../../src/core/decision.ts'
 import type { PolicyRequest } from '../../src/core/policy-request.ts'
+import {
+  admitConnection,
+  ConnectionCounter,
+  type ConnectionAdmission,
+  type ConnectionRequest,
+} from '../../src/policy/connection-limit.ts'
 import type { Principal } from '../../src/core/principal.ts'
 import type {
   ClosedReason,
@@ -183,11 +189,40 @@ export class FakeHub implements StreamHub {
 
 export class FakePolicies implements StreamPolicies {
   readonly requests: { request: PolicyRequest; routePolicies: readonly string[] | undefined }[] = []
+  readonly admissions: {
+    connection: ConnectionRequest
+    routePolicies: readonly string[] | undefined
+    perRoute: number | undefined
+  }[] = []
   decide: (request: PolicyRequest) => Decision = () => allow
+  /** Counts a stream's own limit (`perRoute`) as the engine does; no connection-limit policy. */
+  readonly #connections = new ConnectionCounter()
 
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
     this.requests.push({ request, routePolicies })
     return this.decide(request)
+  }
+
+  admit(
+    connection: ConnectionRequest,
+    routePolicies?: readonly string[],
+    perRoute?: number
+  ): ConnectionAdmission {
+    this.admissions.push({ connection, routePolicies, perRoute })
+    const { route, principal } = connection
+    return admitConnection(
+      perRoute === undefined
+        ? []
+        : [
+            {
+              counter: this.#connections,
+              key: `${route ?? ''}\u0000${principal.name}`,
+              max: perRoute,
+              policy: 'stream',
+              describe: (held) => `"${principal.name}" holds ${held} connections to "${route}"`,
+            },
+          ]
+    )
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StreamConfig, VirtualClusterConfig } from '../../src/config/index.ts'
-import { allow, type Decision } from '../../src/core/decision.ts'
+import type { Decision } from '../../src/core/decision.ts'
 import { GatewayError } from '../../src/core/errors.ts'
 import type { Cursor } from '../../src/stream/cursor.ts'
 import { encodeCursor } from '../../src/stream/cursor.ts'
@@ -80,39 +80,39 @@ const cursorOf = (entries: Record<string, Record<number, string>>): Cursor =>
   )
 
 describe('StreamService.authorize', () => {
-  it('asks the policies for consume on every topic, with the door, stream and its policies', () => {
+  it('asks the policies once for consume on every topic, with the door, stream and its policies', () => {
     const { service, policies } = setup()
     const e = endpoint({ policies: ['stream-quota'] })
     service.authorize(e, 'sse', alice, ['orders', 'payments'])
-    expect(policies.requests).toEqual(
-      ['orders', 'payments'].map((name) => ({
+    expect(policies.requests).toEqual([
+      {
         request: {
           door: 'sse',
           operation: 'consume',
           virtualCluster: 'acme',
           route: 'orders-live',
-          resource: { type: 'topic', name },
+          resources: [
+            { type: 'topic', name: 'orders' },
+            { type: 'topic', name: 'payments' },
+          ],
           principal: alice,
           records: 0,
           bytes: 0,
         },
         routePolicies: ['stream-quota'],
-      }))
-    )
+      },
+    ])
   })
 
-  it('throws the first denial as its GatewayError', () => {
+  it('throws the denial as its GatewayError', () => {
     const { service, policies } = setup()
-    policies.decide = (r): Decision =>
-      r.resource.name === 'orders'
-        ? {
-            verdict: 'deny',
-            code: 'rate-limited',
-            detail: 'slow down',
-            retryAfterMs: 1500,
-            headers: { 'ratelimit-policy': 'x' },
-          }
-        : allow
+    policies.decide = (): Decision => ({
+      verdict: 'deny',
+      code: 'rate-limited',
+      detail: 'slow down',
+      retryAfterMs: 1500,
+      headers: { 'ratelimit-policy': 'x' },
+    })
     const error = refusal(() =>
       service.authorize(endpoint(), 'long-poll', alice, ['orders', 'payments'])
     )
@@ -121,16 +121,6 @@ describe('StreamService.authorize', () => {
     expect(error.retryAfterSeconds).toBe(2)
     expect(error.headers).toEqual({ 'ratelimit-policy': 'x' })
     expect(policies.requests).toHaveLength(1)
-  })
-
-  it('checks every topic: a denial of a later one refuses all', () => {
-    const { service, policies } = setup()
-    policies.decide = (r): Decision =>
-      r.resource.name === 'payments' ? { verdict: 'deny', code: 'forbidden', detail: 'no' } : allow
-    expect(
-      refusal(() => service.authorize(endpoint(), 'websocket', alice, ['orders', 'payments'])).code
-    ).toBe('forbidden')
-    expect(policies.requests.map((r) => r.request.resource.name)).toEqual(['orders', 'payments'])
   })
 })
 
@@ -363,12 +353,26 @@ describe('StreamService.open: seeding the cursor', () => {
 describe('StreamService.admit', () => {
   it('limits connections per principal and stream', () => {
     const { service } = setup()
-    const e = endpoint({ maxConnectionsPerPrincipal: 1 })
-    const lease = service.admit(e, alice)
-    expect(refusal(() => service.admit(e, alice)).code).toBe('rate-limited')
-    service.admit(e, { ...alice, name: 'bob' })
+    const e = endpoint({ maxConnectionsPerPrincipal: 1, policies: ['conns'] })
+    const lease = service.admit(e, alice, 'sse')
+    const refused = refusal(() => service.admit(e, alice, 'websocket'))
+    expect(refused.code).toBe('rate-limited')
+    expect(refused.retryAfterSeconds).toBe(1)
+    service.admit(e, { ...alice, name: 'bob' }, 'sse')
     lease.release()
-    service.admit(e, alice)
+    service.admit(e, alice, 'long-poll')
+  })
+
+  it('asks the policy engine, with the door, stream, its policies and its own limit', () => {
+    const { service, policies } = setup()
+    service.admit(endpoint({ maxConnectionsPerPrincipal: 7, policies: ['conns'] }), alice, 'sse')
+    expect(policies.admissions).toEqual([
+      {
+        connection: { door: 'sse', virtualCluster: 'acme', route: 'orders-live', principal: alice },
+        routePolicies: ['conns'],
+        perRoute: 7,
+      },
+    ])
   })
 })
 
@@ -391,7 +395,7 @@ describe('StreamService.close', () => {
     expect(hub.closes).toBe(1)
     expect(hub.subscribed.map((s) => s.subscription.unsubscribes)).toEqual([1, 1])
 
-    const refused = refusal(() => service.admit(e, alice))
+    const refused = refusal(() => service.admit(e, alice, 'sse'))
     expect(refused.code).toBe('overloaded')
     expect(refused.retryAfterSeconds).toBe(1)
     expect((await rejection(service.open(request(e)))).code).toBe('overloaded')

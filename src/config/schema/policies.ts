@@ -45,6 +45,21 @@ export const RateLimitPolicy = z
     path: ['requestsPerSecond'],
   })
 
+/**
+ * Connections one principal (or the whole virtual cluster) may hold open at once, counted over
+ * every door the policy applies to: WebSocket, SSE, long-poll sessions, reply sockets and Kafka
+ * connections. Request-response calls (HTTP produce, views) hold none.
+ */
+export const ConnectionLimitPolicy = z
+  .object({
+    name: Name,
+    kind: z.literal('connection-limit'),
+    /** Whose connections are counted together. */
+    per: z.enum(['principal', 'virtual-cluster']).default('principal'),
+    maxConnections: z.number().int().positive(),
+  })
+  .strict()
+
 /** Where a key or value schema comes from, and in which format records are written. */
 export const SchemaRef = z
   .object({
@@ -147,6 +162,7 @@ export type TransformPolicyConfig = z.output<typeof TransformPolicy>
 export const Policy = z.discriminatedUnion('kind', [
   AclPolicy,
   RateLimitPolicy,
+  ConnectionLimitPolicy,
   SchemaPolicy,
   TransformPolicy,
 ])

@@ -114,6 +114,10 @@ export const Stream = z
       })
       .strict()
       .default({ maxRecords: 500, maxWaitMs: 30_000, keepMs: 30_000 }),
+    /**
+     * Connections one principal may hold to this stream: shorthand for a `connection-limit`
+     * policy (per principal) on this stream alone, kept because every stream has had it.
+     */
     maxConnectionsPerPrincipal: z.number().int().positive().default(100),
     policies: z.array(Name).default([]),
   })

@@ -43,7 +43,7 @@ export function fetchReply(listener: string, deps: ResourceDoorDeps) {
           operation: 'consume',
           virtualCluster: vc,
           route: route.name,
-          resource: { type: 'topic', name: route.topic },
+          resources: [{ type: 'topic', name: route.topic }],
           principal,
           records: 0,
           bytes: 0,

@@ -4,11 +4,12 @@
 // reply is; nothing else does). `?route=` narrows the connection to one route.
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
-import { GatewayError } from '../../core/errors.ts'
+import { fromDecision, GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Door } from '../../core/policy-request.ts'
 import { honoClient } from '../credentials.ts'
 import type { HttpClient } from '../exchange.ts'
+import type { Lease } from '../../policy/index.ts'
 import { decodeValue } from '../resources/body.ts'
 import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved } from '../resources/observed.ts'
@@ -23,6 +24,8 @@ export interface PushAdmission {
   routes: ReplyRoute[]
   correlator: Correlator
   requests: RequestsConfig
+  /** The connection's slot (connection limits): given back when it closes. */
+  lease: Lease
 }
 
 /** Finds the routes, authenticates, and authorizes `consume` on their reply topics. */
@@ -54,29 +57,34 @@ export async function admitPush(
   }
   const virtualCluster = vcs[0] as string
   const principal = await authenticate(deps.policies, virtualCluster, client, query)
-  for (const route of routes) {
-    allowOrThrow(
-      deps.policies.authorize(
-        {
-          door,
-          operation: 'consume',
-          virtualCluster,
-          route: route.name,
-          resource: { type: 'topic', name: route.topic },
-          principal,
-          records: 0,
-          bytes: 0,
-        },
-        route.policies
-      )
+  // One request over every route's reply topic: decided together, charged once. Each route's
+  // own policies apply to the connection as a whole.
+  const route = routes.length === 1 ? (routes[0] as ReplyRoute).name : replies.requests.path
+  const policies = [...new Set(routes.flatMap((r) => r.policies))]
+  allowOrThrow(
+    deps.policies.authorize(
+      {
+        door,
+        operation: 'consume',
+        virtualCluster,
+        route,
+        resources: routes.map((r) => ({ type: 'topic', name: r.topic })),
+        principal,
+        records: 0,
+        bytes: 0,
+      },
+      policies
     )
-  }
+  )
+  const admitted = deps.policies.admit({ door, virtualCluster, route, principal }, policies)
+  if (admitted.verdict === 'deny') throw fromDecision(admitted)
   return {
     principal,
     virtualCluster,
     routes,
     correlator: replies.correlator,
     requests: replies.requests,
+    lease: admitted.lease,
   }
 }
 
@@ -152,30 +160,35 @@ export function replyEvents(listener: string, deps: ResourceDoorDeps) {
     })
     c.header('cache-control', 'no-cache, no-transform')
     c.header('x-accel-buffering', 'no')
+    // The slot goes back however the stream ends (a client gone before `ready` was written too).
     return streamSSE(c, async (stream) => {
-      let end: () => void = () => undefined
-      const ended = new Promise<void>((resolve) => (end = resolve))
-      await stream.writeSSE({
-        event: 'ready',
-        data: JSON.stringify({
-          principal: admission.principal.name,
-          routes: admission.routes.map((r) => r.name),
-        }),
-      })
-      const unsubscribe = subscribeReplies(admission, deps, (message) => {
-        void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
-      })
-      const { heartbeatMs } = admission.requests
-      const heartbeat =
-        heartbeatMs > 0
-          ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
-          : undefined
-      const offShutdown = deps.onShutdown(end)
-      stream.onAbort(end)
-      await ended
-      clearInterval(heartbeat)
-      offShutdown()
-      unsubscribe()
+      try {
+        let end: () => void = () => undefined
+        const ended = new Promise<void>((resolve) => (end = resolve))
+        await stream.writeSSE({
+          event: 'ready',
+          data: JSON.stringify({
+            principal: admission.principal.name,
+            routes: admission.routes.map((r) => r.name),
+          }),
+        })
+        const unsubscribe = subscribeReplies(admission, deps, (message) => {
+          void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
+        })
+        const { heartbeatMs } = admission.requests
+        const heartbeat =
+          heartbeatMs > 0
+            ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
+            : undefined
+        const offShutdown = deps.onShutdown(end)
+        stream.onAbort(end)
+        await ended
+        clearInterval(heartbeat)
+        offShutdown()
+        unsubscribe()
+      } finally {
+        admission.lease.release()
+      }
     })
   }
 }

@@ -30,7 +30,13 @@ export function replySocketUpgrade(listener: string, deps: ResourceDoorDeps): Up
     socket.on('error', () => socket.destroy())
     admitPush(listener, deps, 'websocket', nodeClient(request), url.searchParams).then(
       (admission) => {
+        // A socket that closes before the upgrade completes gives its slot back here.
+        let upgraded = false
+        socket.once('close', () => {
+          if (!upgraded) admission.lease.release()
+        })
         server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+          upgraded = true
           const send = (data: unknown) => {
             if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(data))
           }
@@ -48,6 +54,7 @@ export function replySocketUpgrade(listener: string, deps: ResourceDoorDeps): Up
             clearInterval(heartbeat)
             offShutdown()
             unsubscribe()
+            admission.lease.release()
           })
         })
       },

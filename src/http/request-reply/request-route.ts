@@ -14,7 +14,7 @@ import { requestView, toEvents } from '../produce/handler.ts'
 import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
 import { honoClient } from '../credentials.ts'
 import { readBody } from '../read-body.ts'
-import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
+import { authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
 import { noteObserved, observedScope } from '../resources/observed.ts'
 import { parsePrefer } from '../resources/prefer.ts'
 import type { ProduceResult } from '../../produce/produce-service.ts'
@@ -68,22 +68,6 @@ export function requestRoute(
       const principal = await authenticate(deps.policies, endpoint.virtualCluster, exchange)
       noteObserved(c, { principal: principal.name })
       const { replies, route } = current()
-      // Reading the reply is part of the request: refuse before producing one nobody may read.
-      allowOrThrow(
-        deps.policies.authorizeAcl(
-          {
-            door: 'http',
-            operation: 'consume',
-            virtualCluster: endpoint.virtualCluster,
-            route: endpoint.name,
-            resource: { type: 'topic', name: route.topic },
-            principal,
-            records: 0,
-            bytes: 0,
-          },
-          endpoint.policies
-        )
-      )
       const topic = endpoint.topicOf(view)
       noteObserved(c, { topic })
       const body = await exchange.readBody(endpoint.maxBodyBytes)
@@ -109,6 +93,8 @@ export function requestRoute(
           route: endpoint.name,
           routePolicies: endpoint.policies,
           principal,
+          // Reading the reply is part of the request: refused before producing one nobody may read.
+          alsoAccess: [{ type: 'topic', name: route.topic, operation: 'consume' }],
           // Set last: a client cannot choose its own correlation id or reply topic.
           events: events.map((event) => ({
             ...event,

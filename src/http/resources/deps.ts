@@ -9,7 +9,7 @@ import { httpCredentials } from '../credentials.ts'
 import type { HttpClient } from '../exchange.ts'
 import type { IdempotencyCache } from '../../produce/idempotency.ts'
 import type { Logger } from '../../observability/logger.ts'
-import type { AuthResult } from '../../policy/index.ts'
+import type { AuthResult, ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
 import type { ProduceService } from '../../produce/produce-service.ts'
 import type { ReplyService } from '../../replies/reply-service.ts'
 import type { RecordDeserializer } from '../../stream/record.ts'
@@ -22,8 +22,8 @@ export interface ResourcePolicies extends ReadTransforms {
   apiKeyHeaders(virtualCluster: string): readonly string[]
   /** ACLs and rate limits. */
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
-  /** ACLs alone (a request-reply route checks it may read its reply before producing). */
-  authorizeAcl(request: PolicyRequest, routePolicies?: readonly string[]): Decision
+  /** A slot for a push connection (connection limits); the lease goes back on close. */
+  admit(connection: ConnectionRequest, routePolicies?: readonly string[]): ConnectionAdmission
 }
 
 export interface ResourceDoorDeps {

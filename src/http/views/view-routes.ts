@@ -58,7 +58,7 @@ async function admit(
         operation: 'consume',
         virtualCluster: vc,
         route: `view ${view.config.name}`,
-        resource: { type: 'topic', name: view.config.topic },
+        resources: [{ type: 'topic', name: view.config.topic }],
         principal,
         records: 0,
         bytes: 0,

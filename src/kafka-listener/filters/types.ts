@@ -14,6 +14,8 @@ export interface ConnectionState {
   saslMechanism?: string
   /** Per-filter state that lives as long as the connection (keyed by the filter). */
   readonly scratch: Map<object, unknown>
+  /** Called once when the connection ends (a connection limit's slot given back). */
+  onClose?: (() => void)[]
 }
 
 export interface FilterContext {

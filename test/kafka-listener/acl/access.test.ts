@@ -71,6 +71,7 @@ describe('PolicyEngine.authorizeAcl and hasAcls', () => {
     operation: 'produce' as const,
     virtualCluster,
     resource: { type: 'topic' as const, name },
+    resources: [{ type: 'topic' as const, name }],
     principal: alice,
     records: 1,
     bytes: 10,

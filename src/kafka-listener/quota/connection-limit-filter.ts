@@ -1,0 +1,48 @@
+// Connection limits on the Kafka listener: a connection takes its principal's slot from the one
+// PolicyEngine once the client is authenticated (at its first request after SaslAuthenticate,
+// or at its first request where the principal comes from a client certificate or no
+// authentication applies), and gives it back when it closes.
+//
+// Over the limit, the connection is closed, as a Kafka broker closes connections over
+// `max.connections.per.ip` or its connection quotas: clients take that as a transient failure
+// and reconnect after `reconnect.backoff.ms`, the Kafka counterpart of HTTP 429 and WebSocket
+// 1013. Answering SaslAuthenticate with SASL_AUTHENTICATION_FAILED instead would be fatal to
+// Java and kafkajs clients (an AuthenticationException is never retried), and connections that
+// authenticate without SASL have no such response to carry it.
+import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
+import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
+
+const PRODUCE = 0
+/** Produce v0-2 passes undecoded (the codec cannot read it): its connection is counted later. */
+const FIRST_DECODED_PRODUCE = 3
+
+/** What the filter needs of the PolicyEngine (or a delegate to the current one, across reloads). */
+export interface ConnectionPolicies {
+  hasConnectionLimits(virtualCluster: string): boolean
+  admit(connection: ConnectionRequest): ConnectionAdmission
+}
+
+export function connectionLimitFilter(deps: {
+  policies: ConnectionPolicies
+  virtualCluster: string
+}): RequestFilter {
+  const { policies, virtualCluster } = deps
+  /** Marks a connection that holds its slot (scratch lives as long as the connection). */
+  const admitted = {}
+  return {
+    wants: (apiKey, version, state) =>
+      state.principal !== undefined &&
+      !state.scratch.has(admitted) &&
+      (apiKey !== PRODUCE || version >= FIRST_DECODED_PRODUCE) &&
+      policies.hasConnectionLimits(virtualCluster),
+    onRequest(_body, _header, { state }): RequestDecision {
+      const principal = state.principal
+      if (principal === undefined) return forward
+      const admission = policies.admit({ door: 'kafka', virtualCluster, principal })
+      if (admission.verdict === 'deny') return { kind: 'close', reason: admission.detail }
+      state.scratch.set(admitted, true)
+      ;(state.onClose ??= []).push(() => admission.lease.release())
+      return forward
+    },
+  }
+}
