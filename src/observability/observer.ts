@@ -17,7 +17,7 @@ export type RejectReason =
   | 'schema'
   /** The backend cluster failed or timed out. */
   | 'backend'
-  /** A connection limit (maxConnectionsPerPrincipal) or the node shedding load. */
+  /** A connection limit (connection-limit policies, maxConnectionsPerPrincipal) or the node shedding load. */
   | 'limit'
   /** Anything the client got wrong otherwise: unknown topic, bad body, wrong method, too large. */
   | 'request'

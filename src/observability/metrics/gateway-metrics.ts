@@ -138,7 +138,7 @@ export class GatewayMetrics implements Observer {
     })
     this.#connectionRefusals = new Counter({
       name: 'weir_connection_refusals_total',
-      help: 'Connections refused by a limit (maxConnectionsPerPrincipal) or shutdown',
+      help: 'Connections refused by a limit (connection-limit policies, maxConnectionsPerPrincipal) or shutdown',
       labelNames: ['door', 'reason'],
       registers,
     })
