@@ -38,6 +38,7 @@ const users = [
   'reply-socket',
   'holder',
   'sse-holder',
+  'roamer',
 ]
 const secret = 'cross-door-limits-secret-0123456789abcdef'
 
@@ -87,6 +88,12 @@ listeners:
     virtualCluster: shop
     port: ${kafkaPort}
 `)
+  // Ready once the view has read its topic: a view still loading would answer 503.
+  const deadline = Date.now() + 30_000
+  while (!(await fetch(`${url}/readyz`)).ok) {
+    if (Date.now() > deadline) throw new Error('the gateway did not become ready')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
   return url
 }
 
@@ -313,5 +320,17 @@ describe('connection limits on every door', () => {
     expect((await streamingDoors.sse(url, 'holder', '/streams/both')).refused).toBe(429)
     expect((await httpDoors.produce(url, 'holder', topics.a)).status).toBe(202)
     expect((await httpDoors.view(url, 'holder', 'items')).status).toBe(404)
+  })
+
+  it('counts one principal over every door together: a held stream refuses its Kafka connection', async () => {
+    const held = await streamingDoors.sse(url, 'roamer', '/streams/both')
+    open.push(held)
+    expect(held.refused).toBe(0)
+    const client = await kafkaLogin(kafkaPort, 'roamer')
+    kafkaClients.push(client)
+    await expect(kafkaProduce(client, topics.a)).rejects.toThrow(
+      'connection closed before a response came'
+    )
+    expect(client.isClosed).toBe(true)
   })
 })
