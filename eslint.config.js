@@ -1,6 +1,8 @@
 import js from '@eslint/js'
 import prettier from 'eslint-config-prettier'
+import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
+import { dependencyZones } from './eslint.dependencies.js'
 
 export default tseslint.config(
   { ignores: ['.cache/', 'node_modules/', 'dist/', 'coverage/'] },
@@ -17,6 +19,11 @@ export default tseslint.config(
       curly: ['error', 'multi-line'],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: dependencyZones }] },
   },
   {
     files: ['**/*.js'],

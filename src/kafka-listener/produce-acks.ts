@@ -2,7 +2,7 @@
 // such request is how other proxies leak until they run out of memory). The acks field sits right
 // after the header and the transactional id, so it is read without decoding the records.
 import { CodecError, Reader, requestHeaderVersion } from '../protocol/index.ts'
-import { readRequestHeader } from '../protocol/generated/messages/request-header.ts'
+import { readRequestHeader } from '../protocol/message-parts.ts'
 
 const PRODUCE = 0
 /** Produce versions from 3 carry a transactional id before acks; from 9 they are flexible. */

@@ -3,7 +3,7 @@
 // name, before any namespacing), without decoding the rest of the request (records included).
 // Requests by topic id (Produce v13+, Fetch v13+), Fetch requests of an incremental fetch
 // session that list no topic, and every other API name none.
-import { readRequestHeader } from '../protocol/generated/messages/request-header.ts'
+import { readRequestHeader } from '../protocol/message-parts.ts'
 import { requestHeaderVersion } from '../protocol/headers.ts'
 import { Reader } from '../protocol/reader.ts'
 

@@ -5,7 +5,7 @@ import type { ProduceRequest, ProduceResponse } from '../../protocol/index.ts'
 import {
   defaultPartitionProduceResponse,
   type PartitionProduceResponse,
-} from '../../protocol/generated/messages/produce-response.ts'
+} from '../../protocol/message-parts.ts'
 import type { PartitionVerdict } from './partition.ts'
 
 type ProduceTopic = ProduceRequest['topicData'][number]

@@ -19,9 +19,11 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../../../protocol/index.ts'
-import { defaultPartitionData } from '../../../protocol/generated/messages/fetch-response.ts'
-import { defaultMetadataResponseTopic } from '../../../protocol/generated/messages/metadata-response.ts'
-import { defaultPartitionProduceResponse } from '../../../protocol/generated/messages/produce-response.ts'
+import {
+  defaultMetadataResponseTopic,
+  defaultPartitionData,
+  defaultPartitionProduceResponse,
+} from '../../../protocol/message-parts.ts'
 import { NO_AUTHORIZED_OPERATIONS } from '../error-codes.ts'
 
 type ProduceTopic = ProduceRequest['topicData'][number]

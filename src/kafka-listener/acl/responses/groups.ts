@@ -28,7 +28,7 @@ import {
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from '../../../protocol/index.ts'
-import { defaultDescribedGroup } from '../../../protocol/generated/messages/consumer-group-describe-response.ts'
+import { defaultDescribedGroup } from '../../../protocol/message-parts.ts'
 import { NO_AUTHORIZED_OPERATIONS } from '../error-codes.ts'
 
 export function coordinatorError(

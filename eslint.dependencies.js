@@ -1,0 +1,71 @@
+// Dependencies point inward (../shared/ARCHITECTURE.md): doors -> engine -> services and
+// infrastructure -> core. Each zone below forbids a target folder to import from folders further
+// out, so a new violation fails `npm run lint` (and CI) instead of waiting for a review.
+const src = (folder) => `./src/${folder}`
+const composition = ['runtime', 'node', 'gateway.ts', 'cli.ts'].map(src)
+const doors = ['http', 'kafka-listener', 'admin'].map(src)
+const services = ['produce', 'stream', 'replies', 'views'].map(src)
+const engine = [src('policy')]
+const infrastructure = ['namespace', 'schema', 'kafka', 'protocol', 'observability', 'config'].map(
+  src
+)
+
+const zone = (target, from, message, except) => ({
+  target,
+  from,
+  message,
+  ...(except ? { except } : {}),
+})
+
+export const dependencyZones = [
+  zone(
+    './src/!(protocol)/**/*',
+    src('protocol/generated'),
+    'only src/protocol imports generated code: use src/protocol/index.ts or message-parts.ts'
+  ),
+  zone(
+    src('core'),
+    ['./src/!(core)/**/*', './src/*.ts'],
+    'src/core holds protocol-neutral types and imports nothing else of Weir'
+  ),
+  ...infrastructure.map((target) =>
+    zone(
+      target,
+      [...engine, ...services, ...doors, ...composition, src('control')],
+      'infrastructure (namespace, schema, kafka, protocol, observability, config) knows no engine, service, door or composition root'
+    )
+  ),
+  zone(
+    src('policy'),
+    [...services, ...doors, ...composition, src('control')],
+    'the policy engine decides and knows no service, door or composition root'
+  ),
+  ...services.map((target) =>
+    zone(
+      target,
+      [...doors, ...composition, src('control')],
+      'services (produce, streams, replies, views) are protocol-neutral: no door, no composition root'
+    )
+  ),
+  zone(
+    src('http'),
+    [src('kafka-listener'), src('admin'), src('control'), ...composition],
+    'a door imports no other door and no composition root'
+  ),
+  zone(
+    src('kafka-listener'),
+    [src('http'), src('admin'), src('control'), ...services, ...composition],
+    'a door imports no other door, no HTTP service and no composition root'
+  ),
+  zone(
+    src('admin'),
+    [src('kafka-listener'), src('http'), ...composition],
+    'the admin API imports no data-plane door (only the HTTP plumbing it shares)',
+    ['./problem-response.ts', './server-lifecycle.ts']
+  ),
+  zone(
+    src('control'),
+    [...doors, ...composition],
+    'the control plane (config store, reload plan, data-plane agent) knows no door'
+  ),
+]

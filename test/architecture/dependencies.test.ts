@@ -1,0 +1,39 @@
+// The dependency rule of eslint.dependencies.js is live: an import pointing outward fails lint
+// (and so CI), one pointing inward passes. Linted as text at made-up paths inside src/.
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+const eslint = new ESLint({ cwd: process.cwd() })
+
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`${code}\n`, { filePath })
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === 'import-x/no-restricted-paths')
+    .map((m) => m.message)
+}
+
+describe('dependencies point inward', () => {
+  it.each([
+    ['src/core/probe.ts', "import '../http/cors.ts'", /src\/core holds protocol-neutral types/],
+    [
+      'src/kafka/probe.ts',
+      "import '../protocol/generated/messages/request-header.ts'",
+      /only src\/protocol imports generated code/,
+    ],
+    ['src/http/probe.ts', "import '../kafka-listener/sni.ts'", /a door imports no other door/],
+    ['src/kafka-listener/probe.ts', "import '../stream/session.ts'", /no HTTP service/],
+    ['src/policy/probe.ts', "import '../produce/produce-service.ts'", /the policy engine decides/],
+    ['src/produce/probe.ts', "import '../http/cors.ts'", /services .* are protocol-neutral/],
+    ['src/views/probe.ts', "import '../runtime/services.ts'", /no composition root/],
+  ])('%s: %s is refused', async (file, code, message) => {
+    expect(await violations(file, code)).toEqual([expect.stringMatching(message)])
+  })
+
+  it.each([
+    ['src/http/probe.ts', "import '../policy/index.ts'"],
+    ['src/kafka-listener/probe.ts', "import '../protocol/index.ts'"],
+    ['src/runtime/probe.ts', "import '../http/app.ts'"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await violations(file, code)).toEqual([])
+  })
+})
