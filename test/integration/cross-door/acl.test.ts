@@ -1,13 +1,13 @@
-// One configuration, one principal, one ACL set, every door: HTTP produce, WebSocket, SSE,
-// long-poll and the Kafka listener (produce, fetch, metadata). What the ACL allows works on each;
+// One configuration, one principal, one ACL set, every door: HTTP produce, request-reply, views,
+// WebSocket, SSE, long-poll and the Kafka listener (produce, fetch, metadata). What the ACL allows works on each;
 // what it does not is refused with that door's own error.
 import { Kafka, logLevel } from 'kafkajs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { hashApiKey, hashPassword } from '../../src/policy/secrets.ts'
-import { startTestGateway } from '../support/gateway.ts'
-import { createTopic, uniqueName } from '../support/kafka.ts'
-import { freePortRange } from '../support/ports.ts'
-import { connectSse, connectWs, produceRecords, wsUrl } from '../support/stream-clients.ts'
+import { hashApiKey, hashPassword } from '../../../src/policy/secrets.ts'
+import { startTestGateway, waitReady } from '../../support/gateway.ts'
+import { createTopic, endOffsetSum, uniqueName } from '../../support/kafka.ts'
+import { freePortRange } from '../../support/ports.ts'
+import { connectSse, connectWs, produceRecords, wsUrl } from '../../support/stream-clients.ts'
 
 describe('one ACL across every door', () => {
   let url = ''
@@ -40,6 +40,14 @@ listeners:
     kind: http
     port: 0
     topicsEndpoint: { virtualCluster: shop, allowed: ['*'] }
+    requests: { secret: cross-door-acl-secret-0123456789abcdef }
+    routes:
+      - { path: /ask-open, virtualCluster: shop, topic: ${allowed}, reply: { topic: ${allowed} } }
+      - { path: /ask-secret, virtualCluster: shop, topic: ${secret}, reply: { topic: ${allowed} } }
+      - { path: /ask-for-secret-replies, virtualCluster: shop, topic: ${allowed}, reply: { topic: ${secret} } }
+    views:
+      - { name: open, virtualCluster: shop, topic: ${allowed} }
+      - { name: secret, virtualCluster: shop, topic: ${secret} }
     streams:
       - path: /streams/{topic}
         virtualCluster: shop
@@ -52,6 +60,33 @@ listeners:
 `)
     url = started.url
     await produceRecords(allowed, [{ key: 'k', value: { n: 1 } }])
+    await waitReady(url)
+  })
+
+  it('request-reply: 202 for the allowed topics; 403, nothing written, for a secret request or reply topic', async () => {
+    const ask = (path: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { ...key, 'content-type': 'application/json', prefer: 'respond-async' },
+        body: '{"ask":1}',
+      })
+    const before = await endOffsetSum(secret)
+    expect((await ask('/ask-open')).status).toBe(202)
+    for (const path of ['/ask-secret', '/ask-for-secret-replies']) {
+      const refused = await ask(path)
+      expect(refused.status).toBe(403)
+      expect(refused.headers.get('content-type')).toContain('problem+json')
+    }
+    expect(await endOffsetSum(secret)).toBe(before)
+  })
+
+  it('views: the allowed topic reads, the other is 403', async () => {
+    const read = await fetch(`${url}/views/open/k`, { headers: key })
+    expect(read.status).toBe(200)
+    expect(await read.json()).toEqual({ n: 1 })
+    const refused = await fetch(`${url}/views/secret/k`, { headers: key })
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('content-type')).toContain('problem+json')
   })
 
   it('HTTP produce: 202 for the allowed topic, 403 for the other', async () => {
