@@ -128,7 +128,7 @@ describe('the produce use case', () => {
         operation: 'produce',
         virtualCluster: 'shop',
         route: 'orders-route',
-        resource: { type: 'topic', name: 'orders' },
+        resources: [{ type: 'topic', name: 'orders' }],
         records: 2,
         bytes: 42,
       }),
