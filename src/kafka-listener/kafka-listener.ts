@@ -13,9 +13,12 @@ import type {
 import { tlsOptions } from '../kafka/client-config.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BrokerMap, type Address } from './broker-map.ts'
-import { apiVersionsFilter } from './filters/api-versions.ts'
-import { brokerAddressFilters } from './filters/broker-addresses.ts'
-import type { ResponseFilter } from './filters/types.ts'
+import {
+  kafkaListenerChain,
+  requestFilters,
+  responseFiltersByApi,
+  type ListenerPolicies,
+} from './chain.ts'
 import { PreAuthBudget } from './pre-auth.ts'
 import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
@@ -25,7 +28,6 @@ import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
 import type { SchemaValidationDeps } from './validation/index.ts'
-import { virtualClusterFilters, type ListenerPolicies } from './virtual-cluster-filters.ts'
 
 export interface RunningKafkaListener {
   name: string
@@ -102,7 +104,7 @@ export async function startKafkaListener(
       }
     },
   })
-  const filters = virtualClusterFilters(
+  const chain = kafkaListenerChain(
     deps.virtualCluster,
     deps.backend,
     { authenticate: deps.authenticate, scramLogin: deps.scramLogin },
@@ -111,18 +113,14 @@ export async function startKafkaListener(
   )
   const context: ProxyContext = {
     brokers,
-    filters: filterTable([
-      ...filters.responses,
-      ...brokerAddressFilters,
-      apiVersionsFilter(filters.versionCap),
-    ]),
-    requestFilters: filters.requests,
-    initialState: filters.initialState,
-    preAuth: filters.authenticated && {
+    filters: responseFiltersByApi(chain),
+    requestFilters: requestFilters(chain),
+    initialState: chain.initialState,
+    preAuth: chain.authenticated && {
       maxFrameBytes: config.maxPreAuthFrameBytes,
       timeoutMs: config.authenticationTimeoutMs,
       budget: new PreAuthBudget(config.maxPreAuthBufferedBytes),
-      authenticated: filters.authenticated,
+      authenticated: chain.authenticated,
     },
     settings: {
       maxFrameBytes: config.maxFrameBytes,
@@ -174,7 +172,7 @@ export async function startKafkaListener(
     client.on('error', abandon)
     const timeoutMs = deps.backend.connectionTimeoutMs
     connectUpstream(upstream, backendTls !== undefined, timeoutMs)
-      .then(() => filters.upstreamSasl && loginUpstream(upstream, filters.upstreamSasl, timeoutMs))
+      .then(() => chain.upstreamSasl && loginUpstream(upstream, chain.upstreamSasl, timeoutMs))
       .then(() => certificatePrincipal(client, deps.authenticate))
       .then(
         (principal) => {
@@ -270,19 +268,6 @@ export async function startKafkaListener(
       await Promise.allSettled(closing)
     },
   }
-}
-
-/** Filters by API key, in order. */
-function filterTable(
-  filters: readonly ResponseFilter<never>[]
-): ReadonlyMap<number, readonly ResponseFilter<unknown>[]> {
-  const table = new Map<number, ResponseFilter<unknown>[]>()
-  for (const filter of filters as readonly ResponseFilter<unknown>[]) {
-    const list = table.get(filter.apiKey) ?? []
-    list.push(filter)
-    table.set(filter.apiKey, list)
-  }
-  return table
 }
 
 function parseHostPort(server: string): Address {

@@ -32,9 +32,9 @@ import { PreAuthGuard, type PreAuthLimits } from './pre-auth.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
 import { rewriteResponse } from './response-path.ts'
+import { undecodable } from './version-caps.ts'
 
 const API_VERSIONS = 18
-const PRODUCE = 0
 
 export interface ProxySettings {
   maxFrameBytes: number
@@ -281,8 +281,9 @@ export class ProxyConnection {
       entry.topic = kafkaRequestTopic(payload, apiKey, apiVersion)
     }
     // Produce below the codec's range (v0-v2) still passes: only its acks are read (see
-    // api-versions). Negative versions are no version at all.
-    const known = apiVersion >= api.minVersion || (apiKey === PRODUCE && apiVersion >= 0)
+    // version-caps). Negative versions are no version at all.
+    const known =
+      apiVersion >= api.minVersion || (undecodable(apiKey, apiVersion) && apiVersion >= 0)
     if (!known || apiVersion > api.maxVersion) {
       throw new CodecError(`${api.name} v${apiVersion} is not supported`)
     }

@@ -6,13 +6,13 @@
 // cluster it wants nothing and costs nothing (and a reload that adds one is seen on the next
 // request).
 import { apiByKey } from '../../protocol/index.ts'
-import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { Access, type AclPolicies } from './access.ts'
 import { coverage } from './coverage.ts'
 import { deniedResponse } from './responses/index.ts'
 import { forgetFetchSession } from './rules/fetch.ts'
 import type { TopicIdNames } from './topic-id-names.ts'
+import { capWhile, versionCaps, type VersionCap } from '../version-caps.ts'
 
 const FETCH = 1
 
@@ -24,10 +24,7 @@ export interface AclFilterDeps {
   topicNames: TopicIdNames
 }
 
-/**
- * Produce v0-2 (which the proxy otherwise passes undecoded) is wanted too: the codec cannot
- * decode it, so the connection is closed rather than the request let through unchecked.
- */
+/** Wants Produce v0-2 too, so that it is closed rather than let through unchecked (version-caps). */
 export function aclFilter(deps: AclFilterDeps): RequestFilter {
   const { policies, virtualCluster, topicNames } = deps
   return {
@@ -56,7 +53,7 @@ export function aclFilter(deps: AclFilterDeps): RequestFilter {
         return { kind: 'close', reason: 'no principal to check ACLs for' }
       }
       const access = new Access(policies, virtualCluster, principal)
-      return entry.rule(body as never, {
+      return entry.rule(body, {
         access,
         version,
         topicNames,
@@ -71,8 +68,5 @@ export function aclFilter(deps: AclFilterDeps): RequestFilter {
  * so clients that honour ApiVersions never try them.
  */
 export function aclApiCap(policies: AclPolicies, virtualCluster: string): VersionCap {
-  return (apiKey) =>
-    coverage.get(apiKey)?.kind === 'denied' && policies.hasAcls(virtualCluster)
-      ? 'remove'
-      : undefined
+  return capWhile(() => policies.hasAcls(virtualCluster), versionCaps.acls)
 }

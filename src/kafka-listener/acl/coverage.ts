@@ -13,6 +13,8 @@ import {
   incrementalAlterConfigs,
 } from './rules/admin.ts'
 import type { Rule } from './rules/context.ts'
+import type { ApiName } from '../../protocol/index.ts'
+import { apiKey, type RequestOf } from '../filters/by-api.ts'
 import { describeProducers, listOffsets, offsetForLeaderEpoch, produce } from './rules/data.ts'
 import { fetch } from './rules/fetch.ts'
 import {
@@ -42,19 +44,28 @@ import {
   syncGroupError,
 } from './responses/groups.ts'
 
-export type Coverage =
-  | { kind: 'rule'; rule: Rule<never> }
-  /** Passes untouched: nothing in it is a topic, group or transactional id. */
-  | { kind: 'exempt'; reason: string }
-  /**
-   * Refused while ACLs apply: answered with `code` at the top level where the response has one
-   * in the request's version, and otherwise by closing the connection, as a broker does.
-   */
-  | { kind: 'denied'; code: number; reason: string }
+/** Passes untouched: nothing in it is a topic, group or transactional id. */
+interface Exempt {
+  kind: 'exempt'
+  reason: string
+}
 
-const rule = (r: Rule<never>): Coverage => ({ kind: 'rule', rule: r })
-const exempt = (reason: string): Coverage => ({ kind: 'exempt', reason })
-const denied = (reason: string, code = CLUSTER_AUTHORIZATION_FAILED): Coverage => ({
+/**
+ * Refused while ACLs apply: answered with `code` at the top level where the response has one in
+ * the request's version, and otherwise by closing the connection, as a broker does.
+ */
+interface Denied {
+  kind: 'denied'
+  code: number
+  reason: string
+}
+
+/** `Req`: the request its rule takes, the codec's request of the API it covers. */
+export type Coverage<Req = unknown> = { kind: 'rule'; rule: Rule<Req> } | Exempt | Denied
+
+const rule = <Req>(r: Rule<Req>): Coverage<Req> => ({ kind: 'rule', rule: r })
+const exempt = (reason: string): Exempt => ({ kind: 'exempt', reason })
+const denied = (reason: string, code = CLUSTER_AUTHORIZATION_FAILED): Denied => ({
   kind: 'denied',
   code,
   reason,
@@ -72,116 +83,120 @@ const shareGroups = (what: string) =>
     GROUP_AUTHORIZATION_FAILED
   )
 
-export const coverage: ReadonlyMap<number, Coverage> = new Map<number, Coverage>([
-  [0, rule(produce)],
-  [1, rule(fetch)],
-  [2, rule(listOffsets)],
-  [3, rule(metadata)],
-  [8, rule(offsetCommit)],
-  [9, rule(offsetFetch)],
-  [10, rule(findCoordinator)],
-  [11, rule(oneGroup('consume', joinGroupError))],
-  [12, rule(oneGroup('consume', heartbeatError))],
-  [13, rule(oneGroup('consume', leaveGroupError))],
-  [14, rule(oneGroup('consume', syncGroupError))],
-  [15, rule(describeGroups)],
-  [16, rule(listGroups)],
-  [17, exempt('SaslHandshake: authentication itself, before there is a principal')],
-  [18, exempt('ApiVersions: version negotiation, about no resource')],
-  [19, rule(createTopics)],
-  [20, rule(deleteTopics)],
-  [21, rule(deleteRecords)],
-  [22, rule(initProducerId)],
-  [23, rule(offsetForLeaderEpoch)],
-  [24, rule(addPartitionsToTxn)],
-  [25, rule(addOffsetsToTxn)],
-  [26, rule(endTxn)],
-  [27, interBroker('WriteTxnMarkers')],
-  [28, rule(txnOffsetCommit)],
-  [29, cluster('DescribeAcls')],
-  [30, cluster('CreateAcls')],
-  [31, cluster('DeleteAcls')],
-  [32, rule(describeConfigs)],
-  [33, rule(alterConfigs)],
-  [34, cluster('AlterReplicaLogDirs')],
-  [35, cluster('DescribeLogDirs (it lists every topic of the backend)')],
-  [36, exempt('SaslAuthenticate: authentication itself, before there is a principal')],
-  [37, rule(createPartitions)],
-  [38, cluster('CreateDelegationToken')],
-  [39, cluster('RenewDelegationToken')],
-  [40, cluster('ExpireDelegationToken')],
-  [41, cluster('DescribeDelegationToken')],
-  [42, rule(deleteGroups)],
-  [43, cluster('ElectLeaders')],
-  [44, rule(incrementalAlterConfigs)],
-  [45, cluster('AlterPartitionReassignments')],
-  [46, cluster('ListPartitionReassignments (it lists topics across the backend)')],
-  [47, rule(offsetDelete)],
-  [48, cluster('DescribeClientQuotas')],
-  [49, cluster('AlterClientQuotas')],
-  [50, cluster('DescribeUserScramCredentials')],
-  [51, cluster('AlterUserScramCredentials')],
-  [52, interBroker('Vote')],
-  [53, interBroker('BeginQuorumEpoch')],
-  [54, interBroker('EndQuorumEpoch')],
-  [55, cluster('DescribeQuorum')],
-  [56, interBroker('AlterPartition')],
-  [57, cluster('UpdateFeatures')],
-  [58, interBroker('Envelope')],
-  [59, interBroker('FetchSnapshot')],
-  [
-    60,
-    exempt(
-      'DescribeCluster: the brokers and cluster id every client learns from Metadata anyway; no topic, group or transactional id'
-    ),
-  ],
-  [61, rule(describeProducers)],
-  [62, interBroker('BrokerRegistration')],
-  [63, interBroker('BrokerHeartbeat')],
-  [64, cluster('UnregisterBroker')],
-  [65, rule(describeTransactions)],
-  [66, rule(listTransactions)],
-  [67, interBroker('AllocateProducerIds')],
-  [68, rule(consumerGroupHeartbeat)],
-  [69, rule(consumerGroupDescribe)],
-  [70, interBroker('ControllerRegistration')],
-  [
-    71,
-    exempt(
-      'GetTelemetrySubscriptions: client metrics (KIP-714), which Kafka authorizes for anyone'
-    ),
-  ],
-  [72, exempt('PushTelemetry: client metrics (KIP-714), which Kafka authorizes for anyone')],
-  [73, interBroker('AssignReplicasToDirs')],
-  [74, cluster('ListConfigResources (it lists every topic and group with configs)')],
-  [75, rule(describeTopicPartitions)],
-  [76, shareGroups('ShareGroupHeartbeat')],
-  [77, shareGroups('ShareGroupDescribe')],
-  [78, shareGroups('ShareFetch')],
-  [79, shareGroups('ShareAcknowledge')],
-  [80, cluster('AddRaftVoter')],
-  [81, cluster('RemoveRaftVoter')],
-  [82, interBroker('UpdateRaftVoter')],
-  [83, interBroker('InitializeShareGroupState')],
-  [84, interBroker('ReadShareGroupState')],
-  [85, interBroker('WriteShareGroupState')],
-  [86, interBroker('DeleteShareGroupState')],
-  [87, interBroker('ReadShareGroupStateSummary')],
-  [
-    88,
-    denied(
-      'StreamsGroupHeartbeat: streams groups (KIP-1071) are not mapped onto ACLs yet',
-      GROUP_AUTHORIZATION_FAILED
-    ),
-  ],
-  [
-    89,
-    denied(
-      'StreamsGroupDescribe: streams groups (KIP-1071) are not mapped onto ACLs yet',
-      GROUP_AUTHORIZATION_FAILED
-    ),
-  ],
-  [90, shareGroups('DescribeShareGroupOffsets')],
-  [91, shareGroups('AlterShareGroupOffsets')],
-  [92, shareGroups('DeleteShareGroupOffsets')],
-])
+/**
+ * By the codec's API name, each rule typed by its API's request: the compiler checks that every
+ * API is here, and that a rule is given the request it was written for.
+ */
+const byName: { [N in ApiName]: Coverage<RequestOf<N>> } = {
+  produce: rule(produce),
+  fetch: rule(fetch),
+  listOffsets: rule(listOffsets),
+  metadata: rule(metadata),
+  offsetCommit: rule(offsetCommit),
+  offsetFetch: rule(offsetFetch),
+  findCoordinator: rule(findCoordinator),
+  joinGroup: rule(oneGroup('consume', joinGroupError)),
+  heartbeat: rule(oneGroup('consume', heartbeatError)),
+  leaveGroup: rule(oneGroup('consume', leaveGroupError)),
+  syncGroup: rule(oneGroup('consume', syncGroupError)),
+  describeGroups: rule(describeGroups),
+  listGroups: rule(listGroups),
+  saslHandshake: exempt('SaslHandshake: authentication itself, before there is a principal'),
+  apiVersions: exempt('ApiVersions: version negotiation, about no resource'),
+  createTopics: rule(createTopics),
+  deleteTopics: rule(deleteTopics),
+  deleteRecords: rule(deleteRecords),
+  initProducerId: rule(initProducerId),
+  offsetForLeaderEpoch: rule(offsetForLeaderEpoch),
+  addPartitionsToTxn: rule(addPartitionsToTxn),
+  addOffsetsToTxn: rule(addOffsetsToTxn),
+  endTxn: rule(endTxn),
+  writeTxnMarkers: interBroker('WriteTxnMarkers'),
+  txnOffsetCommit: rule(txnOffsetCommit),
+  describeAcls: cluster('DescribeAcls'),
+  createAcls: cluster('CreateAcls'),
+  deleteAcls: cluster('DeleteAcls'),
+  describeConfigs: rule(describeConfigs),
+  alterConfigs: rule(alterConfigs),
+  alterReplicaLogDirs: cluster('AlterReplicaLogDirs'),
+  describeLogDirs: cluster('DescribeLogDirs (it lists every topic of the backend)'),
+  saslAuthenticate: exempt('SaslAuthenticate: authentication itself, before there is a principal'),
+  createPartitions: rule(createPartitions),
+  createDelegationToken: cluster('CreateDelegationToken'),
+  renewDelegationToken: cluster('RenewDelegationToken'),
+  expireDelegationToken: cluster('ExpireDelegationToken'),
+  describeDelegationToken: cluster('DescribeDelegationToken'),
+  deleteGroups: rule(deleteGroups),
+  electLeaders: cluster('ElectLeaders'),
+  incrementalAlterConfigs: rule(incrementalAlterConfigs),
+  alterPartitionReassignments: cluster('AlterPartitionReassignments'),
+  listPartitionReassignments: cluster(
+    'ListPartitionReassignments (it lists topics across the backend)'
+  ),
+  offsetDelete: rule(offsetDelete),
+  describeClientQuotas: cluster('DescribeClientQuotas'),
+  alterClientQuotas: cluster('AlterClientQuotas'),
+  describeUserScramCredentials: cluster('DescribeUserScramCredentials'),
+  alterUserScramCredentials: cluster('AlterUserScramCredentials'),
+  vote: interBroker('Vote'),
+  beginQuorumEpoch: interBroker('BeginQuorumEpoch'),
+  endQuorumEpoch: interBroker('EndQuorumEpoch'),
+  describeQuorum: cluster('DescribeQuorum'),
+  alterPartition: interBroker('AlterPartition'),
+  updateFeatures: cluster('UpdateFeatures'),
+  envelope: interBroker('Envelope'),
+  fetchSnapshot: interBroker('FetchSnapshot'),
+  describeCluster: exempt(
+    'DescribeCluster: the brokers and cluster id every client learns from Metadata anyway; no topic, group or transactional id'
+  ),
+  describeProducers: rule(describeProducers),
+  brokerRegistration: interBroker('BrokerRegistration'),
+  brokerHeartbeat: interBroker('BrokerHeartbeat'),
+  unregisterBroker: cluster('UnregisterBroker'),
+  describeTransactions: rule(describeTransactions),
+  listTransactions: rule(listTransactions),
+  allocateProducerIds: interBroker('AllocateProducerIds'),
+  consumerGroupHeartbeat: rule(consumerGroupHeartbeat),
+  consumerGroupDescribe: rule(consumerGroupDescribe),
+  controllerRegistration: interBroker('ControllerRegistration'),
+  getTelemetrySubscriptions: exempt(
+    'GetTelemetrySubscriptions: client metrics (KIP-714), which Kafka authorizes for anyone'
+  ),
+  pushTelemetry: exempt(
+    'PushTelemetry: client metrics (KIP-714), which Kafka authorizes for anyone'
+  ),
+  assignReplicasToDirs: interBroker('AssignReplicasToDirs'),
+  listConfigResources: cluster('ListConfigResources (it lists every topic and group with configs)'),
+  describeTopicPartitions: rule(describeTopicPartitions),
+  shareGroupHeartbeat: shareGroups('ShareGroupHeartbeat'),
+  shareGroupDescribe: shareGroups('ShareGroupDescribe'),
+  shareFetch: shareGroups('ShareFetch'),
+  shareAcknowledge: shareGroups('ShareAcknowledge'),
+  addRaftVoter: cluster('AddRaftVoter'),
+  removeRaftVoter: cluster('RemoveRaftVoter'),
+  updateRaftVoter: interBroker('UpdateRaftVoter'),
+  initializeShareGroupState: interBroker('InitializeShareGroupState'),
+  readShareGroupState: interBroker('ReadShareGroupState'),
+  writeShareGroupState: interBroker('WriteShareGroupState'),
+  deleteShareGroupState: interBroker('DeleteShareGroupState'),
+  readShareGroupStateSummary: interBroker('ReadShareGroupStateSummary'),
+  streamsGroupHeartbeat: denied(
+    'StreamsGroupHeartbeat: streams groups (KIP-1071) are not mapped onto ACLs yet',
+    GROUP_AUTHORIZATION_FAILED
+  ),
+  streamsGroupDescribe: denied(
+    'StreamsGroupDescribe: streams groups (KIP-1071) are not mapped onto ACLs yet',
+    GROUP_AUTHORIZATION_FAILED
+  ),
+  describeShareGroupOffsets: shareGroups('DescribeShareGroupOffsets'),
+  alterShareGroupOffsets: shareGroups('AlterShareGroupOffsets'),
+  deleteShareGroupOffsets: shareGroups('DeleteShareGroupOffsets'),
+}
+
+/**
+ * By API key, as requests arrive. The one place a rule's request type is erased: the key comes
+ * from the same name as the rule, so the body it is given is always that API's request.
+ */
+export const coverage: ReadonlyMap<number, Coverage> = new Map(
+  (Object.keys(byName) as ApiName[]).map((name) => [apiKey(name), byName[name] as Coverage])
+)

@@ -5,19 +5,16 @@
 // - Produce keeps the broker's advertised minimum (Kafka 4 advertises v0 although it serves v3+,
 //   because librdkafka refuses brokers whose Produce minimum is above 0: KAFKA-18659).
 // - The newest version of an API Kafka marks unstable is not offered, as brokers do not.
-import { apiByKey, type ApiVersionsResponse } from '../../protocol/index.ts'
+import { apiByKey, apis } from '../../protocol/index.ts'
+import type { VersionCap } from '../version-caps.ts'
+import { responseFilter } from './by-api.ts'
 import type { ResponseFilter } from './types.ts'
 
-const PRODUCE = 0
+const PRODUCE = apis.produce.key
 
-/** Further limits on top of the codec's (part 2's namespaces remove APIs they cannot rewrite). */
-export type VersionCap = (apiKey: number) => { max: number } | 'remove' | undefined
-
-export function apiVersionsFilter(
-  cap: VersionCap = () => undefined
-): ResponseFilter<ApiVersionsResponse> {
-  return {
-    apiKey: 18,
+/** `cap`: further limits on top of the codec's, the policies' (see version-caps.ts). */
+export function apiVersionsFilter(cap: VersionCap = () => undefined): ResponseFilter {
+  return responseFilter('apiVersions', {
     onResponse(body) {
       if (body.errorCode !== 0) return false
       const kept = []
@@ -35,5 +32,5 @@ export function apiVersionsFilter(
       body.apiKeys = kept
       return true
     },
-  }
+  })
 }

@@ -4,26 +4,23 @@
 // each frame whole before the broker sees a byte of it: without the pre-authentication limits
 // until then, a stranger could make Weir hold a 100 MiB frame that the broker would have refused
 // at its size prefix (sasl.server.max.receive.size).
-import type { SaslAuthenticateResponse } from '../../protocol/index.ts'
+import { responseFilter } from './by-api.ts'
 import type { ConnectionState, ResponseFilter } from './types.ts'
 
-const SASL_AUTHENTICATE = 36
-
 export interface BackendSaslWatch {
-  response: ResponseFilter<SaslAuthenticateResponse>
+  response: ResponseFilter
   authenticated(state: ConnectionState): boolean
 }
 
 export function backendSaslWatch(): BackendSaslWatch {
   const key = {}
   return {
-    response: {
-      apiKey: SASL_AUTHENTICATE,
+    response: responseFilter('saslAuthenticate', {
       onResponse(body, _version, { state }) {
         if (body.errorCode === 0 && !startsScram(body.authBytes)) state.scratch.set(key, true)
         return false
       },
-    },
+    }),
     authenticated: (state) => state.scratch.has(key),
   }
 }

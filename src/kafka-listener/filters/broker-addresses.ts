@@ -3,12 +3,8 @@
 // Produce, Fetch, ShareFetch and ShareAcknowledge carry when a partition's leader moved. Metadata
 // and DescribeCluster also teach the broker map where each node really is. A response whose
 // addresses were all already the gateway's is forwarded as it came.
-import type {
-  DescribeClusterResponse,
-  FindCoordinatorResponse,
-  MetadataResponse,
-} from '../../protocol/index.ts'
 import type { BrokerMap } from '../broker-map.ts'
+import { responseFilter } from './by-api.ts'
 import type { ResponseFilter } from './types.ts'
 
 interface Endpoint {
@@ -27,8 +23,7 @@ function point(endpoint: Endpoint, nodeId: number, brokers: BrokerMap): boolean 
   return true
 }
 
-const metadata: ResponseFilter<MetadataResponse> = {
-  apiKey: 3,
+const metadata = responseFilter('metadata', {
   onResponse(body, _version, { brokers }) {
     let changed = false
     for (const broker of body.brokers) {
@@ -37,10 +32,9 @@ const metadata: ResponseFilter<MetadataResponse> = {
     }
     return changed
   },
-}
+})
 
-const describeCluster: ResponseFilter<DescribeClusterResponse> = {
-  apiKey: 60,
+const describeCluster = responseFilter('describeCluster', {
   onResponse(body, _version, { brokers }) {
     let changed = false
     // endpointType 2 lists controllers (KIP-919): those are not reachable through the gateway.
@@ -51,10 +45,9 @@ const describeCluster: ResponseFilter<DescribeClusterResponse> = {
     }
     return changed
   },
-}
+})
 
-const findCoordinator: ResponseFilter<FindCoordinatorResponse> = {
-  apiKey: 10,
+const findCoordinator = responseFilter('findCoordinator', {
   onResponse(body, version, { brokers }) {
     if (version < 4) return body.errorCode === 0 && point(body, body.nodeId, brokers)
     let changed = false
@@ -64,30 +57,31 @@ const findCoordinator: ResponseFilter<FindCoordinatorResponse> = {
     }
     return changed
   },
-}
+})
 
 /** Produce (v10+), Fetch (v16+), ShareFetch and ShareAcknowledge: KIP-951 leader hints. */
-function nodeEndpoints(
-  apiKey: number,
-  minVersion: number
-): ResponseFilter<{ nodeEndpoints: (Endpoint & { nodeId: number })[] }> {
-  return {
-    apiKey,
-    minVersion,
-    onResponse(body, _version, { brokers }) {
-      let changed = false
-      for (const node of body.nodeEndpoints) changed = point(node, node.nodeId, brokers) || changed
-      return changed
-    },
-  }
+function nodeEndpoints(nodes: readonly (Endpoint & { nodeId: number })[], brokers: BrokerMap) {
+  let changed = false
+  for (const node of nodes) changed = point(node, node.nodeId, brokers) || changed
+  return changed
 }
 
-export const brokerAddressFilters: readonly ResponseFilter<never>[] = [
+export const brokerAddressFilters: readonly ResponseFilter[] = [
   metadata,
   describeCluster,
   findCoordinator,
-  nodeEndpoints(0, 10),
-  nodeEndpoints(1, 16),
-  nodeEndpoints(78, 0),
-  nodeEndpoints(79, 0),
-] as readonly ResponseFilter<never>[]
+  responseFilter('produce', {
+    minVersion: 10,
+    onResponse: (body, _version, { brokers }) => nodeEndpoints(body.nodeEndpoints, brokers),
+  }),
+  responseFilter('fetch', {
+    minVersion: 16,
+    onResponse: (body, _version, { brokers }) => nodeEndpoints(body.nodeEndpoints, brokers),
+  }),
+  responseFilter('shareFetch', {
+    onResponse: (body, _version, { brokers }) => nodeEndpoints(body.nodeEndpoints, brokers),
+  }),
+  responseFilter('shareAcknowledge', {
+    onResponse: (body, _version, { brokers }) => nodeEndpoints(body.nodeEndpoints, brokers),
+  }),
+]

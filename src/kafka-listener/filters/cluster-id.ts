@@ -3,7 +3,7 @@
 // derived from the virtual cluster's name and the backend's id, so it is stable across nodes and
 // restarts, and has the shape of Kafka's own: 16 bytes in URL-safe base64.
 import { createHash } from 'node:crypto'
-import type { DescribeClusterResponse, MetadataResponse } from '../../protocol/index.ts'
+import { responseFilter } from './by-api.ts'
 import type { ResponseFilter } from './types.ts'
 
 export function virtualClusterId(virtualCluster: string, backendClusterId: string): string {
@@ -14,20 +14,15 @@ export function virtualClusterId(virtualCluster: string, backendClusterId: strin
     .toString('base64url')
 }
 
-export function clusterIdFilters(virtualCluster: string): ResponseFilter<never>[] {
+export function clusterIdFilters(virtualCluster: string): ResponseFilter[] {
   const swap = (body: { clusterId: string | null }): boolean => {
     if (body.clusterId === null) return false
     body.clusterId = virtualClusterId(virtualCluster, body.clusterId)
     return true
   }
-  const metadata: ResponseFilter<MetadataResponse> = {
-    apiKey: 3,
-    minVersion: 2,
-    onResponse: (body) => swap(body),
-  }
-  const describeCluster: ResponseFilter<DescribeClusterResponse> = {
-    apiKey: 60,
-    onResponse: (body) => swap(body),
-  }
-  return [metadata, describeCluster] as ResponseFilter<never>[]
+  return [
+    // Metadata has a cluster id from v2.
+    responseFilter('metadata', { minVersion: 2, onResponse: swap }),
+    responseFilter('describeCluster', { onResponse: swap }),
+  ]
 }

@@ -22,7 +22,7 @@ const INVALID_REGULAR_EXPRESSION = 128
 
 export interface NamespaceFilters {
   request: RequestFilter
-  responses: ResponseFilter<object>[]
+  responses: ResponseFilter[]
 }
 
 export function namespaceFilters(
@@ -46,9 +46,10 @@ export function namespaceFilters(
       return { kind: 'forward', changed: rewrite.changed }
     },
   }
-  const responses = [...keys].map((apiKey): ResponseFilter<object> => ({
+  // Every API that carries names, so one filter for any of them: the rewrite walks each by schema.
+  const responses = [...keys].map((apiKey): ResponseFilter => ({
     apiKey,
-    onResponse: (body, version) => rewriteResponse(apiKey, version, body, mapper),
+    onResponse: (body, version) => rewriteResponse(apiKey, version, body as object, mapper),
   }))
   return { request, responses }
 }
@@ -64,24 +65,4 @@ function invalidRegex(reason: string): RequestDecision {
     `${reason}: a regex must be one balanced expression, without \\Q...\\E or [:class:], ` +
     'and the namespace must hide its prefix'
   return { kind: 'respond', body }
-}
-
-/**
- * Versions that name topics by id alone cannot be confined by a prefix (an id says nothing of its
- * tenant), so namespaced clients are held to the last versions that name them: Produce v12,
- * Fetch v12, OffsetCommit and OffsetFetch v9. Share groups (KIP-932) exist only by id.
- */
-const byNameOnly = new Map<number, { max: number } | 'remove'>([
-  [0, { max: 12 }],
-  [1, { max: 12 }],
-  [8, { max: 9 }],
-  [9, { max: 9 }],
-  [76, 'remove'],
-  [77, 'remove'],
-  [78, 'remove'],
-  [79, 'remove'],
-])
-
-export function namespacedVersionCap(apiKey: number): { max: number } | 'remove' | undefined {
-  return byNameOnly.get(apiKey)
 }

@@ -23,7 +23,11 @@ export interface FilterContext {
   state: ConnectionState
 }
 
-export interface ResponseFilter<Res> {
+/**
+ * A filter of one API's responses. Written through `responseFilter` (by-api.ts), which types
+ * `body` by the API's name; the chain holds them untyped, keyed by API.
+ */
+export interface ResponseFilter<Res = unknown> {
   apiKey: number
   /** The first version it has anything to do in (older responses are never decoded for it). */
   minVersion?: number

@@ -11,10 +11,7 @@
 // authenticate without SASL have no such response to carry it.
 import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
-
-const PRODUCE = 0
-/** Produce v0-2 passes undecoded (the codec cannot read it): its connection is counted later. */
-const FIRST_DECODED_PRODUCE = 3
+import { undecodable } from '../version-caps.ts'
 
 /** What the filter needs of the PolicyEngine (or a delegate to the current one, across reloads). */
 export interface ConnectionPolicies {
@@ -33,7 +30,8 @@ export function connectionLimitFilter(deps: {
     wants: (apiKey, version, state) =>
       state.principal !== undefined &&
       !state.scratch.has(admitted) &&
-      (apiKey !== PRODUCE || version >= FIRST_DECODED_PRODUCE) &&
+      // Produce v0-2 passes undecoded: its connection is counted at its next request.
+      !undecodable(apiKey, version) &&
       policies.hasConnectionLimits(virtualCluster),
     onRequest(_body, _header, { state }): RequestDecision {
       const principal = state.principal

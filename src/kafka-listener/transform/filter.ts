@@ -9,16 +9,14 @@
 // nothing.
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
-import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
 import { editProduceRecords } from './produce.ts'
+import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
 
 const PRODUCE = 0
 const FETCH = 1
-/** Produce v13 and Fetch v13 name topics by id alone; policies go by name. */
-const LAST_NAMING_VERSION = 12
 /** What a partition whose records cannot be read is answered, as a broker would. */
 const CORRUPT_MESSAGE = 2
 
@@ -34,9 +32,8 @@ export interface TransformDeps {
 }
 
 /**
- * Produce v0-2 (which the proxy otherwise passes undecoded) is wanted too while a transform
- * applies: the codec cannot decode it, so the connection is closed rather than records let
- * through unedited.
+ * Wants Produce v0-2 too while a transform applies, so that it is closed rather than its records
+ * let through unedited (version-caps).
  */
 export function transformFilter(deps: TransformDeps): RequestFilter {
   const { policies, virtualCluster } = deps
@@ -44,7 +41,8 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
     wants: (apiKey) =>
       (apiKey === PRODUCE || apiKey === FETCH) && policies.hasTransforms(virtualCluster),
     onRequest(body, header): RequestDecision | Promise<RequestDecision> {
-      if (header.requestApiVersion > LAST_NAMING_VERSION) {
+      const api = header.requestApiKey === PRODUCE ? 'produce' : 'fetch'
+      if (topicsById(api, header.requestApiVersion)) {
         // Not offered while a transform applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'v13 names topics by id; transform policies apply' }
       }
@@ -61,10 +59,7 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
 /** For the ApiVersions filter: Produce and Fetch up to v12 (topics by name) while one applies. */
 export function transformApiCap(deps: TransformDeps): VersionCap {
   const { policies, virtualCluster } = deps
-  return (apiKey) =>
-    (apiKey === PRODUCE || apiKey === FETCH) && policies.hasTransforms(virtualCluster)
-      ? { max: LAST_NAMING_VERSION }
-      : undefined
+  return capWhile(() => policies.hasTransforms(virtualCluster), versionCaps.transforms)
 }
 
 async function produce(request: ProduceRequest, deps: TransformDeps): Promise<RequestDecision> {

@@ -6,15 +6,13 @@
 // topic names, which are what policies match and what the client's serializer named subjects
 // after. Without a schema policy on the virtual cluster it wants nothing and costs nothing.
 import type { ProduceRequest, ProduceResponse } from '../../protocol/index.ts'
-import type { VersionCap } from '../filters/api-versions.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import type { SchemaValidationDeps } from './deps.ts'
 import { checkPartition, type PartitionVerdict } from './partition.ts'
 import { mergeRefusals, type RefusedPartition } from './responses.ts'
+import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
 
 const PRODUCE = 0
-/** Produce v13 names topics by id alone; policies and subjects go by name. */
-const LAST_NAMING_PRODUCE = 12
 
 type ProduceTopic = ProduceRequest['topicData'][number]
 type ProducePartition = ProduceTopic['partitionData'][number]
@@ -26,9 +24,8 @@ interface Check {
 }
 
 /**
- * Produce v0-2 (which the proxy otherwise passes undecoded) is wanted too while a schema policy
- * applies: the codec cannot decode it, so the connection is closed rather than the records let
- * through unchecked.
+ * Wants Produce v0-2 too while a schema policy applies, so that it is closed rather than its
+ * records let through unchecked (version-caps).
  */
 export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilter {
   const { validator, virtualCluster, registry } = deps
@@ -36,7 +33,7 @@ export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilte
     wants: (apiKey) => apiKey === PRODUCE && validator.applies(virtualCluster),
     onRequest(body, header): RequestDecision | Promise<RequestDecision> {
       const request = body as ProduceRequest
-      if (header.requestApiVersion > LAST_NAMING_PRODUCE) {
+      if (topicsById('produce', header.requestApiVersion)) {
         // Not offered while a schema policy applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'Produce v13 names topics by id; schema policies apply' }
       }
@@ -59,10 +56,7 @@ export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilte
 /** For the ApiVersions filter: Produce up to v12 (topics by name) while a schema policy applies. */
 export function schemaValidationApiCap(deps: SchemaValidationDeps): VersionCap {
   const { validator, virtualCluster } = deps
-  return (apiKey) =>
-    apiKey === PRODUCE && validator.applies(virtualCluster)
-      ? { max: LAST_NAMING_PRODUCE }
-      : undefined
+  return capWhile(() => validator.applies(virtualCluster), versionCaps.schemaPolicies)
 }
 
 function decide(

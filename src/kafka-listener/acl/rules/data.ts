@@ -24,6 +24,7 @@ import {
   produceResponse,
   produceTopicError,
 } from '../responses/data.ts'
+import { topicsById } from '../../version-caps.ts'
 import { refuseEntries, respond, topicName, topicVerdict, type Rule } from './context.ts'
 
 /** v13 names topics by id. A transactional producer needs its transactional id first. */
@@ -32,7 +33,7 @@ export const produce: Rule<ProduceRequest> = (request, ctx) => {
   if (txn !== null && !ctx.access.may('transactional-id', 'produce', txn)) {
     return respond(produceError(request, ctx.version, TRANSACTIONAL_ID_AUTHORIZATION_FAILED))
   }
-  const byId = ctx.version >= 13
+  const byId = topicsById('produce', ctx.version)
   return refuseEntries(
     request.topicData,
     (t) => topicVerdict(ctx, 'produce', topicName(ctx, t.name, t.topicId, byId)),

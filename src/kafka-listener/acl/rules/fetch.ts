@@ -7,6 +7,7 @@
 // everything else.
 import type { FetchRequest, FetchResponse } from '../../../protocol/index.ts'
 import { fetchResponse, fetchTopicError } from '../responses/data.ts'
+import { topicsById } from '../../version-caps.ts'
 import { edited, forwardAsIs, respond, topicName, topicVerdict, type Rule } from './context.ts'
 
 /** The broker's own error for a session it does not know; the client starts a full one. */
@@ -36,7 +37,7 @@ export function forgetFetchSession(connection: Map<object, unknown>): void {
 }
 
 export const fetch: Rule<FetchRequest> = (request, ctx) => {
-  const byId = ctx.version >= 13
+  const byId = topicsById('fetch', ctx.version)
   const keyOf = (t: { topic: string; topicId: string }) => (byId ? t.topicId : t.topic)
   // Epoch 0 opens a session and -1 fetches without one: both list everything they want.
   const incremental = ctx.version >= 7 && request.sessionId > 0 && request.sessionEpoch > 0

@@ -37,13 +37,14 @@ import {
   type RuleContext,
 } from './context.ts'
 import { mayGroup } from './groups.ts'
+import { topicsById } from '../../version-caps.ts'
 
 /** v10 names topics by id. */
 export const offsetCommit: Rule<OffsetCommitRequest> = (request, ctx) => {
   if (!mayGroup(ctx.access, 'consume', request.groupId)) {
     return respond(offsetCommitError(request, ctx.version, GROUP_AUTHORIZATION_FAILED))
   }
-  const byId = ctx.version >= 10
+  const byId = topicsById('offsetCommit', ctx.version)
   return refuseEntries(
     request.topics,
     (t) => topicVerdict(ctx, 'consume', topicName(ctx, t.name, t.topicId, byId)),
@@ -97,7 +98,7 @@ type GroupResult = OffsetFetchResponse['groups'][number]
 /** v8+: several groups, each with its topics (v10 by id), or null for all of them. */
 function offsetFetchGroups(request: OffsetFetchRequest, ctx: RuleContext) {
   const { access, version, topicNames } = ctx
-  const byId = version >= 10
+  const byId = topicsById('offsetFetch', version)
   const refusedGroups: GroupResult[] = []
   const refusedTopics = new Map<string, GroupResult['topics']>()
   const allTopics = new Set<string>()

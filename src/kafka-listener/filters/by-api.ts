@@ -1,0 +1,35 @@
+// Filters and rules written for one Kafka API, named by the codec's name for it, and typed by that
+// API's request and response in the codec: a response filter for Metadata takes a
+// MetadataResponse, and an ACL rule written for Produce is refused for Fetch by the compiler. The
+// types are erased in one place, where the API key is attached from the same name, so a body a
+// filter is handed is always the one its API key decodes to.
+import { apis, type ApiName } from '../../protocol/index.ts'
+import type { FilterContext, ResponseFilter } from './types.ts'
+
+/** The codec's request body of API `N`. */
+export type RequestOf<N extends ApiName> = ReturnType<(typeof apis)[N]['defaultRequest']>
+/** The codec's response body of API `N`. */
+export type ResponseOf<N extends ApiName> = ReturnType<(typeof apis)[N]['defaultResponse']>
+
+/** The API key of the API the codec calls `name`. */
+export function apiKey(name: ApiName): number {
+  return apis[name].key
+}
+
+export interface TypedResponseFilter<Res> {
+  /** The first version it has anything to do in (older responses are never decoded for it). */
+  minVersion?: number
+  /** Edits `body` in place; true when it changed (the response is then re-encoded). */
+  onResponse(body: Res, version: number, context: FilterContext): boolean
+}
+
+/** A response filter of API `name`, its body typed as that API's response. */
+export function responseFilter<N extends ApiName>(
+  name: N,
+  filter: TypedResponseFilter<ResponseOf<N>>
+): ResponseFilter {
+  const onResponse = filter.onResponse.bind(filter) as ResponseFilter['onResponse']
+  return filter.minVersion === undefined
+    ? { apiKey: apiKey(name), onResponse }
+    : { apiKey: apiKey(name), minVersion: filter.minVersion, onResponse }
+}
