@@ -8,13 +8,7 @@ import {
   responseFiltersByApi,
   type ListenerPolicies,
 } from '../../src/kafka-listener/chain.ts'
-import { responseFilter } from '../../src/kafka-listener/filters/by-api.ts'
-import {
-  apiByKey,
-  apis,
-  type ApiVersionsResponse,
-  type FetchResponse,
-} from '../../src/protocol/index.ts'
+import { apiByKey, apis, type ApiVersionsResponse } from '../../src/protocol/index.ts'
 
 interface Applies {
   acls: boolean
@@ -189,17 +183,5 @@ describe("the chain's API version caps", () => {
       expect(versions.get(gone), gone).toBeUndefined()
     }
     expect(versions.get('Metadata')?.max).toBe(codec('metadata'))
-  })
-})
-
-describe('response filters typed by API name', () => {
-  it('takes the API key from the name, and its body type from the codec', () => {
-    const filter = responseFilter('metadata', {
-      minVersion: 2,
-      onResponse: (body) => body.clusterId !== null,
-    })
-    expect(filter).toMatchObject({ apiKey: apis.metadata.key, minVersion: 2 })
-    // @ts-expect-error a Fetch response is not what Metadata answers
-    responseFilter('metadata', { onResponse: (body: FetchResponse) => body.errorCode === 0 })
   })
 })

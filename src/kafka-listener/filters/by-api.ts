@@ -33,3 +33,26 @@ export function responseFilter<N extends ApiName>(
     ? { apiKey: apiKey(name), onResponse }
     : { apiKey: apiKey(name), minVersion: filter.minVersion, onResponse }
 }
+
+/**
+ * Whether `body`, decoded for a request of API key `key`, is a request of API `name`: for filters
+ * that want several APIs, narrowing the body by the key it was decoded for.
+ */
+export function isRequestOf<N extends ApiName>(
+  name: N,
+  key: number,
+  body: unknown
+): body is RequestOf<N> {
+  return body !== undefined && key === apiKey(name)
+}
+
+/**
+ * An edit of the answer to a request of API `name` (a forward decision's `onResponse`), its body
+ * typed as that API's response: the answer to a request is always of the request's API.
+ */
+export function responseEdit<N extends ApiName>(
+  _name: N,
+  edit: (response: ResponseOf<N>) => void
+): (response: unknown) => void {
+  return edit as (response: unknown) => void
+}

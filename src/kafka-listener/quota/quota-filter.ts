@@ -21,7 +21,7 @@
 import type { Principal } from '../../core/principal.ts'
 import type { RateLimitCounts } from '../../policy/engine.ts'
 import type { RateLimitCharge } from '../../policy/rate-limit.ts'
-import type { FetchResponse, ProduceRequest } from '../../protocol/index.ts'
+import { isRequestOf, responseEdit } from '../filters/by-api.ts'
 import {
   forward,
   type ConnectionState,
@@ -88,16 +88,22 @@ export function quotaFilter(deps: QuotaFilterDeps): RequestFilter {
     const principal = state.principal
     if (principal === undefined) return forward
     const counts = policies.rateLimitCounts(virtualCluster)
-    const bytes = apiKey === PRODUCE && counts.bytes ? produceBytes(body as ProduceRequest) : 0
+    const bytes = isRequestOf('produce', apiKey, body) && counts.bytes ? produceBytes(body) : 0
     if (counts.requests || bytes > 0) mute(state, charge(principal, 1, bytes))
-    const chargesFetch = apiKey === FETCH && counts.bytes
+    // A Fetch is charged its bytes once its answer is there.
+    const chargeFetch =
+      apiKey === FETCH && counts.bytes
+        ? responseEdit('fetch', (response) =>
+            mute(state, charge(principal, 0, fetchBytes(response)))
+          )
+        : undefined
     // Unthrottled and nothing to measure: the response passes undecoded.
-    if (!chargesFetch && mutedFor(state) <= 0) return forward
+    if (chargeFetch === undefined && mutedFor(state) <= 0) return forward
     return {
       kind: 'forward',
       changed: false,
       onResponse: (response) => {
-        if (chargesFetch) mute(state, charge(principal, 0, fetchBytes(response as FetchResponse)))
+        chargeFetch?.(response)
         // What is left of the mute when the answer goes out: the time the client should wait.
         reportThrottle(response, Math.max(0, mutedFor(state)))
       },

@@ -9,6 +9,7 @@
 // nothing.
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
+import { isRequestOf, responseEdit } from '../filters/by-api.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
@@ -46,11 +47,11 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
         // Not offered while a transform applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'v13 names topics by id; transform policies apply' }
       }
-      if (header.requestApiKey === PRODUCE) return produce(body as ProduceRequest, deps)
+      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps)
       return {
         kind: 'forward',
         changed: false,
-        onResponse: (response) => editFetch(response as FetchResponse, deps),
+        onResponse: responseEdit('fetch', (response) => editFetch(response, deps)),
       }
     },
   }

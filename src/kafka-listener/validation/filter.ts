@@ -5,7 +5,8 @@
 // on to the broker. Runs after the ACL filter and before namespacing, so it sees the client's
 // topic names, which are what policies match and what the client's serializer named subjects
 // after. Without a schema policy on the virtual cluster it wants nothing and costs nothing.
-import type { ProduceRequest, ProduceResponse } from '../../protocol/index.ts'
+import type { ProduceRequest } from '../../protocol/index.ts'
+import { isRequestOf, responseEdit } from '../filters/by-api.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import type { SchemaValidationDeps } from './deps.ts'
 import { checkPartition, type PartitionVerdict } from './partition.ts'
@@ -32,7 +33,8 @@ export function schemaValidationFilter(deps: SchemaValidationDeps): RequestFilte
   return {
     wants: (apiKey) => apiKey === PRODUCE && validator.applies(virtualCluster),
     onRequest(body, header): RequestDecision | Promise<RequestDecision> {
-      const request = body as ProduceRequest
+      if (!isRequestOf('produce', header.requestApiKey, body)) return forward
+      const request = body
       if (topicsById('produce', header.requestApiVersion)) {
         // Not offered while a schema policy applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'Produce v13 names topics by id; schema policies apply' }
@@ -97,6 +99,6 @@ function decide(
   return {
     kind: 'forward',
     changed: true,
-    onResponse: (response) => mergeRefusals(response as ProduceResponse, refused),
+    onResponse: responseEdit('produce', (response) => mergeRefusals(response, refused)),
   }
 }
