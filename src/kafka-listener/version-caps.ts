@@ -11,10 +11,12 @@ import { namespaceApiCap } from './namespace/index.ts'
 export type VersionCap = (apiKey: number) => { max: number } | 'remove' | undefined
 
 /**
- * Produce below v3 (message sets, before record batches) is beyond the codec, which starts at
- * Produce v3. The proxy still passes it, undecoded (librdkafka refuses brokers whose Produce
- * minimum is above 0: KAFKA-18659); a filter that must see every Produce request wants it anyway,
- * so its decoding fails and the connection is closed rather than the request let through unseen.
+ * Produce below v3 (message sets, before record batches) is beyond the codec, which starts at v3.
+ * Kafka 4 advertises Produce v0 although it serves v3+, because librdkafka refuses brokers whose
+ * Produce minimum is above 0 (KAFKA-18659): ApiVersions keeps that minimum, and the proxy passes
+ * v0-2 undecoded (reading only their acks). A filter that must see every Produce request (ACLs,
+ * schema validation, transforms) wants them anyway: their decoding fails and the connection is
+ * closed, rather than the request let through unseen.
  */
 export const FIRST_DECODED_PRODUCE = apis.produce.minVersion
 

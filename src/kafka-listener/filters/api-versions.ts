@@ -1,9 +1,8 @@
 // ApiVersions, answered with what both the backend and Weir's codec speak. An API the codec does
 // not know is removed, and each version range is narrowed to the codec's: a client never picks a
 // version the gateway could not read, which is how other proxies break on each Kafka release.
-// Two exceptions keep clients working:
-// - Produce keeps the broker's advertised minimum (Kafka 4 advertises v0 although it serves v3+,
-//   because librdkafka refuses brokers whose Produce minimum is above 0: KAFKA-18659).
+// The policies' caps (version-caps.ts) narrow it further. Two exceptions keep clients working:
+// - Produce keeps the broker's advertised minimum: v0-2 pass undecoded (version-caps.ts says why).
 // - The newest version of an API Kafka marks unstable is not offered, as brokers do not.
 import { apiByKey, apis } from '../../protocol/index.ts'
 import type { VersionCap } from '../version-caps.ts'

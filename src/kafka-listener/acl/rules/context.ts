@@ -24,13 +24,13 @@ export function respond(body: unknown): RequestDecision {
   return { kind: 'respond', body }
 }
 
-/** Sends the edited request on, and `edit` what the broker answers. */
-export function edited(edit: (response: never) => void): RequestDecision {
+/** Sends the edited request on, and `edit` what the broker answers (the request's API's response). */
+export function edited<Res>(edit: (response: Res) => void): RequestDecision {
   return { kind: 'forward', changed: true, onResponse: edit as (body: unknown) => void }
 }
 
 /** Sends the request on untouched, and `edit` what the broker answers. */
-export function watched(edit: (response: never) => void): RequestDecision {
+export function watched<Res>(edit: (response: Res) => void): RequestDecision {
   return { kind: 'forward', changed: false, onResponse: edit as (body: unknown) => void }
 }
 
@@ -66,7 +66,7 @@ export function refuseEntries<T, R, Res>(
 }
 
 /** Adds a response edit to a forward decision (a local answer needs none). */
-export function alsoEdit(decision: RequestDecision, edit: (response: never) => void) {
+export function alsoEdit<Res>(decision: RequestDecision, edit: (response: Res) => void) {
   if (decision.kind !== 'forward') return decision
   const first = decision.onResponse
   const second = edit as (body: unknown) => void
