@@ -2,7 +2,6 @@
 import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
-import { problem } from '../core/problem.ts'
 import { varyWithOrigin } from './cors.ts'
 import { gatewayErrorResponse } from './error-response.ts'
 import { examplePageRoutes } from './example-page/example-page.ts'
@@ -11,7 +10,6 @@ import { portalRoutes, type PortalDeps } from './portal/portal-routes.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
 import type { ProduceDoorDeps } from './produce/handler.ts'
 import { produceRoutes } from './produce/routes.ts'
-import { problemResponse } from './problem-response.ts'
 
 export interface HttpAppDeps {
   readiness: ReadinessSource
@@ -42,22 +40,17 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
   app.route('/', produceRoutes(listener, deps.produce))
   if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>
-    problemResponse(
+    gatewayErrorResponse(
       c,
-      problem(
-        404,
-        'not-found',
-        'Not Found',
-        `no route for ${c.req.method} ${new URL(c.req.url).pathname}`
-      )
+      new GatewayError('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)
     )
   )
   app.onError((err, c) => {
     if (err instanceof GatewayError) return gatewayErrorResponse(c, err)
     deps.logger.error({ err, listener: listener.name, path: c.req.path }, 'unhandled error')
-    return problemResponse(
+    return gatewayErrorResponse(
       c,
-      problem(500, 'internal', 'Internal Server Error', 'the gateway failed to handle this request')
+      new GatewayError('internal', 'the gateway failed to handle this request')
     )
   })
   return app

@@ -12,7 +12,8 @@ import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
 import type { Duplex } from 'node:stream'
-import { problem } from '../core/problem.ts'
+import { GatewayError } from '../core/errors.ts'
+import { gatewayErrorReply } from './error-response.ts'
 import { rejectUpgrade } from './node-reply.ts'
 import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
@@ -73,11 +74,7 @@ export async function startHttpListener(
     if (upgrade?.(request, socket, head)) return
     const path = (request.url ?? '/').split('?')[0]
     const detail = `no stream at ${path} takes WebSocket connections`
-    rejectUpgrade(socket, {
-      status: 404,
-      body: problem(404, 'not-found', 'Not Found', detail),
-      headers: {},
-    })
+    rejectUpgrade(socket, gatewayErrorReply(new GatewayError('not-found', detail)))
   })
 
   const close = gracefulClose(server, config.shutdownGraceMs)

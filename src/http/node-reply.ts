@@ -3,7 +3,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { GatewayError } from '../core/errors.ts'
-import { problem, PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
+import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
 import type { Logger } from '../observability/logger.ts'
 import { gatewayErrorReply } from './error-response.ts'
 import type { HttpReply } from './exchange.ts'
@@ -23,16 +23,9 @@ export function sendReply(response: ServerResponse, reply: HttpReply): void {
 export function errorReply(err: unknown, logger: Logger, context: object): HttpReply {
   if (err instanceof GatewayError) return gatewayErrorReply(err)
   logger.error({ err, ...context }, 'unhandled error')
-  return {
-    status: 500,
-    body: problem(
-      500,
-      'internal',
-      'Internal Server Error',
-      'the gateway failed to handle this request'
-    ),
-    headers: {},
-  }
+  return gatewayErrorReply(
+    new GatewayError('internal', 'the gateway failed to handle this request')
+  )
 }
 
 /** Answers an upgrade request with an HTTP error instead of switching protocols. */

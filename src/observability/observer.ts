@@ -1,8 +1,14 @@
 // One observation per finished gateway request (an HTTP produce, a Kafka protocol request) or
 // stream session (WebSocket, SSE, long-poll): what every door reports, once, when it is done.
 // Metrics and the access log both consume it, so doors stay thin. Rejection reasons come from
-// GatewayError codes and Kafka error codes, mapped here and nowhere else.
-import { GatewayError, errorCatalogue, type ErrorCode } from '../core/errors.ts'
+// GatewayError codes, and from Kafka error codes through the error catalogue.
+import {
+  GatewayError,
+  errorCatalogue,
+  httpStatus,
+  kafkaErrorCodes,
+  type ErrorCode,
+} from '../core/errors.ts'
 import type { Door } from '../core/policy-request.ts'
 
 /** Why the gateway refused (or failed) a request. */
@@ -80,32 +86,24 @@ const reasonByCode: Record<ErrorCode, RejectReason> = {
 /** The reason and status a door's error stands for (any thrown value). */
 export function rejectionOf(err: unknown): { reason: RejectReason; status: number } {
   if (err instanceof GatewayError) {
-    return { reason: reasonByCode[err.code], status: errorCatalogue[err.code].status }
+    return { reason: reasonByCode[err.code], status: httpStatus(err.code) }
   }
   return { reason: 'internal', status: 500 }
 }
 
-/** Kafka error codes by reason (only those a gateway answers with itself, or commonly sees). */
-const kafkaReasons: Record<number, RejectReason> = {
-  3: 'request' /* UNKNOWN_TOPIC_OR_PARTITION */,
-  7: 'backend' /* REQUEST_TIMED_OUT */,
-  8: 'backend' /* BROKER_NOT_AVAILABLE */,
-  10: 'request' /* MESSAGE_TOO_LARGE */,
-  29: 'acl' /* TOPIC_AUTHORIZATION_FAILED */,
-  30: 'acl' /* GROUP_AUTHORIZATION_FAILED */,
-  31: 'acl' /* CLUSTER_AUTHORIZATION_FAILED */,
-  33: 'auth' /* UNSUPPORTED_SASL_MECHANISM */,
-  34: 'auth' /* ILLEGAL_SASL_STATE */,
-  35: 'request' /* UNSUPPORTED_VERSION */,
-  42: 'request' /* INVALID_REQUEST */,
-  53: 'acl' /* TRANSACTIONAL_ID_AUTHORIZATION_FAILED */,
-  58: 'auth' /* SASL_AUTHENTICATION_FAILED */,
-  87: 'schema' /* INVALID_RECORD */,
-  89: 'rate' /* THROTTLING_QUOTA_EXCEEDED */,
+/**
+ * Reasons by Kafka error code, from the catalogue: the codes the gateway answers with itself.
+ * Where two refusals share a code (INVALID_RECORD), the first one's reason stands.
+ */
+const kafkaReasons = new Map<number, RejectReason>()
+for (const code of Object.keys(errorCatalogue) as ErrorCode[]) {
+  for (const kafkaCode of kafkaErrorCodes(code)) {
+    if (!kafkaReasons.has(kafkaCode)) kafkaReasons.set(kafkaCode, reasonByCode[code])
+  }
 }
 
 export function kafkaReason(errorCode: number): RejectReason {
-  return kafkaReasons[errorCode] ?? (errorCode === -1 ? 'internal' : 'request')
+  return kafkaReasons.get(errorCode) ?? 'request'
 }
 
 /**

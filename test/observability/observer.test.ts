@@ -40,9 +40,9 @@ describe('rejection reasons', () => {
     expect(kafkaReason(58)).toBe('auth')
     expect(kafkaReason(29)).toBe('acl')
     expect(kafkaReason(30)).toBe('acl')
-    expect(kafkaReason(89)).toBe('rate')
+    expect(kafkaReason(33)).toBe('auth')
     expect(kafkaReason(87)).toBe('schema')
-    expect(kafkaReason(8)).toBe('backend')
+    expect(kafkaReason(7)).toBe('backend')
     expect(kafkaReason(-1)).toBe('internal')
   })
 

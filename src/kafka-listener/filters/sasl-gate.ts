@@ -4,15 +4,15 @@
 // SaslAuthenticate are served; anything else ends the connection, as on a broker's SASL listener.
 // Re-authentication (KIP-368) is answered here too, and a session whose credential expired is
 // ended at its next request.
+import { errorCatalogue } from '../../core/errors.ts'
 import type { SaslServer, VirtualClusterSasl } from '../sasl/index.ts'
 import type { ConnectionState, RequestFilter } from './types.ts'
 
 const SASL_HANDSHAKE = 17
 const API_VERSIONS = 18
 const SASL_AUTHENTICATE = 36
-const UNSUPPORTED_SASL_MECHANISM = 33
-const ILLEGAL_SASL_STATE = 34
-const SASL_AUTHENTICATION_FAILED = 58
+const { kafka: SASL_AUTHENTICATION_FAILED, kafkaFor } = errorCatalogue.unauthenticated
+const { mechanism: UNSUPPORTED_SASL_MECHANISM, 'sasl-state': ILLEGAL_SASL_STATE } = kafkaFor
 
 interface SaslSession {
   server?: SaslServer

@@ -2,7 +2,7 @@
 // too) into the records' keys and values, which the policy engine judges (policy/schema); its
 // verdict becomes the partition's Kafka error code. The verdict is the whole partition's, as a
 // broker's is: one bad record and none of them is written.
-import { errorCatalogue } from '../../core/errors.ts'
+import { kafkaErrorCode } from '../../core/errors.ts'
 import type {
   RecordCheck,
   RecordError,
@@ -16,7 +16,7 @@ import {
   splitRecordBatches,
   type RecordBatch,
 } from '../../protocol/records/index.ts'
-import { CORRUPT_MESSAGE, REQUEST_TIMED_OUT } from './error-codes.ts'
+import { CORRUPT_MESSAGE, UNKNOWN_SERVER_ERROR } from './error-codes.ts'
 
 export type PartitionVerdict =
   { ok: true } | { ok: false; code: number; message: string; recordErrors: readonly RecordError[] }
@@ -43,10 +43,8 @@ export async function checkPartition(
 export function partitionVerdict(verdict: RecordsVerdict): PartitionVerdict {
   if (verdict.ok) return accepted
   const { error, recordErrors } = verdict
-  // A registry that is down is worth a retry, and REQUEST_TIMED_OUT is what every client retries
-  // without refreshing its metadata or blaming a broker (see error-codes.ts).
-  const code =
-    error.code === 'backend-unavailable' ? REQUEST_TIMED_OUT : errorCatalogue[error.code].kafka
+  // A registry that is down is `backend-unavailable`: REQUEST_TIMED_OUT, which every client retries.
+  const code = kafkaErrorCode(error.code) ?? UNKNOWN_SERVER_ERROR
   return { ok: false, code, message: error.detail, recordErrors }
 }
 

@@ -3,7 +3,7 @@
 // socket takes them. Everything the client may do wrong ends in an error frame (a refused
 // subscribe) or a close code with a reason (a malformed frame, an overflowing buffer).
 import type { WebSocket } from 'ws'
-import { GatewayError } from '../../../core/errors.ts'
+import { GatewayError, wsCloseCode } from '../../../core/errors.ts'
 import type { Principal } from '../../../core/principal.ts'
 import type { Logger } from '../../../observability/logger.ts'
 import { parseClientStart } from '../../../stream/client-start.ts'
@@ -15,7 +15,6 @@ import type { StreamService } from '../../../stream/stream-service.ts'
 import {
   closeReason,
   errorFrame,
-  FrameError,
   gapFrame,
   parseClientFrame,
   recordFrame,
@@ -114,8 +113,8 @@ export class StreamConnection {
     try {
       frame = parseClientFrame(data, isBinary)
     } catch (err) {
-      if (!(err instanceof FrameError)) throw err
-      this.close(err.code, err.message)
+      if (!(err instanceof GatewayError)) throw err
+      this.close(wsCloseCode(err.code), err.message)
       return
     }
     switch (frame.type) {
@@ -252,7 +251,7 @@ export class StreamConnection {
       return
     }
     this.#send(errorFrame(end.error, id))
-    this.close(end.kind === 'overflow' ? 1013 : 1011, end.error.detail)
+    this.close(wsCloseCode(end.error.code), end.error.detail)
   }
 
   #refuse(err: unknown, id: string): void {
@@ -261,7 +260,7 @@ export class StreamConnection {
       return
     }
     this.#context.logger.error({ err, stream: this.#context.endpoint.name }, 'subscribe failed')
-    this.close(1011, 'the gateway failed to subscribe')
+    this.close(wsCloseCode('internal'), 'the gateway failed to subscribe')
   }
 
   #send(text: string): void {

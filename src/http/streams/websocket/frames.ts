@@ -2,7 +2,7 @@
 // checked here, so the connection only ever sees well-formed commands; what the server sends is
 // built here, records by splicing the text every subscriber shares (never re-serialized).
 import { z } from 'zod'
-import type { GatewayError } from '../../../core/errors.ts'
+import { GatewayError } from '../../../core/errors.ts'
 import type { GapNotice } from '../../../stream/delivery-queue.ts'
 import { serializeRecord } from '../../../stream/record-json.ts'
 import type { StreamRecord } from '../../../stream/record.ts'
@@ -39,28 +39,27 @@ const ClientFrame = z.discriminatedUnion('type', [Subscribe, Unsubscribe, Ack])
 export type SubscribeFrame = z.output<typeof Subscribe>
 export type ClientFrame = z.output<typeof ClientFrame>
 
-/** Why a client frame cannot be used; the connection closes with `code` (RFC 6455 §7.4.1). */
-export class FrameError extends Error {
-  readonly code: number
-  constructor(code: number, message: string) {
-    super(message)
-    this.code = code
-  }
-}
-
+/** Throws a GatewayError for a frame that cannot be used: the connection closes with its code. */
 export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame {
-  if (isBinary) throw new FrameError(1003, 'binary frames are not supported: send JSON text')
+  if (isBinary)
+    throw new GatewayError(
+      'unsupported-media-type',
+      'binary frames are not supported: send JSON text'
+    )
   let json: unknown
   try {
     json = JSON.parse(data.toString('utf8'))
   } catch {
-    throw new FrameError(1007, 'the frame is not JSON')
+    throw new GatewayError('bad-request', 'the frame is not JSON')
   }
   const parsed = ClientFrame.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
-    throw new FrameError(1007, `not a weir.v1 frame${where}: ${issue?.message ?? 'invalid'}`)
+    throw new GatewayError(
+      'bad-request',
+      `not a weir.v1 frame${where}: ${issue?.message ?? 'invalid'}`
+    )
   }
   return parsed.data
 }

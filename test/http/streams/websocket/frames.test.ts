@@ -1,10 +1,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { GatewayError } from '../../../../src/core/errors.ts'
+import { GatewayError, wsCloseCode } from '../../../../src/core/errors.ts'
 import {
   closeReason,
   errorFrame,
-  FrameError,
   gapFrame,
   parseClientFrame,
   recordFrame,
@@ -15,11 +14,12 @@ import type { StreamRecord } from '../../../../src/stream/record.ts'
 const text = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
 
-function frameError(data: Buffer, isBinary = false): FrameError {
+/** The refusal of a frame, with the close code the connection ends with. */
+function frameError(data: Buffer, isBinary = false): { code: number; message: string } {
   try {
     parseClientFrame(data, isBinary)
   } catch (err) {
-    if (err instanceof FrameError) return err
+    if (err instanceof GatewayError) return { code: wsCloseCode(err.code), message: err.message }
     throw err
   }
   throw new Error('the frame was accepted')
