@@ -166,6 +166,35 @@ describe('every door maps a refusal as the catalogue says', () => {
       expect(closed).toEqual([wsCloseCode(code)])
     }
   )
+
+  it.each([
+    ['overflow', 'overloaded'],
+    ['failed', 'not-found'],
+    ['failed', 'backend-unavailable'],
+    ['failed', 'internal'],
+  ] as const)(
+    'WebSocket closes a stream session ended (%s) as %s with its close code',
+    async (kind, code) => {
+      const { ws, closed } = fakeSocket()
+      const session = {
+        topics: ['t'],
+        take: () => undefined,
+        ended: { kind, error: new GatewayError(code, 'why') },
+        onWake: () => undefined,
+        close: async () => undefined,
+      }
+      const context = {
+        service: { open: async () => session },
+        endpoint: { name: 's', config: { delivery: 'at-most-once' } },
+        principal: { name: 'p' },
+        topics: ['t'],
+        onClose: () => undefined,
+      }
+      const connection = new StreamConnection(ws, context as unknown as ConnectionContext)
+      await connection.start({ topics: ['t'] })
+      expect(closed).toEqual([wsCloseCode(code)])
+    }
+  )
 })
 
 /** Just enough of a ws socket to see how a connection closes it. */

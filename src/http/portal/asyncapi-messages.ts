@@ -2,6 +2,7 @@
 // frames both ways (src/http/streams/websocket/frames.ts, connection.ts) and the Server-Sent
 // Events a stream writes (src/http/streams/sse.ts). Records differ per stream (their value
 // schema), so they are made per stream; the rest are shared components.
+import { wsCloseCode } from '../../core/errors.ts'
 import type { JsonSchema } from './json-schema.ts'
 
 const problemRef = { $ref: '#/components/schemas/Problem' }
@@ -128,8 +129,11 @@ export function sseRecordMessages(record: JsonSchema): Record<string, unknown> {
 export const WEBSOCKET_DESCRIPTION = [
   'Subprotocol `weir.v1`: all frames are JSON text. Browsers pass credentials as the subprotocols',
   "`['weir.v1', 'weir.api-key.<key>']` or `['weir.v1', 'weir.bearer.<jwt>']`, or in the query.",
-  'Close codes: 1001 shutting down (reconnect), 1003 a binary frame, 1007 not a weir.v1 frame,',
-  '1009 a frame over 64 KiB, 1011 the backend failed, 1013 the client read too slowly.',
+  // Close codes as the error catalogue gives them (1001 is no refusal: the node goes away).
+  `Close codes: 1001 shutting down (reconnect), ${wsCloseCode('unsupported-media-type')} a binary frame,`,
+  `${wsCloseCode('bad-request')} not a weir.v1 frame, ${wsCloseCode('not-found')} a topic that is gone,`,
+  `${wsCloseCode('payload-too-large')} a frame over 64 KiB, ${wsCloseCode('backend-unavailable')} the backend failed,`,
+  `${wsCloseCode('overloaded')} the client read too slowly.`,
 ].join(' ')
 
 export const SSE_DESCRIPTION = [
