@@ -2,7 +2,7 @@
 // configuration; on a control plane, data planes read it and report back.
 import { Hono } from 'hono'
 import type { AdminConfig } from '../config/index.ts'
-import { problem } from '../core/problem.ts'
+import { GatewayError } from '../core/errors.ts'
 import { problemResponse } from '../http/problem-response.ts'
 import type { ConfigStore } from '../control/config-store.ts'
 import { controlPlaneRoutes } from './control-plane-routes.ts'
@@ -36,19 +36,17 @@ export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   app.notFound((c) =>
     problemResponse(
       c,
-      problem(404, 'not-found', 'Not Found', `no admin resource at ${c.req.method} ${c.req.path}`)
+      new GatewayError(
+        'not-found',
+        `no admin resource at ${c.req.method} ${c.req.path}`
+      ).toProblem()
     )
   )
   app.onError((err, c) => {
     deps.logger.error({ err, path: c.req.path }, 'admin API error')
     return problemResponse(
       c,
-      problem(
-        500,
-        'internal',
-        'Internal Server Error',
-        'the admin API failed to handle this request'
-      )
+      new GatewayError('internal', 'the admin API failed to handle this request').toProblem()
     )
   })
   return app

@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AdminConfig } from '../config/index.ts'
-import { problem } from '../core/problem.ts'
+import { GatewayError } from '../core/errors.ts'
 import { problemResponse } from '../http/problem-response.ts'
 
 export type AdminRole = 'operator' | 'data-plane'
@@ -32,14 +32,12 @@ export function adminAuth(admin: () => AdminConfig): MiddlewareHandler<AdminEnv>
     if (caller === undefined) {
       return problemResponse(
         c,
-        problem(
-          401,
+        new GatewayError(
           'unauthenticated',
-          'Unauthorized',
           match === null
             ? 'send an admin token as "Authorization: Bearer <token>"'
             : "the token is not one of this node's admin or data plane tokens"
-        ),
+        ).toProblem(),
         { 'www-authenticate': 'Bearer realm="weir-admin"' }
       )
     }
@@ -54,12 +52,10 @@ export function forbidden(c: Context<AdminEnv>, ...roles: AdminRole[]): Response
   if (roles.includes(caller.role)) return undefined
   return problemResponse(
     c,
-    problem(
-      403,
+    new GatewayError(
       'forbidden',
-      'Forbidden',
       `a ${caller.role} token may not ${c.req.method} ${c.req.path}`
-    )
+    ).toProblem()
   )
 }
 

@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { parse as parseYaml } from 'yaml'
+import { GatewayError } from '../core/errors.ts'
 import { problem } from '../core/problem.ts'
 import { problemResponse } from '../http/problem-response.ts'
 import { planReload } from '../control/reload-plan.ts'
@@ -81,7 +82,7 @@ function rejected(c: Context, err: unknown): Response {
       )
     )
   }
-  return problemResponse(c, problem(400, 'bad-request', 'Bad Request', (err as Error).message))
+  return problemResponse(c, new GatewayError('bad-request', (err as Error).message).toProblem())
 }
 
 /** A JSON object body, or the problem response to send instead. */
@@ -92,7 +93,7 @@ export async function readJson(c: Context): Promise<Record<string, unknown> | Re
   } catch (err) {
     return problemResponse(
       c,
-      problem(400, 'bad-request', 'Bad Request', `the body is not JSON: ${(err as Error).message}`)
+      new GatewayError('bad-request', `the body is not JSON: ${(err as Error).message}`).toProblem()
     )
   }
   return asObject(c, body)
@@ -107,7 +108,7 @@ async function readDocument(c: Context): Promise<Record<string, unknown> | Respo
   } catch (err) {
     return problemResponse(
       c,
-      problem(400, 'bad-request', 'Bad Request', `the body is not YAML: ${(err as Error).message}`)
+      new GatewayError('bad-request', `the body is not YAML: ${(err as Error).message}`).toProblem()
     )
   }
 }
@@ -116,7 +117,7 @@ function asObject(c: Context, body: unknown): Record<string, unknown> | Response
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return problemResponse(
       c,
-      problem(400, 'bad-request', 'Bad Request', 'the body must be a JSON object')
+      new GatewayError('bad-request', 'the body must be a JSON object').toProblem()
     )
   }
   return body as Record<string, unknown>
