@@ -15,11 +15,11 @@ import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
 import { editProduceRecords } from './produce.ts'
 import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
+// What a partition whose records cannot be read is answered, as a broker would (the catalogue's).
+import { CORRUPT_MESSAGE } from '../validation/error-codes.ts'
 
 const PRODUCE = 0
 const FETCH = 1
-/** What a partition whose records cannot be read is answered, as a broker would. */
-const CORRUPT_MESSAGE = 2
 
 /** The PolicyEngine, or a delegate to whichever one is current after a reload. */
 export interface TransformPolicies extends ReadTransforms {
