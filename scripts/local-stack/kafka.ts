@@ -1,6 +1,8 @@
 // A single-node Apache Kafka (KRaft, combined broker + controller) on 127.0.0.1, run from the
 // jars Maven downloaded. Listeners: PLAINTEXT for most tests, SASL_PLAINTEXT (PLAIN and SCRAM)
-// for authentication tests.
+// for authentication tests. Kafka's ACL authorizer is on, open wherever no ACL names a resource
+// (allow.everyone.if.no.acl.found); admin and the PLAINTEXT listener's ANONYMOUS are super users,
+// so only the topics a test puts broker ACLs on are restricted (backend-identity tests).
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -53,6 +55,9 @@ listener.name.ssl.ssl.truststore.type=PEM
 listener.name.ssl.ssl.truststore.location=${tls.caFile}
 listener.name.ssl.ssl.client.auth=required
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS;User:admin
+allow.everyone.if.no.acl.found=true
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${kafkaSaslUsers.admin}" ${plainUsers};
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${scram}
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${scram}

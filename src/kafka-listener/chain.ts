@@ -8,6 +8,7 @@
 //      order (response-path.ts): by then the answer is in the client's names, as theirs are.
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 import { anonymous, type Principal } from '../core/principal.ts'
+import { backendSaslFor } from '../kafka/backend-identity.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './acl/index.ts'
 import { apiVersionsFilter } from './filters/api-versions.ts'
 import { backendSaslWatch } from './filters/backend-sasl.ts'
@@ -59,8 +60,11 @@ export interface KafkaListenerChain {
   versionCap: VersionCap
   /** `principal`: who a verified client certificate says the client is (mTLS), if anyone. */
   initialState: (principal?: Principal) => ConnectionState
-  /** Weir's own login to each backend broker connection, when it terminates client SASL. */
-  upstreamSasl: UpstreamSaslConfig | undefined
+  /**
+   * Weir's own login to each backend broker connection, when it terminates client SASL: the
+   * credentials for a principal (or, before anyone authenticated, for the virtual cluster).
+   */
+  upstreamSasl: ((principal?: Principal) => UpstreamSaslConfig | undefined) | undefined
   /**
    * Whether a connection is past authentication, where someone authenticates clients: Weir, or
    * the broker when SASL passes through to a backend that takes it. Undefined when nobody does.
@@ -153,7 +157,7 @@ export function kafkaListenerChain(
       principal: principal ?? (terminates ? undefined : anonymous),
       scratch: new Map(),
     }),
-    upstreamSasl: terminates ? backend.sasl : undefined,
+    upstreamSasl: terminates ? (p) => backendSaslFor(vc, backend, p?.name) : undefined,
     authenticated: terminates
       ? (state) => state.principal !== undefined
       : backendSasl?.authenticated,

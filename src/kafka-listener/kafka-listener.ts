@@ -24,7 +24,7 @@ import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
 import { verifiedCertificateSubject } from '../policy/index.ts'
 import type { Observability } from '../observability/observability.ts'
-import type { Authenticate, ScramLogins } from './sasl/index.ts'
+import type { Authenticate, ScramLogins, UpstreamSaslConfig } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
 import { loginUpstream } from './upstream-login.ts'
 import type { SchemaValidationDeps } from './validation/index.ts'
@@ -165,15 +165,21 @@ export async function startKafkaListener(
     }
     const upstream = upstreamOf(address)
     // Nothing is read from the client until the broker connection is up and, where Weir
-    // authenticates clients itself, logged in with the backend's own credentials.
+    // authenticates clients itself, logged in as the virtual cluster's backend identity.
     client.pause()
     const abandon = () => upstream.destroy()
     client.once('close', abandon)
     client.on('error', abandon)
     const timeoutMs = deps.backend.connectionTimeoutMs
+    const identityOf = chain.upstreamSasl
+    let loggedInAs: UpstreamSaslConfig | undefined
     connectUpstream(upstream, backendTls !== undefined, timeoutMs)
-      .then(() => chain.upstreamSasl && loginUpstream(upstream, chain.upstreamSasl, timeoutMs))
       .then(() => certificatePrincipal(client, deps.authenticate))
+      .then(async (principal) => {
+        loggedInAs = identityOf?.(principal)
+        if (loggedInAs !== undefined) await loginUpstream(upstream, loggedInAs, timeoutMs)
+        return principal
+      })
       .then(
         (principal) => {
           client.off('close', abandon)
@@ -182,7 +188,15 @@ export async function startKafkaListener(
             upstream.destroy()
             return
           }
-          connections.add(new ProxyConnection(client, upstream, context, principal))
+          // Once the client authenticated, a principal mapped to another backend identity gets
+          // a broker connection of its own, logged in as that identity.
+          const switchUpstream =
+            identityOf &&
+            ((who: Principal) => {
+              const sasl = identityOf(who)
+              return sasl === loggedInAs ? undefined : openUpstream(address, sasl, timeoutMs)
+            })
+          connections.add(new ProxyConnection(client, upstream, context, principal, switchUpstream))
           client.resume()
         },
         (err: unknown) => {
@@ -195,6 +209,23 @@ export async function startKafkaListener(
           upstream.destroy()
         }
       )
+  }
+
+  /** A connection to the broker at `address`, logged in as `sasl` when given. */
+  const openUpstream = async (
+    address: Address,
+    sasl: UpstreamSaslConfig | undefined,
+    timeoutMs: number
+  ): Promise<Socket> => {
+    const socket = upstreamOf(address)
+    try {
+      await connectUpstream(socket, backendTls !== undefined, timeoutMs)
+      if (sasl !== undefined) await loginUpstream(socket, sasl, timeoutMs)
+      return socket
+    } catch (err) {
+      socket.destroy()
+      throw err
+    }
   }
 
   const listen = async (port: number, target: number | 'bootstrap'): Promise<void> => {

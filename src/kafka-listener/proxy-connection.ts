@@ -81,7 +81,14 @@ interface InFlight {
 
 export class ProxyConnection {
   readonly #client: Socket
-  readonly #upstream: Socket
+  #upstream: Socket
+  /**
+   * Once the client authenticated: a broker connection logged in as its principal's backend
+   * identity, or undefined when the one it has already is right. Asked once.
+   */
+  #switchUpstream: ((principal: Principal) => Promise<Socket> | undefined) | undefined
+  /** Called once no forwarded request waits for the backend's response. */
+  #onUpstreamIdle: (() => void) | undefined
   readonly #context: ProxyContext
   readonly #requests: FrameSplitter
   /** Responses can be large (a fetch of many partitions): the backend is trusted to 1 GiB. */
@@ -97,9 +104,16 @@ export class ProxyConnection {
   #preAuth: PreAuthGuard | undefined
 
   /** `principal`: who the client is before any request (a verified client certificate). */
-  constructor(client: Socket, upstream: Socket, context: ProxyContext, principal?: Principal) {
+  constructor(
+    client: Socket,
+    upstream: Socket,
+    context: ProxyContext,
+    principal?: Principal,
+    switchUpstream?: (principal: Principal) => Promise<Socket> | undefined
+  ) {
     this.#client = client
     this.#upstream = upstream
+    this.#switchUpstream = switchUpstream
     this.#context = context
     this.#filterContext = {
       brokers: context.brokers,
@@ -116,16 +130,53 @@ export class ProxyConnection {
     })
     context.observed?.observability.metrics.connectionOpened('kafka')
     client.setNoDelay(true)
-    upstream.setNoDelay(true)
     client.setTimeout(context.settings.idleTimeoutMs, () =>
       this.close('idle', `no traffic for ${context.settings.idleTimeoutMs} ms`)
     )
     client.on('data', (chunk: Buffer) => this.#fromClient(chunk))
-    upstream.on('data', (chunk: Buffer) => this.#fromUpstream(chunk))
     client.on('error', (err) => this.close('client error', err.message))
-    upstream.on('error', (err) => this.close('backend error', err.message))
     client.on('close', () => this.close('client closed'))
+    this.#attach(upstream)
+  }
+
+  #attach(upstream: Socket): void {
+    upstream.setNoDelay(true)
+    upstream.on('data', (chunk: Buffer) => this.#fromUpstream(chunk))
+    upstream.on('error', (err) => this.close('backend error', err.message))
     upstream.on('close', () => this.close('backend closed'))
+  }
+
+  /**
+   * Before the first request after authentication: moves to a broker connection logged in as
+   * the principal's backend identity (a broker never lets a connection change principal), once
+   * the old one has answered what it was sent. Undefined when there is nothing to do.
+   */
+  #identitySwitch(): Promise<void> | undefined {
+    const switchUpstream = this.#switchUpstream
+    const principal = this.#filterContext.state.principal
+    if (switchUpstream === undefined || principal === undefined) return undefined
+    this.#switchUpstream = undefined
+    const opening = switchUpstream(principal)
+    if (opening === undefined) return undefined
+    const idle = new Promise<void>((resolve) => {
+      if (!this.#inFlight.some((entry) => entry.local === undefined)) resolve()
+      else this.#onUpstreamIdle = resolve
+    })
+    return Promise.all([opening, idle]).then(
+      ([upstream]) => {
+        if (this.#closed) {
+          upstream.destroy()
+          return
+        }
+        const old = this.#upstream
+        for (const event of ['data', 'close', 'error']) old.removeAllListeners(event)
+        old.on('error', () => undefined)
+        old.destroy()
+        this.#upstream = upstream
+        this.#attach(upstream)
+      },
+      (err: unknown) => this.close('backend login failed', (err as Error).message)
+    )
   }
 
   /** Requests waiting for a response (for the listener's timeout sweep and stats). */
@@ -223,6 +274,11 @@ export class ProxyConnection {
     this.#upstream.cork()
     try {
       while (this.#queue.length > 0 && !this.#closed) {
+        const switching = this.#identitySwitch()
+        if (switching !== undefined) {
+          this.#wait(switching)
+          return
+        }
         const outcome = this.#request(this.#queue.shift() as Buffer)
         if (outcome !== undefined) {
           this.#wait(outcome)
@@ -390,6 +446,10 @@ export class ProxyConnection {
       return false
     }
     this.#flushLocal()
+    if (this.#onUpstreamIdle && !this.#inFlight.some((e) => e.local === undefined)) {
+      this.#onUpstreamIdle()
+      this.#onUpstreamIdle = undefined
+    }
     return true
   }
 

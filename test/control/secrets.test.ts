@@ -69,6 +69,20 @@ describe('redactSecrets', () => {
     // The input is not touched.
     expect(doc.backendClusters[0]?.sasl.password).toBe('kafka-password')
   })
+
+  it("hides a virtual cluster's backend identities (credential mapping)", () => {
+    const sasl = (username: string) => ({
+      mechanism: 'plain',
+      username,
+      password: `${username}-pw`,
+    })
+    const redacted = redactSecrets({
+      backendIdentity: { sasl: sasl('tenant-a') },
+      backendIdentities: [{ principals: ['alice'], sasl: sasl('alice') }],
+    })
+    expect(redacted.backendIdentity.sasl).toEqual({ ...sasl('tenant-a'), password: REDACTED })
+    expect(redacted.backendIdentities[0]?.sasl.password).toBe(REDACTED)
+  })
 })
 
 describe('restoreSecrets', () => {

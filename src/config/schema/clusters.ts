@@ -131,6 +131,12 @@ export const Namespace = z
   })
   .strict()
 
+/**
+ * The credentials Weir logs in to the backend's brokers with on a tenant's behalf, instead of the
+ * backend cluster's own `sasl`, so the broker's ACLs, quotas and audit log see the tenant.
+ */
+export const BackendIdentity = z.object({ sasl: ClientSasl }).strict()
+
 export const VirtualCluster = z
   .object({
     name: Name,
@@ -144,5 +150,22 @@ export const VirtualCluster = z
     authentication: z.array(AuthMethod).default([]),
     /** Policies (by name) that apply to every door of this virtual cluster, in order. */
     policies: z.array(Name).default([]),
+    /** Who this virtual cluster's clients are at the broker (default: the backend's `sasl`). */
+    backendIdentity: BackendIdentity.optional(),
+    /** Per principal, ahead of `backendIdentity`: the first entry naming the principal wins. */
+    backendIdentities: z
+      .array(BackendIdentity.extend({ principals: z.array(z.string().min(1)).min(1) }).strict())
+      .default([]),
   })
   .strict()
+  .refine(
+    (vc) =>
+      vc.authentication.length > 0 ||
+      (vc.backendIdentity === undefined && vc.backendIdentities.length === 0),
+    {
+      // Without it, Kafka clients' own SASL passes through to the broker: there is no login of
+      // Weir's to swap.
+      message: 'a backend identity needs authentication at the gateway (authentication: [...])',
+      path: ['backendIdentity'],
+    }
+  )

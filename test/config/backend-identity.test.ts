@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, parseConfig, type ConfigIssue } from '../../src/config/index.ts'
+
+const config = (vc: string) => `
+backendClusters:
+  - name: local
+    bootstrapServers: 127.0.0.1:9092
+    sasl: { mechanism: plain, username: weir, password: weir-secret }
+virtualClusters:
+  - name: vc
+    backendCluster: local
+${vc}
+listeners:
+  - name: public
+    kind: http
+    port: 8080
+`
+
+const authenticated = `    authentication:
+      - kind: api-key
+        keys: [{ principal: alice, sha256: ${'a'.repeat(64)} }]
+`
+
+function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
+  try {
+    parseConfig(text, 'test.yaml', env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues
+    throw err
+  }
+  throw new Error('expected the config to be rejected')
+}
+
+describe('backend identities in the configuration', () => {
+  it('reads a password from ${file:...}, less its trailing newline, and keeps it a string', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weir-secret-'))
+    const file = path.join(dir, 'tenant-a')
+    writeFileSync(file, '123456\n')
+    const parsed = parseConfig(
+      config(`${authenticated}    backendIdentity:
+      sasl:
+        mechanism: scram-sha-512
+        username: tenant-a
+        password: \${file:${file}}
+    backendIdentities:
+      - principals: [alice]
+        sasl: { mechanism: plain, username: alice, password: '\${ALICE}' }`),
+      't',
+      { ALICE: 'from-env' }
+    )
+    const vc = parsed.virtualClusters[0]
+    expect(vc?.backendIdentity?.sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'tenant-a',
+      password: '123456',
+    })
+    expect(vc?.backendIdentities[0]).toMatchObject({
+      principals: ['alice'],
+      sasl: { password: 'from-env' },
+    })
+  })
+
+  it('names a secret file that cannot be read, and nothing of what it holds', () => {
+    const issues = issuesOf(
+      config(`${authenticated}    backendIdentity:
+      sasl: { mechanism: plain, username: a, password: '\${file:/nonexistent/secret}' }`)
+    )
+    expect(issues).toEqual([
+      expect.objectContaining({
+        path: 'virtualClusters[0].backendIdentity.sasl.password',
+        message:
+          'cannot read the file /nonexistent/secret named by ${file:/nonexistent/secret} (ENOENT)',
+      }),
+    ])
+  })
+
+  it('refuses a backend identity where the gateway authenticates nobody', () => {
+    const issues = issuesOf(
+      config(`    backendIdentity:
+      sasl: { mechanism: plain, username: a, password: b }`)
+    )
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'virtualClusters[0].backendIdentity: a backend identity needs authentication at the gateway (authentication: [...])',
+    ])
+  })
+})
