@@ -27,6 +27,8 @@ export interface PolicyRequest {
   route?: string
   resources: readonly ResourceAccess[]
   principal: Principal
+  /** The client's address (after any PROXY protocol header), checked by ip filters. */
+  client?: string
   /** Records in this request (a batch counts each), and their payload bytes. */
   records: number
   bytes: number

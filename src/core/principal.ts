@@ -20,4 +20,6 @@ export interface Credentials {
   basic?: { username: string; password: string }
   /** Subject of a verified TLS client certificate. */
   clientCertSubject?: string
+  /** Where the client connects from (after any PROXY protocol header), for ip filters. */
+  client?: string
 }

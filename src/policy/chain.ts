@@ -8,6 +8,7 @@ import type {
 import { AclSet, compileAclPolicy, type CompiledAclPolicy } from './acl.ts'
 import { compileGlobs, type Matcher } from '../core/glob.ts'
 import { ConnectionLimiter } from './connection-limit.ts'
+import { IpFilter } from './ip-filter.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 import { TransformSet, type CompiledTransformPolicy } from './transform/index.ts'
 
@@ -16,6 +17,8 @@ export interface Chain {
   acl: AclSet | undefined
   limiters: readonly RateLimiter[]
   connectionLimits: readonly ConnectionLimiter[]
+  /** Where clients may connect from; every door asks before it authenticates. */
+  ipFilters: readonly IpFilter[]
   schemas: readonly CompiledSchemaPolicy[]
   transforms: TransformSet
 }
@@ -31,6 +34,7 @@ export class PolicyCatalog {
   readonly #limiters = new Map<string, RateLimiter>()
   readonly #connectionLimits = new Map<string, ConnectionLimiter>()
   readonly #schemas = new Map<string, CompiledSchemaPolicy>()
+  readonly #ipFilters = new Map<string, IpFilter>()
   readonly #transforms = new Map<string, CompiledTransformPolicy>()
 
   /**
@@ -52,6 +56,8 @@ export class PolicyCatalog {
         // Counts are carried over whatever changed: the connections they count are still open.
         const kept = options.previous?.connectionLimiter(policy.name)
         this.#connectionLimits.set(policy.name, new ConnectionLimiter(policy, kept?.counter))
+      } else if (policy.kind === 'ip-filter') {
+        this.#ipFilters.set(policy.name, new IpFilter(policy))
       } else if (policy.kind === 'transform') {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else {
@@ -75,6 +81,7 @@ export class PolicyCatalog {
     const connectionLimits = new Set<ConnectionLimiter>()
     const schemas: CompiledSchemaPolicy[] = []
     const transforms: CompiledTransformPolicy[] = []
+    const ipFilters = new Set<IpFilter>()
     for (const name of names) {
       if (!this.#names.has(name)) throw new Error(`no policy named "${name}"`)
       const acl = this.#acls.get(name)
@@ -89,11 +96,14 @@ export class PolicyCatalog {
       if (schema !== undefined) schemas.push(schema)
       const transform = this.#transforms.get(name)
       if (transform !== undefined) transforms.push(transform)
+      const ipFilter = this.#ipFilters.get(name)
+      if (ipFilter !== undefined) ipFilters.add(ipFilter)
     }
     return {
       acl: acls.size === 0 ? undefined : new AclSet([...acls]),
       limiters: [...limiters],
       connectionLimits: [...connectionLimits],
+      ipFilters: [...ipFilters],
       schemas,
       transforms: new TransformSet(transforms),
     }

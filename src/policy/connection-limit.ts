@@ -15,6 +15,8 @@ export interface ConnectionRequest {
   /** The stream or route it is for, when the door has them. */
   route?: string
   principal: Principal
+  /** The client's address (after any PROXY protocol header), checked by ip filters. */
+  client?: string
 }
 
 /** A connection slot; `release` gives it back (calling it again does nothing). */

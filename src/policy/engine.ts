@@ -27,6 +27,7 @@ import type {
   RateLimiter,
   RateLimiterOptions,
 } from './rate-limit.ts'
+import { evaluateIpFilters } from './ip-filter.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 
 export interface PolicyEngineOptions {
@@ -122,9 +123,30 @@ export class PolicyEngine {
     return { catalog, vcs }
   }
 
-  /** Who the credentials belong to, or the refusal to send (`unauthenticated`, with headers). */
+  /**
+   * Who the credentials belong to, or the refusal to send (`unauthenticated`, with headers; or
+   * `forbidden` when an ip filter refuses the client's address, before any credential is checked).
+   */
   authenticate(virtualCluster: string, credentials: Credentials): Promise<AuthResult> {
-    return this.#vc(virtualCluster).authenticator.authenticate(credentials)
+    const vc = this.#vc(virtualCluster)
+    if (credentials.client !== undefined) {
+      const decision = evaluateIpFilters(vc.chain.ipFilters, credentials.client)
+      if (decision.verdict === 'deny') return Promise.resolve({ decision })
+    }
+    return vc.authenticator.authenticate(credentials)
+  }
+
+  /**
+   * Whether a client may connect from `client` at all (its ip filters; `forbidden` otherwise):
+   * for doors that take connections before anyone authenticates, the Kafka listener's accept.
+   */
+  admitClient(virtualCluster: string, client: string, routePolicies?: readonly string[]): Decision {
+    return evaluateIpFilters(this.#chain(virtualCluster, routePolicies).ipFilters, client)
+  }
+
+  /** Whether any ip filter applies to the virtual cluster (the Kafka door then checks). */
+  hasIpFilters(virtualCluster: string): boolean {
+    return this.#vc(virtualCluster).chain.ipFilters.length > 0
   }
 
   /** Lowercase headers that carry API keys for this virtual cluster (besides Authorization). */
@@ -145,6 +167,10 @@ export class PolicyEngine {
    */
   authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
     const chain = this.#chain(request.virtualCluster, routePolicies)
+    if (request.client !== undefined && chain.ipFilters.length > 0) {
+      const refused = evaluateIpFilters(chain.ipFilters, request.client)
+      if (refused.verdict === 'deny') return refused
+    }
     const acl = chain.acl
     if (acl !== undefined) {
       const { principal, resources } = request
@@ -199,10 +225,14 @@ export class PolicyEngine {
     routePolicies?: readonly string[],
     perRoute?: number
   ): ConnectionAdmission {
-    const limits: ConnectionLimit[] = this.#chain(
-      connection.virtualCluster,
-      routePolicies
-    ).connectionLimits.map((limiter) => limiter.limitFor(connection))
+    const chain = this.#chain(connection.virtualCluster, routePolicies)
+    if (connection.client !== undefined && chain.ipFilters.length > 0) {
+      const refused = evaluateIpFilters(chain.ipFilters, connection.client)
+      if (refused.verdict === 'deny') return refused
+    }
+    const limits: ConnectionLimit[] = chain.connectionLimits.map((limiter) =>
+      limiter.limitFor(connection)
+    )
     if (perRoute !== undefined && connection.route !== undefined) {
       const { route, principal } = connection
       limits.push({

@@ -43,7 +43,14 @@ export async function startKafkaRuntime(
  * check ids in.
  */
 export function checkKafkaListeners(config: WeirConfig): void {
-  const enforced = new Set<string>(['acl', 'rate-limit', 'connection-limit', 'schema', 'transform'])
+  const enforced = new Set<string>([
+    'acl',
+    'rate-limit',
+    'connection-limit',
+    'ip-filter',
+    'schema',
+    'transform',
+  ])
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
     const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)

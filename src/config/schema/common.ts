@@ -1,4 +1,5 @@
 // Building blocks shared by the config entities.
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /** Names reference one entity from another, so they are restricted to a safe, stable alphabet. */
@@ -44,3 +45,24 @@ export const ClientSasl = z
 
 /** Durations are written in milliseconds. */
 export const Millis = z.number().int().min(0)
+
+/** An address or CIDR block as net.BlockList takes it, or undefined when it is neither. */
+export function parseCidr(
+  value: string
+): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const slash = value.indexOf('/')
+  const address = slash < 0 ? value : value.slice(0, slash)
+  const version = isIP(address)
+  if (version === 0) return undefined
+  const most = version === 4 ? 32 : 128
+  const prefixText = slash < 0 ? String(most) : value.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined
+  const prefix = Number(prefixText)
+  if (prefix > most) return undefined
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' }
+}
+
+/** An IPv4 or IPv6 address, or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`). */
+export const Cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  message: 'an IPv4 or IPv6 address or CIDR block, e.g. 10.0.0.0/8 or 2001:db8::/32',
+})

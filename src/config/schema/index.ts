@@ -50,6 +50,7 @@ export type KafkaListenerConfig = Extract<ListenerConfig, { kind: 'kafka' }>
 export type PolicyConfig = z.output<typeof Policy>
 export type AclPolicyConfig = Extract<PolicyConfig, { kind: 'acl' }>
 export type RateLimitPolicyConfig = Extract<PolicyConfig, { kind: 'rate-limit' }>
+export type IpFilterPolicyConfig = Extract<PolicyConfig, { kind: 'ip-filter' }>
 export type ConnectionLimitPolicyConfig = Extract<PolicyConfig, { kind: 'connection-limit' }>
 export type SchemaPolicyConfig = Extract<PolicyConfig, { kind: 'schema' }>
 export type SchemaRefConfig = z.output<typeof SchemaRef>

@@ -1,7 +1,7 @@
 // Policies: typed, ordered rules that every door evaluates the same way. Attached to a virtual
 // cluster by name (and, in later increments, narrowed to a route, stream or topic).
 import { z } from 'zod'
-import { Name } from './common.ts'
+import { Cidr, Name } from './common.ts'
 import { StreamFilters } from './streams.ts'
 
 /** `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations). */
@@ -59,6 +59,24 @@ export const ConnectionLimitPolicy = z
     maxConnections: z.number().int().positive(),
   })
   .strict()
+
+/**
+ * Where clients may connect from (their address after any PROXY protocol header), on every door:
+ * a denied address is refused before authentication. `deny` wins over `allow`; with `allow` set,
+ * only the addresses it lists get in.
+ */
+export const IpFilterPolicy = z
+  .object({
+    name: Name,
+    kind: z.literal('ip-filter'),
+    allow: z.array(Cidr).optional(),
+    deny: z.array(Cidr).default([]),
+  })
+  .strict()
+  .refine((p) => p.allow !== undefined || p.deny.length > 0, {
+    message: 'set allow, deny, or both',
+    path: ['deny'],
+  })
 
 /** Where a key or value schema comes from, and in which format records are written. */
 export const SchemaRef = z
@@ -160,6 +178,7 @@ export const TransformPolicy = z
 export type TransformPolicyConfig = z.output<typeof TransformPolicy>
 
 export const Policy = z.discriminatedUnion('kind', [
+  IpFilterPolicy,
   AclPolicy,
   RateLimitPolicy,
   ConnectionLimitPolicy,
