@@ -11,6 +11,7 @@ export function nodeClient(request: IncomingMessage): HttpClient {
   return {
     headers: nodeHeaders(request),
     clientCertSubject: verifiedCertificateSubject(request.socket),
+    client: request.socket.remoteAddress,
   }
 }
 
@@ -20,11 +21,12 @@ export function honoClient(c: Context): HttpClient {
   return {
     headers: c.req.raw.headers,
     clientCertSubject: verifiedCertificateSubject(incoming?.socket),
+    client: incoming?.socket.remoteAddress,
   }
 }
 
 export function httpCredentials(
-  { headers, clientCertSubject }: HttpClient,
+  { headers, clientCertSubject, client }: HttpClient,
   apiKeyHeaders: readonly string[]
 ): Credentials {
   const credentials: Credentials = {}
@@ -53,5 +55,7 @@ export function httpCredentials(
     }
   }
   if (clientCertSubject) credentials.clientCertSubject = clientCertSubject
+  // The engine's ip filters judge it before any credential.
+  if (client) credentials.client = client
   return credentials
 }

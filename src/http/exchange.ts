@@ -13,6 +13,8 @@ export interface HttpClient {
   headers: HeaderReader
   /** The subject of the client certificate the listener's TLS verified (`clientCaFile`). */
   clientCertSubject?: string
+  /** The client's address (the one a trusted PROXY protocol header named, if any). */
+  client?: string
 }
 
 export interface HttpExchange extends HttpClient {

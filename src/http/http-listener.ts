@@ -14,6 +14,8 @@ import type { HttpListenerConfig } from '../config/index.ts'
 import type { Duplex } from 'node:stream'
 import { GatewayError } from '../core/errors.ts'
 import { gatewayErrorReply } from './error-response.ts'
+import type { Logger } from '../observability/logger.ts'
+import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
 import { rejectUpgrade } from './node-reply.ts'
 import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
@@ -45,7 +47,8 @@ export interface RunningHttpListener {
 export async function startHttpListener(
   config: HttpListenerConfig,
   app: Hono,
-  handlers: ListenerHandlers = {}
+  handlers: ListenerHandlers = {},
+  logger?: Logger
 ): Promise<RunningHttpListener> {
   const tls = config.tls
   let honoListener = getRequestListener(app.fetch)
@@ -69,6 +72,18 @@ export async function startHttpListener(
         listener
       )
     : createHttpServer(listener)
+  const proxyProtocol = config.proxyProtocol
+  if (proxyProtocol?.enabled) {
+    // Ahead of the HTTP parser (and of TLS): the header names the client every door then sees.
+    acceptProxyProtocol(
+      server,
+      {
+        trustedSources: trustedSources(proxyProtocol.trustedSources),
+        headerTimeoutMs: proxyProtocol.headerTimeoutMs,
+      },
+      (peer, reason) => logger?.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
+    )
+  }
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (cors?.upgrade(request, socket)) return
     if (upgrade?.(request, socket, head)) return

@@ -11,7 +11,9 @@ import type {
   VirtualClusterConfig,
 } from '../config/index.ts'
 import { tlsOptions } from '../kafka/client-config.ts'
+import type { Decision } from '../core/decision.ts'
 import type { Logger } from '../observability/logger.ts'
+import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
 import { BrokerMap, type Address } from './broker-map.ts'
 import {
   kafkaListenerChain,
@@ -47,6 +49,8 @@ export interface KafkaListenerDeps {
   scramLogin: ScramLogins
   /** The policy engine's ACL verdicts and quota charges. */
   policies: ListenerPolicies
+  /** The policy engine's ip filters: whether a client may connect from its address at all. */
+  admitClient?: (client: string) => Decision
   /** The policy engine's schema policies, for checking Produce records. */
   schemaValidator?: SchemaValidationDeps['validator']
   /** The backend's brokers as it reports them (node id, host, port). */
@@ -152,6 +156,16 @@ export async function startKafkaListener(
         return
       }
     }
+    // Refused by address before anything else: no broker connection, no SASL, nothing read.
+    const refused = deps.admitClient?.(client.remoteAddress ?? '')
+    if (refused?.verdict === 'deny') {
+      logger.warn(
+        { client: `${client.remoteAddress}:${client.remotePort}`, policy: refused.policy },
+        `connection refused: ${refused.detail}`
+      )
+      client.destroy()
+      return
+    }
     let address: Address | undefined
     if (target === 'bootstrap') {
       // Spread bootstrap connections over the backend's bootstrap servers.
@@ -243,6 +257,19 @@ export async function startKafkaListener(
           (socket) => accept(socket, target)
         )
       : createServer((socket) => accept(socket, target))
+    const proxyProtocol = config.proxyProtocol
+    if (proxyProtocol?.enabled) {
+      // Ahead of TLS and of the accept above: the header names the client policies judge.
+      acceptProxyProtocol(
+        server,
+        {
+          trustedSources: trustedSources(proxyProtocol.trustedSources),
+          headerTimeoutMs: proxyProtocol.headerTimeoutMs,
+        },
+        (peer, reason) =>
+          logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
+      )
+    }
     servers.set(target, server)
     await new Promise<void>((resolve, reject) => {
       const failed = (err: Error) => {

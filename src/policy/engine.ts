@@ -144,11 +144,6 @@ export class PolicyEngine {
     return evaluateIpFilters(this.#chain(virtualCluster, routePolicies).ipFilters, client)
   }
 
-  /** Whether any ip filter applies to the virtual cluster (the Kafka door then checks). */
-  hasIpFilters(virtualCluster: string): boolean {
-    return this.#vc(virtualCluster).chain.ipFilters.length > 0
-  }
-
   /** Lowercase headers that carry API keys for this virtual cluster (besides Authorization). */
   apiKeyHeaders(virtualCluster: string): readonly string[] {
     return this.#vc(virtualCluster).authenticator.apiKeyHeaders

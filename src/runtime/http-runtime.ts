@@ -88,7 +88,7 @@ export async function startHttpRuntime(
   const built = build(listener, config, services, logger)
   // Doors of every generation of this listener: earlier ones may still serve open streams.
   const doors = [...built.doors]
-  const running = await startHttpListener(listener, built.app, built.handlers)
+  const running = await startHttpListener(listener, built.app, built.handlers, logger)
   return {
     kind: 'http',
     name: listener.name,

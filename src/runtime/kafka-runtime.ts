@@ -27,6 +27,8 @@ export async function startKafkaRuntime(
     authenticate: (credentials) => policies.authenticate(vc.name, credentials),
     scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
     policies,
+    // Asked per connection, so a reload's ip filters reach the next one.
+    admitClient: (client) => policies.admitClient(vc.name, client),
     schemaValidator: services.schemaValidator,
     backend,
     describeBrokers: () => services.backends.describeBrokers(backend.name),

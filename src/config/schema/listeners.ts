@@ -1,7 +1,7 @@
 // Listeners: where clients connect. An http listener serves the REST and streaming doors; a kafka
 // listener speaks the Kafka protocol for one virtual cluster.
 import { z } from 'zod'
-import { Millis, Name, Port } from './common.ts'
+import { Cidr, Millis, Name, Port } from './common.ts'
 import { Cors } from './cors.ts'
 import { checkResources, RequestsEndpoint, View } from './resources.ts'
 import { ProduceRoute, TopicsEndpoint } from './routes.ts'
@@ -17,6 +17,20 @@ const ServerTls = z
   })
   .strict()
 
+/**
+ * PROXY protocol v1/v2 (off unless set): the load balancers in `trustedSources` must start every
+ * connection with a header naming the real client, which policies, logs and metrics then see.
+ * Others must not send one. Either mistake closes the connection, with a log line.
+ */
+const ProxyProtocol = z
+  .object({
+    enabled: z.boolean().default(true),
+    trustedSources: z.array(Cidr).min(1),
+    /** Longest a connection may take to send its header (or, untrusted, its first bytes). */
+    headerTimeoutMs: Millis.default(5_000),
+  })
+  .strict()
+
 export const HttpListener = z
   .object({
     kind: z.literal('http'),
@@ -24,6 +38,7 @@ export const HttpListener = z
     host: z.string().default('127.0.0.1'),
     port: Port,
     tls: ServerTls.optional(),
+    proxyProtocol: ProxyProtocol.optional(),
     /** Which web pages on other origins may call this listener (off unless set: see README). */
     cors: Cors.optional(),
     /** Serve /healthz and /readyz here (load balancers usually probe the public port). */
@@ -140,6 +155,7 @@ export const KafkaListener = z
     /** Host name written into metadata responses (defaults to `host`). */
     advertisedHost: z.string().optional(),
     tls: ServerTls.optional(),
+    proxyProtocol: ProxyProtocol.optional(),
     /**
      * SNI routing: every broker on the one port, told apart by the TLS server name (needs
      * `tls`). `per-cluster-suffix`: bootstrap.<vc>.<domain>, broker-<id>.<vc>.<domain>;
@@ -184,6 +200,12 @@ export const KafkaListener = z
       .positive()
       .default(16 * 1024 * 1024),
     authenticationTimeoutMs: z.number().int().positive().default(30_000),
+    /**
+     * Client connections older than this (± 10 % jitter, so they do not all go at once) are
+     * closed when no request is in flight, and clients reconnect: after a scale-out they spread
+     * over the new nodes. Off unless set.
+     */
+    maxConnectionAgeMs: z.number().int().positive().optional(),
   })
   .strict()
 

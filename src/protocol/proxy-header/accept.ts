@@ -90,7 +90,7 @@ function readHeader(
   timeoutMs: number
 ): Promise<ProxyHeader | undefined> {
   return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0)
+    let buffered: Buffer = Buffer.alloc(0)
     const done = (): void => {
       clearTimeout(timer)
       socket.off('data', onData)

@@ -24,7 +24,7 @@ async function start(trusted: string[]): Promise<number> {
   acceptProxyProtocol(
     server,
     { trustedSources: trustedSources(trusted), headerTimeoutMs: 2000 },
-    (peer, reason) => refusals.push(reason)
+    (_peer, reason) => refusals.push(reason)
   )
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   return (server.address() as AddressInfo).port
