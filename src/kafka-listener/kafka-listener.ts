@@ -130,6 +130,7 @@ export async function startKafkaListener(
       maxFrameBytes: config.maxFrameBytes,
       requestTimeoutMs: config.requestTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
+      maxConnectionAgeMs: config.maxConnectionAgeMs,
     },
     logger,
     onClose: (connection) => connections.delete(connection),

@@ -42,6 +42,8 @@ export interface ProxySettings {
   requestTimeoutMs: number
   /** A client connection with no traffic for this long is closed. */
   idleTimeoutMs: number
+  /** Connections older than this (jittered) close between requests; unset: never. */
+  maxConnectionAgeMs?: number
 }
 
 export interface ProxyContext {
@@ -100,6 +102,10 @@ export class ProxyConnection {
   readonly #queue: Buffer[] = []
   #waiting = false
   #closed = false
+  /** When the connection has lived long enough (`maxConnectionAgeMs`, jittered), or never. */
+  readonly #expiresAt: number
+  /** Ending for age: what the client still sends is not forwarded. */
+  #expiring = false
   /** Until the client authenticated: its smaller frame limit, share of memory and deadline. */
   #preAuth: PreAuthGuard | undefined
 
@@ -120,6 +126,7 @@ export class ProxyConnection {
       state: context.initialState?.(principal) ?? { principal, scratch: new Map() },
     }
     this.#requests = new FrameSplitter(context.settings.maxFrameBytes)
+    this.#expiresAt = expiryOf(context.settings.maxConnectionAgeMs, Date.now())
     const preAuth = context.preAuth
     if (preAuth !== undefined && !preAuth.authenticated(this.#filterContext.state)) {
       this.#preAuth = new PreAuthGuard(preAuth, Date.now())
@@ -184,8 +191,12 @@ export class ProxyConnection {
     return this.#inFlight.length
   }
 
-  /** Closes the connection if its oldest request has waited past the request timeout. */
+  /**
+   * Closes the connection if its oldest request has waited past the request timeout, or when it
+   * has lived past its age and no request is in flight.
+   */
   checkTimeout(now: number): void {
+    this.#expireIfIdle(now)
     const refusal = this.#stillUnauthenticated()?.expired(now)
     if (refusal !== undefined) {
       this.close(refusal.why, refusal.detail)
@@ -201,6 +212,20 @@ export class ProxyConnection {
     }
   }
 
+  /**
+   * Past its age, a connection with nothing in flight ends (its answers sent first): the client
+   * reconnects, through the load balancer, to whichever node it picks. A request that crosses the
+   * close on the wire was never forwarded, so the client's retry cannot apply it twice.
+   */
+  #expireIfIdle(now: number): void {
+    if (this.#expiring || this.#closed || now < this.#expiresAt) return
+    if (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#waiting) return
+    if (this.#requests.buffered > 0) return
+    this.#expiring = true
+    const age = this.#context.settings.maxConnectionAgeMs
+    this.#client.end(() => this.close('expired', `older than maxConnectionAgeMs ${age} ms`))
+  }
+
   close(why: string, detail?: string): void {
     if (this.#closed) return
     this.#closed = true
@@ -208,7 +233,7 @@ export class ProxyConnection {
     // A client that left mid-request (or a peer that never spoke Kafka) is worth a warning even
     // when it closed the connection itself.
     const partial = this.#requests.buffered
-    const quiet = (why === 'client closed' || why === 'idle') && partial === 0
+    const quiet = (why === 'client closed' || why === 'idle' || why === 'expired') && partial === 0
     this.#logger[quiet ? 'debug' : 'warn'](
       {
         why,
@@ -236,6 +261,7 @@ export class ProxyConnection {
   }
 
   #fromClient(chunk: Buffer): void {
+    if (this.#expiring) return
     const preAuth = this.#stillUnauthenticated()
     let frames: Buffer[]
     try {
@@ -416,6 +442,8 @@ export class ProxyConnection {
     } finally {
       this.#client.uncork()
     }
+    // The moment a busy connection (a consumer always has a Fetch waiting) is between requests.
+    if (this.#inFlight.length === 0) this.#expireIfIdle(Date.now())
   }
 
   /** Sends one backend response on; false when the connection had to close. */
@@ -536,4 +564,10 @@ function send(to: Socket, from: Socket, bytes: Buffer): void {
   if (to.write(bytes) || from.isPaused()) return
   from.pause()
   to.once('drain', () => from.resume())
+}
+
+/** When a connection opened at `now` expires: `ageMs` ± 10 %, so connections do not all go at once. */
+export function expiryOf(ageMs: number | undefined, now: number, random = Math.random): number {
+  if (ageMs === undefined) return Number.POSITIVE_INFINITY
+  return now + ageMs * (0.9 + 0.2 * random())
 }
