@@ -40,7 +40,7 @@ export async function startKafkaRuntime(
 
 /**
  * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
- * broker quotas), connection limits (counted once a client authenticated), schema policies (on Produce) and transform policies. A policy kind it does not
+ * broker quotas), connection limits (counted once a client authenticated), ip filters (on accept), schema policies (on Produce) and transform policies. A policy kind it does not
  * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
  * check ids in.
  */
@@ -62,7 +62,7 @@ export function checkKafkaListeners(config: WeirConfig): void {
     const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
     if (unapplied.length > 0) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, schema and transform policies apply there); use a virtual cluster without them`
+        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, ip filters, schema and transform policies apply there); use a virtual cluster without them`
       )
     }
     for (const policy of policies) {
