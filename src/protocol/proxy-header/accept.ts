@@ -5,7 +5,7 @@
 // may send a header, and they must: a trusted peer without one, an untrusted peer with one, or a
 // malformed header is refused (closed, and reported to `onRefused`).
 import { BlockList, isIP, type Server, type Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
+import { Server as TlsServer, type TLSSocket } from 'node:tls'
 import { parseCidr } from '../../config/schema/common.ts'
 import { scanProxyHeader, type ProxyHeader } from './parse.ts'
 
@@ -41,8 +41,9 @@ export function acceptProxyProtocol(
         if (header?.kind === 'proxied') reportAs(socket, header)
         // Paused while the header was read. Resuming takes effect on the next tick, after the
         // handlers attached their readers (and a handler that pauses the socket, as the Kafka
-        // door does until its broker connection is up, keeps it paused).
-        socket.resume()
+        // door does until its broker connection is up, keeps it paused). A TLS server's socket
+        // reads what is left itself, from the buffer, as it wraps the connection.
+        if (!(server instanceof TlsServer)) socket.resume()
         for (const handler of handlers) handler.call(server, socket)
       },
       (err: unknown) => {

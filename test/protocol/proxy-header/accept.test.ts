@@ -1,10 +1,16 @@
 // PROXY protocol in front of a real node:http server: the client a trusted header names is the
 // request's remoteAddress; a trusted peer without a header, an untrusted one with a header, or a
 // malformed header is closed and reported, as HAProxy's spec asks.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { connect, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
 import { afterEach, describe, expect, it } from 'vitest'
 import { acceptProxyProtocol, trustedSources } from '../../../src/protocol/proxy-header/index.ts'
+import { stackTls } from '../../../scripts/local-stack/tls.ts'
 import { proxyHeaderV1, proxyHeaderV2 } from '../../support/proxy-protocol.ts'
 
 const client = { address: '203.0.113.7', port: 40001 }
@@ -82,6 +88,42 @@ describe('acceptProxyProtocol', () => {
     expect(await exchange(port, [Buffer.concat([header, request])])).toBe('')
     expect(refusals).toEqual(['PROXY protocol header from a source that is not trusted'])
     expect(body(await exchange(port, [request]))).toMatch(/^127\.0\.0\.1:\d+$/)
+  })
+
+  it('reads the header ahead of the TLS handshake, and the TLS socket reports the client', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weir-proxy-tls-'))
+    try {
+      const tls = stackTls(dir)
+      const pem = readFileSync(tls.serverKeystoreFile)
+      server = createHttpsServer({ cert: pem, key: pem }, (req, res) =>
+        res.end(`${req.socket.remoteAddress}:${req.socket.remotePort}`)
+      )
+      acceptProxyProtocol(
+        server,
+        { trustedSources: trustedSources(['127.0.0.1']), headerTimeoutMs: 2000 },
+        (_peer, reason) => refusals.push(reason)
+      )
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+      const port = (server.address() as AddressInfo).port
+      const answer = await new Promise<string>((resolve, reject) => {
+        const raw = connect(port, '127.0.0.1', () => {
+          raw.write(proxyHeaderV2(client, gateway))
+          const secure = tlsConnect({
+            socket: raw,
+            ca: readFileSync(tls.caFile),
+            servername: 'localhost',
+          })
+          let got = ''
+          secure.on('secureConnect', () => secure.write(request))
+          secure.on('data', (d: Buffer) => (got += d.toString()))
+          secure.on('close', () => resolve(got))
+          secure.on('error', reject)
+        })
+      })
+      expect(body(answer)).toBe('203.0.113.7:40001')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('refuses a malformed header', async () => {
