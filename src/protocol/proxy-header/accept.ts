@@ -101,7 +101,8 @@ function readHeader(
     }
     const timer = setTimeout(() => {
       done()
-      reject(new Error(`no PROXY protocol header within ${timeoutMs} ms`))
+      const what = trusted ? 'PROXY protocol header' : 'first bytes'
+      reject(new Error(`no ${what} within ${timeoutMs} ms`))
     }, timeoutMs)
     const onEnd = (): void => {
       done()
