@@ -20,6 +20,8 @@ import { rejectUpgrade } from './node-reply.ts'
 import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
 import type { CorsGate } from './cors.ts'
+import type { Logger } from '../observability/logger.ts'
+import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
 
 /** Takes an upgrade request and returns true, or returns false (answered 404 then). */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
