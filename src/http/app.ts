@@ -2,19 +2,20 @@
 import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
-import { varyWithOrigin } from './cors.ts'
 import { gatewayErrorResponse } from './error-response.ts'
+import { varyWithOrigin } from './cors.ts'
 import { examplePageRoutes } from './example-page/example-page.ts'
-import type { Logger } from '../observability/logger.ts'
 import { portalRoutes, type PortalDeps } from './portal/portal-routes.ts'
 import { healthRoutes, type ReadinessSource } from './health.ts'
-import type { ProduceDoorDeps } from './produce/handler.ts'
-import { produceRoutes } from './produce/routes.ts'
+import { produceMethodGuards } from './produce/routes.ts'
+import type { ProduceEndpoint } from './produce/endpoint.ts'
+import { honoReply, type HttpLifecycle } from './lifecycle.ts'
 
 export interface HttpAppDeps {
   readiness: ReadinessSource
-  logger: Logger
-  produce: ProduceDoorDeps
+  lifecycle: HttpLifecycle
+  /** Served by the fast path; here only their 405 for other methods. */
+  produce: readonly ProduceEndpoint[]
   /** What the developer portal (`portal` on the listener) generates its documents from. */
   portal?: PortalDeps
   /** Request-reply routes, reply fetch and push, views (src/http/resources/). */
@@ -37,7 +38,7 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
     app.route('/', portalRoutes(listener, listener.portal, deps.portal))
   }
   if (deps.resources) app.route('/', deps.resources)
-  app.route('/', produceRoutes(listener, deps.produce))
+  app.route('/', produceMethodGuards(deps.produce))
   if (listener.examplePage) app.route('/', examplePageRoutes(listener, listener.examplePage.path))
   app.notFound((c) =>
     gatewayErrorResponse(
@@ -45,13 +46,9 @@ export function createHttpApp(listener: HttpListenerConfig, deps: HttpAppDeps): 
       new GatewayError('not-found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)
     )
   )
-  app.onError((err, c) => {
-    if (err instanceof GatewayError) return gatewayErrorResponse(c, err)
-    deps.logger.error({ err, listener: listener.name, path: c.req.path }, 'unhandled error')
-    return gatewayErrorResponse(
-      c,
-      new GatewayError('internal', 'the gateway failed to handle this request')
-    )
-  })
+  // Doors answer their errors in the request lifecycle; this is the other routes' (portal...).
+  app.onError((err, c) =>
+    honoReply(c, deps.lifecycle.errorReply(err, { listener: listener.name, path: c.req.path }))
+  )
   return app
 }

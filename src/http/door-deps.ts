@@ -12,7 +12,7 @@ import type { RecordDeserializer } from '../stream/record.ts'
 import type { StreamService } from '../stream/stream-service.ts'
 import type { ViewService } from '../views/view-service.ts'
 import type { Logger } from '../observability/logger.ts'
-import { httpCredentials } from './credentials.ts'
+import { HttpLifecycle } from './lifecycle.ts'
 import type { ProduceDoorDeps } from './produce/handler.ts'
 import type { ResourceDoorDeps } from './resources/deps.ts'
 import type { StreamDoorDeps } from './streams/admission.ts'
@@ -35,6 +35,8 @@ export interface HttpServices {
 }
 
 export interface HttpDoorDeps {
+  /** The request lifecycle every door of the listener runs (lifecycle.ts). */
+  lifecycle: HttpLifecycle
   produce: ProduceDoorDeps
   streams: StreamDoorDeps
   resources: ResourceDoorDeps
@@ -42,26 +44,23 @@ export interface HttpDoorDeps {
 
 export function httpDoorDeps(services: HttpServices, logger: Logger): HttpDoorDeps {
   const { policies, produce, idempotency, accepting, observability } = services
+  const lifecycle = new HttpLifecycle({
+    authenticate: services.authenticate,
+    apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
+    accepting,
+    observability,
+    logger,
+  })
   return {
-    produce: {
-      authenticate: (virtualCluster, client) =>
-        services.authenticate(
-          virtualCluster,
-          httpCredentials(client, policies.apiKeyHeaders(virtualCluster))
-        ),
-      produce,
-      idempotency,
-      accepting,
-      observability,
-    },
+    lifecycle,
+    produce: { lifecycle, produce, idempotency },
     streams: {
       service: services.streamService,
-      authenticate: services.authenticate,
-      apiKeyHeaders: (vc) => policies.apiKeyHeaders(vc),
-      accepting,
+      lifecycle,
       observability,
     },
     resources: {
+      lifecycle,
       policies,
       produce,
       idempotency,

@@ -2,10 +2,7 @@
 // run ahead of hono): JSON replies, and any error as problem+json through the one mapping.
 import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { GatewayError } from '../core/errors.ts'
 import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
-import type { Logger } from '../observability/logger.ts'
-import { gatewayErrorReply } from './error-response.ts'
 import type { HttpReply } from './exchange.ts'
 
 export function sendReply(response: ServerResponse, reply: HttpReply): void {
@@ -17,15 +14,6 @@ export function sendReply(response: ServerResponse, reply: HttpReply): void {
   Object.assign(headers, reply.headers)
   response.writeHead(reply.status, headers)
   response.end(body)
-}
-
-/** A GatewayError's own answer; anything else is a bug: logged with `context`, answered 500. */
-export function errorReply(err: unknown, logger: Logger, context: object): HttpReply {
-  if (err instanceof GatewayError) return gatewayErrorReply(err)
-  logger.error({ err, ...context }, 'unhandled error')
-  return gatewayErrorReply(
-    new GatewayError('internal', 'the gateway failed to handle this request')
-  )
 }
 
 /** Answers an upgrade request with an HTTP error instead of switching protocols. */

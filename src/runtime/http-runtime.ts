@@ -42,18 +42,19 @@ function build(
   logger: Logger
 ): Built {
   const deps = httpDoorDeps(services, logger)
+  const produce = produceEndpoints(listener)
   const app = createHttpApp(listener, {
     readiness: services.readiness,
-    logger,
-    produce: deps.produce,
+    lifecycle: deps.lifecycle,
+    produce,
     portal: { config, configDir: services.configDir },
     // Request-reply routes, reply fetch and push, views.
-    resources: resourceRoutes(listener, deps.resources, services.observability),
+    resources: resourceRoutes(listener, deps.resources),
   })
   const vcs = new Map(config.virtualClusters.map((vc) => [vc.name, vc]))
   const onDecodeError = (stream: string, part: 'key' | 'value', err: unknown) =>
     logger.warn({ stream, part, err }, 'framed bytes could not be decoded: sent as base64')
-  const fastPath = produceFastPath(produceEndpoints(listener), deps.produce, logger)
+  const fastPath = produceFastPath(produce, deps.produce)
   const endpoints = listener.streams.map((stream) => {
     const vc = vcs.get(stream.virtualCluster)
     if (vc === undefined) throw new Error(`no virtual cluster "${stream.virtualCluster}"`)
@@ -64,7 +65,7 @@ function build(
     })
   })
   const matcher = streamMatcher(endpoints)
-  const requests = streamRequests(deps.streams, matcher, logger)
+  const requests = streamRequests(deps.streams, matcher)
   const websockets = new WebSocketDoor(deps.streams, matcher, logger)
   return {
     app,

@@ -22,7 +22,7 @@ export interface ProduceEndpoint extends Omit<Common, 'maxBodyBytes'> {
   recordHeaders(headers: HeaderReader): Record<string, Buffer>
 }
 
-const toHonoPath = (path: string) => path.replace(/\{([^}/]+)\}/g, ':$1')
+export const toHonoPath = (path: string): string => path.replace(/\{([^}/]+)\}/g, ':$1')
 
 export function routeEndpoint(
   route: ProduceRouteConfig,

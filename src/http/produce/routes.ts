@@ -1,11 +1,10 @@
-// Mounts the produce endpoints of one http listener, and a 405 with `Allow` for a known path
-// asked with another method.
+// The produce endpoints of one http listener, and the 405 with `Allow` for a known path asked
+// with another method (hono). The endpoints themselves are served by the fast path (fast-path.ts)
+// only: one registration.
 import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../../config/index.ts'
-import { GatewayError } from '../../core/errors.ts'
-import { gatewayErrorResponse } from '../error-response.ts'
+import { gatewayErrorResponse, methodNotAllowed } from '../error-response.ts'
 import { routeEndpoint, topicsEndpoint, type ProduceEndpoint } from './endpoint.ts'
-import { produceHandler, type ProduceDoorDeps } from './handler.ts'
 
 export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[] {
   // Request-reply routes (with `reply`) are served by src/http/request-reply/request-route.ts instead.
@@ -18,24 +17,15 @@ export function produceEndpoints(listener: HttpListenerConfig): ProduceEndpoint[
   return endpoints
 }
 
-export function produceRoutes(listener: HttpListenerConfig, deps: ProduceDoorDeps): Hono {
+/** 405 with Allow for the other methods of every produce path. */
+export function produceMethodGuards(endpoints: readonly ProduceEndpoint[]): Hono {
   const app = new Hono()
   const methods = new Map<string, string[]>()
-  for (const endpoint of produceEndpoints(listener)) {
-    app.on(endpoint.method, endpoint.honoPath, produceHandler(endpoint, deps))
+  for (const endpoint of endpoints) {
     methods.set(endpoint.honoPath, [...(methods.get(endpoint.honoPath) ?? []), endpoint.method])
   }
   for (const [path, allowed] of methods) {
-    app.all(path, (c) =>
-      gatewayErrorResponse(
-        c,
-        new GatewayError(
-          'method-not-allowed',
-          `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
-          { headers: { allow: allowed.join(', ') } }
-        )
-      )
-    )
+    app.all(path, (c) => gatewayErrorResponse(c, methodNotAllowed(c.req.method, allowed)))
   }
   return app
 }

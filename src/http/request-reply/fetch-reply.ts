@@ -6,73 +6,102 @@
 // on the reply topic, with the route's policies.
 import type { Context } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
-import { honoClient } from '../credentials.ts'
-import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
-import { noteObserved } from '../resources/observed.ts'
+import type { Located, RequestObservation } from '../lifecycle.ts'
+import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import { pendingResponse, replyResponse, replyValueFormat } from './reply-response.ts'
-import type { ReplyRoute } from '../../replies/reply-service.ts'
+import type { ListenerReplies, ReplyRoute } from '../../replies/reply-service.ts'
+import type { RequestId } from '../../replies/correlation.ts'
 import type { StoredReply } from '../../replies/reply-store.ts'
 
-export function fetchReply(listener: string, deps: ResourceDoorDeps) {
-  return async (c: Context): Promise<Response> => {
-    const replies = deps.replies.listener(listener)
-    if (replies === undefined)
-      throw new GatewayError('not-found', 'this listener takes no requests')
-    const text = c.req.param('id') ?? ''
-    const id = replies.correlator.read(text)
-    const route = id && replies.routes.get(id.route)
-    if (id === undefined || route === undefined) {
-      throw new GatewayError('not-found', `no request has the id "${text.slice(0, 80)}"`)
-    }
-    const expiresAt = id.createdAt + route.settings.retentionMs
-    if (expiresAt <= Date.now()) {
-      throw new GatewayError(
-        'not-found',
-        `the reply to request "${text}" expired (replies are kept ${route.settings.retentionMs} ms)`
-      )
-    }
-    const vc = route.virtualCluster.name
-    noteObserved(c, { virtualCluster: vc, topic: route.topic })
-    const principal = await authenticate(deps.policies, vc, honoClient(c))
-    noteObserved(c, { principal: principal.name })
-    allowOrThrow(
-      deps.policies.authorize(
-        {
-          door: 'http',
-          operation: 'consume',
-          virtualCluster: vc,
-          route: route.name,
-          resources: [{ type: 'topic', name: route.topic }],
-          principal,
-          records: 0,
-          bytes: 0,
-        },
-        route.policies
-      )
-    )
-    if (!replies.correlator.owns(id, { virtualCluster: vc, principal })) {
-      throw new GatewayError('forbidden', 'this request was made by another principal')
-    }
-    const location = `${replies.requests.path}/${id.text}`
-    const holdMs = waitFor(
-      parsePrefer(c.req.header('prefer')),
-      Math.min(replies.requests.maxWaitMs, expiresAt - Date.now())
-    )
-    const reply = deps.accepting()
-      ? await awaitReply(
-          route,
-          id.text,
-          holdMs,
-          Math.min(replies.requests.catchUpMs, expiresAt - Date.now())
+interface FetchTarget extends Located {
+  replies: ListenerReplies
+  id: RequestId
+  route: ReplyRoute
+  expiresAt: number
+}
+
+/** `GET {requests.path}/{id}` through the request lifecycle (lifecycle.ts). */
+export function fetchReply(
+  listener: string,
+  deps: ResourceDoorDeps,
+  template: string
+): (c: Context) => Promise<Response> {
+  return deps.lifecycle.route(
+    {
+      template,
+      route: `GET ${template}`,
+      // A reply that exists is served while the node shuts down; only the wait is cut short.
+      admit: 'always',
+      locate: (c, observed) => locate(listener, deps, c.req.param('id') ?? '', observed),
+    },
+    async ({ principal, target }, c) => {
+      const { replies, id, route, expiresAt } = target
+      const vc = target.virtualCluster
+      allowOrThrow(
+        deps.policies.authorize(
+          {
+            door: 'http',
+            operation: 'consume',
+            virtualCluster: vc,
+            route: route.name,
+            resources: [{ type: 'topic', name: route.topic }],
+            principal,
+            records: 0,
+            bytes: 0,
+          },
+          route.policies
         )
-      : route.store.get(id.text)
-    if (reply === undefined)
-      return pendingResponse({ id: id.text, location, asyncPreferred: false })
-    return replyResponse(reply, replyValueFormat(route, deps.logger), deps.schemas, {
-      'content-location': location,
-    })
+      )
+      if (!replies.correlator.owns(id, { virtualCluster: vc, principal })) {
+        throw new GatewayError('forbidden', 'this request was made by another principal')
+      }
+      const location = `${replies.requests.path}/${id.text}`
+      const holdMs = waitFor(
+        parsePrefer(c.req.header('prefer')),
+        Math.min(replies.requests.maxWaitMs, expiresAt - Date.now())
+      )
+      const reply = deps.accepting()
+        ? await awaitReply(
+            route,
+            id.text,
+            holdMs,
+            Math.min(replies.requests.catchUpMs, expiresAt - Date.now())
+          )
+        : route.store.get(id.text)
+      if (reply === undefined)
+        return pendingResponse({ id: id.text, location, asyncPreferred: false })
+      return replyResponse(reply, replyValueFormat(route, deps.logger), deps.schemas, {
+        'content-location': location,
+      })
+    }
+  )
+}
+
+/** The route and reply an id names, for anybody: 404 before authenticating. */
+function locate(
+  listener: string,
+  deps: ResourceDoorDeps,
+  text: string,
+  observed: RequestObservation
+): FetchTarget {
+  const replies = deps.replies.listener(listener)
+  if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
+  const id = replies.correlator.read(text)
+  const route = id && replies.routes.get(id.route)
+  if (id === undefined || route === undefined) {
+    throw new GatewayError('not-found', `no request has the id "${text.slice(0, 80)}"`)
   }
+  const expiresAt = id.createdAt + route.settings.retentionMs
+  if (expiresAt <= Date.now()) {
+    throw new GatewayError(
+      'not-found',
+      `the reply to request "${text}" expired (replies are kept ${route.settings.retentionMs} ms)`
+    )
+  }
+  const virtualCluster = route.virtualCluster.name
+  observed.note({ virtualCluster, topic: route.topic })
+  return { virtualCluster, replies, id, route, expiresAt }
 }
 
 /**

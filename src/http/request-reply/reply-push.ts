@@ -7,16 +7,22 @@ import { streamSSE } from 'hono/streaming'
 import { fromDecision, GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Door } from '../../core/policy-request.ts'
-import { honoClient } from '../credentials.ts'
-import type { HttpClient } from '../exchange.ts'
+import {
+  queryCredentials,
+  type Admitted,
+  type LifecycleRoute,
+  type Located,
+  type RequestObservation,
+} from '../lifecycle.ts'
 import type { Lease } from '../../policy/index.ts'
 import { decodeValue } from '../resources/body.ts'
-import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
-import { noteObserved } from '../resources/observed.ts'
+import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
 import type { Correlator } from '../../replies/correlation.ts'
 import { replyValueFormat } from './reply-response.ts'
 import type { StoredReply } from '../../replies/reply-store.ts'
-import type { ReplyRoute, RequestsConfig } from '../../replies/reply-service.ts'
+import type { ListenerReplies, ReplyRoute, RequestsConfig } from '../../replies/reply-service.ts'
+
+type PushDoor = Extract<Door, 'sse' | 'websocket'>
 
 export interface PushAdmission {
   principal: Principal
@@ -28,19 +34,36 @@ export interface PushAdmission {
   lease: Lease
 }
 
-/** Finds the routes, authenticates, and authorizes `consume` on their reply topics. */
-export async function admitPush(
+/** The routes a push connection is for (`?route=` narrows), found before authenticating. */
+interface PushTarget extends Located {
+  replies: ListenerReplies
+  routes: ReplyRoute[]
+}
+
+/** The request lifecycle of a push connection on `{requests.path}` (SSE or WebSocket). */
+export function pushRoute<Req>(
   listener: string,
   deps: ResourceDoorDeps,
-  door: Extract<Door, 'sse' | 'websocket'>,
-  client: HttpClient,
-  query: URLSearchParams
-): Promise<PushAdmission> {
-  if (!deps.accepting()) {
-    throw new GatewayError('overloaded', 'this node is shutting down; connect again', {
-      retryAfterSeconds: 1,
-    })
+  door: PushDoor,
+  template: string,
+  queryOf: (request: Req) => URLSearchParams
+): LifecycleRoute<Req, PushTarget> {
+  return {
+    door,
+    template,
+    route: `GET ${template}`,
+    admit: 'connection',
+    locate: (request, observed) => locatePush(listener, deps, queryOf(request), observed),
+    credentials: (request) => queryCredentials(queryOf(request)),
   }
+}
+
+function locatePush(
+  listener: string,
+  deps: ResourceDoorDeps,
+  query: URLSearchParams,
+  observed: RequestObservation
+): PushTarget {
   const replies = deps.replies.listener(listener)
   if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
   const only = query.get('route')
@@ -56,7 +79,16 @@ export async function admitPush(
     )
   }
   const virtualCluster = vcs[0] as string
-  const principal = await authenticate(deps.policies, virtualCluster, client, query)
+  observed.note({ virtualCluster, topic: routes.map((r) => r.topic).join(',') })
+  return { virtualCluster, replies, routes }
+}
+
+/** Authorizes `consume` on the reply topics of an authenticated client, and takes its slot. */
+export function authorizePush(
+  deps: ResourceDoorDeps,
+  door: PushDoor,
+  { principal, target: { virtualCluster, replies, routes } }: Admitted<PushTarget>
+): PushAdmission {
   // One request over every route's reply topic: decided together, charged once. Each route's
   // own policies apply to the connection as a whole.
   const route = routes.length === 1 ? (routes[0] as ReplyRoute).name : replies.requests.path
@@ -143,52 +175,64 @@ export function subscribeReplies(
 }
 
 /** `GET {requests.path}` with `Accept: text/event-stream`: replies as SSE `reply` events. */
-export function replyEvents(listener: string, deps: ResourceDoorDeps) {
-  return async (c: Context): Promise<Response> => {
-    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
-      throw new GatewayError(
-        'bad-request',
-        'replies are pushed over Server-Sent Events (Accept: text/event-stream) or a WebSocket; fetch one with GET {path}/{id}'
-      )
+export function replyEvents(listener: string, deps: ResourceDoorDeps, template: string) {
+  const route = pushRoute(
+    listener,
+    deps,
+    'sse',
+    template,
+    (c: Context) => new URL(c.req.url).searchParams
+  )
+  const locate = route.locate
+  return deps.lifecycle.route(
+    {
+      ...route,
+      // Observed as the HTTP request it is; the session's records are the stream's.
+      door: 'http',
+      locate: (c, observed) => {
+        if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
+          throw new GatewayError(
+            'bad-request',
+            'replies are pushed over Server-Sent Events (Accept: text/event-stream) or a WebSocket; fetch one with GET {path}/{id}'
+          )
+        }
+        return locate(c, observed)
+      },
+    },
+    (admitted, c) => {
+      const admission = authorizePush(deps, 'sse', admitted)
+      c.header('cache-control', 'no-cache, no-transform')
+      c.header('x-accel-buffering', 'no')
+      // The slot goes back however the stream ends (a client gone before `ready` was written too).
+      return streamSSE(c, async (stream) => {
+        try {
+          let end: () => void = () => undefined
+          const ended = new Promise<void>((resolve) => (end = resolve))
+          await stream.writeSSE({
+            event: 'ready',
+            data: JSON.stringify({
+              principal: admission.principal.name,
+              routes: admission.routes.map((r) => r.name),
+            }),
+          })
+          const unsubscribe = subscribeReplies(admission, deps, (message) => {
+            void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
+          })
+          const { heartbeatMs } = admission.requests
+          const heartbeat =
+            heartbeatMs > 0
+              ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
+              : undefined
+          const offShutdown = deps.onShutdown(end)
+          stream.onAbort(end)
+          await ended
+          clearInterval(heartbeat)
+          offShutdown()
+          unsubscribe()
+        } finally {
+          admission.lease.release()
+        }
+      })
     }
-    const query = new URL(c.req.url).searchParams
-    const admission = await admitPush(listener, deps, 'sse', honoClient(c), query)
-    noteObserved(c, {
-      virtualCluster: admission.virtualCluster,
-      principal: admission.principal.name,
-      topic: admission.routes.map((r) => r.topic).join(','),
-    })
-    c.header('cache-control', 'no-cache, no-transform')
-    c.header('x-accel-buffering', 'no')
-    // The slot goes back however the stream ends (a client gone before `ready` was written too).
-    return streamSSE(c, async (stream) => {
-      try {
-        let end: () => void = () => undefined
-        const ended = new Promise<void>((resolve) => (end = resolve))
-        await stream.writeSSE({
-          event: 'ready',
-          data: JSON.stringify({
-            principal: admission.principal.name,
-            routes: admission.routes.map((r) => r.name),
-          }),
-        })
-        const unsubscribe = subscribeReplies(admission, deps, (message) => {
-          void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
-        })
-        const { heartbeatMs } = admission.requests
-        const heartbeat =
-          heartbeatMs > 0
-            ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
-            : undefined
-        const offShutdown = deps.onShutdown(end)
-        stream.onAbort(end)
-        await ended
-        clearInterval(heartbeat)
-        offShutdown()
-        unsubscribe()
-      } finally {
-        admission.lease.release()
-      }
-    })
-  }
+  )
 }

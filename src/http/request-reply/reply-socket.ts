@@ -5,9 +5,10 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { nodeClient } from '../credentials.ts'
-import { errorReply, rejectUpgrade } from '../node-reply.ts'
+import { rejectUpgrade } from '../node-reply.ts'
+import type { HttpListenerConfig } from '../../config/index.ts'
 import type { ResourceDoorDeps } from '../resources/deps.ts'
-import { admitPush, subscribeReplies } from './reply-push.ts'
+import { authorizePush, pushRoute, subscribeReplies } from './reply-push.ts'
 
 /** Takes an upgrade request and returns true, or returns false (not a replies path). */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
@@ -15,7 +16,15 @@ export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Bu
 /** Close code for "going away": the node shuts down. */
 const GOING_AWAY = 1001
 
-export function replySocketUpgrade(listener: string, deps: ResourceDoorDeps): UpgradeHandler {
+export function replySocketUpgrade(
+  listener: HttpListenerConfig,
+  deps: ResourceDoorDeps
+): UpgradeHandler {
+  const path = listener.requests?.path
+  const route =
+    path === undefined
+      ? undefined
+      : pushRoute(listener.name, deps, 'websocket', path, (url: URL) => url.searchParams)
   const server = new WebSocketServer({
     noServer: true,
     // Clients send nothing but control frames.
@@ -24,42 +33,48 @@ export function replySocketUpgrade(listener: string, deps: ResourceDoorDeps): Up
     clientTracking: false,
   })
   return (request, socket, head) => {
-    const path = deps.replies.listener(listener)?.requests.path
+    if (route === undefined) return false
     const url = new URL(request.url ?? '/', 'http://weir')
-    if (path === undefined || url.pathname !== path) return false
+    if (url.pathname !== path) return false
     socket.on('error', () => socket.destroy())
-    admitPush(listener, deps, 'websocket', nodeClient(request), url.searchParams).then(
-      (admission) => {
-        // A socket that closes before the upgrade completes gives its slot back here.
-        let upgraded = false
-        socket.once('close', () => {
-          if (!upgraded) admission.lease.release()
-        })
-        server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
-          upgraded = true
-          const send = (data: unknown) => {
-            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(data))
-          }
-          send({
-            type: 'ready',
-            principal: admission.principal.name,
-            routes: admission.routes.map((r) => r.name),
+    const { lifecycle } = deps
+    // Refusals answer the upgrade; the connection is not observed as a request.
+    lifecycle
+      .enter(route, url, nodeClient(request), lifecycle.unobserved)
+      .then((admitted) => authorizePush(deps, 'websocket', admitted))
+      .then(
+        (admission) => {
+          // A socket that closes before the upgrade completes gives its slot back here.
+          let upgraded = false
+          socket.once('close', () => {
+            if (!upgraded) admission.lease.release()
           })
-          const unsubscribe = subscribeReplies(admission, deps, send)
-          const { heartbeatMs } = admission.requests
-          const heartbeat = heartbeatMs > 0 ? setInterval(() => ws.ping(), heartbeatMs) : undefined
-          const offShutdown = deps.onShutdown(() => ws.close(GOING_AWAY, 'shutting down'))
-          ws.on('error', () => ws.terminate())
-          ws.on('close', () => {
-            clearInterval(heartbeat)
-            offShutdown()
-            unsubscribe()
-            admission.lease.release()
+          server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+            upgraded = true
+            const send = (data: unknown) => {
+              if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(data))
+            }
+            send({
+              type: 'ready',
+              principal: admission.principal.name,
+              routes: admission.routes.map((r) => r.name),
+            })
+            const unsubscribe = subscribeReplies(admission, deps, send)
+            const { heartbeatMs } = admission.requests
+            const heartbeat =
+              heartbeatMs > 0 ? setInterval(() => ws.ping(), heartbeatMs) : undefined
+            const offShutdown = deps.onShutdown(() => ws.close(GOING_AWAY, 'shutting down'))
+            ws.on('error', () => ws.terminate())
+            ws.on('close', () => {
+              clearInterval(heartbeat)
+              offShutdown()
+              unsubscribe()
+              admission.lease.release()
+            })
           })
-        })
-      },
-      (err: unknown) => rejectUpgrade(socket, errorReply(err, deps.logger, { path: url.pathname }))
-    )
+        },
+        (err: unknown) => rejectUpgrade(socket, lifecycle.errorReply(err, { path: url.pathname }))
+      )
     return true
   }
 }

@@ -4,18 +4,22 @@
 // in its record headers. Then the reply read back from the reply topic is the answer; or, when
 // the client prefers `respond-async` or the reply takes longer than the route waits, 202 Accepted
 // with `Location: {requests.path}/{id}`, where any node serves it once it exists.
-import { randomUUID } from 'node:crypto'
 import type { Context } from 'hono'
 import type { HttpListenerConfig, ProduceRouteConfig } from '../../config/index.ts'
-import { GatewayError, shuttingDown } from '../../core/errors.ts'
+import { GatewayError } from '../../core/errors.ts'
 import type { ProduceEndpoint } from '../produce/endpoint.ts'
 import { routeEndpoint } from '../produce/endpoint.ts'
 import { requestView, toEvents } from '../produce/handler.ts'
 import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
 import { honoClient } from '../credentials.ts'
 import { readBody } from '../read-body.ts'
-import { authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
-import { noteObserved, observedScope } from '../resources/observed.ts'
+import type { ResourceDoorDeps } from '../resources/deps.ts'
+import {
+  requestTarget,
+  type Admitted,
+  type LifecycleRoute,
+  type RequestTarget,
+} from '../lifecycle.ts'
 import { parsePrefer } from '../resources/prefer.ts'
 import type { ProduceResult } from '../../produce/produce-service.ts'
 import { routeTag } from '../../replies/correlation.ts'
@@ -25,7 +29,9 @@ import { routeName } from '../../replies/reply-service.ts'
 
 export interface RequestRoute {
   endpoint: ProduceEndpoint
-  handle(c: Context): Promise<Response>
+  /** Its request lifecycle: the produce route's (lifecycle.ts). */
+  lifecycle: LifecycleRoute<Context, RequestTarget>
+  handle(admitted: Admitted<RequestTarget>, c: Context): Promise<Response>
 }
 
 export function requestRoute(
@@ -50,11 +56,15 @@ export function requestRoute(
 
   return {
     endpoint,
-    async handle(c) {
-      if (!deps.accepting()) {
-        throw shuttingDown({ close: true })
-      }
-      const requestId = c.req.header('x-request-id') ?? randomUUID()
+    lifecycle: {
+      template: endpoint.path,
+      route: endpoint.name,
+      virtualCluster: endpoint.virtualCluster,
+      admit: 'request',
+      locate: (c, observed) =>
+        requestTarget(endpoint.virtualCluster, c.req.header('x-request-id'), observed),
+    },
+    async handle({ principal, target: { requestId }, observed }, c) {
       const url = c.req.url
       const exchange = {
         method: c.req.method,
@@ -64,18 +74,15 @@ export function requestRoute(
         readBody: (maxBytes: number) => readBody(c, maxBytes),
       }
       const view = requestView(exchange)
-      noteObserved(c, { requestId })
-      const principal = await authenticate(deps.policies, endpoint.virtualCluster, exchange)
-      noteObserved(c, { principal: principal.name })
       const { replies, route } = current()
       const topic = endpoint.topicOf(view)
-      noteObserved(c, { topic })
+      observed.note({ topic })
       const body = await exchange.readBody(endpoint.maxBodyBytes)
-      noteObserved(c, { bytesIn: body.length })
+      observed.note({ bytesIn: body.length })
       const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
-      noteObserved(c, { records: events.length })
+      observed.note({ records: events.length })
       // The request record continues the trace of Weir's span, not the caller's span as such.
-      const trace = observedScope(c)?.recordHeaders() ?? {}
+      const trace = observed.recordHeaders()
 
       const run = async (): Promise<StoredResponse> => {
         const id = replies.correlator.issue(tag, {
@@ -103,7 +110,7 @@ export function requestRoute(
           bytes: body.length,
           delivery: endpoint.delivery,
         })
-        if (result.mode === 'sync') noteObserved(c, { backendMs: result.backendMs })
+        if (result.mode === 'sync') observed.note({ backendMs: result.backendMs })
         return { status: 202, body: { id: id.text, ...recordOf(result) }, headers: {} }
       }
       const idempotencyKey = c.req.header('idempotency-key')

@@ -4,16 +4,14 @@
 // and their WebSocket push, which takes upgrades ahead of the stream doors (http-runtime.ts).
 import { Hono } from 'hono'
 import type { HttpListenerConfig } from '../../config/index.ts'
-import { GatewayError } from '../../core/errors.ts'
-import { gatewayErrorResponse } from '../error-response.ts'
+import { methodNotAllowed } from '../error-response.ts'
+import type { ObservedRoute } from '../lifecycle.ts'
+import { toHonoPath } from '../produce/endpoint.ts'
 import { fetchReply } from '../request-reply/fetch-reply.ts'
 import { replyEvents } from '../request-reply/reply-push.ts'
-import { routeName } from '../../replies/reply-service.ts'
 import { replySocketUpgrade, type UpgradeHandler } from '../request-reply/reply-socket.ts'
 import { requestRoute } from '../request-reply/request-route.ts'
 import { viewRoutes } from '../views/view-routes.ts'
-import type { Observability } from '../../observability/observability.ts'
-import { observePaths, type ObservedPath } from './observed.ts'
 import type { ResourceDoorDeps } from './deps.ts'
 
 /** The WebSocket reply push of a listener, tried before `next` (the stream doors). */
@@ -22,86 +20,38 @@ export function resourceUpgrade(
   deps: ResourceDoorDeps,
   next: UpgradeHandler | undefined
 ): UpgradeHandler {
-  const own = replySocketUpgrade(listener.name, deps)
+  const own = replySocketUpgrade(listener, deps)
   return (request, socket, head) =>
     own(request, socket, head) || (next?.(request, socket, head) ?? false)
 }
 
 /** The routes of one http listener: request-reply routes, reply fetch and push, views. */
-export function resourceRoutes(
-  listener: HttpListenerConfig,
-  deps: ResourceDoorDeps,
-  observability: Observability | undefined
-): Hono {
+export function resourceRoutes(listener: HttpListenerConfig, deps: ResourceDoorDeps): Hono {
   const app = new Hono()
-  observePaths(app, resourcePaths(listener), observability)
-  const methods = new Map<string, string[]>()
+  const { lifecycle } = deps
+  // 405 with Allow on a request-reply path, unless a plain route shares it (produce says then).
+  const methods = new Map<string, { allowed: string[]; observed: ObservedRoute }>()
   for (const config of listener.routes) {
     if (config.reply === undefined) continue
     const route = requestRoute(listener, config, deps)
-    app.on(route.endpoint.method, route.endpoint.honoPath, (c) => route.handle(c))
-    const path = route.endpoint.honoPath
-    methods.set(path, [...(methods.get(path) ?? []), route.endpoint.method])
+    const { endpoint } = route
+    app.on(endpoint.method, endpoint.honoPath, lifecycle.route(route.lifecycle, route.handle))
+    const known = methods.get(endpoint.honoPath)
+    if (known !== undefined) known.allowed.push(endpoint.method)
+    else methods.set(endpoint.honoPath, { allowed: [endpoint.method], observed: route.lifecycle })
   }
-  // 405 with Allow on a request-reply path, unless a plain route shares it (produceRoutes says).
-  for (const [path, allowed] of methods) {
-    const shared = listener.routes.some(
-      (r) => r.reply === undefined && r.path.replace(/\{([^}/]+)\}/g, ':$1') === path
-    )
-    if (shared) continue
-    app.all(path, (c) =>
-      gatewayErrorResponse(
-        c,
-        new GatewayError(
-          'method-not-allowed',
-          `${c.req.method} is not allowed here; use ${allowed.join(', ')}`,
-          {
-            headers: { allow: allowed.join(', ') },
-          }
-        )
-      )
+  for (const [path, { allowed, observed }] of methods) {
+    if (listener.routes.some((r) => r.reply === undefined && toHonoPath(r.path) === path)) continue
+    app.all(
+      path,
+      lifecycle.refuse(observed, (c) => methodNotAllowed(c.req.method, allowed))
     )
   }
   if (listener.requests !== undefined) {
     const path = listener.requests.path
-    app.get(path, replyEvents(listener.name, deps))
-    app.get(`${path}/:id`, fetchReply(listener.name, deps))
+    app.get(path, replyEvents(listener.name, deps, path))
+    app.get(`${path}/:id`, fetchReply(listener.name, deps, `${path}/{id}`))
   }
   app.route('/', viewRoutes(listener.name, deps))
   return app
-}
-
-/**
- * The paths of a listener's request-reply routes, reply fetch and push, and views. Their `route`
- * label is named as produce routes are: the route's name, else its method and path.
- */
-function resourcePaths(listener: HttpListenerConfig): ObservedPath[] {
-  const paths: ObservedPath[] = []
-  const get = (template: string, virtualCluster?: string): ObservedPath => ({
-    path: template.replace(/\{([^}/]+)\}/g, ':$1'),
-    template,
-    route: `GET ${template}`,
-    ...(virtualCluster === undefined ? {} : { virtualCluster }),
-  })
-  for (const route of listener.routes) {
-    if (route.reply === undefined) continue
-    paths.push({
-      path: route.path.replace(/\{([^}/]+)\}/g, ':$1'),
-      template: route.path,
-      route: routeName(route),
-      virtualCluster: route.virtualCluster,
-    })
-  }
-  if (listener.requests !== undefined) {
-    const path = listener.requests.path
-    paths.push(get(path), get(`${path}/{id}`))
-  }
-  for (const view of listener.views) {
-    const path = view.path ?? `/views/${view.name}`
-    paths.push(get(path, view.virtualCluster), {
-      ...get(`${path}/{key}`, view.virtualCluster),
-      path: `${path}/:key{.+}`,
-    })
-  }
-  return paths
 }

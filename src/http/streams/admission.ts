@@ -1,5 +1,6 @@
-// What every streaming door does before it streams: find the stream for the path, authenticate
-// the client, resolve and authorize its topics, read its start or cursor. (Doors take the
+// What every streaming door does before it streams: find the stream for the path, run the request
+// lifecycle up to an authenticated client (lifecycle.ts), resolve and authorize its topics, read
+// its start or cursor. (Doors take the
 // connection slot themselves: a long-poll takes one per session, not per request.)
 // Failing any step answers before a byte is streamed (HTTP problem+json, or the same before a
 // WebSocket upgrade), so a client never holds a stream it may not read.
@@ -10,18 +11,22 @@ import { parseClientStart } from '../../stream/client-start.ts'
 import { decodeCursor, type Cursor, type StreamStart } from '../../stream/cursor.ts'
 import type { StreamEndpoint, StreamProtocol } from '../../stream/endpoint.ts'
 import type { StreamDoor, StreamService } from '../../stream/stream-service.ts'
-import { httpCredentials } from '../credentials.ts'
+import {
+  closingRefusal,
+  queryCredentials,
+  type HttpLifecycle,
+  type LifecycleRoute,
+  type Located,
+} from '../lifecycle.ts'
 import type { Observability } from '../../observability/observability.ts'
 import { matchRoute } from '../route-match.ts'
 import type { HttpClient } from '../exchange.ts'
 
 export interface StreamDoorDeps {
   service: StreamService
-  /** Who the credentials belong to; throws GatewayError('unauthenticated') otherwise. */
-  authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
-  apiKeyHeaders(virtualCluster: string): readonly string[]
-  accepting(): boolean
-  /** Refused stream requests are observed (a span, metrics, the access log). */
+  /** Admit, observe (refused stream requests too), authenticate, answer errors. */
+  lifecycle: HttpLifecycle
+  /** Connections opened and closed (the WebSocket door counts its own). */
   observability?: Observability
 }
 
@@ -63,58 +68,66 @@ const PROTOCOL: Record<StreamDoor, StreamProtocol> = {
   'long-poll': 'long-poll',
 }
 
+/** The request lifecycle of a stream request over `door`, up to its authenticated principal. */
+function streamRoute(
+  deps: StreamDoorDeps,
+  { endpoint }: StreamMatch,
+  door: StreamDoor
+): LifecycleRoute<StreamRequest, Located> {
+  const virtualCluster = endpoint.virtualCluster.name
+  return {
+    door,
+    template: endpoint.config.path,
+    route: endpoint.name,
+    virtualCluster,
+    admit: 'connection',
+    locate: () => {
+      if (deps.service.closing) throw closingRefusal('connection')
+      if (!endpoint.serves(PROTOCOL[door])) {
+        const served = endpoint.config.protocols.join(', ')
+        throw new GatewayError(
+          'bad-request',
+          `stream "${endpoint.name}" is not served over ${door}; it is served over ${served}`
+        )
+      }
+      return { virtualCluster }
+    },
+    // Headers win over the query and WebSocket subprotocols.
+    credentials: (request) => {
+      const query = queryCredentials(request.query)
+      return query === undefined ? request.credentials : { ...query, ...request.credentials }
+    },
+  }
+}
+
 export async function admit(
   deps: StreamDoorDeps,
   match: StreamMatch,
   door: StreamDoor,
   request: StreamRequest
 ): Promise<Admission> {
-  const scope = deps.observability?.request(
-    door,
-    `GET ${match.endpoint.name}`,
-    { 'weir.route': match.endpoint.name },
-    request.headers
-  )
-  if (scope === undefined) return admitClient(deps, match, door, request)
+  const { lifecycle } = deps
+  const route = streamRoute(deps, match, door)
+  const observed = lifecycle.observe(route, 'GET', request.headers)
   try {
-    const admission = await admitClient(deps, match, door, request)
+    const { principal } = await lifecycle.enter(route, request, request, observed)
+    const admission = admitClient(deps, match, door, request, principal)
     // Admitted: the session that follows is observed when it ends.
-    scope.span?.end()
+    observed.scope?.span?.end()
     return admission
   } catch (err) {
-    scope.finish(
-      { virtualCluster: match.endpoint.virtualCluster.name, route: match.endpoint.name },
-      err
-    )
+    observed.fail(err)
     throw err
   }
 }
 
-async function admitClient(
+function admitClient(
   deps: StreamDoorDeps,
   { endpoint, params }: StreamMatch,
   door: StreamDoor,
-  request: StreamRequest
-): Promise<Admission> {
-  if (!deps.accepting() || deps.service.closing) {
-    throw new GatewayError('overloaded', 'this node is shutting down; connect again', {
-      retryAfterSeconds: 1,
-    })
-  }
-  if (!endpoint.serves(PROTOCOL[door])) {
-    const served = endpoint.config.protocols.join(', ')
-    throw new GatewayError(
-      'bad-request',
-      `stream "${endpoint.name}" is not served over ${door}; it is served over ${served}`
-    )
-  }
-  const vc = endpoint.virtualCluster.name
-  const credentials = {
-    ...queryCredentials(request.query),
-    ...request.credentials,
-    ...httpCredentials(request, deps.apiKeyHeaders(vc)),
-  }
-  const principal = await deps.authenticate(vc, credentials)
+  request: StreamRequest,
+  principal: Principal
+): Admission {
   const topics = endpoint.topicsFor(params, listParam(request.query.get('topics')))
   deps.service.authorize(endpoint, door, principal, topics)
   const from = request.query.get('from')
@@ -128,20 +141,6 @@ async function admitClient(
     start: from === null ? undefined : parseClientStart(from),
     cursor: cursorText ? decodeCursor(cursorText) : undefined,
   }
-}
-
-/**
- * Browsers cannot set headers on EventSource or WebSocket: `?access_token=` (a bearer token) and
- * `?api_key=` stand in. They end up in access logs of whatever proxies sit in front: prefer
- * short-lived tokens there.
- */
-function queryCredentials(query: URLSearchParams): Credentials {
-  const credentials: Credentials = {}
-  const token = query.get('access_token')
-  if (token) credentials.bearerToken = token
-  const key = query.get('api_key')
-  if (key) credentials.apiKey = key
-  return credentials
 }
 
 function listParam(value: string | null): string[] | undefined {

@@ -2,9 +2,8 @@
 // stream writes for as long as the client listens, and needs the socket's backpressure). One
 // path serves both: `Accept: text/event-stream` asks for SSE, anything else for long-poll.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Logger } from '../../observability/logger.ts'
 import { nodeClient } from '../credentials.ts'
-import { errorReply, sendReply } from '../node-reply.ts'
+import { sendReply } from '../node-reply.ts'
 import type { FastPath } from '../produce/fast-path.ts'
 import { admit, type StreamDoorDeps, type StreamMatch, type StreamMatcher } from './admission.ts'
 import { LongPollDoor } from './long-poll.ts'
@@ -16,11 +15,7 @@ export interface StreamRequests {
   close(): void
 }
 
-export function streamRequests(
-  deps: StreamDoorDeps,
-  match: StreamMatcher,
-  logger: Logger
-): StreamRequests {
+export function streamRequests(deps: StreamDoorDeps, match: StreamMatcher): StreamRequests {
   const longPoll = new LongPollDoor(deps)
   const handle: FastPath = (request, response) => {
     if (request.method !== 'GET') return false
@@ -29,7 +24,7 @@ export function streamRequests(
     try {
       matched = match(url.pathname)
     } catch (err) {
-      sendReply(response, errorReply(err, logger, { path: url.pathname }))
+      sendReply(response, deps.lifecycle.errorReply(err, { path: url.pathname }))
       return true
     }
     if (matched === undefined) return false
@@ -42,7 +37,7 @@ export function streamRequests(
         response.destroy()
         return
       }
-      sendReply(response, errorReply(err, logger, { stream: matched.endpoint.name }))
+      sendReply(response, deps.lifecycle.errorReply(err, { stream: matched.endpoint.name }))
     })
     return true
   }

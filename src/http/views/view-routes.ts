@@ -4,11 +4,9 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
-import type { Principal } from '../../core/principal.ts'
-import { honoClient } from '../credentials.ts'
+import type { Admitted, LifecycleRoute, Located, RequestObservation } from '../lifecycle.ts'
 import { decodeValue, httpBody } from '../resources/body.ts'
-import { allowOrThrow, authenticate, type ResourceDoorDeps } from '../resources/deps.ts'
-import { noteObserved } from '../resources/observed.ts'
+import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import type { View } from '../../views/view-service.ts'
 import type { ViewEntry } from '../../views/view-table.ts'
@@ -17,46 +15,61 @@ export function viewRoutes(listener: string, deps: ResourceDoorDeps): Hono {
   const app = new Hono()
   for (const configured of deps.views.views(listener)) {
     const name = configured.config.name
+    const vc = configured.config.virtualCluster
     // Looked up per request: a reload that keeps the view may have changed its policies.
-    const current = () => {
+    const locate = (_c: Context, observed: RequestObservation): ViewTarget => {
       const view = deps.views.view(listener, name)
       if (view === undefined) throw new GatewayError('not-found', `no view "${name}"`)
-      return view
+      observed.note({ topic: view.config.topic })
+      return { virtualCluster: view.virtualCluster.name, view }
     }
-    app.get(configured.path, async (c) => {
-      const { view } = await admit(c, current(), deps)
-      return listKeys(c, view)
+    const route = (template: string): LifecycleRoute<Context, ViewTarget> => ({
+      template,
+      route: `GET ${template}`,
+      virtualCluster: vc,
+      // Reads answer while the node shuts down; only a wait for a change is cut short.
+      admit: 'always',
+      locate,
     })
-    app.get(`${configured.path}/:key{.+}`, async (c) => {
-      const { view, holdUntil } = await admit(c, current(), deps)
-      return readKey(c, view, c.req.param('key'), holdUntil, deps)
-    })
+    app.get(
+      configured.path,
+      deps.lifecycle.route(route(configured.path), async (admitted, c) => {
+        await admit(c, admitted, deps)
+        return listKeys(c, admitted.target.view)
+      })
+    )
+    app.get(
+      `${configured.path}/:key{.+}`,
+      deps.lifecycle.route(route(`${configured.path}/{key}`), async (admitted, c) => {
+        const holdUntil = await admit(c, admitted, deps)
+        return readKey(c, admitted.target.view, c.req.param('key') ?? '', holdUntil, deps)
+      })
+    )
   }
   return app
 }
 
+interface ViewTarget extends Located {
+  view: View
+}
+
 /**
- * Authenticates, authorizes, and reads the topic up to its end offsets as they are now, so that
- * the answer holds every record written before the request (on whichever node it was written or
- * read before); refuses when that takes longer than the wait allows (a table still loading, a
- * reader behind, or a backend that does not answer). The client's `Prefer: wait` ends at
- * `holdUntil`.
+ * Authorizes, and reads the topic up to its end offsets as they are now, so that the answer
+ * holds every record written before the request (on whichever node it was written or read
+ * before); refuses when that takes longer than the wait allows (a table still loading, a reader
+ * behind, or a backend that does not answer). Returns when the client's `Prefer: wait` ends.
  */
 async function admit(
   c: Context,
-  view: View,
+  { principal, target: { view } }: Admitted<ViewTarget>,
   deps: ResourceDoorDeps
-): Promise<{ view: View; holdUntil: number }> {
-  const vc = view.virtualCluster.name
-  noteObserved(c, { topic: view.config.topic })
-  const principal: Principal = await authenticate(deps.policies, vc, honoClient(c))
-  noteObserved(c, { principal: principal.name })
+): Promise<number> {
   allowOrThrow(
     deps.policies.authorize(
       {
         door: 'http',
         operation: 'consume',
-        virtualCluster: vc,
+        virtualCluster: view.virtualCluster.name,
         route: `view ${view.config.name}`,
         resources: [{ type: 'topic', name: view.config.topic }],
         principal,
@@ -76,7 +89,7 @@ async function admit(
       : `view "${view.config.name}" is still loading its topic`
     throw new GatewayError('backend-unavailable', detail, { retryAfterSeconds: 1 })
   }
-  return { view, holdUntil: started + holdMs }
+  return started + holdMs
 }
 
 async function readKey(

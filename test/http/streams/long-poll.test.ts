@@ -1,3 +1,4 @@
+import { HttpLifecycle } from '../../../src/http/lifecycle.ts'
 import type { ServerResponse } from 'node:http'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { errorCatalogue, GatewayError } from '../../../src/core/errors.ts'
@@ -57,9 +58,12 @@ function setup(config: Partial<Parameters<typeof streamConfig>[0]> = {}) {
   const service = new StreamService({ hub, policies: new FakePolicies(), logger: silentLogger() })
   const deps: StreamDoorDeps = {
     service,
-    authenticate: async () => alice,
-    apiKeyHeaders: () => [],
-    accepting: () => true,
+    lifecycle: new HttpLifecycle({
+      authenticate: async () => alice,
+      apiKeyHeaders: () => [],
+      accepting: () => true,
+      logger: silentLogger(),
+    }),
   }
   const door = new LongPollDoor(deps)
   const endpoint: StreamEndpoint = streamEndpoint(

@@ -8,7 +8,7 @@ import { GatewayError } from '../../../core/errors.ts'
 import type { Credentials } from '../../../core/principal.ts'
 import type { Logger } from '../../../observability/logger.ts'
 import { nodeClient } from '../../credentials.ts'
-import { errorReply, rejectUpgrade } from '../../node-reply.ts'
+import { rejectUpgrade } from '../../node-reply.ts'
 import {
   admit,
   type Admission,
@@ -54,7 +54,7 @@ export class WebSocketDoor {
     try {
       match = this.#match(url.pathname)
     } catch (err) {
-      rejectUpgrade(socket, errorReply(err, this.#logger, { path: url.pathname }))
+      rejectUpgrade(socket, this.#deps.lifecycle.errorReply(err, { path: url.pathname }))
       return true
     }
     if (match === undefined) return false
@@ -76,14 +76,14 @@ export class WebSocketDoor {
           credentials: offered.credentials,
         })
       } catch (err) {
-        rejectUpgrade(socket, errorReply(err, this.#logger, { stream: match.endpoint.name }))
+        rejectUpgrade(socket, this.#deps.lifecycle.errorReply(err, { stream: match.endpoint.name }))
         return
       }
       let lease
       try {
         lease = this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
       } catch (err) {
-        rejectUpgrade(socket, errorReply(err, this.#logger, { stream: match.endpoint.name }))
+        rejectUpgrade(socket, this.#deps.lifecycle.errorReply(err, { stream: match.endpoint.name }))
         return
       }
       // The slot is the connection's once upgraded; a socket that closes before that (the
