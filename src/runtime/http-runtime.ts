@@ -13,6 +13,7 @@ import { resourceRoutes, resourceUpgrade } from '../http/resources/index.ts'
 import { streamMatcher } from '../http/streams/admission.ts'
 import { streamRequests } from '../http/streams/stream-requests.ts'
 import { WebSocketDoor } from '../http/streams/websocket/door.ts'
+import { ListenerWebSockets } from '../http/websocket-server.ts'
 import type { Logger } from '../observability/logger.ts'
 import { streamEndpoint } from '../stream/endpoint.ts'
 import type { Services } from './services.ts'
@@ -39,6 +40,7 @@ function build(
   listener: HttpListenerConfig,
   config: WeirConfig,
   services: Services,
+  websockets: ListenerWebSockets,
   logger: Logger
 ): Built {
   const deps = httpDoorDeps(services, logger)
@@ -66,16 +68,16 @@ function build(
   })
   const matcher = streamMatcher(endpoints)
   const requests = streamRequests(deps.streams, matcher)
-  const websockets = new WebSocketDoor(deps.streams, matcher, logger)
+  const streamSockets = new WebSocketDoor(deps.streams, matcher, websockets, logger)
   return {
     app,
     handlers: {
       fastPaths: [fastPath, requests.handle],
       // WebSocket reply push on requests.path, then the stream doors.
-      upgrade: resourceUpgrade(listener, deps.resources, websockets.upgrade),
+      upgrade: resourceUpgrade(listener, deps.resources, websockets, streamSockets.upgrade),
       ...(listener.cors && { cors: corsGate(listener.cors) }),
     },
-    doors: [requests, websockets],
+    doors: [requests, streamSockets],
   }
 }
 
@@ -86,7 +88,9 @@ export async function startHttpRuntime(
   parentLogger: Logger
 ): Promise<HttpRuntime> {
   const logger = parentLogger.child({ listener: listener.name })
-  const built = build(listener, config, services, logger)
+  // One WebSocket server for every door and every generation of the listener.
+  const websockets = new ListenerWebSockets()
+  const built = build(listener, config, services, websockets, logger)
   // Doors of every generation of this listener: earlier ones may still serve open streams.
   const doors = [...built.doors]
   const running = await startHttpListener(listener, built.app, built.handlers, logger)
@@ -95,7 +99,7 @@ export async function startHttpRuntime(
     name: listener.name,
     url: running.url,
     update(next, nextConfig) {
-      const rebuilt = build(next, nextConfig, services, logger)
+      const rebuilt = build(next, nextConfig, services, websockets, logger)
       running.replace(rebuilt.app, rebuilt.handlers)
       doors.push(...rebuilt.doors)
     },

@@ -3,7 +3,8 @@
 // replies to the requests it made on any node, and only those (the id's owner MAC says whose a
 // reply is; nothing else does). `?route=` narrows the connection to one route.
 import type { Context } from 'hono'
-import { streamSSE } from 'hono/streaming'
+import type { ServerResponse } from 'node:http'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { fromDecision, GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
 import type { Door } from '../../core/policy-request.ts'
@@ -16,6 +17,7 @@ import {
 } from '../lifecycle.ts'
 import type { Lease } from '../../policy/index.ts'
 import { decodeValue } from '../resources/body.ts'
+import { SseWriter } from '../sse-writer.ts'
 import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
 import type { Correlator } from '../../replies/correlation.ts'
 import { replyValueFormat } from './reply-response.ts'
@@ -200,39 +202,40 @@ export function replyEvents(listener: string, deps: ResourceDoorDeps, template: 
       },
     },
     (admitted, c) => {
+      const response = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
+      if (response === undefined) {
+        throw new GatewayError('internal', 'replies are pushed over a node:http connection only')
+      }
       const admission = authorizePush(deps, 'sse', admitted)
-      c.header('cache-control', 'no-cache, no-transform')
-      c.header('x-accel-buffering', 'no')
-      // The slot goes back however the stream ends (a client gone before `ready` was written too).
-      return streamSSE(c, async (stream) => {
-        try {
-          let end: () => void = () => undefined
-          const ended = new Promise<void>((resolve) => (end = resolve))
-          await stream.writeSSE({
-            event: 'ready',
-            data: JSON.stringify({
-              principal: admission.principal.name,
-              routes: admission.routes.map((r) => r.name),
-            }),
-          })
-          const unsubscribe = subscribeReplies(admission, deps, (message) => {
-            void stream.writeSSE({ event: 'reply', id: message.id, data: JSON.stringify(message) })
-          })
-          const { heartbeatMs } = admission.requests
-          const heartbeat =
-            heartbeatMs > 0
-              ? setInterval(() => void stream.write(': heartbeat\n\n'), heartbeatMs)
-              : undefined
-          const offShutdown = deps.onShutdown(end)
-          stream.onAbort(end)
-          await ended
-          clearInterval(heartbeat)
-          offShutdown()
-          unsubscribe()
-        } finally {
-          admission.lease.release()
-        }
+      const sse = new SseWriter(response)
+      sse.event(
+        'ready',
+        JSON.stringify({
+          principal: admission.principal.name,
+          routes: admission.routes.map((r) => r.name),
+        })
+      )
+      const unsubscribe = subscribeReplies(admission, deps, (message) => {
+        sse.event('reply', JSON.stringify(message), message.id)
       })
+      const { heartbeatMs } = admission.requests
+      const heartbeat =
+        heartbeatMs > 0 ? setInterval(() => sse.heartbeat(), heartbeatMs) : undefined
+      // The slot goes back however the stream ends: the client leaves, or the node shuts down.
+      let ended = false
+      const end = () => {
+        if (ended) return
+        ended = true
+        clearInterval(heartbeat)
+        offShutdown()
+        unsubscribe()
+        admission.lease.release()
+        sse.end()
+      }
+      const offShutdown = deps.onShutdown(end)
+      sse.onClose(end)
+      // Written to the node response itself: the one SSE writer of the listener.
+      return RESPONSE_ALREADY_SENT
     }
   )
 }

@@ -3,7 +3,8 @@
 // the connection alive through proxies. Refusals answer the upgrade request with problem+json.
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
+import { firstOffered, type ListenerWebSockets } from '../websocket-server.ts'
 import { nodeClient } from '../credentials.ts'
 import { rejectUpgrade } from '../node-reply.ts'
 import type { HttpListenerConfig } from '../../config/index.ts'
@@ -18,20 +19,14 @@ const GOING_AWAY = 1001
 
 export function replySocketUpgrade(
   listener: HttpListenerConfig,
-  deps: ResourceDoorDeps
+  deps: ResourceDoorDeps,
+  server: ListenerWebSockets
 ): UpgradeHandler {
   const path = listener.requests?.path
   const route =
     path === undefined
       ? undefined
       : pushRoute(listener.name, deps, 'websocket', path, (url: URL) => url.searchParams)
-  const server = new WebSocketServer({
-    noServer: true,
-    // Clients send nothing but control frames.
-    maxPayload: 4096,
-    perMessageDeflate: false,
-    clientTracking: false,
-  })
   return (request, socket, head) => {
     if (route === undefined) return false
     const url = new URL(request.url ?? '/', 'http://weir')
@@ -49,7 +44,7 @@ export function replySocketUpgrade(
           socket.once('close', () => {
             if (!upgraded) admission.lease.release()
           })
-          server.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+          server.upgrade(request, socket, head, firstOffered, (ws: WebSocket) => {
             upgraded = true
             const send = (data: unknown) => {
               if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(data))

@@ -13,14 +13,16 @@ import { replySocketUpgrade, type UpgradeHandler } from '../request-reply/reply-
 import { requestRoute } from '../request-reply/request-route.ts'
 import { viewRoutes } from '../views/view-routes.ts'
 import type { ResourceDoorDeps } from './deps.ts'
+import type { ListenerWebSockets } from '../websocket-server.ts'
 
 /** The WebSocket reply push of a listener, tried before `next` (the stream doors). */
 export function resourceUpgrade(
   listener: HttpListenerConfig,
   deps: ResourceDoorDeps,
+  server: ListenerWebSockets,
   next: UpgradeHandler | undefined
 ): UpgradeHandler {
-  const own = replySocketUpgrade(listener, deps)
+  const own = replySocketUpgrade(listener, deps, server)
   return (request, socket, head) =>
     own(request, socket, head) || (next?.(request, socket, head) ?? false)
 }

@@ -9,6 +9,7 @@ import { isGap, type Delivery } from '../../stream/delivery-queue.ts'
 import { serializeRecord } from '../../stream/record-json.ts'
 import type { SessionEnd, StreamSession } from '../../stream/session.ts'
 import type { Admission } from './admission.ts'
+import { SseWriter } from '../sse-writer.ts'
 
 /** How long an EventSource waits before reconnecting (its `retry:` field). */
 const RETRY_MS = 2000
@@ -25,13 +26,7 @@ export function streamSse(
   options: SseOptions
 ): void {
   const group = session.endpoint.config.group.mode !== 'ephemeral'
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    // nginx and some other proxies buffer responses unless told not to.
-    'x-accel-buffering': 'no',
-  })
+  const sse = new SseWriter(response)
   const ready = JSON.stringify({
     stream: session.endpoint.name,
     topics: session.topics,
@@ -39,8 +34,7 @@ export function streamSse(
     delivery: session.endpoint.config.delivery,
   })
   // A group resumes from its commits: an id would suggest a position the client cannot pick.
-  const id = group ? '' : `id: ${encodeCursor(session.cursor)}\n`
-  response.write(`retry: ${RETRY_MS}\n${id}event: ready\ndata: ${ready}\n\n`)
+  sse.event('ready', ready, group ? '' : encodeCursor(session.cursor), RETRY_MS)
 
   let waiting = false
   let done = false
@@ -54,10 +48,9 @@ export function streamSse(
   const pump = () => {
     if (done || waiting) return
     for (let delivery = session.take(); delivery !== undefined; delivery = session.take()) {
-      const text = group ? event(delivery, '') : event(delivery, encodeCursor(session.cursor))
-      if (!response.write(text)) {
+      if (!write(sse, delivery, group ? '' : encodeCursor(session.cursor))) {
         waiting = true
-        response.once('drain', () => {
+        sse.onDrain(() => {
           waiting = false
           pump()
         })
@@ -66,34 +59,32 @@ export function streamSse(
     }
     const end = session.ended
     if (end !== undefined) {
-      if (end.kind !== 'closed') response.end(goodbye(end))
+      if (end.kind !== 'closed') sse.end(goodbye(end))
       finish()
     }
   }
   const heartbeat = setInterval(() => {
-    if (!waiting) response.write(': keep-alive\n\n')
+    if (!waiting) sse.heartbeat()
   }, options.heartbeatMs)
   heartbeat.unref()
-  response.once('close', finish)
+  sse.onClose(finish)
   session.onWake(pump)
   pump()
 }
 
-function event(delivery: Delivery, cursor: string): string {
-  const id = cursor === '' ? '' : `id: ${cursor}\n`
-  if (isGap(delivery)) return `${id}event: gap\ndata: ${JSON.stringify(delivery)}\n\n`
-  // JSON text never holds a raw newline, so one data line carries it.
+function write(sse: SseWriter, delivery: Delivery, cursor: string): boolean {
+  if (isGap(delivery)) return sse.event('gap', JSON.stringify(delivery), cursor)
   const kind = delivery.tombstone ? 'tombstone' : 'record'
-  return `${id}event: ${kind}\ndata: ${serializeRecord(delivery).json}\n\n`
+  return sse.event(kind, serializeRecord(delivery).json, cursor)
 }
 
 /** The last event: why the stream ends (EventSource reconnects by itself afterwards). */
-function goodbye(end: Exclude<SessionEnd, { kind: 'closed' }>): string {
+function goodbye(end: Exclude<SessionEnd, { kind: 'closed' }>): { name: string; data: string } {
   if (end.kind === 'shutdown') {
     const detail = 'this node is shutting down; reconnect to resume'
-    return `event: end\ndata: ${JSON.stringify({ reason: 'shutdown', detail })}\n\n`
+    return { name: 'end', data: JSON.stringify({ reason: 'shutdown', detail }) }
   }
   // Not `error`: EventSource fires its own `error` on every reconnect, and clients would have to
   // tell the two apart.
-  return `event: problem\ndata: ${JSON.stringify(end.error.toProblem())}\n\n`
+  return { name: 'problem', data: JSON.stringify(end.error.toProblem()) }
 }

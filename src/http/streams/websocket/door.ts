@@ -3,7 +3,7 @@
 // to a StreamConnection. Keeps the connections for heartbeats and shutdown.
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer } from 'ws'
+import type { ListenerWebSockets, ProtocolChoice } from '../../websocket-server.ts'
 import { GatewayError } from '../../../core/errors.ts'
 import type { Credentials } from '../../../core/principal.ts'
 import type { Logger } from '../../../observability/logger.ts'
@@ -19,32 +19,30 @@ import {
 import { StreamConnection } from './connection.ts'
 import { SUBPROTOCOL } from './frames.ts'
 
-/** Client frames are commands and acks: small. */
-const MAX_FRAME_BYTES = 64 * 1024
+/** The server answers `weir.v1`, never a credential offered next to it. */
+const weirProtocol: ProtocolChoice = (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false)
 
 export class WebSocketDoor {
   readonly #deps: StreamDoorDeps
   readonly #match: StreamMatcher
   readonly #logger: Logger
-  readonly #server: WebSocketServer
+  readonly #server: ListenerWebSockets
   readonly #connections = new Set<StreamConnection>()
   readonly #heartbeats = new Map<
     number,
     { timer: NodeJS.Timeout; members: Set<StreamConnection> }
   >()
 
-  constructor(deps: StreamDoorDeps, match: StreamMatcher, logger: Logger) {
+  constructor(
+    deps: StreamDoorDeps,
+    match: StreamMatcher,
+    server: ListenerWebSockets,
+    logger: Logger
+  ) {
     this.#deps = deps
     this.#match = match
+    this.#server = server
     this.#logger = logger
-    this.#server = new WebSocketServer({
-      noServer: true,
-      maxPayload: MAX_FRAME_BYTES,
-      // Compression costs a zlib context per connection: hundreds of KB, for JSON that is small.
-      perMessageDeflate: false,
-      clientTracking: false,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
-    })
   }
 
   /** For http-listener: upgrades on stream paths; false leaves the request to others. */
@@ -92,7 +90,7 @@ export class WebSocketDoor {
       socket.once('close', () => {
         if (!upgraded) lease.release()
       })
-      this.#server.handleUpgrade(request, socket, head, (ws) => {
+      this.#server.upgrade(request, socket, head, weirProtocol, (ws) => {
         upgraded = true
         const connection = new StreamConnection(ws, {
           service: this.#deps.service,
