@@ -133,10 +133,6 @@ export class HttpLifecycle {
     this.#deps = deps
   }
 
-  get logger(): Logger {
-    return this.#deps.logger
-  }
-
   /** For requests that are not observed as such (a WebSocket reply push is its connection). */
   readonly unobserved = UNOBSERVED
 
@@ -256,7 +252,7 @@ export function honoReply(c: Context, reply: HttpReply): Response {
 }
 
 /** The size of a JSON reply body, as it is sent. */
-export function jsonBytes(body: unknown): number {
+function jsonBytes(body: unknown): number {
   return Buffer.byteLength(JSON.stringify(body) ?? '')
 }
 

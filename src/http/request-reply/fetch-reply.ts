@@ -7,7 +7,7 @@
 import type { Context } from 'hono'
 import { GatewayError } from '../../core/errors.ts'
 import type { Located, RequestObservation } from '../lifecycle.ts'
-import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
+import { allowOrThrow, listenerReplies, type ResourceDoorDeps } from '../resources/deps.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import { pendingResponse, replyResponse, replyValueFormat } from './reply-response.ts'
 import type { ListenerReplies, ReplyRoute } from '../../replies/reply-service.ts'
@@ -85,8 +85,7 @@ function locate(
   text: string,
   observed: RequestObservation
 ): FetchTarget {
-  const replies = deps.replies.listener(listener)
-  if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
+  const replies = listenerReplies(deps, listener)
   const id = replies.correlator.read(text)
   const route = id && replies.routes.get(id.route)
   if (id === undefined || route === undefined) {

@@ -18,7 +18,7 @@ import {
 import type { Lease } from '../../policy/index.ts'
 import { decodeValue } from '../resources/body.ts'
 import { SseWriter } from '../sse-writer.ts'
-import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
+import { allowOrThrow, listenerReplies, type ResourceDoorDeps } from '../resources/deps.ts'
 import type { Correlator } from '../../replies/correlation.ts'
 import { replyValueFormat } from './reply-response.ts'
 import type { StoredReply } from '../../replies/reply-store.ts'
@@ -66,8 +66,7 @@ function locatePush(
   query: URLSearchParams,
   observed: RequestObservation
 ): PushTarget {
-  const replies = deps.replies.listener(listener)
-  if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
+  const replies = listenerReplies(deps, listener)
   const only = query.get('route')
   const routes = [...replies.routes.values()].filter((r) => only === null || r.name === only)
   if (routes.length === 0) {

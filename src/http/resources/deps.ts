@@ -2,7 +2,7 @@
 // views) need from the node: the request lifecycle (which authenticates), the one policy engine
 // for authorization, the produce service, schemas to decode values, and the services that hold
 // replies and views.
-import { fromDecision } from '../../core/errors.ts'
+import { fromDecision, GatewayError } from '../../core/errors.ts'
 import type { Decision } from '../../core/decision.ts'
 import type { PolicyRequest } from '../../core/policy-request.ts'
 import type { HttpLifecycle } from '../lifecycle.ts'
@@ -10,7 +10,7 @@ import type { IdempotencyCache } from '../../produce/idempotency.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
 import type { ProduceService } from '../../produce/produce-service.ts'
-import type { ReplyService } from '../../replies/reply-service.ts'
+import type { ListenerReplies, ReplyService } from '../../replies/reply-service.ts'
 import type { RecordDeserializer } from '../../stream/record.ts'
 import type { ViewService } from '../../views/view-service.ts'
 import type { ReadTransforms } from '../../policy/transform/index.ts'
@@ -42,4 +42,11 @@ export interface ResourceDoorDeps {
 /** Throws the refusal when `decision` denies. */
 export function allowOrThrow(decision: Decision): void {
   if (decision.verdict === 'deny') throw fromDecision(decision)
+}
+
+/** The replies of a listener that takes requests; 404 for one that takes none. */
+export function listenerReplies(deps: ResourceDoorDeps, listener: string): ListenerReplies {
+  const replies = deps.replies.listener(listener)
+  if (replies === undefined) throw new GatewayError('not-found', 'this listener takes no requests')
+  return replies
 }
