@@ -182,6 +182,8 @@ export class HttpLifecycle {
     client: HttpClient,
     observed: RequestObservation
   ): Promise<Admitted<T>> {
+    // The address the socket (or a trusted PROXY protocol header) gave, for the access log.
+    if (client.client !== undefined) observed.note({ client: client.client })
     this.admit(route.admit)
     const target = await route.locate(request, observed)
     const principal = await this.authenticate(

@@ -151,7 +151,14 @@ observability:
     const records = await until(accessRecords, (found) => found.length >= 4)
     for (const { route, topic, status } of wanted) {
       expect(records).toContainEqual(
-        expect.objectContaining({ door: 'http', route, topic, principal: 'alice', status })
+        expect.objectContaining({
+          door: 'http',
+          route,
+          topic,
+          principal: 'alice',
+          status,
+          client: expect.stringMatching(/127\.0\.0\.1$/),
+        })
       )
       expect(
         await metricValue(metrics, 'weir_requests_total', {
