@@ -32,6 +32,19 @@ export class IdempotencyCache {
   }
 
   /**
+   * A request's answer: `produce` once per principal, route and `Idempotency-Key` (when the
+   * client sent one; every time when not), the first answer replayed to a repeat.
+   */
+  answer(
+    request: { principal: string; route: string; key: string | null | undefined; body: Uint8Array },
+    produce: () => Promise<StoredResponse>
+  ): Promise<StoredResponse & { replayed: boolean }> {
+    const { principal, route, key, body } = request
+    if (!key) return produce().then((response) => ({ ...response, replayed: false }))
+    return this.run(`${principal}\u0000${route}`, key, IdempotencyCache.fingerprint(body), produce)
+  }
+
+  /**
    * Runs `produce` once per scope+key. Only successes (2xx) are remembered: after a failure the
    * client may retry with the same key.
    */

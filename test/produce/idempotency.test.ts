@@ -48,4 +48,18 @@ describe('IdempotencyCache', () => {
     // "a" was the oldest of three with room for two: it runs again.
     expect((await cache.run('s', 'a', 'f', async () => ok(5))).replayed).toBe(false)
   })
+
+  it('answers a request once per principal, route and key; without a key, every time', async () => {
+    const cache = new IdempotencyCache()
+    const body = Buffer.from('{"n":1}')
+    let runs = 0
+    const produce = async () => ok(++runs)
+    const asked = (principal: string, key?: string) =>
+      cache.answer({ principal, route: 'POST /orders', key, body }, produce)
+    expect(await asked('alice', 'k1')).toMatchObject({ body: { n: 1 }, replayed: false })
+    expect(await asked('alice', 'k1')).toMatchObject({ body: { n: 1 }, replayed: true })
+    expect(await asked('bob', 'k1')).toMatchObject({ body: { n: 2 }, replayed: false })
+    expect(await asked('alice')).toMatchObject({ body: { n: 3 }, replayed: false })
+    expect(await asked('alice')).toMatchObject({ body: { n: 4 }, replayed: false })
+  })
 })

@@ -9,7 +9,7 @@ import type { ProduceResult, ProduceService } from '../../produce/produce-servic
 import { parseEvents, type ParsedEvent } from './body.ts'
 import type { ProduceEndpoint } from './endpoint.ts'
 import { envelope } from './envelope.ts'
-import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
+import type { IdempotencyCache, StoredResponse } from '../../produce/idempotency.ts'
 import { mediaType } from './media.ts'
 import type { HttpExchange, HttpReply } from '../exchange.ts'
 import {
@@ -79,15 +79,15 @@ export async function handleProduce(
     if (result.mode === 'sync') observed.note({ backendMs: result.backendMs })
     return { status: 202, body: acceptedBody(requestId, result, events.length === 1), headers: {} }
   }
-  const idempotencyKey = exchange.headers.get('idempotency-key')
-  const response = idempotencyKey
-    ? await deps.idempotency.run(
-        `${principal.name}\u0000${endpoint.name}`,
-        idempotencyKey,
-        IdempotencyCache.fingerprint(body),
-        run
-      )
-    : { ...(await run()), replayed: false }
+  const response = await deps.idempotency.answer(
+    {
+      principal: principal.name,
+      route: endpoint.name,
+      key: exchange.headers.get('idempotency-key'),
+      body,
+    },
+    run
+  )
   const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId }
   if (response.replayed) headers['idempotent-replayed'] = 'true'
   return { status: response.status, body: response.body, headers }

@@ -10,7 +10,7 @@ import { GatewayError } from '../../core/errors.ts'
 import type { ProduceEndpoint } from '../produce/endpoint.ts'
 import { routeEndpoint } from '../produce/endpoint.ts'
 import { requestView, toEvents } from '../produce/handler.ts'
-import { IdempotencyCache, type StoredResponse } from '../../produce/idempotency.ts'
+import type { StoredResponse } from '../../produce/idempotency.ts'
 import { honoClient } from '../credentials.ts'
 import { readBody } from '../read-body.ts'
 import type { ResourceDoorDeps } from '../resources/deps.ts'
@@ -113,16 +113,16 @@ export function requestRoute(
         if (result.mode === 'sync') observed.note({ backendMs: result.backendMs })
         return { status: 202, body: { id: id.text, ...recordOf(result) }, headers: {} }
       }
-      const idempotencyKey = c.req.header('idempotency-key')
       // A retry with the same Idempotency-Key gets the first request's id: no second request.
-      const produced = idempotencyKey
-        ? await deps.idempotency.run(
-            `${principal.name}\u0000${endpoint.name}`,
-            idempotencyKey,
-            IdempotencyCache.fingerprint(body),
-            run
-          )
-        : { ...(await run()), replayed: false }
+      const produced = await deps.idempotency.answer(
+        {
+          principal: principal.name,
+          route: endpoint.name,
+          key: c.req.header('idempotency-key'),
+          body,
+        },
+        run
+      )
       const { id, ...record } = produced.body as { id: string; topic: string }
       const headers: Record<string, string> = { 'x-request-id': requestId }
       if (produced.replayed) headers['idempotent-replayed'] = 'true'
