@@ -133,6 +133,16 @@ export async function startGateway(
           old.update(listener, next)
           continue
         }
+        if (action.kind === 'update' && old?.kind === 'kafka' && listener?.kind === 'kafka') {
+          // A virtual cluster that cannot join keeps the others serving: reported, not restored.
+          for (const { virtualCluster, error } of await old.update(listener, next)) {
+            failed.push({
+              listener: action.listener,
+              error: `virtual cluster "${virtualCluster}": ${error}`,
+            })
+          }
+          continue
+        }
         if (old !== undefined) await stopRuntime(old)
         if (listener !== undefined && action.kind !== 'stop') await start(listener)
       } catch (err) {

@@ -8,3 +8,4 @@ export {
 } from './load.ts'
 export { ConfigError, formatIssue, type ConfigIssue } from './issues.ts'
 export type * from './schema/index.ts'
+export { servedVirtualClusters } from './served-clusters.ts'

@@ -2,6 +2,7 @@
 // that exist, and no two listeners claim the same address.
 import { namespaceOf } from '../namespace/index.ts'
 import type { VirtualClusterConfig, WeirConfig } from './schema/index.ts'
+import { isDnsLabel } from './schema/listeners.ts'
 
 type Path = (string | number)[]
 
@@ -114,13 +115,25 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
 
   const addresses = new Map<string, number>()
   config.listeners.forEach((listener, i) => {
-    if (listener.kind === 'kafka') {
+    if (listener.kind === 'kafka' && listener.virtualCluster !== undefined) {
       mustExist(virtuals, 'virtual cluster', listener.virtualCluster, [
         'listeners',
         i,
         'virtualCluster',
       ])
     }
+    const named = listener.kind === 'kafka' ? (listener.virtualClusters ?? []) : []
+    named.forEach((name, j) => {
+      if (/[*?]/.test(name)) return
+      const where = ['listeners', i, 'virtualClusters', j]
+      mustExist(virtuals, 'virtual cluster', name, where)
+      if (!isDnsLabel(name)) {
+        found.push({
+          path: where,
+          message: `virtual cluster "${name}" is part of host names on this listener: use a DNS label`,
+        })
+      }
+    })
     if (listener.port === 0) return
     const address = `${listener.host}:${listener.port}`
     const other = addresses.get(address)

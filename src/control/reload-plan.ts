@@ -6,13 +6,22 @@
 // cluster namespace, SASL or backend) restarts that listener, and only backend clusters and schema
 // registries, which every door shares, restart them all.
 import { isDeepStrictEqual } from 'node:util'
-import type { ListenerConfig, VirtualClusterConfig, WeirConfig } from '../config/index.ts'
+import {
+  servedVirtualClusters,
+  type KafkaListenerConfig,
+  type ListenerConfig,
+  type VirtualClusterConfig,
+  type WeirConfig,
+} from '../config/index.ts'
 
 export type ListenerAction =
   | { kind: 'start'; listener: string }
   | { kind: 'stop'; listener: string }
   | { kind: 'restart'; listener: string; reason: string }
-  /** An http listener's routes, streams or pages rebuilt behind the same server. */
+  /**
+   * An http listener's routes, streams or pages rebuilt behind the same server; an SNI Kafka
+   * listener's virtual clusters joining, leaving or starting again on the same port.
+   */
   | { kind: 'update'; listener: string; reason: string }
 
 export interface ReloadPlan {
@@ -87,22 +96,7 @@ function listenerAction(
   const name = listener.name
   if (old.kind !== listener.kind) return { kind: 'restart', listener: name, reason: 'kind changed' }
   if (old.kind === 'kafka' && listener.kind === 'kafka') {
-    if (!isDeepStrictEqual(old, listener)) {
-      return { kind: 'restart', listener: name, reason: 'listener settings changed' }
-    }
-    const before = connectionFields(vcOf(current, old.virtualCluster))
-    const after = connectionFields(vcOf(next, listener.virtualCluster))
-    if (!isDeepStrictEqual(before, after)) {
-      const what = Object.keys(after).filter(
-        (k) => !isDeepStrictEqual(before[k as keyof typeof before], after[k as keyof typeof after])
-      )
-      return {
-        kind: 'restart',
-        listener: name,
-        reason: `virtual cluster "${listener.virtualCluster}" ${what.join(', ')} changed`,
-      }
-    }
-    return undefined
+    return kafkaListenerAction(old, listener, current, next)
   }
   if (!isDeepStrictEqual(serverFields(old), serverFields(listener))) {
     return { kind: 'restart', listener: name, reason: 'server settings changed' }
@@ -127,6 +121,49 @@ function listenerAction(
   return { kind: 'update', listener: name, reason: `${[...new Set(changed)].join(', ')} changed` }
 }
 
+/**
+ * A Kafka listener restarts when its own settings change. Otherwise what changes is which virtual
+ * clusters it serves, or how their connections are set up: an SNI listener takes that in place
+ * (only the virtual clusters concerned lose their connections), a port-mapped one restarts.
+ */
+function kafkaListenerAction(
+  old: KafkaListenerConfig,
+  listener: KafkaListenerConfig,
+  current: WeirConfig,
+  next: WeirConfig
+): ListenerAction | undefined {
+  const name = listener.name
+  const { virtualCluster: _a, virtualClusters: _b, ...settingsBefore } = old
+  const { virtualCluster: _c, virtualClusters: _d, ...settingsAfter } = listener
+  const sni = listener.sni !== undefined
+  if (!isDeepStrictEqual(settingsBefore, settingsAfter)) {
+    return { kind: 'restart', listener: name, reason: 'listener settings changed' }
+  }
+  const before = new Map(servedVirtualClusters(old, current).map((vc) => [vc.name, vc]))
+  const after = new Map(servedVirtualClusters(listener, next).map((vc) => [vc.name, vc]))
+  const changes: string[] = []
+  const joined = [...after.keys()].filter((vc) => !before.has(vc))
+  const left = [...before.keys()].filter((vc) => !after.has(vc))
+  if (joined.length > 0) changes.push(`virtual clusters joined: ${joined.join(', ')}`)
+  if (left.length > 0) changes.push(`virtual clusters left: ${left.join(', ')}`)
+  for (const [vc, config] of after) {
+    const was = before.get(vc)
+    if (was === undefined) continue
+    const fieldsBefore = connectionFields(was)
+    const fieldsAfter = connectionFields(config)
+    const what = Object.keys({ ...fieldsBefore, ...fieldsAfter }).filter(
+      (k) =>
+        !isDeepStrictEqual(
+          fieldsBefore[k as keyof typeof fieldsBefore],
+          fieldsAfter[k as keyof typeof fieldsAfter]
+        )
+    )
+    if (what.length > 0) changes.push(`virtual cluster "${vc}" ${what.join(', ')} changed`)
+  }
+  if (changes.length === 0) return undefined
+  return { kind: sni ? 'update' : 'restart', listener: name, reason: changes.join('; ') }
+}
+
 /** What a Kafka listener's open connections were set up with. */
 function connectionFields(vc: VirtualClusterConfig | undefined): Partial<VirtualClusterConfig> {
   if (vc === undefined) return {}
@@ -145,8 +182,4 @@ function routeFields(config: WeirConfig): unknown[] {
   return config.virtualClusters.map(
     ({ policies: _p, authentication: _a, ...rest }) => rest as unknown
   )
-}
-
-function vcOf(config: WeirConfig, name: string): VirtualClusterConfig | undefined {
-  return config.virtualClusters.find((vc) => vc.name === name)
 }

@@ -1,60 +1,50 @@
-// A Kafka listener with port mapping: one bootstrap port, and one port per backend broker
-// (`brokerPortBase + nodeId`) on the advertised host. Brokers are discovered from the backend's
-// metadata at start and whenever a response names a new one; each gets its port then. Every
-// client connection is paired with its own connection to the broker it stands for.
+// A Kafka listener. With port mapping it serves one virtual cluster: one bootstrap port, and one
+// port per backend broker (`brokerPortBase + nodeId`) on the advertised host, bound as the
+// backend's metadata names each broker. With SNI routing it serves many on one TLS port, told
+// apart by the server name (see sni.ts), and virtual clusters join and leave while it runs.
+// Either way each virtual cluster is a tenant (tenant.ts) that owns its client connections.
 import { readFileSync } from 'node:fs'
-import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
-import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls'
-import type {
-  BackendClusterConfig,
-  KafkaListenerConfig,
-  VirtualClusterConfig,
-} from '../config/index.ts'
-import { tlsOptions } from '../kafka/client-config.ts'
-import type { Decision } from '../core/decision.ts'
+import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import type { KafkaListenerConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
-import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
-import { BrokerMap, type Address } from './broker-map.ts'
-import {
-  kafkaListenerChain,
-  requestFilters,
-  responseFiltersByApi,
-  type ListenerPolicies,
-} from './chain.ts'
-import { PreAuthBudget } from './pre-auth.ts'
-import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
-import type { Principal } from '../core/principal.ts'
-import { verifiedCertificateSubject } from '../policy/index.ts'
 import type { Observability } from '../observability/observability.ts'
-import type { Authenticate, ScramLogins, UpstreamSaslConfig } from './sasl/index.ts'
-import { sniNames } from './sni.ts'
-import { loginUpstream } from './upstream-login.ts'
+import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
+import type { BrokerMap, BrokerMapOptions } from './broker-map.ts'
+import type { ListenerPolicies } from './chain.ts'
+import { PreAuthBudget } from './pre-auth.ts'
+import { sniNames, sniRoute, type SniTarget } from './sni.ts'
+import { KafkaTenant, type ListenerShared, type TenantDeps } from './tenant.ts'
 import type { SchemaValidationDeps } from './validation/index.ts'
+
+export type { TenantDeps } from './tenant.ts'
 
 export interface RunningKafkaListener {
   name: string
-  /** `host:port` clients bootstrap from. */
+  /** `host:port` clients bootstrap from (with several virtual clusters, `{virtualCluster}` in it). */
   bootstrap: string
-  brokers: BrokerMap
+  /** Each virtual cluster's bootstrap `host:port`. */
+  bootstraps(): Record<string, string>
+  /** The brokers of a virtual cluster as clients are told them (default: the first one's). */
+  brokers(virtualCluster?: string): BrokerMap | undefined
   connections(): number
+  /**
+   * SNI routing: serve these virtual clusters from now on. New ones join, removed ones have their
+   * connections closed, and one whose connection settings (namespace, authentication, backend
+   * identity, backend) changed starts again; the others and their connections stay as they are.
+   * Resolves with the virtual clusters that could not join (their backend did not answer).
+   */
+  update(tenants: TenantDeps[]): Promise<{ virtualCluster: string; error: string }[]>
   close(): Promise<void>
 }
 
 export interface KafkaListenerDeps {
-  virtualCluster: VirtualClusterConfig
-  backend: BackendClusterConfig
-  /** The policy engine's authentication for this virtual cluster. */
-  authenticate: Authenticate
-  /** The policy engine's SCRAM credentials for this virtual cluster (the exchange runs here). */
-  scramLogin: ScramLogins
+  /** The virtual clusters served: one with port mapping, any number with SNI routing. */
+  tenants: TenantDeps[]
   /** The policy engine's ACL verdicts and quota charges. */
   policies: ListenerPolicies
-  /** The policy engine's ip filters: whether a client may connect from its address at all. */
-  admitClient?: (client: string) => Decision
   /** The policy engine's schema policies, for checking Produce records. */
   schemaValidator?: SchemaValidationDeps['validator']
-  /** The backend's brokers as it reports them (node id, host, port). */
-  describeBrokers(): Promise<{ nodeId: number; host: string; port: number }[]>
   logger: Logger
   /** A span and an observation per Kafka request, connection gauges. */
   observability?: Observability
@@ -65,314 +55,276 @@ export async function startKafkaListener(
   deps: KafkaListenerDeps
 ): Promise<RunningKafkaListener> {
   const logger = deps.logger.child({ listener: config.name })
-  const servers = new Map<number | 'bootstrap', Server>()
-  const connections = new Set<ProxyConnection>()
-  const advertisedHost = config.advertisedHost ?? config.host
-  const brokerPortBase = config.brokerPortBase ?? config.port + 1
-  const backendTls = tlsOptions(deps.backend)
-  const upstreamOf = (address: Address): Socket =>
-    backendTls === undefined
-      ? netConnect({ host: address.host, port: address.port })
-      : tlsConnect({
-          ...(typeof backendTls === 'object' ? backendTls : {}),
-          host: address.host,
-          port: address.port,
-        })
-
-  /** Broker ports being bound while the listener starts: a start that cannot bind one fails. */
-  const bindings: Promise<void>[] = []
-  let started = false
-  const sni =
-    config.sni && sniNames(config.virtualCluster, config.sni.domain, config.sni.hostFormat)
-  const advertisedPort = config.sni?.advertisedPort ?? config.port
-  const brokers = new BrokerMap({
-    advertisedHost,
-    brokerPortBase,
-    sni: sni && { brokerHost: sni.brokerHost, port: advertisedPort },
-    onNewBroker: (nodeId) => {
-      // With SNI every broker shares the one port: nothing to bind.
-      if (sni !== undefined) return
-      const bound = listen(brokers.portOf(nodeId), nodeId)
-      // Clients are told this port as soon as metadata names the broker: starting without it
-      // would send them to whatever else holds the port. Once running, a broker that appears
-      // later can only be reported.
-      if (started) {
-        bound.catch((err: unknown) =>
-          logger.error(
-            { err, nodeId, port: brokers.portOf(nodeId) },
-            'could not bind a broker port'
-          )
-        )
-      } else {
-        bindings.push(bound)
-      }
-    },
-  })
-  const chain = kafkaListenerChain(
-    deps.virtualCluster,
-    deps.backend,
-    { authenticate: deps.authenticate, scramLogin: deps.scramLogin },
-    deps.policies,
-    deps.schemaValidator
-  )
-  const context: ProxyContext = {
-    brokers,
-    filters: responseFiltersByApi(chain),
-    requestFilters: requestFilters(chain),
-    initialState: chain.initialState,
-    preAuth: chain.authenticated && {
-      maxFrameBytes: config.maxPreAuthFrameBytes,
-      timeoutMs: config.authenticationTimeoutMs,
-      budget: new PreAuthBudget(config.maxPreAuthBufferedBytes),
-      authenticated: chain.authenticated,
-    },
+  const shared: ListenerShared = {
+    listener: config.name,
+    policies: deps.policies,
+    schemaValidator: deps.schemaValidator,
     settings: {
       maxFrameBytes: config.maxFrameBytes,
       requestTimeoutMs: config.requestTimeoutMs,
       idleTimeoutMs: config.idleTimeoutMs,
       maxConnectionAgeMs: config.maxConnectionAgeMs,
     },
-    logger,
-    onClose: (connection) => connections.delete(connection),
-    observed: deps.observability && {
-      observability: deps.observability,
-      listener: config.name,
-      virtualCluster: deps.virtualCluster.name,
+    preAuth: {
+      maxFrameBytes: config.maxPreAuthFrameBytes,
+      timeoutMs: config.authenticationTimeoutMs,
+      budget: new PreAuthBudget(config.maxPreAuthBufferedBytes),
     },
+    logger,
+    observability: deps.observability,
   }
-  const bootstrapServers = deps.backend.bootstrapServers.map(parseHostPort)
-  let nextBootstrap = 0
-
-  const accept = (client: Socket, portTarget: number | 'bootstrap'): void => {
-    let target: number | 'bootstrap' | undefined = portTarget
-    if (sni !== undefined) {
-      const serverName = (client as TLSSocket).servername
-      target = sni.targetOf(typeof serverName === 'string' ? serverName : undefined)
-      if (target === undefined) {
-        logger.warn(
-          { client: `${client.remoteAddress}:${client.remotePort}`, serverName },
-          'TLS server name is not one this listener serves'
-        )
-        client.destroy()
-        return
-      }
-    }
-    // Refused by address before anything else: no broker connection, no SASL, nothing read.
-    const refused = deps.admitClient?.(client.remoteAddress ?? '')
-    if (refused?.verdict === 'deny') {
-      logger.warn(
-        { client: `${client.remoteAddress}:${client.remotePort}`, policy: refused.policy },
-        `connection refused: ${refused.detail}`
-      )
-      client.destroy()
-      return
-    }
-    let address: Address | undefined
-    if (target === 'bootstrap') {
-      // Spread bootstrap connections over the backend's bootstrap servers.
-      address = bootstrapServers[nextBootstrap++ % bootstrapServers.length]
-    } else {
-      address = brokers.upstream(target)
-    }
-    if (address === undefined) {
-      client.destroy()
-      return
-    }
-    const upstream = upstreamOf(address)
-    // Nothing is read from the client until the broker connection is up and, where Weir
-    // authenticates clients itself, logged in as the virtual cluster's backend identity.
-    client.pause()
-    const abandon = () => upstream.destroy()
-    client.once('close', abandon)
-    client.on('error', abandon)
-    const timeoutMs = deps.backend.connectionTimeoutMs
-    const identityOf = chain.upstreamSasl
-    let loggedInAs: UpstreamSaslConfig | undefined
-    connectUpstream(upstream, backendTls !== undefined, timeoutMs)
-      .then(() => certificatePrincipal(client, deps.authenticate))
-      .then(async (principal) => {
-        loggedInAs = identityOf?.(principal)
-        if (loggedInAs !== undefined) await loginUpstream(upstream, loggedInAs, timeoutMs)
-        return principal
-      })
-      .then(
-        (principal) => {
-          client.off('close', abandon)
-          client.off('error', abandon)
-          if (client.destroyed) {
-            upstream.destroy()
-            return
-          }
-          // Once the client authenticated, a principal mapped to another backend identity gets
-          // a broker connection of its own, logged in as that identity.
-          const switchUpstream =
-            identityOf &&
-            ((who: Principal) => {
-              const sasl = identityOf(who)
-              return sasl === loggedInAs ? undefined : openUpstream(address, sasl, timeoutMs)
-            })
-          connections.add(new ProxyConnection(client, upstream, context, principal, switchUpstream))
-          client.resume()
-        },
-        (err: unknown) => {
-          const message = err instanceof Error ? err.message : String(err)
-          logger.warn(
-            { err: message, backend: `${address.host}:${address.port}` },
-            'backend connection failed'
-          )
-          client.destroy()
-          upstream.destroy()
-        }
-      )
-  }
-
-  /** A connection to the broker at `address`, logged in as `sasl` when given. */
-  const openUpstream = async (
-    address: Address,
-    sasl: UpstreamSaslConfig | undefined,
-    timeoutMs: number
-  ): Promise<Socket> => {
-    const socket = upstreamOf(address)
-    try {
-      await connectUpstream(socket, backendTls !== undefined, timeoutMs)
-      if (sasl !== undefined) await loginUpstream(socket, sasl, timeoutMs)
-      return socket
-    } catch (err) {
-      socket.destroy()
-      throw err
-    }
-  }
-
-  const listen = async (port: number, target: number | 'bootstrap'): Promise<void> => {
-    if (servers.has(target)) return
-    const tls = config.tls
-    const server = tls
-      ? createTlsServer(
-          {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
-            requestCert: tls.clientCaFile !== undefined,
-            rejectUnauthorized: tls.requireClientCert,
-          },
-          (socket) => accept(socket, target)
-        )
-      : createServer((socket) => accept(socket, target))
-    const proxyProtocol = config.proxyProtocol
-    if (proxyProtocol?.enabled) {
-      // Ahead of TLS and of the accept above: the header names the client policies judge.
-      acceptProxyProtocol(
-        server,
-        {
-          trustedSources: trustedSources(proxyProtocol.trustedSources),
-          headerTimeoutMs: proxyProtocol.headerTimeoutMs,
-        },
-        (peer, reason) =>
-          logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
-      )
-    }
-    servers.set(target, server)
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error) => {
-        servers.delete(target)
-        const what = target === 'bootstrap' ? 'the bootstrap port' : `broker ${target}'s port`
-        const where = `${config.host}:${port}`
-        reject(
-          new Error(
-            `kafka listener "${config.name}": cannot listen on ${what}, ${where}: ${err.message}`,
-            { cause: err }
-          )
-        )
-      }
-      server.once('error', failed)
-      server.listen(port, config.host, () => {
-        server.off('error', failed)
-        // From here on an error (EMFILE on accept, say) is logged, never an uncaught crash.
-        server.on('error', (err) => logger.error({ err, port }, 'kafka listener error'))
-        resolve()
-      })
-    })
-    logger.info({ port, broker: target }, 'kafka listener port bound')
-  }
-
-  const sweep = setInterval(() => {
-    const now = Date.now()
-    for (const connection of connections) connection.checkTimeout(now)
-  }, 1000)
-  sweep.unref()
-
+  const servers = new Map<SniTarget, Server>()
+  const listen = (port: number, target: SniTarget, accept: (socket: Socket) => void) =>
+    bindServer(config, servers, port, target, accept, logger)
+  const sni = config.sni
+  let serving: Serving
   try {
-    for (const broker of await deps.describeBrokers()) {
-      brokers.learn(broker.nodeId, broker.host, broker.port)
-    }
-    const results = await Promise.allSettled([listen(config.port, 'bootstrap'), ...bindings])
-    const failed = results.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
-    started = true
+    serving =
+      sni === undefined
+        ? await portMapped(config, deps.tenants, shared, listen)
+        : await sniRouted(config, sni, deps.tenants, shared, listen, logger)
   } catch (err) {
-    clearInterval(sweep)
     await Promise.allSettled([...servers.values()].map(closeServer))
     throw err
   }
 
+  const sweep = setInterval(() => {
+    const now = Date.now()
+    for (const tenant of serving.tenants()) tenant.checkTimeouts(now)
+  }, 1000)
+  sweep.unref()
+
   return {
     name: config.name,
-    bootstrap: `${sni?.bootstrapHost ?? advertisedHost}:${advertisedPort}`,
-    brokers,
-    connections: () => connections.size,
+    bootstrap: serving.bootstrap,
+    bootstraps: () =>
+      Object.fromEntries(serving.tenants().map((t) => [t.name, serving.bootstrapOf(t.name)])),
+    brokers: (vc) => serving.tenants().find((t) => vc === undefined || t.name === vc)?.brokers,
+    connections: () => serving.tenants().reduce((sum, t) => sum + t.connections(), 0),
+    update: (tenants) => serving.update(tenants),
     async close() {
       clearInterval(sweep)
       const closing = [...servers.values()].map(closeServer)
-      for (const connection of [...connections]) connection.close('listener closed')
+      for (const tenant of serving.tenants()) tenant.close('listener closed')
       await Promise.allSettled(closing)
     },
   }
 }
 
-function parseHostPort(server: string): Address {
-  const colon = server.lastIndexOf(':')
-  return {
-    host: server.slice(0, colon).replace(/^\[|\]$/g, ''),
-    port: Number(server.slice(colon + 1)),
+type Listen = (port: number, target: SniTarget, accept: (socket: Socket) => void) => Promise<void>
+
+interface Serving {
+  bootstrap: string
+  bootstrapOf(virtualCluster: string): string
+  tenants(): KafkaTenant[]
+  update: RunningKafkaListener['update']
+}
+
+/** One virtual cluster: the bootstrap port, and a port per broker as the backend names them. */
+async function portMapped(
+  config: KafkaListenerConfig,
+  tenants: TenantDeps[],
+  shared: ListenerShared,
+  listen: Listen
+): Promise<Serving> {
+  const [only, ...more] = tenants
+  if (only === undefined || more.length > 0) {
+    throw new Error(`kafka listener "${config.name}": port mapping serves one virtual cluster`)
   }
+  const advertisedHost = config.advertisedHost ?? config.host
+  /** Broker ports being bound while the listener starts: a start that cannot bind one fails. */
+  const bindings: Promise<void>[] = []
+  let started = false
+  const placement: BrokerMapOptions = {
+    advertisedHost,
+    brokerPortBase: config.brokerPortBase ?? config.port + 1,
+    onNewBroker: (nodeId) => {
+      const port = tenant.brokers.portOf(nodeId)
+      const bound = listen(port, nodeId, (socket) => tenant.accept(socket, nodeId))
+      // Clients are told this port as soon as metadata names the broker: starting without it
+      // would send them to whatever else holds the port. Once running, a broker that appears
+      // later can only be reported.
+      if (started) {
+        bound.catch((err: unknown) =>
+          shared.logger.error({ err, nodeId, port }, 'could not bind a broker port')
+        )
+      } else {
+        bindings.push(bound)
+      }
+    },
+  }
+  const tenant = new KafkaTenant(only, shared, placement)
+  await tenant.start()
+  const results = await Promise.allSettled([
+    listen(config.port, 'bootstrap', (socket) => tenant.accept(socket, 'bootstrap')),
+    ...bindings,
+  ])
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+  started = true
+  const bootstrap = `${advertisedHost}:${config.port}`
+  return {
+    bootstrap,
+    bootstrapOf: () => bootstrap,
+    tenants: () => [tenant],
+    update: () => {
+      throw new Error(
+        `kafka listener "${config.name}": only SNI routing takes virtual clusters live`
+      )
+    },
+  }
+}
+
+/** Any number of virtual clusters on one TLS port, each chosen by the server name. */
+async function sniRouted(
+  config: KafkaListenerConfig,
+  sni: NonNullable<KafkaListenerConfig['sni']>,
+  initial: TenantDeps[],
+  shared: ListenerShared,
+  listen: Listen,
+  logger: Logger
+): Promise<Serving> {
+  const port = sni.advertisedPort ?? config.port
+  const names = (vc: string) => sniNames(vc, sni.domain, sni.hostFormat)
+  /** By lower-cased name, as server names compare. */
+  const tenants = new Map<string, KafkaTenant>()
+  const startTenant = async (deps: TenantDeps): Promise<KafkaTenant> => {
+    const tenant = new KafkaTenant(deps, shared, {
+      advertisedHost: config.advertisedHost ?? config.host,
+      brokerPortBase: 0,
+      sni: { brokerHost: names(deps.virtualCluster.name).brokerHost, port },
+    })
+    await tenant.start()
+    return tenant
+  }
+  const update = async (next: TenantDeps[]) => {
+    const failed: { virtualCluster: string; error: string }[] = []
+    const wanted = new Map(next.map((deps) => [deps.virtualCluster.name.toLowerCase(), deps]))
+    for (const [key, tenant] of tenants) {
+      if (wanted.has(key)) continue
+      tenants.delete(key)
+      tenant.close('virtual cluster no longer served by this listener')
+      logger.info({ virtualCluster: tenant.name }, 'virtual cluster left the listener')
+    }
+    await Promise.all(
+      [...wanted].map(async ([key, deps]) => {
+        const current = tenants.get(key)
+        if (current?.sameSetup(deps)) return
+        try {
+          const tenant = await startTenant(deps)
+          tenants.set(key, tenant)
+          current?.close('virtual cluster settings changed')
+          logger.info(
+            {
+              virtualCluster: tenant.name,
+              bootstrap: `${names(tenant.name).bootstrapHost}:${port}`,
+            },
+            current === undefined
+              ? 'virtual cluster joined the listener'
+              : 'virtual cluster restarted'
+          )
+        } catch (err) {
+          failed.push({ virtualCluster: deps.virtualCluster.name, error: (err as Error).message })
+        }
+      })
+    )
+    return failed
+  }
+
+  const accept = (client: Socket) => {
+    const serverName = (client as TLSSocket).servername
+    const route = sniRoute(
+      typeof serverName === 'string' ? serverName : undefined,
+      sni.domain,
+      sni.hostFormat
+    )
+    const tenant = route && tenants.get(route.virtualCluster)
+    if (route === undefined || tenant === undefined || !tenant.serves(route.target)) {
+      logger.warn(
+        { client: `${client.remoteAddress}:${client.remotePort}`, serverName },
+        'TLS server name is not one this listener serves'
+      )
+      client.destroy()
+      return
+    }
+    tenant.accept(client, route.target)
+  }
+
+  // Every virtual cluster must be able to start with the listener, as a port-mapped one must.
+  const failed = await update(initial)
+  if (failed.length > 0) {
+    for (const tenant of tenants.values()) tenant.close('listener did not start')
+    const why = failed.map((f) => `virtual cluster "${f.virtualCluster}": ${f.error}`)
+    throw new Error(`kafka listener "${config.name}": ${why.join('; ')}`)
+  }
+  await listen(config.port, 'bootstrap', accept)
+  const single = initial.length === 1 && config.virtualCluster !== undefined
+  return {
+    bootstrap: `${names(single ? config.virtualCluster! : '{virtualCluster}').bootstrapHost}:${port}`,
+    bootstrapOf: (vc) => `${names(vc).bootstrapHost}:${port}`,
+    tenants: () => [...tenants.values()],
+    update,
+  }
+}
+
+async function bindServer(
+  config: KafkaListenerConfig,
+  servers: Map<SniTarget, Server>,
+  port: number,
+  target: SniTarget,
+  accept: (socket: Socket) => void,
+  logger: Logger
+): Promise<void> {
+  if (servers.has(target)) return
+  const tls = config.tls
+  const server = tls
+    ? createTlsServer(
+        {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
+          requestCert: tls.clientCaFile !== undefined,
+          rejectUnauthorized: tls.requireClientCert,
+        },
+        accept
+      )
+    : createServer(accept)
+  const proxyProtocol = config.proxyProtocol
+  if (proxyProtocol?.enabled) {
+    // Ahead of TLS and of the accept above: the header names the client policies judge.
+    acceptProxyProtocol(
+      server,
+      {
+        trustedSources: trustedSources(proxyProtocol.trustedSources),
+        headerTimeoutMs: proxyProtocol.headerTimeoutMs,
+      },
+      (peer, reason) => logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
+    )
+  }
+  servers.set(target, server)
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: Error) => {
+      servers.delete(target)
+      const what = target === 'bootstrap' ? 'the bootstrap port' : `broker ${target}'s port`
+      const where = `${config.host}:${port}`
+      reject(
+        new Error(
+          `kafka listener "${config.name}": cannot listen on ${what}, ${where}: ${err.message}`,
+          { cause: err }
+        )
+      )
+    }
+    server.once('error', failed)
+    server.listen(port, config.host, () => {
+      server.off('error', failed)
+      // From here on an error (EMFILE on accept, say) is logged, never an uncaught crash.
+      server.on('error', (err) => logger.error({ err, port }, 'kafka listener error'))
+      resolve()
+    })
+  })
+  logger.info({ port, broker: target }, 'kafka listener port bound')
 }
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()))
-}
-
-/** Resolves once the socket is connected (and TLS is up); rejects on error or after `timeoutMs`. */
-function connectUpstream(socket: Socket, tls: boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(new Error(`no connection within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const fail = (err: Error) => {
-      clearTimeout(timer)
-      reject(err)
-    }
-    socket.once('error', fail)
-    socket.once(tls ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer)
-      socket.off('error', fail)
-      // Until the proxy connection takes over, a late error must not go unhandled.
-      socket.on('error', () => undefined)
-      resolve()
-    })
-  })
-}
-
-/**
- * The principal a verified client certificate names (the virtual cluster's `mtls` method), or
- * undefined: no certificate, not verified, or no such method (the client then logs in with SASL).
- */
-async function certificatePrincipal(
-  client: Socket,
-  authenticate: Authenticate
-): Promise<Principal | undefined> {
-  const subject = verifiedCertificateSubject(client)
-  if (subject === undefined) return undefined
-  const result = await authenticate({ clientCertSubject: subject })
-  return 'principal' in result && result.principal.method === 'mtls' ? result.principal : undefined
 }

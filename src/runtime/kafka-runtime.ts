@@ -1,13 +1,28 @@
 // One Kafka listener over the shared services. Its filters ask the policy engine per request,
-// so policy reloads reach open connections; what the connections were set up with (namespace,
-// SASL, backend) needs a restart of this listener alone.
-import type { KafkaListenerConfig, WeirConfig } from '../config/index.ts'
-import { startKafkaListener, type RunningKafkaListener } from '../kafka-listener/kafka-listener.ts'
+// so policy reloads reach open connections. What connections were set up with (a virtual
+// cluster's namespace, SASL, backend identity, backend) is per virtual cluster: a listener with
+// SNI routing starts that one virtual cluster again (update), a port-mapped one restarts.
+import {
+  servedVirtualClusters,
+  type KafkaListenerConfig,
+  type VirtualClusterConfig,
+  type WeirConfig,
+} from '../config/index.ts'
+import {
+  startKafkaListener,
+  type RunningKafkaListener,
+  type TenantDeps,
+} from '../kafka-listener/kafka-listener.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Services } from './services.ts'
 
-export interface KafkaRuntime extends RunningKafkaListener {
+export interface KafkaRuntime extends Omit<RunningKafkaListener, 'update'> {
   kind: 'kafka'
+  /** Takes the virtual clusters the listener serves in `config` (SNI routing only). */
+  update(
+    listener: KafkaListenerConfig,
+    config: WeirConfig
+  ): ReturnType<RunningKafkaListener['update']>
 }
 
 export async function startKafkaRuntime(
@@ -16,27 +31,62 @@ export async function startKafkaRuntime(
   services: Services,
   logger: Logger
 ): Promise<KafkaRuntime> {
-  const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-  const backend = config.backendClusters.find((b) => b.name === vc?.backendCluster)
-  if (vc === undefined || backend === undefined) {
-    throw new Error(`kafka listener "${listener.name}": virtual cluster has no backend`)
-  }
-  const { policies } = services
   const running = await startKafkaListener(listener, {
-    virtualCluster: vc,
-    authenticate: (credentials) => policies.authenticate(vc.name, credentials),
-    scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
-    policies,
-    // Asked per connection, so a reload's ip filters reach the next one.
-    admitClient: (client) => policies.admitClient(vc.name, client),
+    tenants: tenantsOf(listener, config, services),
+    policies: services.policies,
     schemaValidator: services.schemaValidator,
-    backend,
-    describeBrokers: () => services.backends.describeBrokers(backend.name),
     logger,
     observability: services.observability,
   })
-  return Object.assign(running, { kind: 'kafka' as const })
+  return {
+    ...running,
+    kind: 'kafka' as const,
+    update: (next, nextConfig) => running.update(tenantsOf(next, nextConfig, services)),
+  }
 }
+
+function tenantsOf(
+  listener: KafkaListenerConfig,
+  config: WeirConfig,
+  services: Services
+): TenantDeps[] {
+  return servedVirtualClusters(listener, config).map((vc) =>
+    tenantOf(listener, vc, config, services)
+  )
+}
+
+function tenantOf(
+  listener: KafkaListenerConfig,
+  vc: VirtualClusterConfig,
+  config: WeirConfig,
+  services: Services
+): TenantDeps {
+  const backend = config.backendClusters.find((b) => b.name === vc.backendCluster)
+  if (backend === undefined) {
+    throw new Error(
+      `kafka listener "${listener.name}": virtual cluster "${vc.name}" has no backend`
+    )
+  }
+  const { policies } = services
+  return {
+    virtualCluster: vc,
+    backend,
+    authenticate: (credentials) => policies.authenticate(vc.name, credentials),
+    scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
+    // Asked per connection, so a reload's ip filters reach the next one.
+    admitClient: (client) => policies.admitClient(vc.name, client),
+    describeBrokers: () => services.backends.describeBrokers(backend.name),
+  }
+}
+
+const enforced = new Set<string>([
+  'acl',
+  'rate-limit',
+  'connection-limit',
+  'ip-filter',
+  'schema',
+  'transform',
+])
 
 /**
  * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
@@ -45,37 +95,30 @@ export async function startKafkaRuntime(
  * check ids in.
  */
 export function checkKafkaListeners(config: WeirConfig): void {
-  const enforced = new Set<string>([
-    'acl',
-    'rate-limit',
-    'connection-limit',
-    'ip-filter',
-    'schema',
-    'transform',
-  ])
   for (const listener of config.listeners) {
     if (listener.kind !== 'kafka') continue
-    const vc = config.virtualClusters.find((v) => v.name === listener.virtualCluster)
-    const policies = (vc?.policies ?? []).map((name) =>
-      config.policies.find((p) => p.name === name)
+    for (const vc of servedVirtualClusters(listener, config)) checkServed(listener.name, vc, config)
+  }
+}
+
+function checkServed(listener: string, vc: VirtualClusterConfig, config: WeirConfig): void {
+  const policies = vc.policies.map((name) => config.policies.find((p) => p.name === name))
+  const unapplied = vc.policies.filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
+  if (unapplied.length > 0) {
+    throw new Error(
+      `kafka listener "${listener}": virtual cluster "${vc.name}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, ip filters, schema and transform policies apply there); use a virtual cluster without them`
     )
-    const unapplied = (vc?.policies ?? []).filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
-    if (unapplied.length > 0) {
+  }
+  for (const policy of policies) {
+    if (policy?.kind !== 'schema') continue
+    const refs = [policy.key, policy.value].filter((ref) => ref !== undefined)
+    const unregistered = refs.some(
+      (ref) => ref.schema === undefined && ref.schemaFile === undefined && !ref.registry
+    )
+    if (unregistered && vc.schemaRegistry === undefined) {
       throw new Error(
-        `kafka listener "${listener.name}": virtual cluster "${listener.virtualCluster}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, ip filters, schema and transform policies apply there); use a virtual cluster without them`
+        `kafka listener "${listener}": schema policy "${policy.name}" has no schema registry to check schema ids in; set schemaRegistry on virtual cluster "${vc.name}", or registry on the policy`
       )
-    }
-    for (const policy of policies) {
-      if (policy?.kind !== 'schema') continue
-      const refs = [policy.key, policy.value].filter((ref) => ref !== undefined)
-      const unregistered = refs.some(
-        (ref) => ref.schema === undefined && ref.schemaFile === undefined && !ref.registry
-      )
-      if (unregistered && vc?.schemaRegistry === undefined) {
-        throw new Error(
-          `kafka listener "${listener.name}": schema policy "${policy.name}" has no schema registry to check schema ids in; set schemaRegistry on virtual cluster "${listener.virtualCluster}", or registry on the policy`
-        )
-      }
     }
   }
 }

@@ -48,13 +48,23 @@ async function listen(
   const listener = await startKafkaListener(
     KafkaListener.parse({ kind: 'kafka', name: 'kafka', virtualCluster: 'vc', port, ...settings }),
     {
-      virtualCluster: VirtualCluster.parse({ name: 'vc', backendCluster: 'main' }),
-      authenticate: async () => {
-        throw new Error('no authentication in these tests')
-      },
-      scramLogin: () => {
-        throw new Error('no authentication in these tests')
-      },
+      tenants: [
+        {
+          virtualCluster: VirtualCluster.parse({ name: 'vc', backendCluster: 'main' }),
+          authenticate: async () => {
+            throw new Error('no authentication in these tests')
+          },
+          scramLogin: () => {
+            throw new Error('no authentication in these tests')
+          },
+          backend: BackendCluster.parse({
+            name: 'main',
+            bootstrapServers: [`${bootstrap.host}:${bootstrap.port}`],
+          }),
+          describeBrokers: async () =>
+            known.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+        },
+      ],
       policies: {
         hasAcls: () => false,
         authorizeAcl: () => {
@@ -69,12 +79,6 @@ async function listen(
           throw new Error('no rate limits in these tests')
         },
       },
-      backend: BackendCluster.parse({
-        name: 'main',
-        bootstrapServers: [`${bootstrap.host}:${bootstrap.port}`],
-      }),
-      describeBrokers: async () =>
-        known.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
       logger,
     }
   )
@@ -101,7 +105,7 @@ describe('the Kafka listener', () => {
     })
     const { listener, port, entries } = await listen(first, [first])
     expect(listener.bootstrap).toBe(`127.0.0.1:${port}`)
-    expect(listener.brokers.nodes()).toEqual([1])
+    expect(listener.brokers()?.nodes()).toEqual([1])
 
     const bootstrap = await client(port)
     const { body } = await bootstrap.roundTrip(apis.metadata, 12)
@@ -109,7 +113,7 @@ describe('the Kafka listener', () => {
       { nodeId: 1, host: '127.0.0.1', port: port + 2 },
       { nodeId: 2, host: '127.0.0.1', port: port + 3 },
     ])
-    expect(listener.brokers.upstream(2)).toEqual({ host: second.host, port: second.port })
+    expect(listener.brokers()?.upstream(2)).toEqual({ host: second.host, port: second.port })
     await eventually(() =>
       entries.some((e) => e.msg === 'kafka listener port bound' && e.broker === 2)
     )

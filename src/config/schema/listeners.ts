@@ -1,5 +1,6 @@
 // Listeners: where clients connect. An http listener serves the REST and streaming doors; a kafka
-// listener speaks the Kafka protocol for one virtual cluster.
+// listener speaks the Kafka protocol for one virtual cluster (port mapping) or, with SNI routing,
+// for many on one port.
 import { z } from 'zod'
 import { Cidr, Millis, Name, Port } from './common.ts'
 import { Cors } from './cors.ts'
@@ -146,7 +147,17 @@ export const KafkaListener = z
   .object({
     kind: z.literal('kafka'),
     name: Name,
-    virtualCluster: Name,
+    /** The one virtual cluster this listener serves (or `virtualClusters`, with `sni`). */
+    virtualCluster: Name.optional(),
+    /**
+     * With `sni`: every virtual cluster named here, or matching a glob (`tenant-*`, `*`), on one
+     * port, told apart by the server name. Virtual clusters added to or removed from this list
+     * (or the config, for a glob) join or leave without a restart of the listener.
+     */
+    virtualClusters: z
+      .array(z.string().regex(/^[a-z0-9*?-]{1,63}$/i, 'a DNS label, or a glob of one (* and ?)'))
+      .min(1)
+      .optional(),
     host: z.string().default('127.0.0.1'),
     /** Bootstrap port; with port mapping, broker N is served on brokerPortBase + N. */
     port: Port,
@@ -211,14 +222,41 @@ export const KafkaListener = z
 
 export const Listener = z.discriminatedUnion('kind', [
   HttpListener.superRefine(checkResources),
-  KafkaListener.refine((l) => l.sni === undefined || l.tls !== undefined, {
-    message: 'SNI routing needs tls (the server name comes from the TLS handshake)',
-    path: ['sni'],
-  }).refine(
-    (l) => l.sni === undefined || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(l.virtualCluster),
-    {
-      message: 'with SNI routing the virtual cluster name is part of host names: use a DNS label',
-      path: ['virtualCluster'],
+  KafkaListener.superRefine((l, ctx) => {
+    if ((l.virtualCluster === undefined) === (l.virtualClusters === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['virtualCluster'],
+        message:
+          'name the virtual cluster this listener serves: virtualCluster, or virtualClusters with sni',
+      })
     }
-  ),
+    if (l.virtualClusters !== undefined && l.sni === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['virtualClusters'],
+        message:
+          'several virtual clusters on one listener need sni (the server name tells them apart); with port mapping use one listener per virtual cluster',
+      })
+    }
+    if (l.sni !== undefined && l.tls === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sni'],
+        message: 'SNI routing needs tls (the server name comes from the TLS handshake)',
+      })
+    }
+    if (l.sni !== undefined && l.virtualCluster !== undefined && !isDnsLabel(l.virtualCluster)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['virtualCluster'],
+        message: 'with SNI routing the virtual cluster name is part of host names: use a DNS label',
+      })
+    }
+  }),
 ])
+
+/** A name that can stand as one label of a host name. */
+export function isDnsLabel(name: string): boolean {
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(name)
+}

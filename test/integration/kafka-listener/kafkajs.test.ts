@@ -31,7 +31,7 @@ describe('kafkajs through the Kafka listener', () => {
     } finally {
       await admin.disconnect()
     }
-    expect(gateway.kafkaListeners[0]?.brokers.nodes()).toEqual([1])
+    expect(gateway.kafkaListeners[0]?.brokers()?.nodes()).toEqual([1])
   })
 
   it('creates a topic, produces with keys and headers, consumes in a group, deletes it', async () => {

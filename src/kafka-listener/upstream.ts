@@ -1,0 +1,78 @@
+// Connections to a backend's brokers on a client's behalf: TCP or TLS as the backend cluster
+// says, then, when given one, Weir's own SASL login as the tenant's backend identity.
+import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import type { BackendClusterConfig } from '../config/index.ts'
+import { tlsOptions } from '../kafka/client-config.ts'
+import type { Address } from './broker-map.ts'
+import type { UpstreamSaslConfig } from './sasl/index.ts'
+import { loginUpstream } from './upstream-login.ts'
+
+export class BackendConnector {
+  readonly #tls: ReturnType<typeof tlsOptions>
+  readonly #timeoutMs: number
+
+  constructor(backend: BackendClusterConfig) {
+    this.#tls = tlsOptions(backend)
+    this.#timeoutMs = backend.connectionTimeoutMs
+  }
+
+  /**
+   * A connection to the broker at `address`, up (TLS included) and logged in as `sasl` when
+   * given; rejects on failure or after the backend's connection timeout, and destroys the socket
+   * when `signal` aborts first (the client went away).
+   */
+  async open(
+    address: Address,
+    sasl: UpstreamSaslConfig | undefined,
+    signal?: AbortSignal
+  ): Promise<Socket> {
+    const socket = this.#connect(address)
+    const abort = () => socket.destroy()
+    signal?.addEventListener('abort', abort, { once: true })
+    try {
+      await connected(socket, this.#tls !== undefined, this.#timeoutMs)
+      if (sasl !== undefined) await loginUpstream(socket, sasl, this.#timeoutMs)
+      if (signal?.aborted) throw new Error('the client closed its connection')
+      return socket
+    } catch (err) {
+      socket.destroy()
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', abort)
+    }
+  }
+
+  #connect(address: Address): Socket {
+    const tls = this.#tls
+    if (tls === undefined) return netConnect({ host: address.host, port: address.port })
+    return tlsConnect({
+      ...(typeof tls === 'object' ? tls : {}),
+      host: address.host,
+      port: address.port,
+    })
+  }
+}
+
+/** Resolves once the socket is connected (and TLS is up); rejects on error or after `timeoutMs`. */
+function connected(socket: Socket, tls: boolean, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no connection within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const fail = (err: Error) => {
+      clearTimeout(timer)
+      reject(err)
+    }
+    socket.once('error', fail)
+    socket.once('close', () => fail(new Error('connection closed')))
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer)
+      socket.off('error', fail)
+      // Until the proxy connection takes over, a late error must not go unhandled.
+      socket.on('error', () => undefined)
+      resolve()
+    })
+  })
+}
