@@ -163,6 +163,38 @@ describe('parseConfig', () => {
     expect(messages).toContain('listeners[1].port: 127.0.0.1:8080 is already used by listeners[0]')
   })
 
+  it.each([
+    [
+      'virtualClusters: [vc]',
+      'listeners[1].virtualClusters',
+      'several virtual clusters on one listener need sni (the server name tells them apart); with port mapping use one listener per virtual cluster',
+    ],
+    [
+      'virtualCluster: vc\n    virtualClusters: [vc]',
+      'listeners[1].virtualCluster',
+      'name the virtual cluster this listener serves: virtualCluster, or virtualClusters with sni',
+    ],
+    [
+      '',
+      'listeners[1].virtualCluster',
+      'name the virtual cluster this listener serves: virtualCluster, or virtualClusters with sni',
+    ],
+    [
+      'virtualClusters: [vc, nope]\n    tls: { certFile: a.crt, keyFile: a.key }\n    sni: { domain: k.example }',
+      'listeners[1].virtualClusters[1]',
+      'no virtual cluster named "nope" (known: "vc")',
+    ],
+    [
+      'virtualClusters: [vc]\n    sni: { domain: k.example }',
+      'listeners[1].sni',
+      'SNI routing needs tls (the server name comes from the TLS handshake)',
+    ],
+  ])('checks which virtual clusters a kafka listener serves: %s', (lines, where, message) => {
+    const text = `${minimal}  - name: kafka\n    kind: kafka\n    port: 9443\n    ${lines}\n`
+    const messages = issuesOf(text).map((i) => `${i.path}: ${i.message}`)
+    expect(messages).toContain(`${where}: ${message}`)
+  })
+
   it('refuses an http door no client could authenticate to', () => {
     const certsOnly = (tls: string) => `
 backendClusters: [{ name: local, bootstrapServers: 127.0.0.1:9092 }]

@@ -189,4 +189,88 @@ describe('planReload', () => {
     })
     expect(plan.listeners).toEqual([{ kind: 'restart', listener: 'other', reason: 'kind changed' }])
   })
+
+  describe('a kafka listener serving virtual clusters by SNI', () => {
+    /** The base config with its kafka listener on SNI, serving `served`, and `more` tenants. */
+    const sniDoc = (doc: Doc, served: string[], more: string[] = []) => {
+      for (const name of more) {
+        doc.virtualClusters.push({
+          name,
+          backendCluster: 'main',
+          namespace: { prefix: `${name}.` },
+        })
+      }
+      doc.listeners[2] = {
+        name: 'kafka',
+        kind: 'kafka',
+        port: 9192,
+        virtualClusters: served,
+        tls: { certFile: 'weir.crt', keyFile: 'weir.key' },
+        sni: { domain: 'kafka.example.com', hostFormat: 'shared-suffix' },
+      }
+    }
+    // The http listeners' handlers are rebuilt on any virtual cluster change: not the point here.
+    const kafkaActions = (p: ReturnType<typeof planReload>) =>
+      p.listeners.filter((a) => a.listener === 'kafka')
+    const plan = (before: (doc: Doc) => void, after: (doc: Doc) => void) => {
+      const current = base()
+      before(current)
+      const next = base()
+      after(next)
+      return planReload(config(current), config(next))
+    }
+
+    it('updates it in place when a virtual cluster joins the list, and when one leaves', () => {
+      const joined = plan(
+        (doc) => sniDoc(doc, ['tenant']),
+        (doc) => sniDoc(doc, ['tenant', 'b'], ['b'])
+      )
+      expect(kafkaActions(joined)).toEqual([
+        { kind: 'update', listener: 'kafka', reason: 'virtual clusters joined: b' },
+      ])
+      const left = plan(
+        (doc) => sniDoc(doc, ['tenant', 'b'], ['b']),
+        (doc) => sniDoc(doc, ['tenant'], ['b'])
+      )
+      expect(kafkaActions(left)).toEqual([
+        { kind: 'update', listener: 'kafka', reason: 'virtual clusters left: b' },
+      ])
+    })
+
+    it('updates it in place when a virtual cluster its glob matches is added to the config', () => {
+      const result = plan(
+        (doc) => sniDoc(doc, ['t*'], ['t1']),
+        (doc) => sniDoc(doc, ['t*'], ['t1', 't2'])
+      )
+      expect(kafkaActions(result)).toEqual([
+        { kind: 'update', listener: 'kafka', reason: 'virtual clusters joined: t2' },
+      ])
+    })
+
+    it("updates it in place when one virtual cluster's connection settings changed", () => {
+      const result = plan(
+        (doc) => sniDoc(doc, ['tenant', 'b'], ['b']),
+        (doc) => {
+          sniDoc(doc, ['tenant', 'b'], ['b'])
+          doc.virtualClusters[2].namespace.prefix = 'other.'
+        }
+      )
+      expect(kafkaActions(result)).toEqual([
+        { kind: 'update', listener: 'kafka', reason: 'virtual cluster "b" namespace changed' },
+      ])
+    })
+
+    it('restarts it when its own settings changed', () => {
+      const result = plan(
+        (doc) => sniDoc(doc, ['tenant']),
+        (doc) => {
+          sniDoc(doc, ['tenant'])
+          doc.listeners[2].sni.domain = 'kafka.example.org'
+        }
+      )
+      expect(kafkaActions(result)).toEqual([
+        { kind: 'restart', listener: 'kafka', reason: 'listener settings changed' },
+      ])
+    })
+  })
 })

@@ -22,6 +22,18 @@ export async function startTestGateway(
   env: Record<string, string> = {},
   moreBackendClusters = ''
 ): Promise<{ url: string; gateway: Gateway; config: WeirConfig }> {
+  const config = testConfig(body, env, moreBackendClusters)
+  const gateway = await startGateway(config, createLogger({ level: 'silent', pretty: false }))
+  running.push(gateway)
+  return { url: gateway.listeners[0]?.url ?? '', gateway, config }
+}
+
+/** The config startTestGateway runs, from the same arguments (for a gateway's reload, say). */
+export function testConfig(
+  body: string,
+  env: Record<string, string> = {},
+  moreBackendClusters = ''
+): WeirConfig {
   const yaml = `backendClusters:
   - name: main
     bootstrapServers: ${stack().bootstrap}
@@ -31,10 +43,7 @@ ${moreBackendClusters}schemaRegistries:
   - name: registry
     url: ${stack().registryUrl}
 ${body}`
-  const config = parseConfig(yaml, 'test.yaml', { ...process.env, ...env })
-  const gateway = await startGateway(config, createLogger({ level: 'silent', pretty: false }))
-  running.push(gateway)
-  return { url: gateway.listeners[0]?.url ?? '', gateway, config }
+  return parseConfig(yaml, 'test.yaml', { ...process.env, ...env })
 }
 
 /** Resolves once the gateway's /readyz answers 200 (views and reply stores loaded). */

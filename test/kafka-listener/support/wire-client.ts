@@ -1,6 +1,7 @@
 // A Kafka client at the level of frames: it sends requests (encoded with the codec, or any bytes
 // at all) and hands back response payloads in the order they arrive.
 import { connect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { pino, type Logger } from 'pino'
 import {
   decodeResponse,
@@ -45,6 +46,18 @@ export class WireClient {
       const socket = connect({ host, port })
       socket.once('error', reject)
       socket.once('connect', () => {
+        socket.off('error', reject)
+        resolve(new WireClient(socket))
+      })
+    })
+  }
+
+  /** Over TLS, asking for `servername` (the SNI routing tests' way in). */
+  static connectTls(port: number, servername: string, ca: string): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername, ca })
+      socket.once('error', reject)
+      socket.once('secureConnect', () => {
         socket.off('error', reject)
         resolve(new WireClient(socket))
       })
