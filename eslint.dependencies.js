@@ -6,9 +6,15 @@ const composition = ['runtime', 'node', 'gateway.ts', 'cli.ts'].map(src)
 const doors = ['http', 'kafka-listener', 'admin'].map(src)
 const services = ['produce', 'stream', 'replies', 'views'].map(src)
 const engine = [src('policy')]
-const infrastructure = ['namespace', 'schema', 'kafka', 'protocol', 'observability', 'config'].map(
-  src
-)
+const infrastructure = [
+  'namespace',
+  'schema',
+  'kafka',
+  'protocol',
+  'tls',
+  'observability',
+  'config',
+].map(src)
 
 const zone = (target, from, message, except) => ({
   target,
@@ -32,8 +38,13 @@ export const dependencyZones = [
     zone(
       target,
       [...engine, ...services, ...doors, ...composition, src('control')],
-      'infrastructure (namespace, schema, kafka, protocol, observability, config) knows no engine, service, door or composition root'
+      'infrastructure (namespace, schema, kafka, protocol, tls, observability, config) knows no engine, service, door or composition root'
     )
+  ),
+  zone(
+    src('tls'),
+    ['namespace', 'schema', 'kafka'].map(src),
+    'src/tls is about bytes and certificates on a listening socket: it knows no Kafka client, namespace or schema'
   ),
   zone(
     src('policy'),

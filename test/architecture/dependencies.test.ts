@@ -25,6 +25,9 @@ describe('dependencies point inward', () => {
     ['src/policy/probe.ts', "import '../produce/produce-service.ts'", /the policy engine decides/],
     ['src/produce/probe.ts', "import '../http/cors.ts'", /services .* are protocol-neutral/],
     ['src/views/probe.ts', "import '../runtime/services.ts'", /no composition root/],
+    ['src/tls/probe.ts', "import '../kafka/client-config.ts'", /src\/tls .* knows no Kafka client/],
+    ['src/tls/probe.ts', "import '../policy/index.ts'", /infrastructure .* knows no engine/],
+    ['src/tls/probe.ts', "import '../http/cors.ts'", /infrastructure .* knows no engine/],
   ])('%s: %s is refused', async (file, code, message) => {
     expect(await violations(file, code)).toEqual([expect.stringMatching(message)])
   })
@@ -33,6 +36,8 @@ describe('dependencies point inward', () => {
     ['src/http/probe.ts', "import '../policy/index.ts'"],
     ['src/kafka-listener/probe.ts', "import '../protocol/index.ts'"],
     ['src/runtime/probe.ts', "import '../http/app.ts'"],
+    ['src/http/probe.ts', "import '../tls/index.ts'"],
+    ['src/kafka-listener/probe.ts', "import '../tls/index.ts'"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await violations(file, code)).toEqual([])
   })
