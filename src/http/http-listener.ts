@@ -1,7 +1,6 @@
 // Serves one configured http listener (plain or TLS): fast paths first (produce, streams), then
 // the hono app; WebSocket upgrades go to the upgrade handler; and closes it gracefully.
-import { readFileSync } from 'node:fs'
-import { createServer as createHttpsServer } from 'node:https'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -20,6 +19,7 @@ import type { FastPath } from './produce/fast-path.ts'
 import type { CorsGate } from './cors.ts'
 import type { Logger } from '../observability/logger.ts'
 import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
+import { serverCertificates } from '../tls/index.ts'
 
 /** Takes an upgrade request and returns true, or returns false (answered 404 then). */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
@@ -48,7 +48,7 @@ export async function startHttpListener(
   config: HttpListenerConfig,
   app: Hono,
   handlers: ListenerHandlers = {},
-  logger?: Logger
+  logger: Logger
 ): Promise<RunningHttpListener> {
   const tls = config.tls
   let honoListener = getRequestListener(app.fetch)
@@ -60,18 +60,12 @@ export async function startHttpListener(
     for (const fastPath of fastPaths) if (fastPath(request, response)) return
     void honoListener(request, response)
   }
-  const server: Server = tls
-    ? createHttpsServer(
-        {
-          cert: readFileSync(tls.certFile),
-          key: readFileSync(tls.keyFile),
-          ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
-          requestCert: tls.clientCaFile !== undefined,
-          rejectUnauthorized: tls.requireClientCert,
-        },
-        listener
-      )
+  // Certificates chosen by server name, read again from disk while the listener runs.
+  const certificates = tls && serverCertificates(tls, logger)
+  const server: Server = certificates
+    ? createHttpsServer(certificates.options, listener)
     : createHttpServer(listener)
+  const detach = certificates?.attach(server as HttpsServer)
   const proxyProtocol = config.proxyProtocol
   if (proxyProtocol?.enabled) {
     // Ahead of the HTTP parser (and of TLS): the header names the client every door then sees.
@@ -81,7 +75,7 @@ export async function startHttpListener(
         trustedSources: trustedSources(proxyProtocol.trustedSources),
         headerTimeoutMs: proxyProtocol.headerTimeoutMs,
       },
-      (peer, reason) => logger?.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
+      (peer, reason) => logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
     )
   }
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -92,8 +86,17 @@ export async function startHttpListener(
     rejectUpgrade(socket, gatewayErrorReply(new GatewayError('not-found', detail)))
   })
 
-  const close = gracefulClose(server, config.shutdownGraceMs)
-  const url = await listen(server, config.port, config.host, tls !== undefined)
+  const closeServer = gracefulClose(server, config.shutdownGraceMs)
+  const close = async (): Promise<void> => {
+    detach?.()
+    await closeServer()
+  }
+  const url = await listen(server, config.port, config.host, tls !== undefined).catch(
+    (err: unknown) => {
+      detach?.()
+      throw err
+    }
+  )
   return {
     name: config.name,
     url,
@@ -102,6 +105,8 @@ export async function startHttpListener(
       fastPaths = next.fastPaths ?? []
       upgrade = next.upgrade
       cors = next.cors
+      // A config reload is a moment the operator expects renewed certificates to be read.
+      void certificates?.reload()
     },
     close,
   }

@@ -12,3 +12,9 @@ export {
   TlsAlert,
   type ClientHelloScan,
 } from './client-hello.ts'
+export {
+  certificateFor,
+  serverCertificates,
+  type ServerCertificates,
+  type ServerTlsConfig,
+} from './certificates.ts'

@@ -68,6 +68,10 @@ export interface TestCa {
    * serial) and returns their paths.
    */
   issue(name: string, dnsNames: readonly string[]): { certFile: string; keyFile: string }
+  /** Issues `<name>.crt` and `<name>.key`: a client certificate with CN `<name>`. */
+  issueClient(name: string): { certFile: string; keyFile: string }
+  /** Signs `<name>`'s request again (same key and names, a new serial) into `<name>.renewed.crt`. */
+  renew(name: string): string
 }
 
 /** A fresh CA in a temporary folder. */
@@ -106,6 +110,35 @@ export function testCa(prefix = 'weir-tls-'): TestCa {
         `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`
       )
       return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) }
+    },
+    issueClient(name) {
+      issue(dir, name, `/CN=${name}`, 'extendedKeyUsage=clientAuth\n')
+      return { certFile: path.join(dir, `${name}.crt`), keyFile: path.join(dir, `${name}.key`) }
+    },
+    renew(name) {
+      const out = `${name}.renewed.crt`
+      execFileSync(
+        'openssl',
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${name}.csr`,
+          '-CA',
+          'ca.crt',
+          '-CAkey',
+          'ca.key',
+          '-CAcreateserial',
+          '-days',
+          '2',
+          '-extfile',
+          `${name}.ext`,
+          '-out',
+          out,
+        ],
+        { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }
+      )
+      return path.join(dir, out)
     },
   }
 }

@@ -10,8 +10,15 @@ import { Stream } from './streams.ts'
 
 const ServerTls = z
   .object({
+    /** The default certificate: for a server name no one in `certificates` matches, or none. */
     certFile: z.string(),
     keyFile: z.string(),
+    /** More certificates, each served when the TLS server name matches its DNS names (SANs). */
+    certificates: z
+      .array(z.object({ certFile: z.string(), keyFile: z.string() }).strict())
+      .default([]),
+    /** How often the files are read again; changed ones serve new connections (0: never). */
+    reloadIntervalMs: Millis.default(30_000),
     /** CA that client certificates must chain to; setting it asks clients for one (mTLS). */
     clientCaFile: z.string().optional(),
     requireClientCert: z.boolean().default(false),
