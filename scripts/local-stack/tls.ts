@@ -32,6 +32,14 @@ export function issue(dir: string, name: string, subject: string, extensions: st
   )
   openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir)
   writeFileSync(path.join(dir, `${name}.ext`), extensions)
+  sign(dir, name)
+}
+
+/**
+ * Signs `<name>.csr` with `<name>.ext` by the CA in `dir` into `out`: again for a renewed
+ * certificate (same key and names, a new serial).
+ */
+export function sign(dir: string, name: string, out = `${name}.crt`): void {
   openssl(
     [
       'x509',
@@ -49,6 +57,30 @@ export function issue(dir: string, name: string, subject: string, extensions: st
       '-extfile',
       `${name}.ext`,
       '-out',
+      out,
+    ],
+    dir
+  )
+}
+
+/** Makes `<name>.key` and a self-signed `<name>.crt` for `subject` in `dir` (a CA: `ca`). */
+export function selfSigned(dir: string, name: string, subject: string, days = 3650): void {
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-subj',
+      subject,
+      '-days',
+      String(days),
+      '-out',
       `${name}.crt`,
     ],
     dir
@@ -65,26 +97,7 @@ export function stackTls(dir: string): StackTls {
   }
   if (existsSync(tls.serverKeystoreFile) && existsSync(tls.clientKeyFile)) return tls
   mkdirSync(dir, { recursive: true })
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-subj',
-      '/CN=Weir test CA',
-      '-days',
-      '3650',
-      '-out',
-      'ca.crt',
-    ],
-    dir
-  )
+  selfSigned(dir, 'ca', '/CN=Weir test CA')
   issue(
     dir,
     'broker',

@@ -5,6 +5,7 @@
 // client reports as a reset, not as the name being wrong.
 import type { Socket } from 'node:net'
 import type { Server as TlsServer } from 'node:tls'
+import { readFirstBytes } from '../protocol/first-bytes.ts'
 import { alertRecord, scanClientHello, TlsAlert, type ClientHelloScan } from './client-hello.ts'
 
 export interface ServerNameOptions {
@@ -70,42 +71,24 @@ export function acceptServerNames(
  * Resolves with the scan, or undefined when the peer closed without sending a byte (a TCP
  * health check); rejects when it stalls or closes midway.
  */
-function readClientHello(
+async function readClientHello(
   socket: Socket,
   timeoutMs: number
 ): Promise<Exclude<ClientHelloScan, { kind: 'more' }> | undefined> {
-  return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0)
-    const done = (): void => {
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('end', onEnd)
-      socket.off('error', onEnd)
-      socket.pause()
-    }
-    const timer = setTimeout(() => {
-      done()
-      reject(new Error(`no TLS ClientHello within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onEnd = (): void => {
-      done()
-      if (buffered.length === 0) return resolve(undefined)
-      reject(new Error('connection closed before the end of its TLS ClientHello'))
-    }
-    const onData = (chunk: Buffer): void => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+  const read = await readFirstBytes(
+    socket,
+    timeoutMs,
+    (buffered) => {
       const scan = scanClientHello(buffered)
-      if (scan.kind === 'more') return
-      done()
-      if (scan.kind === 'hello') socket.unshift(buffered)
-      resolve(scan)
+      return scan.kind === 'more' ? undefined : scan
+    },
+    {
+      timeout: `no TLS ClientHello within ${timeoutMs} ms`,
+      closed: 'connection closed before the end of its TLS ClientHello',
     }
-    socket.on('data', onData)
-    socket.once('end', onEnd)
-    socket.once('error', onEnd)
-    // A socket a PROXY header was read from comes paused.
-    socket.resume()
-  })
+  )
+  if (read?.result.kind === 'hello') socket.unshift(read.buffered)
+  return read?.result
 }
 
 /**

@@ -1,12 +1,11 @@
 // TLS test material: real ClientHellos captured from Node's own client, and a private CA in a
 // temporary folder that issues server certificates with the openssl CLI (as the local stack does).
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
-import { issue } from '../../scripts/local-stack/tls.ts'
+import { issue, selfSigned, sign } from '../../scripts/local-stack/tls.ts'
 
 /**
  * The first flight `tls.connect(options)` sends: its whole ClientHello, told complete by the
@@ -77,27 +76,7 @@ export interface TestCa {
 /** A fresh CA in a temporary folder. */
 export function testCa(prefix = 'weir-tls-'): TestCa {
   const dir = mkdtempSync(path.join(tmpdir(), prefix))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-subj',
-      '/CN=Weir TLS test CA',
-      '-days',
-      '2',
-      '-out',
-      'ca.crt',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }
-  )
+  selfSigned(dir, 'ca', '/CN=Weir TLS test CA', 2)
   return {
     dir,
     ca: readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
@@ -117,27 +96,7 @@ export function testCa(prefix = 'weir-tls-'): TestCa {
     },
     renew(name) {
       const out = `${name}.renewed.crt`
-      execFileSync(
-        'openssl',
-        [
-          'x509',
-          '-req',
-          '-in',
-          `${name}.csr`,
-          '-CA',
-          'ca.crt',
-          '-CAkey',
-          'ca.key',
-          '-CAcreateserial',
-          '-days',
-          '2',
-          '-extfile',
-          `${name}.ext`,
-          '-out',
-          out,
-        ],
-        { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }
-      )
+      sign(dir, name, out)
       return path.join(dir, out)
     },
   }

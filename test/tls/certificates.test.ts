@@ -1,7 +1,6 @@
 // Certificates chosen by server name (RFC 6125 rules through X509Certificate.checkHost), the
 // errors naming the file at fault at startup, and reloads logged once per change. Certificates
 // are issued in the test by a private CA with the openssl CLI.
-import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -11,6 +10,7 @@ import {
   serverCertificates,
   type ServerTlsConfig,
 } from '../../src/tls/certificates.ts'
+import { selfSigned } from '../../scripts/local-stack/tls.ts'
 import { testCa, type TestCa } from '../support/tls.ts'
 
 let ca: TestCa
@@ -24,27 +24,7 @@ beforeAll(() => {
   files.b = ca.issue('b', ['exact.b.example', '*.tenant-b.example'])
   files.overlap = ca.issue('overlap', ['x.a.example', 'only.overlap.example'])
   // A certificate with a common name and no subjectAltName at all.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      'cn-only.key',
-      '-subj',
-      '/CN=cn-only.example',
-      '-days',
-      '2',
-      '-out',
-      'cn-only.crt',
-    ],
-    { cwd: ca.dir, stdio: 'ignore' }
-  )
+  selfSigned(ca.dir, 'cn-only', '/CN=cn-only.example', 2)
   files.cnOnly = {
     certFile: path.join(ca.dir, 'cn-only.crt'),
     keyFile: path.join(ca.dir, 'cn-only.key'),

@@ -7,6 +7,7 @@
 import { BlockList, isIP, type Server, type Socket } from 'node:net'
 import { Server as TlsServer, type TLSSocket } from 'node:tls'
 import { parseCidr } from '../../config/schema/common.ts'
+import { readFirstBytes } from '../first-bytes.ts'
 import { scanProxyHeader, type ProxyHeader } from './parse.ts'
 
 export interface ProxyProtocolOptions {
@@ -85,47 +86,32 @@ function reportAs(socket: Socket, header: Extract<ProxyHeader, { kind: 'proxied'
  * Reads until the header ends (or it is clear there is none), then gives back the bytes after
  * it. Resolves with the header (undefined: none), rejects with the reason to refuse.
  */
-function readHeader(
+async function readHeader(
   socket: Socket,
   trusted: boolean,
   timeoutMs: number
 ): Promise<ProxyHeader | undefined> {
-  return new Promise((resolve, reject) => {
-    let buffered: Buffer = Buffer.alloc(0)
-    const done = (): void => {
-      clearTimeout(timer)
-      socket.off('data', onData)
-      socket.off('end', onEnd)
-      socket.off('error', onEnd)
-      socket.pause()
-    }
-    const timer = setTimeout(() => {
-      done()
-      const what = trusted ? 'PROXY protocol header' : 'first bytes'
-      reject(new Error(`no ${what} within ${timeoutMs} ms`))
-    }, timeoutMs)
-    const onEnd = (): void => {
-      done()
-      reject(new Error('connection closed before its PROXY protocol header'))
-    }
-    const onData = (chunk: Buffer): void => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+  const what = trusted ? 'PROXY protocol header' : 'first bytes'
+  const closed = 'connection closed before its PROXY protocol header'
+  const read = await readFirstBytes(
+    socket,
+    timeoutMs,
+    (buffered) => {
       const scan = scanProxyHeader(buffered)
-      if (scan.kind === 'more') return
-      done()
-      if (scan.kind === 'invalid') return reject(new Error(scan.reason))
-      if (scan.kind === 'none' && trusted) {
-        return reject(new Error('a trusted source sent no PROXY protocol header'))
-      }
-      if (scan.kind === 'header' && !trusted) {
-        return reject(new Error('PROXY protocol header from a source that is not trusted'))
-      }
-      const rest = scan.kind === 'header' ? buffered.subarray(scan.length) : buffered
-      if (rest.length > 0) socket.unshift(rest)
-      resolve(scan.kind === 'header' ? scan.header : undefined)
-    }
-    socket.on('data', onData)
-    socket.once('end', onEnd)
-    socket.once('error', onEnd)
-  })
+      return scan.kind === 'more' ? undefined : scan
+    },
+    { timeout: `no ${what} within ${timeoutMs} ms`, closed }
+  )
+  if (read === undefined) throw new Error(closed)
+  const { result: scan, buffered } = read
+  if (scan.kind === 'invalid') throw new Error(scan.reason)
+  if (scan.kind === 'none' && trusted) {
+    throw new Error('a trusted source sent no PROXY protocol header')
+  }
+  if (scan.kind === 'header' && !trusted) {
+    throw new Error('PROXY protocol header from a source that is not trusted')
+  }
+  const rest = scan.kind === 'header' ? buffered.subarray(scan.length) : buffered
+  if (rest.length > 0) socket.unshift(rest)
+  return scan.kind === 'header' ? scan.header : undefined
 }
