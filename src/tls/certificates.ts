@@ -44,8 +44,10 @@ interface Loaded {
   cert: Buffer
   key: Buffer
   ca: Buffer | undefined
-  /** `certificates` in order: the first whose names match the server name is served. */
-  byName: { certificate: X509Certificate; context: SecureContext }[]
+  /** `certificates` in order (the first whose names match the server name is served)... */
+  certificates: X509Certificate[]
+  /** ...and the context serving each. */
+  contexts: SecureContext[]
 }
 
 /**
@@ -102,12 +104,9 @@ export function serverCertificates(
     rejectUnauthorized: tls.requireClientCert,
     sessionIdContext: sid,
     SNICallback: (servername, done) => {
-      const chosen = certificateFor(
-        servername,
-        loaded.byName.map((c) => c.certificate)
-      )
+      const chosen = certificateFor(servername, loaded.certificates)
       // No context: the server's default one, whatever setSecureContext made it last.
-      done(null, chosen === undefined ? undefined : loaded.byName[chosen]?.context)
+      done(null, chosen === undefined ? undefined : loaded.contexts[chosen])
     },
   }
   Object.defineProperties(options, {
@@ -229,7 +228,14 @@ function build(tls: ServerTlsConfig, contents: Contents, sessionIdContext: strin
     }
     return chosen
   })
-  return { contents, cert: bytes(tls.certFile), key: bytes(tls.keyFile), ca, byName }
+  return {
+    contents,
+    cert: bytes(tls.certFile),
+    key: bytes(tls.keyFile),
+    ca,
+    certificates: byName.map((c) => c.certificate),
+    contexts: byName.map((c) => c.context),
+  }
 }
 
 function certificateOf(file: string, pem: Buffer): X509Certificate {

@@ -127,6 +127,27 @@ describe('serverCertificates on a TLS server', () => {
     before.destroy()
   })
 
+  it('resumes a TLS session begun before a reload (the ticket keys stay)', async () => {
+    const first = await open(port, 'resume.b.example')
+    const session = await new Promise<Buffer>((resolve) => first.once('session', resolve))
+    first.destroy()
+    const oldSerial = (await certificateFor(port, 'x.b.example')).serialNumber
+    renameSync(ca.renew('b'), files.b.certFile)
+    await eventually(
+      async () => (await certificateFor(port, 'x.b.example')).serialNumber !== oldSerial,
+      true
+    )
+    const resumed = await new Promise<TLSSocket>((resolve, reject) => {
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port, ca: ca.ca, servername: 'resume.b.example', session },
+        () => resolve(socket)
+      )
+      socket.once('error', reject)
+    })
+    expect(resumed.isSessionReused()).toBe(true)
+    resumed.destroy()
+  })
+
   it('serves a rewritten default certificate to clients without a name', async () => {
     const oldSerial = (await certificateFor(port, undefined)).serialNumber
     renameSync(ca.renew('default'), files.default.certFile)
