@@ -3,13 +3,13 @@
 // backend's metadata names each broker. With SNI routing it serves many on one TLS port, told
 // apart by the server name (see sni.ts), and virtual clusters join and leave while it runs.
 // Either way each virtual cluster is a tenant (tenant.ts) that owns its client connections.
-import { readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import { createServer as createTlsServer, Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { KafkaListenerConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Observability } from '../observability/observability.ts'
 import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
+import { acceptServerNames, serverCertificates, type ServerCertificates } from '../tls/index.ts'
 import type { BrokerMap, BrokerMapOptions } from './broker-map.ts'
 import type { ListenerPolicies } from './chain.ts'
 import { PreAuthBudget } from './pre-auth.ts'
@@ -74,8 +74,11 @@ export async function startKafkaListener(
     observability: deps.observability,
   }
   const servers = new Map<SniTarget, Server>()
-  const listen = (port: number, target: SniTarget, accept: (socket: Socket) => void) =>
-    bindServer(config, servers, port, target, accept, logger)
+  // One certificate store for all the listener's ports: read, chosen by name and reloaded once.
+  const certificates = config.tls && serverCertificates(config.tls, logger)
+  const detachers: (() => void)[] = []
+  const listen: Listen = (port, target, accept, serves) =>
+    bindServer(config, servers, { port, target, accept, serves, certificates, detachers }, logger)
   const sni = config.sni
   let serving: Serving
   try {
@@ -84,6 +87,7 @@ export async function startKafkaListener(
         ? await portMapped(config, deps.tenants, shared, listen)
         : await sniRouted(config, sni, deps.tenants, shared, listen, logger)
   } catch (err) {
+    for (const detach of detachers) detach()
     await Promise.allSettled([...servers.values()].map(closeServer))
     throw err
   }
@@ -104,6 +108,7 @@ export async function startKafkaListener(
     update: (tenants) => serving.update(tenants),
     async close() {
       clearInterval(sweep)
+      for (const detach of detachers) detach()
       const closing = [...servers.values()].map(closeServer)
       for (const tenant of serving.tenants()) tenant.close('listener closed')
       await Promise.allSettled(closing)
@@ -111,7 +116,13 @@ export async function startKafkaListener(
   }
 }
 
-type Listen = (port: number, target: SniTarget, accept: (socket: Socket) => void) => Promise<void>
+type Listen = (
+  port: number,
+  target: SniTarget,
+  accept: (socket: Socket) => void,
+  /** SNI routing: whether a server name is served (others are refused in the handshake). */
+  serves?: (serverName: string | undefined) => boolean
+) => Promise<void>
 
 interface Serving {
   bootstrap: string
@@ -231,15 +242,19 @@ async function sniRouted(
     return failed
   }
 
+  /** The tenant and target a server name asks for, if this listener serves them now. */
+  const routeOf = (serverName: string | undefined) => {
+    const route = sniRoute(serverName, sni.domain, sni.hostFormat)
+    const tenant = route && tenants.get(route.virtualCluster)
+    if (route === undefined || tenant === undefined || !tenant.serves(route.target))
+      return undefined
+    return { tenant, target: route.target }
+  }
   const accept = (client: Socket) => {
     const serverName = (client as TLSSocket).servername
-    const route = sniRoute(
-      typeof serverName === 'string' ? serverName : undefined,
-      sni.domain,
-      sni.hostFormat
-    )
-    const tenant = route && tenants.get(route.virtualCluster)
-    if (route === undefined || tenant === undefined || !tenant.serves(route.target)) {
+    const route = routeOf(typeof serverName === 'string' ? serverName : undefined)
+    // Checked in the handshake already; a virtual cluster may have left since.
+    if (route === undefined) {
       logger.warn(
         { client: `${client.remoteAddress}:${client.remotePort}`, serverName },
         'TLS server name is not one this listener serves'
@@ -247,7 +262,7 @@ async function sniRouted(
       client.destroy()
       return
     }
-    tenant.accept(client, route.target)
+    route.tenant.accept(client, route.target)
   }
 
   // Every virtual cluster must be able to start with the listener, as a port-mapped one must.
@@ -257,7 +272,7 @@ async function sniRouted(
     const why = failed.map((f) => `virtual cluster "${f.virtualCluster}": ${f.error}`)
     throw new Error(`kafka listener "${config.name}": ${why.join('; ')}`)
   }
-  await listen(config.port, 'bootstrap', accept)
+  await listen(config.port, 'bootstrap', accept, (name) => routeOf(name) !== undefined)
   const single = initial.length === 1 && config.virtualCluster !== undefined
   return {
     bootstrap: `${names(single ? config.virtualCluster! : '{virtualCluster}').bootstrapHost}:${port}`,
@@ -267,28 +282,34 @@ async function sniRouted(
   }
 }
 
+interface Binding {
+  port: number
+  target: SniTarget
+  accept: (socket: Socket) => void
+  serves?: (serverName: string | undefined) => boolean
+  certificates: ServerCertificates | undefined
+  /** Where the binding leaves what stops its certificate reloads. */
+  detachers: (() => void)[]
+}
+
 async function bindServer(
   config: KafkaListenerConfig,
   servers: Map<SniTarget, Server>,
-  port: number,
-  target: SniTarget,
-  accept: (socket: Socket) => void,
+  binding: Binding,
   logger: Logger
 ): Promise<void> {
+  const { port, target, accept, serves, certificates } = binding
   if (servers.has(target)) return
-  const tls = config.tls
-  const server = tls
-    ? createTlsServer(
-        {
-          cert: readFileSync(tls.certFile),
-          key: readFileSync(tls.keyFile),
-          ca: tls.clientCaFile ? readFileSync(tls.clientCaFile) : undefined,
-          requestCert: tls.clientCaFile !== undefined,
-          rejectUnauthorized: tls.requireClientCert,
-        },
-        accept
-      )
-    : createServer(accept)
+  const server = certificates ? createTlsServer(certificates.options, accept) : createServer(accept)
+  if (server instanceof TlsServer && serves !== undefined) {
+    // Ahead of the handshake: a name no tenant answers to gets the unrecognized_name alert.
+    acceptServerNames(
+      server,
+      { serves, helloTimeoutMs: config.authenticationTimeoutMs },
+      (peer, serverName, reason) =>
+        logger.warn({ client: peer, serverName }, `TLS handshake refused: ${reason}`)
+    )
+  }
   const proxyProtocol = config.proxyProtocol
   if (proxyProtocol?.enabled) {
     // Ahead of TLS and of the accept above: the header names the client policies judge.
@@ -300,6 +321,9 @@ async function bindServer(
       },
       (peer, reason) => logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
     )
+  }
+  if (server instanceof TlsServer && certificates !== undefined) {
+    binding.detachers.push(certificates.attach(server))
   }
   servers.set(target, server)
   await new Promise<void>((resolve, reject) => {
