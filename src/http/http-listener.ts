@@ -18,7 +18,7 @@ import { gracefulClose, listen } from './server-lifecycle.ts'
 import type { FastPath } from './produce/fast-path.ts'
 import type { CorsGate } from './cors.ts'
 import type { Logger } from '../observability/logger.ts'
-import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
+import { applyProxyProtocol } from '../protocol/proxy-header/index.ts'
 import { serverCertificates } from '../tls/index.ts'
 
 /** Takes an upgrade request and returns true, or returns false (answered 404 then). */
@@ -66,18 +66,8 @@ export async function startHttpListener(
     ? createHttpsServer(certificates.options, listener)
     : createHttpServer(listener)
   const detach = certificates?.attach(server as HttpsServer)
-  const proxyProtocol = config.proxyProtocol
-  if (proxyProtocol?.enabled) {
-    // Ahead of the HTTP parser (and of TLS): the header names the client every door then sees.
-    acceptProxyProtocol(
-      server,
-      {
-        trustedSources: trustedSources(proxyProtocol.trustedSources),
-        headerTimeoutMs: proxyProtocol.headerTimeoutMs,
-      },
-      (peer, reason) => logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
-    )
-  }
+  // Ahead of the HTTP parser (and of TLS): the header names the client every door then sees.
+  applyProxyProtocol(server, config.proxyProtocol, logger)
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (cors?.upgrade(request, socket)) return
     if (upgrade?.(request, socket, head)) return

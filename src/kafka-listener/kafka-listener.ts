@@ -8,7 +8,7 @@ import { createServer as createTlsServer, Server as TlsServer, type TLSSocket } 
 import type { KafkaListenerConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Observability } from '../observability/observability.ts'
-import { acceptProxyProtocol, trustedSources } from '../protocol/proxy-header/index.ts'
+import { applyProxyProtocol } from '../protocol/proxy-header/index.ts'
 import { acceptServerNames, serverCertificates, type ServerCertificates } from '../tls/index.ts'
 import type { BrokerMap, BrokerMapOptions } from './broker-map.ts'
 import type { ListenerPolicies } from './chain.ts'
@@ -310,18 +310,8 @@ async function bindServer(
         logger.warn({ client: peer, serverName }, `TLS handshake refused: ${reason}`)
     )
   }
-  const proxyProtocol = config.proxyProtocol
-  if (proxyProtocol?.enabled) {
-    // Ahead of TLS and of the accept above: the header names the client policies judge.
-    acceptProxyProtocol(
-      server,
-      {
-        trustedSources: trustedSources(proxyProtocol.trustedSources),
-        headerTimeoutMs: proxyProtocol.headerTimeoutMs,
-      },
-      (peer, reason) => logger.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
-    )
-  }
+  // Ahead of TLS and of the accept above: the header names the client policies judge.
+  applyProxyProtocol(server, config.proxyProtocol, logger)
   if (server instanceof TlsServer && certificates !== undefined) {
     binding.detachers.push(certificates.attach(server))
   }

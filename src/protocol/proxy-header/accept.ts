@@ -60,6 +60,34 @@ export function acceptProxyProtocol(
   })
 }
 
+/** A listener's `proxyProtocol` setting, as the config gives it. */
+export interface ProxyProtocolSetting {
+  enabled: boolean
+  trustedSources: readonly string[]
+  headerTimeoutMs: number
+}
+
+/**
+ * A listener's `proxyProtocol` applied to its server (nothing when absent or off), refusals
+ * logged as warnings. Call it after any other first-bytes reader (the TLS server-name check), so
+ * that the header, which comes first on the wire, is read first.
+ */
+export function applyProxyProtocol(
+  server: Server,
+  setting: ProxyProtocolSetting | undefined,
+  log: { warn(fields: object, message: string): void }
+): void {
+  if (!setting?.enabled) return
+  acceptProxyProtocol(
+    server,
+    {
+      trustedSources: trustedSources(setting.trustedSources),
+      headerTimeoutMs: setting.headerTimeoutMs,
+    },
+    (peer, reason) => log.warn({ client: peer, reason }, 'connection refused: PROXY protocol')
+  )
+}
+
 /** The trusted sources as a block list (each an address or CIDR block, already validated). */
 export function trustedSources(cidrs: readonly string[]): BlockList {
   const list = new BlockList()
