@@ -2,8 +2,9 @@
 # librdkafka (through Debian's python3-confluent-kafka) against a bootstrap address, Weir's Kafka
 # listener in the tests: python3 compat.py <bootstrap> [scenario...]. Scenarios: admin, produce,
 # group, transactions, connect (metadata only), tenant and tenant-list for namespace isolation
-# (named by COMPAT_TENANT, a JSON {topic, group, tag}), and filtered-tail for auto-commit past
-# records a transform drops (COMPAT_TAIL, a JSON {topic, group, end}). COMPAT_CONFIG (a JSON object) adds settings
+# (named by COMPAT_TENANT, a JSON {topic, group, tag}), filtered-tail for auto-commit past
+# records a transform drops (COMPAT_TAIL, a JSON {topic, group, end}), and refused for the error
+# a producer's delivery report names on each topic (COMPAT_REFUSED, a JSON list of topics). COMPAT_CONFIG (a JSON object) adds settings
 # (SASL, TLS) to every client. Prints one JSON object on stdout: each scenario's findings (or its
 # error), and every address librdkafka opened a connection to, read from its own debug log,
 # because a test broker that is reachable directly would hide an address the gateway forgot to
@@ -516,6 +517,26 @@ def scenario_filtered_tail():
     return {'delivered': delivered, 'position': position, 'committed': committed}
 
 
+def scenario_refused():
+    """
+    One record to each topic, one after the other: the error name librdkafka's delivery report
+    gives (TOPIC_AUTHORIZATION_FAILED, say), or None when delivered. Its timeout is 10 s: a
+    refusal the client is not told of shows as _MSG_TIMED_OUT.
+    """
+    producer = Producer(conf('compat-py-refused', **{'message.timeout.ms': 10000}))
+    r = {}
+    for topic in json.loads(os.environ['COMPAT_REFUSED']):
+        outcome = {}
+
+        def on_delivery(err, msg, outcome=outcome):
+            outcome['error'] = None if err is None else err.name()
+
+        producer.produce(topic, value='refused?', on_delivery=on_delivery)
+        producer.flush(15)
+        r[topic] = outcome.get('error', 'no delivery report')
+    return r
+
+
 def scenario_tenant_list():
     """The topics and groups the tenant can list, and the cluster it is shown."""
     admin = admin_client()
@@ -540,6 +561,7 @@ SCENARIOS = {
     'tenant': scenario_tenant,
     'tenant-list': scenario_tenant_list,
     'filtered-tail': scenario_filtered_tail,
+    'refused': scenario_refused,
 }
 
 

@@ -68,6 +68,8 @@ export interface PythonCompatOptions {
   tenant?: { topic: string; group: string; tag: string }
   /** The filtered-tail scenario's topic, group and the offset its position must reach. */
   tail?: { topic: string; group: string; end: number }
+  /** The refused scenario's topics. */
+  refused?: string[]
 }
 
 /** Runs the scenarios (all when none are named) in one process. */
@@ -82,6 +84,7 @@ export async function runPythonCompat(
   if (options.config) env.COMPAT_CONFIG = JSON.stringify(options.config)
   if (options.tenant) env.COMPAT_TENANT = JSON.stringify(options.tenant)
   if (options.tail) env.COMPAT_TAIL = JSON.stringify(options.tail)
+  if (options.refused) env.COMPAT_REFUSED = JSON.stringify(options.refused)
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       python,
