@@ -2,7 +2,7 @@
 // names with jdk.net.hosts.file, logging in with SCRAM-SHA-512: each tenant learns only its own
 // names and the port, runs the compatibility suite (admin, every compression, both group
 // protocols, transactions), sees only its own topics and groups and is refused by its own ACL
-// alone.
+// alone; a server name no tenant has fails the TLS handshake.
 import { beforeAll, afterAll, describe, expect, it } from 'vitest'
 import {
   prepareJavaCompat,
@@ -21,9 +21,11 @@ import {
   isolation,
   mechanismOf,
   other,
+  port,
   startTenants,
   stopTenants,
   tenants,
+  unknownHost,
   weirAddresses,
   type Tenant,
   type TenantResult,
@@ -221,4 +223,21 @@ describe('Java kafka-clients, two tenants on one SNI port', () => {
       expect(r.txn?.error).toBe('TransactionalIdAuthorizationException')
     }
   )
+
+  it('a server name no tenant has fails the TLS handshake: unrecognized_name', SLOW, async () => {
+    // Tenant A's valid credentials: the name alone is refused. A handshake that fails is fatal
+    // at once; the timeouts only bound a client that is left to retry.
+    const base = options(tenants.a)
+    const out = await runJavaCompat(`${unknownHost}:${port}`, ['admin'], 60_000, {
+      clientProperties: {
+        ...base.clientProperties,
+        'default.api.timeout.ms': '10000',
+        'request.timeout.ms': '5000',
+      },
+      hosts: { [unknownHost]: '127.0.0.1' },
+    })
+    const error = (out.admin as { error?: string }).error
+    expect(error).toMatch(/SslAuthenticationException: SSL handshake failed/)
+    expect(error).toMatch(/SSLHandshakeException: Received fatal alert: unrecognized_name/)
+  })
 })
