@@ -93,5 +93,7 @@ describe('kcat, two tenants on one SNI port', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).not.toMatch(/Metadata for/)
     expect(run.stderr).toMatch(/Failed to acquire metadata: Local: Broker transport failure/)
+    // librdkafka logs why: the TLS alert Weir sent in the handshake.
+    expect(run.stderr).toMatch(/SSL handshake failed: .*unrecognized name/i)
   })
 })
