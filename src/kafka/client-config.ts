@@ -4,8 +4,14 @@ import type { ConnectionOptions } from 'node:tls'
 import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
+import type { BackendIdentity } from './backend-identity.ts'
 
-export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): KafkaConfig {
+/** A client of `cluster`, logged in as `identity` (default: the cluster's own `sasl`). */
+export function kafkaJsConfig(
+  cluster: BackendClusterConfig,
+  logger: Logger,
+  identity?: BackendIdentity
+): KafkaConfig {
   return {
     clientId: cluster.clientId,
     brokers: cluster.bootstrapServers,
@@ -15,7 +21,7 @@ export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): Ka
     // for kafkajs's default ~10 s before they can answer 503.
     retry: { retries: cluster.producer.retries, initialRetryTime: cluster.producer.retryBackoffMs },
     ssl: tlsOptions(cluster),
-    sasl: cluster.sasl as SASLOptions | undefined,
+    sasl: (identity === undefined ? cluster.sasl : identity.sasl) as SASLOptions | undefined,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafkaJs(logger, entry),
   }
