@@ -26,8 +26,9 @@ import { ProxyConnection, type ProxyContext } from './proxy-connection.ts'
 import type { Principal } from '../core/principal.ts'
 import { verifiedCertificateSubject } from '../policy/index.ts'
 import type { Observability } from '../observability/observability.ts'
-import type { Authenticate, ScramLogins, UpstreamSaslConfig } from './sasl/index.ts'
+import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
+import { upstreamLogins, type UpstreamLogin } from './upstream.ts'
 import { loginUpstream } from './upstream-login.ts'
 import type { SchemaValidationDeps } from './validation/index.ts'
 
@@ -70,11 +71,11 @@ export async function startKafkaListener(
   const advertisedHost = config.advertisedHost ?? config.host
   const brokerPortBase = config.brokerPortBase ?? config.port + 1
   const backendTls = tlsOptions(deps.backend)
-  const upstreamOf = (address: Address): Socket =>
-    backendTls === undefined
+  const upstreamOf = (address: Address, tls = backendTls): Socket =>
+    tls === undefined
       ? netConnect({ host: address.host, port: address.port })
       : tlsConnect({
-          ...(typeof backendTls === 'object' ? backendTls : {}),
+          ...(typeof tls === 'object' ? tls : {}),
           host: address.host,
           port: address.port,
         })
@@ -115,6 +116,8 @@ export async function startKafkaListener(
     deps.policies,
     deps.schemaValidator
   )
+  // Per backend identity, the TLS and SASL of Weir's broker connections (upstream.ts).
+  const loginOf = upstreamLogins(deps.backend, chain.upstreamIdentity)
   const context: ProxyContext = {
     brokers,
     filters: responseFiltersByApi(chain),
@@ -178,7 +181,8 @@ export async function startKafkaListener(
       client.destroy()
       return
     }
-    const upstream = upstreamOf(address)
+    const first = loginOf?.(undefined)
+    const upstream = upstreamOf(address, first?.tls)
     // Nothing is read from the client until the broker connection is up and, where Weir
     // authenticates clients itself, logged in as the virtual cluster's backend identity.
     client.pause()
@@ -186,13 +190,15 @@ export async function startKafkaListener(
     client.once('close', abandon)
     client.on('error', abandon)
     const timeoutMs = deps.backend.connectionTimeoutMs
-    const identityOf = chain.upstreamSasl
-    let loggedInAs: UpstreamSaslConfig | undefined
-    connectUpstream(upstream, backendTls !== undefined, timeoutMs)
+    let loggedInAs: UpstreamLogin | undefined
+    connectUpstream(upstream, (first?.tls ?? backendTls) !== undefined, timeoutMs)
       .then(() => certificatePrincipal(client, deps.authenticate))
       .then(async (principal) => {
-        loggedInAs = identityOf?.(principal)
-        if (loggedInAs !== undefined) await loginUpstream(upstream, loggedInAs, timeoutMs)
+        loggedInAs = loginOf?.(principal)
+        // Another client certificate than this connection's: the first request switches.
+        if (loggedInAs?.tls !== first?.tls) loggedInAs = first
+        if (loggedInAs?.sasl !== undefined)
+          await loginUpstream(upstream, loggedInAs.sasl, timeoutMs)
         return principal
       })
       .then(
@@ -206,10 +212,10 @@ export async function startKafkaListener(
           // Once the client authenticated, a principal mapped to another backend identity gets
           // a broker connection of its own, logged in as that identity.
           const switchUpstream =
-            identityOf &&
+            loginOf &&
             ((who: Principal) => {
-              const sasl = identityOf(who)
-              return sasl === loggedInAs ? undefined : openUpstream(address, sasl, timeoutMs)
+              const login = loginOf(who)
+              return login === loggedInAs ? undefined : openUpstream(address, login, timeoutMs)
             })
           connections.add(new ProxyConnection(client, upstream, context, principal, switchUpstream))
           client.resume()
@@ -226,16 +232,16 @@ export async function startKafkaListener(
       )
   }
 
-  /** A connection to the broker at `address`, logged in as `sasl` when given. */
+  /** A connection to the broker at `address`, as `login` says (its TLS, its SASL). */
   const openUpstream = async (
     address: Address,
-    sasl: UpstreamSaslConfig | undefined,
+    login: UpstreamLogin,
     timeoutMs: number
   ): Promise<Socket> => {
-    const socket = upstreamOf(address)
+    const socket = upstreamOf(address, login.tls)
     try {
-      await connectUpstream(socket, backendTls !== undefined, timeoutMs)
-      if (sasl !== undefined) await loginUpstream(socket, sasl, timeoutMs)
+      await connectUpstream(socket, login.tls !== undefined, timeoutMs)
+      if (login.sasl !== undefined) await loginUpstream(socket, login.sasl, timeoutMs)
       return socket
     } catch (err) {
       socket.destroy()

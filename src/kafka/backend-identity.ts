@@ -1,6 +1,7 @@
 // Who Weir is at the broker on a tenant's behalf (credential mapping, "authentication swapping"):
 // the first `backendIdentities` entry naming the principal, else the virtual cluster's
-// `backendIdentity`, else the backend cluster's own `sasl`. Connections logged in as different
+// `backendIdentity`, else the backend cluster's own `sasl`. An identity is a SASL user, or a client
+// certificate presented to the backend's TLS listener (the broker sees its subject). Connections logged in as different
 // identities are never shared, so the broker's ACLs, quotas and audit log see each tenant.
 //
 // Every door asks here, once per request or connection, with the virtual cluster and principal;
@@ -28,13 +29,24 @@ export function backendIdentityOf(
   return mapped ?? vc.backendIdentity
 }
 
+/**
+ * The SASL credentials a connection as `identity` logs in with: its own, none for a client
+ * certificate (the certificate is who the broker sees), the backend's own for no identity.
+ */
+export function saslOf(
+  identity: BackendIdentity | undefined,
+  backend: Pick<BackendClusterConfig, 'sasl'>
+): BackendSasl | undefined {
+  return identity === undefined ? backend.sasl : identity.sasl
+}
+
 /** The SASL credentials for `principal` of `vc` at its backend; undefined: no SASL at all. */
 export function backendSaslFor(
   vc: IdentityConfig,
   backend: Pick<BackendClusterConfig, 'sasl'>,
   principal?: string
 ): BackendSasl | undefined {
-  return backendIdentityOf(vc, principal)?.sasl ?? backend.sasl
+  return saslOf(backendIdentityOf(vc, principal), backend)
 }
 
 const keys = new WeakMap<BackendIdentity, string>()
@@ -49,7 +61,7 @@ export function identityKey(identity: BackendIdentity | undefined): string {
   if (identity === undefined) return ''
   let key = keys.get(identity)
   if (key === undefined) {
-    const credentials = JSON.stringify({ sasl: identity.sasl })
+    const credentials = JSON.stringify({ sasl: identity.sasl, tls: identity.tls })
     key = createHash('sha256').update(credentials).digest('hex').slice(0, 16)
     keys.set(identity, key)
   }
