@@ -9,7 +9,7 @@ import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BackendHealth, type ProbeResult } from './backend/health.ts'
 import { TopicCache } from './backend/topic-cache.ts'
-import { identityKey, type BackendIdentity } from './backend-identity.ts'
+import { clusterIdentityKey, identityKey, type BackendIdentity } from './backend-identity.ts'
 import { kafkaJsConfig } from './client-config.ts'
 
 export type { ProbeResult } from './backend/health.ts'
@@ -33,7 +33,7 @@ export class BackendClusters {
 
   /** The cluster's client logged in as `identity` (default: the cluster's own credentials). */
   kafka(name: string, identity?: BackendIdentity): Kafka {
-    const key = clientKey(name, identity)
+    const key = clusterIdentityKey(name, identity)
     let client = this.#clients.get(key)
     if (!client) {
       const config = this.#config(name)
@@ -120,7 +120,7 @@ export class BackendClusters {
   }
 
   #admin(name: string, identity?: BackendIdentity): Promise<Admin> {
-    const key = clientKey(name, identity)
+    const key = clusterIdentityKey(name, identity)
     let admin = this.#admins.get(key)
     if (!admin) {
       const client = this.kafka(name, identity).admin({ retry: { retries: 0 } })
@@ -136,7 +136,7 @@ export class BackendClusters {
   }
 
   #dropAdmin(name: string, identity?: BackendIdentity): void {
-    const key = clientKey(name, identity)
+    const key = clusterIdentityKey(name, identity)
     const admin = this.#admins.get(key)
     this.#admins.delete(key)
     void admin?.then((a) => a.disconnect()).catch(() => undefined)
@@ -147,7 +147,7 @@ export class BackendClusters {
    * cluster's own identity): the brokers list only the topics an identity may describe.
    */
   topics(name: string, identity?: BackendIdentity): TopicCache {
-    const key = clientKey(name, identity)
+    const key = clusterIdentityKey(name, identity)
     let topics = this.#topics.get(key)
     if (!topics) {
       const config = this.#config(name)
@@ -189,9 +189,4 @@ export class BackendClusters {
     this.#admins.clear()
     await Promise.allSettled(admins.map(async (a) => (await a).disconnect()))
   }
-}
-
-/** Clients, admins and topic caches are per cluster and identity. */
-function clientKey(name: string, identity: BackendIdentity | undefined): string {
-  return `${name}\u0000${identityKey(identity)}`
 }

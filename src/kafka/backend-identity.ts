@@ -67,3 +67,8 @@ export function identityKey(identity: BackendIdentity | undefined): string {
   }
   return key
 }
+
+/** A key for what is kept per backend cluster and identity (clients, admins, topic lists). */
+export function clusterIdentityKey(cluster: string, identity: BackendIdentity | undefined): string {
+  return `${cluster}\u0000${identityKey(identity)}`
+}

@@ -1,12 +1,12 @@
 // The hub's admin client per backend cluster and backend identity (../backend-identity.ts), for
 // what a subscribe must ask before a consumer exists: do the topics exist (and may this identity
-// see them), and where do partitions start. Connected on first use; a client
-// whose connect or request failed is dropped, so the next subscribe starts over on a fresh
-// connection instead of failing for ever on a dead one.
+// see them), and where do partitions start. Connected on first use; a client whose connect or
+// request failed is dropped, so the next subscribe starts over on a fresh connection instead of
+// failing for ever on a dead one.
 import type { Admin } from 'kafkajs'
 import { GatewayError } from '../../core/errors.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
-import { identityKey, type BackendIdentity } from '../backend-identity.ts'
+import { clusterIdentityKey, type BackendIdentity } from '../backend-identity.ts'
 
 export class ClusterAdmins {
   readonly #backends: BackendClusters
@@ -25,7 +25,7 @@ export class ClusterAdmins {
     task: (admin: Admin) => Promise<T>,
     identity?: BackendIdentity
   ): Promise<T> {
-    const key = `${cluster}\u0000${identityKey(identity)}`
+    const key = clusterIdentityKey(cluster, identity)
     const pending = this.#admin(key, cluster, identity)
     try {
       return await task(await pending)

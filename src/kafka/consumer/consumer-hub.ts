@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
-import { identityKey, type BackendIdentity } from '../backend-identity.ts'
+import { clusterIdentityKey, type BackendIdentity } from '../backend-identity.ts'
 import { registerCompressionCodecs } from '../compression.ts'
 import { ClusterAdmins } from './cluster-admins.ts'
 import { consumeError, withTimeout } from './errors.ts'
@@ -241,7 +241,7 @@ export class ConsumerHub {
  * subscribers reading as the same backend identity: the broker judges each identity's reads.
  */
 function consumerKey(spec: ConsumerSpec, topics: string[]): string | undefined {
-  const read = `${spec.cluster}\u0000${identityKey(spec.identity)}\u0000${topics.join('\u0000')}`
+  const read = `${clusterIdentityKey(spec.cluster, spec.identity)}\u0000${topics.join('\u0000')}`
   if (spec.kind === 'shared') return `shared\u0000${spec.stream}\u0000${read}`
   // Different commit modes cannot share a consumer (kafkajs commits per consumer, not record).
   if (spec.kind === 'group') return `group\u0000${spec.groupId}\u0000${spec.commit}\u0000${read}`
