@@ -59,7 +59,7 @@ export interface KafkaListenerChain {
   /**
    * Who Weir is on each backend broker connection, when it terminates client SASL: the backend
    * identity of a principal (or, before anyone authenticated, of the virtual cluster); undefined
-   * from the function: the backend cluster's own. See upstream.ts.
+   * from the function: the backend cluster's own. See upstream-logins.ts.
    */
   upstreamIdentity: ((principal?: Principal) => BackendIdentity | undefined) | undefined
   /**

@@ -28,7 +28,7 @@ import { verifiedCertificateSubject } from '../policy/index.ts'
 import type { Observability } from '../observability/observability.ts'
 import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { sniNames } from './sni.ts'
-import { upstreamLogins, type UpstreamLogin } from './upstream.ts'
+import { upstreamLogins, type UpstreamLogin } from './upstream-logins.ts'
 import { loginUpstream } from './upstream-login.ts'
 import type { SchemaValidationDeps } from './validation/index.ts'
 
@@ -116,7 +116,7 @@ export async function startKafkaListener(
     deps.policies,
     deps.schemaValidator
   )
-  // Per backend identity, the TLS and SASL of Weir's broker connections (upstream.ts).
+  // Per backend identity, the TLS and SASL of Weir's broker connections (upstream-logins.ts).
   const loginOf = upstreamLogins(deps.backend, chain.upstreamIdentity)
   const context: ProxyContext = {
     brokers,

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { BackendClusterConfig } from '../../src/config/index.ts'
 import { BackendCluster } from '../../src/config/schema/clusters.ts'
-import { upstreamLogins } from '../../src/kafka-listener/upstream.ts'
+import { upstreamLogins } from '../../src/kafka-listener/upstream-logins.ts'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'weir-upstream-'))
 const file = (name: string, text: string) => {
