@@ -12,6 +12,10 @@ const SECRET_FIELDS = new Set([
   'token',
   'bearerToken',
   'bearerTokenSha256',
+  // A backend identity's client certificate key (a path, or where a ${file:...} put it) and the
+  // passphrase that unlocks it; redacted on every TLS block alike.
+  'keyFile',
+  'passphrase',
 ])
 
 /** Whether a field of this name holds a secret. */

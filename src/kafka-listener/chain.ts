@@ -8,7 +8,7 @@
 //      order (response-path.ts): by then the answer is in the client's names, as theirs are.
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 import { anonymous, type Principal } from '../core/principal.ts'
-import { backendSaslFor } from '../kafka/backend-identity.ts'
+import { backendIdentityOf, type BackendIdentity } from '../kafka/backend-identity.ts'
 import { aclApiCap, aclFilter, TopicIdNames, type AclPolicies } from './acl/index.ts'
 import { apiVersionsFilter } from './filters/api-versions.ts'
 import { backendSaslWatch } from './filters/backend-sasl.ts'
@@ -23,11 +23,7 @@ import {
   type ConnectionPolicies,
   type QuotaPolicies,
 } from './quota/index.ts'
-import {
-  VirtualClusterSasl,
-  type SaslAuthentication,
-  type UpstreamSaslConfig,
-} from './sasl/index.ts'
+import { VirtualClusterSasl, type SaslAuthentication } from './sasl/index.ts'
 import { transformApiCap, transformFilter, type TransformPolicies } from './transform/index.ts'
 import {
   schemaValidationApiCap,
@@ -61,10 +57,11 @@ export interface KafkaListenerChain {
   /** `principal`: who a verified client certificate says the client is (mTLS), if anyone. */
   initialState: (principal?: Principal) => ConnectionState
   /**
-   * Weir's own login to each backend broker connection, when it terminates client SASL: the
-   * credentials for a principal (or, before anyone authenticated, for the virtual cluster).
+   * Who Weir is on each backend broker connection, when it terminates client SASL: the backend
+   * identity of a principal (or, before anyone authenticated, of the virtual cluster); undefined
+   * from the function: the backend cluster's own. See upstream-logins.ts.
    */
-  upstreamSasl: ((principal?: Principal) => UpstreamSaslConfig | undefined) | undefined
+  upstreamIdentity: ((principal?: Principal) => BackendIdentity | undefined) | undefined
   /**
    * Whether a connection is past authentication, where someone authenticates clients: Weir, or
    * the broker when SASL passes through to a backend that takes it. Undefined when nobody does.
@@ -157,7 +154,7 @@ export function kafkaListenerChain(
       principal: principal ?? (terminates ? undefined : anonymous),
       scratch: new Map(),
     }),
-    upstreamSasl: terminates ? (p) => backendSaslFor(vc, backend, p?.name) : undefined,
+    upstreamIdentity: terminates ? (p) => backendIdentityOf(vc, p?.name) : undefined,
     authenticated: terminates
       ? (state) => state.principal !== undefined
       : backendSasl?.authenticated,

@@ -19,8 +19,9 @@ import {
 } from './chain.ts'
 import type { PreAuthBudget } from './pre-auth.ts'
 import { ProxyConnection, type ProxyContext, type ProxySettings } from './proxy-connection.ts'
-import type { Authenticate, ScramLogins, UpstreamSaslConfig } from './sasl/index.ts'
+import type { Authenticate, ScramLogins } from './sasl/index.ts'
 import { BackendConnector } from './upstream.ts'
+import { upstreamLogins, type UpstreamLogin } from './upstream-logins.ts'
 
 /** What the policy engine and the backend give one virtual cluster of a listener. */
 export interface TenantDeps {
@@ -55,8 +56,9 @@ export class KafkaTenant {
   readonly brokers: BrokerMap
   readonly #connections = new Set<ProxyConnection>()
   readonly #context: ProxyContext
-  readonly #chain: ReturnType<typeof kafkaListenerChain>
   readonly #connector: BackendConnector
+  /** Per backend identity, the TLS and SASL of Weir's broker connections (upstream-logins.ts). */
+  readonly #loginOf: ((principal?: Principal) => UpstreamLogin) | undefined
   readonly #bootstrapServers: Address[]
   readonly #logger: Logger
   #nextBootstrap = 0
@@ -75,7 +77,7 @@ export class KafkaTenant {
       shared.policies,
       shared.schemaValidator
     )
-    this.#chain = chain
+    this.#loginOf = upstreamLogins(deps.backend, chain.upstreamIdentity)
     this.#context = {
       brokers: this.brokers,
       filters: responseFiltersByApi(chain),
@@ -151,12 +153,12 @@ export class KafkaTenant {
     const abandon = () => opening.abort()
     client.once('close', abandon)
     client.on('error', abandon)
-    const identityOf = this.#chain.upstreamSasl
+    const loginOf = this.#loginOf
     const connector = this.#connector
-    let loggedInAs: UpstreamSaslConfig | undefined
+    let loggedInAs: UpstreamLogin | undefined
     certificatePrincipal(client, this.deps.authenticate)
       .then(async (principal) => {
-        loggedInAs = identityOf?.(principal)
+        loggedInAs = loginOf?.(principal)
         const upstream = await connector.open(address, loggedInAs, opening.signal)
         return { principal, upstream }
       })
@@ -171,10 +173,10 @@ export class KafkaTenant {
           // Once the client authenticated, a principal mapped to another backend identity gets
           // a broker connection of its own, logged in as that identity.
           const switchUpstream =
-            identityOf &&
+            loginOf &&
             ((who: Principal) => {
-              const sasl = identityOf(who)
-              return sasl === loggedInAs ? undefined : connector.open(address, sasl)
+              const login = loginOf(who)
+              return login === loggedInAs ? undefined : connector.open(address, login)
             })
           const connection = new ProxyConnection(
             client,

@@ -1,11 +1,12 @@
 // Connections to a backend's brokers on a client's behalf: TCP or TLS as the backend cluster
-// says, then, when given one, Weir's own SASL login as the tenant's backend identity.
+// says, or as the tenant's backend identity says (its client certificate), then, when it has one,
+// Weir's own SASL login as that identity (upstream-logins.ts).
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { BackendClusterConfig } from '../config/index.ts'
 import { tlsOptions } from '../kafka/client-config.ts'
 import type { Address } from './broker-map.ts'
-import type { UpstreamSaslConfig } from './sasl/index.ts'
+import type { UpstreamLogin } from './upstream-logins.ts'
 import { loginUpstream } from './upstream-login.ts'
 
 export class BackendConnector {
@@ -18,21 +19,23 @@ export class BackendConnector {
   }
 
   /**
-   * A connection to the broker at `address`, up (TLS included) and logged in as `sasl` when
-   * given; rejects on failure or after the backend's connection timeout, and destroys the socket
-   * when `signal` aborts first (the client went away).
+   * A connection to the broker at `address`, up (TLS included) as `login` says: its TLS, then its
+   * SASL login when it has one; without a login, the backend's own TLS and no login of Weir's.
+   * Rejects on failure or after the backend's connection timeout, and destroys the socket when
+   * `signal` aborts first (the client went away).
    */
   async open(
     address: Address,
-    sasl: UpstreamSaslConfig | undefined,
+    login: UpstreamLogin | undefined,
     signal?: AbortSignal
   ): Promise<Socket> {
-    const socket = this.#connect(address)
+    const tls = login === undefined ? this.#tls : login.tls
+    const socket = this.#connect(address, tls)
     const abort = () => socket.destroy()
     signal?.addEventListener('abort', abort, { once: true })
     try {
-      await connected(socket, this.#tls !== undefined, this.#timeoutMs)
-      if (sasl !== undefined) await loginUpstream(socket, sasl, this.#timeoutMs)
+      await connected(socket, tls !== undefined, this.#timeoutMs)
+      if (login?.sasl !== undefined) await loginUpstream(socket, login.sasl, this.#timeoutMs)
       if (signal?.aborted) throw new Error('the client closed its connection')
       return socket
     } catch (err) {
@@ -43,8 +46,7 @@ export class BackendConnector {
     }
   }
 
-  #connect(address: Address): Socket {
-    const tls = this.#tls
+  #connect(address: Address, tls: ReturnType<typeof tlsOptions>): Socket {
     if (tls === undefined) return netConnect({ host: address.host, port: address.port })
     return tlsConnect({
       ...(typeof tls === 'object' ? tls : {}),

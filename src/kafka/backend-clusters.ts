@@ -1,11 +1,15 @@
-// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use; per
-// cluster, its health (circuit breaker, readiness) and a cache of the topics it has.
+// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use, and
+// one more per tenant identity (backend-identity.ts) that is used there, so identities never share
+// a connection; per cluster, its health (circuit breaker, readiness), asked as the cluster's own
+// identity, and a cache of the topics it has, per identity (the brokers list a topic only to the
+// identities that may describe it).
 // ConfigResourceTypes is not one of the names Node finds in kafkajs's CommonJS exports.
 import kafkajs, { Kafka, type Admin } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BackendHealth, type ProbeResult } from './backend/health.ts'
 import { TopicCache } from './backend/topic-cache.ts'
+import { clusterIdentityKey, identityKey, type BackendIdentity } from './backend-identity.ts'
 import { kafkaJsConfig } from './client-config.ts'
 
 export type { ProbeResult } from './backend/health.ts'
@@ -27,12 +31,18 @@ export class BackendClusters {
     return [...this.#configs.keys()]
   }
 
-  kafka(name: string): Kafka {
-    let client = this.#clients.get(name)
+  /** The cluster's client logged in as `identity` (default: the cluster's own credentials). */
+  kafka(name: string, identity?: BackendIdentity): Kafka {
+    const key = clusterIdentityKey(name, identity)
+    let client = this.#clients.get(key)
     if (!client) {
       const config = this.#config(name)
-      client = new Kafka(kafkaJsConfig(config, this.#logger.child({ backendCluster: name })))
-      this.#clients.set(name, client)
+      const logger = this.#logger.child({
+        backendCluster: name,
+        ...(identity === undefined ? {} : { backendIdentity: identityKey(identity) }),
+      })
+      client = new Kafka(kafkaJsConfig(config, logger, identity))
+      this.#clients.set(key, client)
     }
     return client
   }
@@ -75,17 +85,18 @@ export class BackendClusters {
   async #bounded<T>(
     name: string,
     run: (admin: Admin) => Promise<T>,
-    timeoutMs: number
+    timeoutMs: number,
+    identity?: BackendIdentity
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
     })
     try {
-      return await Promise.race([this.#admin(name).then(run), timeout])
+      return await Promise.race([this.#admin(name, identity).then(run), timeout])
     } catch (err) {
       // Start over with a fresh connection next time; the old one may be wedged.
-      this.#dropAdmin(name)
+      this.#dropAdmin(name, identity)
       throw err
     } finally {
       clearTimeout(timer)
@@ -108,44 +119,51 @@ export class BackendClusters {
     }
   }
 
-  #admin(name: string): Promise<Admin> {
-    let admin = this.#admins.get(name)
+  #admin(name: string, identity?: BackendIdentity): Promise<Admin> {
+    const key = clusterIdentityKey(name, identity)
+    let admin = this.#admins.get(key)
     if (!admin) {
-      const client = this.kafka(name).admin({ retry: { retries: 0 } })
+      const client = this.kafka(name, identity).admin({ retry: { retries: 0 } })
       const pending = client.connect().then(() => client)
       // A connection that failed is never reused: the next caller starts a new one.
       pending.catch(() => {
-        if (this.#admins.get(name) === pending) this.#admins.delete(name)
+        if (this.#admins.get(key) === pending) this.#admins.delete(key)
       })
-      this.#admins.set(name, pending)
+      this.#admins.set(key, pending)
       admin = pending
     }
     return admin
   }
 
-  #dropAdmin(name: string): void {
-    const admin = this.#admins.get(name)
-    this.#admins.delete(name)
+  #dropAdmin(name: string, identity?: BackendIdentity): void {
+    const key = clusterIdentityKey(name, identity)
+    const admin = this.#admins.get(key)
+    this.#admins.delete(key)
     void admin?.then((a) => a.disconnect()).catch(() => undefined)
   }
 
-  /** The cluster's topic cache (see topic-cache.ts). */
-  topics(name: string): TopicCache {
-    let topics = this.#topics.get(name)
+  /**
+   * The cluster's topic cache (see topic-cache.ts), as `identity` sees the cluster (default: the
+   * cluster's own identity): the brokers list only the topics an identity may describe.
+   */
+  topics(name: string, identity?: BackendIdentity): TopicCache {
+    const key = clusterIdentityKey(name, identity)
+    let topics = this.#topics.get(key)
     if (!topics) {
       const config = this.#config(name)
       topics = new TopicCache({
         refreshMs: config.topicMetadataRefreshMs,
-        list: () => this.#bounded(name, (admin) => admin.listTopics(), config.health.timeoutMs),
+        list: () =>
+          this.#bounded(name, (admin) => admin.listTopics(), config.health.timeoutMs, identity),
       })
-      this.#topics.set(name, topics)
+      this.#topics.set(key, topics)
     }
     return topics
   }
 
-  /** Whether a topic exists on a backend cluster, from the cluster's topic cache. */
-  topicExists(name: string, topic: string): Promise<boolean> {
-    return this.topics(name).exists(topic)
+  /** Whether a topic exists on a backend cluster (for `identity`), from its topic cache. */
+  topicExists(name: string, topic: string, identity?: BackendIdentity): Promise<boolean> {
+    return this.topics(name, identity).exists(topic)
   }
 
   /**

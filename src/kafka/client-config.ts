@@ -4,8 +4,14 @@ import type { ConnectionOptions } from 'node:tls'
 import { logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
+import { saslOf, type BackendIdentity } from './backend-identity.ts'
 
-export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): KafkaConfig {
+/** A client of `cluster`, logged in as `identity` (default: the cluster's own `sasl`). */
+export function kafkaJsConfig(
+  cluster: BackendClusterConfig,
+  logger: Logger,
+  identity?: BackendIdentity
+): KafkaConfig {
   return {
     clientId: cluster.clientId,
     brokers: cluster.bootstrapServers,
@@ -14,22 +20,42 @@ export function kafkaJsConfig(cluster: BackendClusterConfig, logger: Logger): Ka
     // Connecting and metadata share the client-level retry: keep an outage from holding requests
     // for kafkajs's default ~10 s before they can answer 503.
     retry: { retries: cluster.producer.retries, initialRetryTime: cluster.producer.retryBackoffMs },
-    ssl: tlsOptions(cluster),
-    sasl: cluster.sasl as SASLOptions | undefined,
+    ssl: tlsOptions(cluster, identity),
+    sasl: saslOf(identity, cluster) as SASLOptions | undefined,
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => logKafkaJs(logger, entry),
   }
 }
 
-export function tlsOptions(cluster: BackendClusterConfig): ConnectionOptions | boolean | undefined {
+/**
+ * TLS towards `cluster`'s brokers, as `identity` (default: the cluster's own client certificate,
+ * if any). An identity's client certificate replaces the cluster's own and turns TLS on; the
+ * cluster's `tls` still says which CA to trust, the server name and so on.
+ */
+export function tlsOptions(
+  cluster: BackendClusterConfig,
+  identity?: BackendIdentity
+): ConnectionOptions | boolean | undefined {
   const tls = cluster.tls
-  if (!tls?.enabled) return undefined
+  const certificate = identity?.tls
+  if (certificate === undefined && !tls?.enabled) return undefined
+  const trust = {
+    ca: tls?.caFile ? readFileSync(tls.caFile) : undefined,
+    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+    servername: tls?.serverName,
+  }
+  if (certificate !== undefined) {
+    return {
+      ...trust,
+      cert: readFileSync(certificate.certFile),
+      key: readFileSync(certificate.keyFile),
+      passphrase: certificate.passphrase,
+    }
+  }
   return {
-    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-    cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
-    key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
-    rejectUnauthorized: tls.rejectUnauthorized,
-    servername: tls.serverName,
+    ...trust,
+    cert: tls?.certFile ? readFileSync(tls.certFile) : undefined,
+    key: tls?.keyFile ? readFileSync(tls.keyFile) : undefined,
   }
 }
 

@@ -5,6 +5,7 @@ import type { VirtualClusterConfig } from '../config/index.ts'
 import type { Decision } from '../core/decision.ts'
 import { fromDecision, GatewayError } from '../core/errors.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
+import { backendIdentityOf, type BackendIdentity } from '../kafka/backend-identity.ts'
 import type { AsyncDelivery } from '../kafka/producer/async-delivery.ts'
 import { toGatewayError } from '../kafka/producer/errors.ts'
 import type { ProducerPool } from '../kafka/producer/producer-pool.ts'
@@ -46,7 +47,8 @@ export interface ProduceServiceDeps {
    * it), and while the cluster is known down a sync request is refused without trying.
    */
   backends: {
-    topicExists(cluster: string, topic: string): Promise<boolean>
+    /** With `identity`: whether the brokers show the topic to that identity (may describe it). */
+    topicExists(cluster: string, topic: string, identity?: BackendIdentity): Promise<boolean>
     health(cluster: string): { refusal(): GatewayError | undefined; suspect(): void }
   }
 }
@@ -116,7 +118,12 @@ export class ProduceService {
     if (transform !== undefined) writeOutgoing(transform, records, command.topic)
     const cluster = vc.backendCluster
     const { delivery } = command
-    const options = { acks: delivery.acks, compression: delivery.compression }
+    // The tenant's credentials at the broker: its ACLs judge what is written as whom.
+    const options = {
+      acks: delivery.acks,
+      compression: delivery.compression,
+      identity: backendIdentityOf(vc, command.principal.name),
+    }
 
     const health = this.#deps.backends.health(cluster)
     // Async records are buffered through an outage (within bounds); sync ones would only wait.
@@ -126,6 +133,21 @@ export class ProduceService {
       throw toGatewayError(err, cluster)
     })
     if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
+    // A topic the broker hides from the tenant's identity is refused now, async records too
+    // (they would be answered 202 and then never delivered).
+    if (options.identity !== undefined) {
+      const visible = await this.#deps.backends
+        .topicExists(cluster, topic, options.identity)
+        .catch((err: unknown) => {
+          throw toGatewayError(err, cluster)
+        })
+      if (!visible) {
+        throw new GatewayError(
+          'forbidden',
+          `topic "${command.topic}": the broker refused the topic to this client's backend identity (TOPIC_AUTHORIZATION_FAILED)`
+        )
+      }
+    }
     if (delivery.mode === 'async') {
       // A record the topic can never take is refused now, not retried forever after a 202.
       await this.#deps.producers.checkSizes(cluster, records, options)
@@ -141,8 +163,14 @@ export class ProduceService {
       .catch((err: unknown) => {
         // No answer in time: the circuit breaker checks whether the cluster is down.
         if (err instanceof GatewayError && err.code === 'backend-timeout') health.suspect()
-        throw err
+        throw brokerRefusal(err, command.topic)
       })
     return { mode: 'sync', topic: command.topic, acks, backendMs: performance.now() - sentAt }
   }
+}
+
+/** A refusal of the broker's own ACLs names the topic as the client knows it. */
+function brokerRefusal(err: unknown, topic: string): unknown {
+  if (!(err instanceof GatewayError) || err.code !== 'forbidden') return err
+  return new GatewayError('forbidden', `topic "${topic}": ${err.detail}`, { cause: err })
 }

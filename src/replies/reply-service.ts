@@ -208,10 +208,14 @@ export class ReplyService {
     const cluster = route.virtualCluster.backendCluster
     const prefix = route.virtualCluster.namespace?.prefix ?? ''
     const logger = this.#logger.child({ route: route.name, listener: route.listener })
+    // One store answers every principal of the route: it reads as the virtual cluster's
+    // `backendIdentity`, never a principal's own (`backendIdentities`).
+    const identity = route.virtualCluster.backendIdentity
     return new TopicReader({
-      kafka: backends.kafka(cluster),
+      kafka: backends.kafka(cluster, identity),
       admins,
       cluster,
+      identity,
       topic: route.backendTopic,
       start: () => ({ timestamp: Date.now() - route.settings.retentionMs }),
       groupId: `${prefix}weir-replies-${groupIdPart(route.name)}-${randomUUID().slice(0, 8)}`,

@@ -6,6 +6,7 @@ import type { Decision } from '../core/decision.ts'
 import { fromDecision, GatewayError } from '../core/errors.ts'
 import type { Door, PolicyRequest } from '../core/policy-request.ts'
 import type { Principal } from '../core/principal.ts'
+import { backendIdentityOf } from '../kafka/backend-identity.ts'
 import { streamConsumerSpec } from '../kafka/consumer/spec.ts'
 import type {
   ConsumerSpec,
@@ -28,7 +29,11 @@ export type StreamDoor = Extract<Door, 'websocket' | 'sse' | 'long-poll'>
 /** What the service needs of the consumer hub. */
 export interface StreamHub {
   subscribe(spec: ConsumerSpec, subscriber: Subscriber): Promise<Subscription>
-  endOffsets(cluster: string, topics: readonly string[]): Promise<PartitionPosition[]>
+  endOffsets(
+    cluster: string,
+    topics: readonly string[],
+    identity?: ConsumerSpec['identity']
+  ): Promise<PartitionPosition[]>
   stats(): HubStats
   close(): Promise<void>
 }
@@ -149,16 +154,20 @@ export class StreamService {
     const backendTopics = request.topics.map((t) => endpoint.backendTopic(t))
     const namespace = namespaceOf(endpoint.virtualCluster)
     const cursor = request.cursor ?? emptyCursor
-    const spec = streamConsumerSpec({
-      cluster,
-      topics: backendTopics,
-      stream: endpoint.config,
-      start: request.start,
-      positions: positionsIn(cursor, endpoint, request.topics),
-      principal: principal.name,
-      backendGroupId: (groupId) => backendGroupIdOf(namespace, groupId),
-      groupIdPrefix: `${namespace.prefix}weir-`,
-    })
+    const spec: ConsumerSpec = {
+      ...streamConsumerSpec({
+        cluster,
+        topics: backendTopics,
+        stream: endpoint.config,
+        start: request.start,
+        positions: positionsIn(cursor, endpoint, request.topics),
+        principal: principal.name,
+        backendGroupId: (groupId) => backendGroupIdOf(namespace, groupId),
+        groupIdPrefix: `${namespace.prefix}weir-`,
+      }),
+      // The broker's ACLs judge the tenant's own user: the consumer reads as it.
+      identity: backendIdentityOf(endpoint.virtualCluster, principal.name),
+    }
     // One observation per session, records counted as the client takes them.
     const observed = this.#observability?.session(request.door, {
       virtualCluster: endpoint.virtualCluster.name,
@@ -188,11 +197,11 @@ export class StreamService {
       // A group resumes from its commits, not from a cursor: nothing to seed there.
       const start = request.start ?? endpoint.config.start
       if (request.seedCursor && spec.kind !== 'group' && start === 'latest') {
-        session.seed(await this.#hub.endOffsets(cluster, backendTopics))
+        session.seed(await this.#hub.endOffsets(cluster, backendTopics, spec.identity))
       }
     } catch (err) {
       await session.close()
-      throw err
+      throw brokerRefusal(err, request.topics)
     }
     if (this.#closing) session.shutdown()
     return session
@@ -243,4 +252,17 @@ function positionsIn(
     }
   }
   return positions
+}
+
+/** A refusal of the broker's own ACLs names the topics as the client knows them. */
+function brokerRefusal(err: unknown, topics: readonly string[]): unknown {
+  if (!(err instanceof GatewayError) || err.code !== 'forbidden') return err
+  const names = topics.map((t) => `"${t}"`).join(', ')
+  return new GatewayError(
+    'forbidden',
+    `${topics.length > 1 ? 'topics' : 'topic'} ${names}: ${err.detail}`,
+    {
+      cause: err,
+    }
+  )
 }

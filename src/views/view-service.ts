@@ -196,10 +196,13 @@ export class ViewService {
         transform === undefined ? record.value : readConsumed(transform, record, view.topic)?.value
       table.apply(key, value ?? null, { partition, offset, timestamp })
     }
+    // A view serves every principal of the virtual cluster from one table: it reads as the
+    // virtual cluster's `backendIdentity`, never a principal's own (`backendIdentities`).
     return new TopicReader({
-      kafka: backends.kafka(cluster),
+      kafka: backends.kafka(cluster, vc.backendIdentity),
       admins,
       cluster,
+      identity: vc.backendIdentity,
       topic,
       start: () => 'earliest',
       groupId: `${vc.namespace?.prefix ?? ''}weir-view-${view.name}-${randomUUID().slice(0, 8)}`,

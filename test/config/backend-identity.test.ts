@@ -77,6 +77,49 @@ describe('backend identities in the configuration', () => {
     ])
   })
 
+  it('takes a client certificate instead of SASL, its key and passphrase from files or the environment', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'weir-secret-'))
+    const passphrase = path.join(dir, 'passphrase')
+    writeFileSync(passphrase, 'unlock\n')
+    const parsed = parseConfig(
+      config(`${authenticated}    backendIdentity:
+      tls: { certFile: /certs/tenant-a.crt, keyFile: '\${KEY_FILE}', passphrase: '\${file:${passphrase}}' }
+    backendIdentities:
+      - principals: [alice]
+        tls: { certFile: /certs/alice.crt, keyFile: /certs/alice.key }`),
+      't',
+      { KEY_FILE: '/run/secrets/tenant-a.key' }
+    )
+    const vc = parsed.virtualClusters[0]
+    expect(vc?.backendIdentity).toEqual({
+      tls: {
+        certFile: '/certs/tenant-a.crt',
+        keyFile: '/run/secrets/tenant-a.key',
+        passphrase: 'unlock',
+      },
+    })
+    expect(vc?.backendIdentities[0]).toEqual({
+      principals: ['alice'],
+      tls: { certFile: '/certs/alice.crt', keyFile: '/certs/alice.key' },
+    })
+  })
+
+  it('refuses an identity with both SASL and a certificate, or with neither', () => {
+    const issues = issuesOf(
+      config(`${authenticated}    backendIdentity:
+      sasl: { mechanism: plain, username: a, password: b }
+      tls: { certFile: a.crt, keyFile: a.key }
+    backendIdentities:
+      - principals: [alice]`)
+    )
+    const exactlyOne =
+      'a backend identity is either `sasl` or `tls` (a client certificate), exactly one'
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      `virtualClusters[0].backendIdentity: ${exactlyOne}`,
+      `virtualClusters[0].backendIdentities[0]: ${exactlyOne}`,
+    ])
+  })
+
   it('refuses a backend identity where the gateway authenticates nobody', () => {
     const issues = issuesOf(
       config(`    backendIdentity:

@@ -83,6 +83,19 @@ describe('redactSecrets', () => {
     expect(redacted.backendIdentity.sasl).toEqual({ ...sasl('tenant-a'), password: REDACTED })
     expect(redacted.backendIdentities[0]?.sasl.password).toBe(REDACTED)
   })
+
+  it("hides a certificate identity's key and passphrase, not its certificate", () => {
+    const redacted = redactSecrets({
+      backendIdentity: {
+        tls: { certFile: '/certs/a.crt', keyFile: '/certs/a.key', passphrase: 'unlock' },
+      },
+    })
+    expect(redacted.backendIdentity.tls).toEqual({
+      certFile: '/certs/a.crt',
+      keyFile: REDACTED,
+      passphrase: REDACTED,
+    })
+  })
 })
 
 describe('restoreSecrets', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backendSaslFor } from '../../src/kafka/backend-identity.ts'
+import { backendSaslFor, identityKey } from '../../src/kafka/backend-identity.ts'
 
 const sasl = (username: string) => ({ mechanism: 'plain' as const, username, password: 'p' })
 const backend = { sasl: sasl('weir') }
@@ -23,5 +23,22 @@ describe('backendSaslFor', () => {
     expect(backendSaslFor(vc, backend)?.username).toBe('tenant')
     expect(backendSaslFor({ backendIdentities: [] }, backend, 'alice')?.username).toBe('weir')
     expect(backendSaslFor({ backendIdentities: [] }, {}, 'alice')).toBeUndefined()
+  })
+})
+
+describe('identityKey', () => {
+  it("is empty for the backend cluster's own identity and tells credentials apart", () => {
+    expect(identityKey(undefined)).toBe('')
+    const alice = identityKey({ sasl: sasl('alice') })
+    expect(alice).toMatch(/^[0-9a-f]{16}$/)
+    // The same credentials configured twice share connections; a new password does not.
+    expect(identityKey({ sasl: sasl('alice') })).toBe(alice)
+    expect(identityKey({ sasl: { ...sasl('alice'), password: 'q' } })).not.toBe(alice)
+    expect(identityKey({ sasl: sasl('bob') })).not.toBe(alice)
+  })
+
+  it('never shows the secret', () => {
+    const identity = { sasl: { mechanism: 'plain' as const, username: 'u', password: 'hunter2' } }
+    expect(identityKey(identity)).not.toContain('hunter2')
   })
 })

@@ -132,10 +132,38 @@ export const Namespace = z
   .strict()
 
 /**
- * The credentials Weir logs in to the backend's brokers with on a tenant's behalf, instead of the
- * backend cluster's own `sasl`, so the broker's ACLs, quotas and audit log see the tenant.
+ * A client certificate Weir presents to the backend's TLS listener on a tenant's behalf, in place
+ * of the backend cluster's own (its `tls` still gives the CA, server name...). The broker's
+ * principal is then the certificate's subject (`User:CN=...`, after its principal mapping rules).
  */
-export const BackendIdentity = z.object({ sasl: ClientSasl }).strict()
+export const IdentityCertificate = z
+  .object({
+    certFile: z.string().min(1),
+    keyFile: z.string().min(1),
+    /** For an encrypted key. */
+    passphrase: z.string().min(1).optional(),
+  })
+  .strict()
+
+/**
+ * The credentials Weir logs in to the backend's brokers with on a tenant's behalf, instead of the
+ * backend cluster's own `sasl`, so the broker's ACLs, quotas and audit log see the tenant: a SASL
+ * user, or a client certificate (`tls`), exactly one of them.
+ */
+const identityFields = {
+  sasl: ClientSasl.optional(),
+  tls: IdentityCertificate.optional(),
+}
+const oneCredential = [
+  (identity: { sasl?: unknown; tls?: unknown }) =>
+    (identity.sasl === undefined) !== (identity.tls === undefined),
+  { message: 'a backend identity is either `sasl` or `tls` (a client certificate), exactly one' },
+] as const
+
+export const BackendIdentity = z
+  .object(identityFields)
+  .strict()
+  .refine(...oneCredential)
 
 export const VirtualCluster = z
   .object({
@@ -154,7 +182,12 @@ export const VirtualCluster = z
     backendIdentity: BackendIdentity.optional(),
     /** Per principal, ahead of `backendIdentity`: the first entry naming the principal wins. */
     backendIdentities: z
-      .array(BackendIdentity.extend({ principals: z.array(z.string().min(1)).min(1) }).strict())
+      .array(
+        z
+          .object({ principals: z.array(z.string().min(1)).min(1), ...identityFields })
+          .strict()
+          .refine(...oneCredential)
+      )
       .default([]),
   })
   .strict()

@@ -67,9 +67,13 @@ const refusals: Record<string, Refusal> = {
   '403': {
     component: 'Forbidden',
     description:
-      'An ACL does not allow this principal to produce to this topic; or, on a listener with `cors`, the request came from a web page whose origin is not listed.',
+      "An ACL does not allow this principal to produce to this topic (Weir's, or the broker's for the tenant's backend identity); or, on a listener with `cors`, the request came from a web page whose origin is not listed.",
     examples: {
       acl: new GatewayError('forbidden', 'principal "alice" may not produce to topic "orders"'),
+      broker: new GatewayError(
+        'forbidden',
+        'topic "orders": the broker refused writing to the topic as this client\'s backend identity (TOPIC_AUTHORIZATION_FAILED)'
+      ),
       origin: originRefused('https://elsewhere.example'),
     },
     when: (c) => c.acl,

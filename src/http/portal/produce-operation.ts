@@ -108,7 +108,11 @@ export function produceOperation(
       ...problemResponses({
         produce: true,
         authenticated: context.security.alternatives.length > 0 && !context.security.anonymous,
-        acl: policies.some((p) => p.kind === 'acl'),
+        // The broker's own ACLs judge a tenant that has a backend identity there.
+        acl:
+          policies.some((p) => p.kind === 'acl') ||
+          context.vc?.backendIdentity !== undefined ||
+          (context.vc?.backendIdentities.length ?? 0) > 0,
         rateLimited: policies.some((p) => p.kind === 'rate-limit'),
         sync: route.delivery.mode === 'sync',
       }),

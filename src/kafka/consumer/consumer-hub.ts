@@ -1,13 +1,15 @@
 // The consumer hub of one node: what the WebSocket, SSE and long-poll doors subscribe through.
 // It keeps as few kafkajs consumers as the subscriptions allow: one per live stream (shared, from
 // latest) and one per consumer group, each fanned out to its subscribers on this node, and one
-// per connection that asked for its own start (dedicated). Idle shared and group consumers linger
+// per connection that asked for its own start (dedicated); subscribers of different backend
+// identities (the tenant's user at the broker, ../backend-identity.ts) never share one. Idle shared and group consumers linger
 // a moment (a reconnecting client finds its consumer, and the group is not rebalanced twice),
 // then stop and leave their group.
 import { randomUUID } from 'node:crypto'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
+import { clusterIdentityKey, type BackendIdentity } from '../backend-identity.ts'
 import { registerCompressionCodecs } from '../compression.ts'
 import { ClusterAdmins } from './cluster-admins.ts'
 import { consumeError, withTimeout } from './errors.ts'
@@ -59,7 +61,8 @@ export class ConsumerHub {
     const existing = key === undefined ? undefined : this.#byKey.get(key)
     if (!existing || existing.state !== 'running') {
       const { startTimeoutMs } = this.#settings
-      await withTimeout(this.#admins.checkTopics(spec.cluster, topics), startTimeoutMs, () => {
+      const checked = this.#admins.checkTopics(spec.cluster, topics, spec.identity)
+      await withTimeout(checked, startTimeoutMs, () => {
         const detail = `backend cluster "${spec.cluster}" did not answer within ${startTimeoutMs} ms`
         return new GatewayError('backend-unavailable', detail)
       }).catch((err: unknown) => {
@@ -84,20 +87,31 @@ export class ConsumerHub {
     return this.#subscription(consumer, member)
   }
 
-  /** The next offset of every partition of `topics` (backend names): where `latest` is now. */
-  endOffsets(cluster: string, topics: readonly string[]): Promise<PartitionPosition[]> {
-    return this.#admins.use(cluster, async (admin) => {
-      const all = await Promise.all(
-        topics.map(async (topic) =>
-          (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-            topic,
-            partition,
-            offset: high,
-          }))
+  /**
+   * The next offset of every partition of `topics` (backend names): where `latest` is now. Asked
+   * as `identity` (default: the cluster's own).
+   */
+  endOffsets(
+    cluster: string,
+    topics: readonly string[],
+    identity?: BackendIdentity
+  ): Promise<PartitionPosition[]> {
+    return this.#admins.use(
+      cluster,
+      async (admin) => {
+        const all = await Promise.all(
+          topics.map(async (topic) =>
+            (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+              topic,
+              partition,
+              offset: high,
+            }))
+          )
         )
-      )
-      return all.flat()
-    })
+        return all.flat()
+      },
+      identity
+    )
   }
 
   stats(): HubStats {
@@ -126,7 +140,7 @@ export class ConsumerHub {
   #consumerFor(spec: ConsumerSpec, topics: string[], key: string | undefined): HubConsumer {
     const existing = key === undefined ? undefined : this.#byKey.get(key)
     if (existing && (existing.state === 'starting' || existing.state === 'running')) return existing
-    const kafka = this.#backends.kafka(spec.cluster)
+    const kafka = this.#backends.kafka(spec.cluster, spec.identity)
     const base = {
       kind: spec.kind,
       cluster: spec.cluster,
@@ -154,7 +168,7 @@ export class ConsumerHub {
         groupId: `${spec.groupIdPrefix ?? 'weir-'}${role}-${spec.stream}-${randomUUID().slice(0, 8)}`,
         commit: 'none',
         fromBeginning: start === 'earliest',
-        startOffsets: () => this.#startOffsets(spec.cluster, topics, start, positions),
+        startOffsets: () => this.#startOffsets(spec, topics, start, positions),
       })
     }
     this.#alive.add(consumer)
@@ -163,13 +177,15 @@ export class ConsumerHub {
   }
 
   #startOffsets(
-    cluster: string,
+    spec: ConsumerSpec,
     topics: readonly string[],
     start: StartPosition,
     positions: readonly PartitionPosition[]
   ) {
-    return this.#admins.use(cluster, (admin) =>
-      resolveStartOffsets(admin, topics, start, positions)
+    return this.#admins.use(
+      spec.cluster,
+      (admin) => resolveStartOffsets(admin, topics, start, positions),
+      spec.identity
     )
   }
 
@@ -220,9 +236,12 @@ export class ConsumerHub {
   }
 }
 
-/** Which subscribers share a consumer; undefined for a dedicated one (never shared). */
+/**
+ * Which subscribers share a consumer; undefined for a dedicated one (never shared). Only
+ * subscribers reading as the same backend identity: the broker judges each identity's reads.
+ */
 function consumerKey(spec: ConsumerSpec, topics: string[]): string | undefined {
-  const read = `${spec.cluster}\u0000${topics.join('\u0000')}`
+  const read = `${clusterIdentityKey(spec.cluster, spec.identity)}\u0000${topics.join('\u0000')}`
   if (spec.kind === 'shared') return `shared\u0000${spec.stream}\u0000${read}`
   // Different commit modes cannot share a consumer (kafkajs commits per consumer, not record).
   if (spec.kind === 'group') return `group\u0000${spec.groupId}\u0000${spec.commit}\u0000${read}`

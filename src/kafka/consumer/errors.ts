@@ -1,12 +1,19 @@
-// How a consumer failure reads to a subscriber: a missing topic is the client's `not-found`;
-// anything else the backend did (unreachable, refused our group, timed out) is
-// `backend-unavailable`, with the backend's own words in the detail.
+// How a consumer failure reads to a subscriber: a missing topic is the client's `not-found`; the
+// broker's own ACLs refusing the topic or group to the client's backend identity (see
+// ../backend-identity.ts) is `forbidden`; anything else the backend did (unreachable, timed out)
+// is `backend-unavailable`, with the backend's own words in the detail.
 import { GatewayError } from '../../core/errors.ts'
+
+/** The broker's ACLs refusing the identity Weir reads as: the client may not read this. */
+const denials: Record<string, string> = {
+  GROUP_AUTHORIZATION_FAILED:
+    "the broker refused the consumer group to this client's backend identity (GROUP_AUTHORIZATION_FAILED)",
+  TOPIC_AUTHORIZATION_FAILED:
+    "the broker refused reading the topic as this client's backend identity (TOPIC_AUTHORIZATION_FAILED)",
+}
 
 /** Kafka error types that name what the backend refused, for a clearer detail. */
 const refusals: Record<string, string> = {
-  GROUP_AUTHORIZATION_FAILED: 'refused the consumer group (GROUP_AUTHORIZATION_FAILED)',
-  TOPIC_AUTHORIZATION_FAILED: 'refused reading the topic (TOPIC_AUTHORIZATION_FAILED)',
   INVALID_SESSION_TIMEOUT: 'refused the session timeout (INVALID_SESSION_TIMEOUT)',
   INVALID_GROUP_ID: 'refused the group id (INVALID_GROUP_ID)',
 }
@@ -34,6 +41,8 @@ export function consumeError(err: unknown, cluster: string): GatewayError {
       cause: err,
     })
   }
+  const denial = root.type ? denials[root.type] : undefined
+  if (denial !== undefined) return new GatewayError('forbidden', denial, { cause: err })
   const refusal = root.type ? refusals[root.type] : undefined
   const reason = refusal ?? `is unavailable: ${root.message}`
   return new GatewayError('backend-unavailable', `backend cluster "${cluster}" ${reason}`, {

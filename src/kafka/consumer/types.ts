@@ -2,6 +2,7 @@
 // for, what a subscriber must do with records, and what it can tell the hub back.
 import type { StreamConfig } from '../../config/index.ts'
 import type { GatewayError } from '../../core/errors.ts'
+import type { BackendIdentity } from '../backend-identity.ts'
 
 /** A record as consumed from Kafka, before any formatting (that is src/stream/'s job). */
 export interface ConsumedRecord {
@@ -66,6 +67,11 @@ interface SpecBase {
   cluster: string
   /** Backend topic names (namespace prefix already applied). */
   topics: readonly string[]
+  /**
+   * Who reads at the broker (backendIdentityOf); default: the backend cluster's own identity.
+   * Subscribers of different identities never share a consumer.
+   */
+  identity?: BackendIdentity
 }
 
 /**

@@ -28,6 +28,15 @@ const protocolErrors: Record<
     detail: 'the batch is larger than the broker accepts',
   },
   INVALID_RECORD: { code: 'invalid-record', detail: 'the broker rejected the record' },
+  // The broker's own ACLs, judging the tenant's backend identity (../backend-identity.ts).
+  TOPIC_AUTHORIZATION_FAILED: {
+    code: 'forbidden',
+    detail: "the broker refused writing to the topic as this client's backend identity",
+  },
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: {
+    code: 'forbidden',
+    detail: "the broker refused the transactional id to this client's backend identity",
+  },
   INVALID_TIMESTAMP: {
     code: 'invalid-record',
     detail: 'the record timestamp is out of the accepted range',

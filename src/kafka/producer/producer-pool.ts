@@ -1,5 +1,6 @@
-// The producers of one node: per backend cluster and acks/compression pair, a producer,
-// idempotent for acks=all; per topic of it, a lane: the batcher that feeds it. Producers connect on
+// The producers of one node: per backend cluster, backend identity (the tenant's credentials at
+// the broker, see ../backend-identity.ts) and acks/compression pair, a producer, idempotent for
+// acks=all; per topic of it, a lane: the batcher that feeds it. Producers connect on
 // first use; kafkajs reconnects and refreshes metadata on demand.
 //
 // Lanes are per topic so that one topic's trouble never holds another's records: a batch waits
@@ -25,6 +26,7 @@ import type { BackendClusterConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
+import { identityKey } from '../backend-identity.ts'
 import { registerCompressionCodecs } from '../compression.ts'
 import { RecordBatcher } from './batcher.ts'
 import { toGatewayError } from './errors.ts'
@@ -37,7 +39,7 @@ import { TransactionalProducers } from './transactions.ts'
 
 /** One batcher and the producer it feeds. */
 interface Lane {
-  /** The producer's id: cluster, acks and compression. */
+  /** The producer's id: cluster, identity, acks and compression. */
   id: string
   cluster: string
   idempotent: boolean
@@ -168,7 +170,7 @@ export class ProducerPool {
   }
 
   #batcher(cluster: string, topic: string, options: SendOptions): RecordBatcher {
-    const id = `${cluster}|${options.acks}|${options.compression}`
+    const id = `${cluster}|${identityKey(options.identity)}|${options.acks}|${options.compression}`
     let batcher = this.#batchers.get(`${id}|${topic}`)
     if (!batcher) {
       const settings = this.#config(cluster).producer
@@ -191,7 +193,7 @@ export class ProducerPool {
     if (!entry) {
       const settings = this.#config(lane.cluster).producer
       const tracker = partitionTracker()
-      const producer = this.#backends.kafka(lane.cluster).producer({
+      const producer = this.#backends.kafka(lane.cluster, lane.options.identity).producer({
         idempotent: lane.idempotent,
         createPartitioner: tracker.createPartitioner,
         allowAutoTopicCreation: false,
@@ -235,13 +237,15 @@ export class ProducerPool {
         }
       }
       this.#logger.warn({ err, backendCluster: cluster, records: records.length }, 'produce failed')
-      // A topic missing from the metadata says nothing about the producer: kafkajs fails it before
-      // partitioning, so nothing was sent. Any other failure, or a missing topic reported by the
-      // produce response itself (other partitions of that request may have been written, and
-      // kafkajs rolled their sequence numbers back), takes the producer out of use.
+      // A topic missing from the metadata, or one the broker refuses to describe to this identity,
+      // says nothing about the producer: kafkajs fails it before partitioning, so nothing was
+      // sent. Any other failure, or one reported by the produce response itself (other
+      // partitions of that request may have been written, and kafkajs rolled their sequence
+      // numbers back), takes the producer out of use.
       const sent =
         entry !== undefined && messages.some((m) => entry?.tracker.partitionOf(m) !== undefined)
-      if (entry && (error.code !== 'not-found' || sent)) {
+      const unsent = error.code === 'not-found' || error.code === 'forbidden'
+      if (entry && (!unsent || sent)) {
         if (idempotent) {
           this.#logger.warn(
             { backendCluster: cluster },

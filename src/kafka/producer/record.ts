@@ -1,5 +1,6 @@
 // What the doors hand to the producer, and what comes back once the brokers acknowledged it.
 import { BATCH_HEADER_BYTES, recordSize } from '../../protocol/records/index.ts'
+import type { BackendIdentity } from '../backend-identity.ts'
 
 export interface OutgoingRecord {
   topic: string
@@ -27,6 +28,11 @@ export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 export interface SendOptions {
   acks: Acks
   compression: Compression
+  /**
+   * Who the records are written as at the broker (backendIdentityOf); default: the backend
+   * cluster's own identity. Records of different identities never share a producer.
+   */
+  identity?: BackendIdentity
 }
 
 /** Key, value and header bytes: what the async buffer's byte bound counts. */

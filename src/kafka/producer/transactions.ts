@@ -4,7 +4,9 @@
 // (it has to be split, and a split request must not be half written).
 //
 // A transactional producer runs one transaction at a time: each backend cluster has a few, taken
-// in turn. Their transactional ids are stable for a process (host, pid, pool), so a producer that
+// in turn, and as many more for each tenant identity (../backend-identity.ts) writing there: a
+// transaction is written as the tenant's own user, which then needs WRITE and DESCRIBE on the
+// transactional ids (their prefix) at the broker. Their transactional ids are stable for a process (host, pid, pool), so a producer that
 // replaces a failed one takes over its id, which fences the old one and aborts whatever it left
 // open. A producer that failed is always replaced: kafkajs does not bump the epoch after an
 // abort, so sequence numbers it rolled back could not be trusted.
@@ -14,6 +16,7 @@ import type { BackendClusterConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
+import { identityKey, type BackendIdentity } from '../backend-identity.ts'
 import { toGatewayError } from './errors.ts'
 import { partitionTracker, type PartitionTracker } from './partitions.ts'
 import type { OutgoingRecord, RecordAck, SendOptions } from './record.ts'
@@ -27,6 +30,7 @@ const TRANSACTION_TIMEOUT_MS = 15_000
 
 interface Slot {
   id: string
+  identity: BackendIdentity | undefined
   busy: boolean
   entry: { producer: Producer; tracker: PartitionTracker; ready: Promise<void> } | undefined
 }
@@ -106,10 +110,11 @@ export class TransactionalProducers {
     options: SendOptions,
     decide: { wanted(): boolean; commit(): boolean }
   ): Promise<RecordAck[]> {
-    const slot = await this.#acquire(cluster)
+    const pool = poolKey(cluster, options.identity)
+    const slot = await this.#acquire(cluster, options.identity)
     // Already answered (timed out while waiting for a producer): nothing to do.
     if (!decide.wanted()) {
-      this.#release(cluster, slot)
+      this.#release(pool, slot)
       return []
     }
     let committing = false
@@ -149,21 +154,23 @@ export class TransactionalProducers {
         }
       )
     } finally {
-      this.#release(cluster, slot)
+      this.#release(pool, slot)
     }
   }
 
-  async #acquire(cluster: string): Promise<Slot> {
-    let slots = this.#slots.get(cluster)
+  async #acquire(cluster: string, identity: BackendIdentity | undefined): Promise<Slot> {
+    const pool = poolKey(cluster, identity)
+    let slots = this.#slots.get(pool)
     if (!slots) {
       const { transactionalIdPrefix, transactionalProducers } = this.#settings(cluster)
-      const base = `${transactionalIdPrefix}-${hostname()}-${process.pid}-${this.#pool}-${cluster}`
+      const base = `${transactionalIdPrefix}-${hostname()}-${process.pid}-${this.#pool}-${pool}`
       slots = Array.from({ length: transactionalProducers }, (_, n) => ({
         id: `${base}-${n}`,
+        identity,
         busy: false,
         entry: undefined,
       }))
-      this.#slots.set(cluster, slots)
+      this.#slots.set(pool, slots)
     }
     for (;;) {
       const free = slots.find((s) => !s.busy)
@@ -172,23 +179,23 @@ export class TransactionalProducers {
         return free
       }
       await new Promise<void>((resolve) => {
-        const waiting = this.#waiting.get(cluster) ?? []
+        const waiting = this.#waiting.get(pool) ?? []
         waiting.push(resolve)
-        this.#waiting.set(cluster, waiting)
+        this.#waiting.set(pool, waiting)
       })
     }
   }
 
-  #release(cluster: string, slot: Slot): void {
+  #release(pool: string, slot: Slot): void {
     slot.busy = false
-    this.#waiting.get(cluster)?.shift()?.()
+    this.#waiting.get(pool)?.shift()?.()
   }
 
   async #connect(cluster: string, slot: Slot): Promise<NonNullable<Slot['entry']>> {
     if (!slot.entry) {
       const settings = this.#settings(cluster)
       const tracker = partitionTracker()
-      const producer = this.#backends.kafka(cluster).producer({
+      const producer = this.#backends.kafka(cluster, slot.identity).producer({
         transactionalId: slot.id,
         transactionTimeout: TRANSACTION_TIMEOUT_MS,
         idempotent: true,
@@ -215,4 +222,12 @@ export class TransactionalProducers {
     slot.entry = undefined
     await entry?.producer.disconnect().catch(() => undefined)
   }
+}
+
+/**
+ * The producers of one cluster and identity; part of their transactional ids, so that two
+ * identities never take over each other's (the backend cluster's own keeps its plain ids).
+ */
+function poolKey(cluster: string, identity: BackendIdentity | undefined): string {
+  return identity === undefined ? cluster : `${cluster}-${identityKey(identity)}`
 }

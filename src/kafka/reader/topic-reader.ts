@@ -10,6 +10,7 @@
 // between, so batches are awaited.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import type { Logger } from '../../observability/logger.ts'
+import type { BackendIdentity } from '../backend-identity.ts'
 import type { ClusterAdmins } from '../consumer/cluster-admins.ts'
 import { hubSettings } from '../consumer/hub-settings.ts'
 import { assignmentList, runKafkaConsumer, toRecord } from '../consumer/kafkajs-consumer.ts'
@@ -20,9 +21,12 @@ import type { ConsumedRecord, HubSettings } from '../consumer/types.ts'
 import { ReadProgress } from './read-progress.ts'
 
 export interface TopicReaderOptions {
+  /** The cluster's client, logged in as `identity`. */
   kafka: Kafka
   admins: ClusterAdmins
   cluster: string
+  /** Who reads at the broker (the virtual cluster's `backendIdentity`); default: the cluster's own. */
+  identity?: BackendIdentity
   /** Backend topic name. */
   topic: string
   /** Where reading starts, resolved once, at the first start (a timestamp: from `now - x`). */
@@ -126,26 +130,30 @@ export class TopicReader {
 
   /** Starts a consumer; resolves once it joined, with a promise of its fatal crash. */
   async #run(): Promise<{ crashed: Promise<Error> }> {
-    const { kafka, admins, cluster, topic } = this.#options
+    const { kafka, admins, cluster, topic, identity } = this.#options
     if (this.#positions === undefined) {
       const start = this.#options.start()
       const positions = new Positions(() =>
-        admins.use(cluster, async (admin) => {
-          const [ends, starts] = await Promise.all([
-            admin.fetchTopicOffsets(topic),
-            resolveStartOffsets(admin, [topic], start),
-          ])
-          this.#progress.start(
-            new Map(
-              ends.map(({ partition }) => [
-                partition,
-                BigInt(starts.get(partitionKey(topic, partition)) ?? '0'),
-              ])
-            ),
-            endOffsets(ends)
-          )
-          return starts
-        })
+        admins.use(
+          cluster,
+          async (admin) => {
+            const [ends, starts] = await Promise.all([
+              admin.fetchTopicOffsets(topic),
+              resolveStartOffsets(admin, [topic], start),
+            ])
+            this.#progress.start(
+              new Map(
+                ends.map(({ partition }) => [
+                  partition,
+                  BigInt(starts.get(partitionKey(topic, partition)) ?? '0'),
+                ])
+              ),
+              endOffsets(ends)
+            )
+            return starts
+          },
+          identity
+        )
       )
       await positions.load()
       this.#positions = positions
@@ -208,8 +216,10 @@ export class TopicReader {
    */
   #endsFromNow(): Promise<Map<number, bigint>> {
     if (this.#endsAsked === undefined) {
-      const { admins, cluster, topic } = this.#options
-      const asked = admins.use(cluster, (admin) => admin.fetchTopicOffsets(topic)).then(endOffsets)
+      const { admins, cluster, topic, identity } = this.#options
+      const asked = admins
+        .use(cluster, (admin) => admin.fetchTopicOffsets(topic), identity)
+        .then(endOffsets)
       this.#endsAsked = asked
       void asked.then(
         () => (this.#endsAsked = undefined),

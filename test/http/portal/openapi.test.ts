@@ -617,3 +617,31 @@ listeners:
     expect((plain.asyncapi as Json).components.securitySchemes.mutualTLS).toBeUndefined()
   })
 })
+
+describe('a tenant with a backend identity', () => {
+  // No ACL of Weir's, but the broker judges the tenant's own user: produce can answer 403.
+  const config = parseConfig(`
+backendClusters: [{ name: main, bootstrapServers: ['127.0.0.1:9'] }]
+virtualClusters:
+  - name: tenant
+    backendCluster: main
+    authentication: [{ kind: api-key, keys: [{ principal: alice, sha256: ${sha} }] }]
+    backendIdentity: { sasl: { mechanism: plain, username: tenant, password: secret } }
+  - name: own
+    backendCluster: main
+    authentication: [{ kind: api-key, keys: [{ principal: alice, sha256: ${sha} }] }]
+listeners:
+  - name: public
+    kind: http
+    port: 0
+    routes:
+      - { path: /tenant, virtualCluster: tenant, topic: orders }
+      - { path: /own, virtualCluster: own, topic: orders }
+`)
+
+  it("lists the broker's refusal (403) where the broker sees the tenant, not where it sees Weir", async () => {
+    const paths = ((await documents(config)).openapi as Json).paths
+    expect(Object.keys(paths['/tenant'].post.responses)).toContain('403')
+    expect(Object.keys(paths['/own'].post.responses)).not.toContain('403')
+  })
+})

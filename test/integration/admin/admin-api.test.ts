@@ -20,6 +20,8 @@ const SECRETS = {
   saslPassword: 'kafka-sasl-password-1',
   registryPassword: 'registry-password-1',
   registryBearer: 'registry-bearer-1',
+  identityKeyFile: '/run/secrets/identity-key-1.pem',
+  identityPassphrase: 'identity-passphrase-1',
 }
 
 type Doc = Record<string, unknown>
@@ -51,6 +53,17 @@ function document(topic: string, publicPort: number, adminPort: number): Doc {
           { kind: 'api-key', keys: [{ principal: 'alice', sha256: sha256(ALICE_KEY) }] },
         ],
         policies: ['acl'],
+        // Never used (nobody authenticates as nobody): here for its key and passphrase.
+        backendIdentities: [
+          {
+            principals: ['nobody'],
+            tls: {
+              certFile: '/run/secrets/identity.crt',
+              keyFile: SECRETS.identityKeyFile,
+              passphrase: SECRETS.identityPassphrase,
+            },
+          },
+        ],
       },
     ],
     policies: [
