@@ -7,7 +7,7 @@
 // Every door asks here, once per request or connection, with the virtual cluster and principal;
 // what it gets back travels down to the producers and consumers (which key their kafkajs clients
 // by it) or to the Kafka listener's upstream login. No door decides it itself.
-import { createHash } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { BackendClusterConfig, VirtualClusterConfig } from '../config/index.ts'
 
 export type BackendSasl = NonNullable<BackendClusterConfig['sasl']>
@@ -50,19 +50,21 @@ export function backendSaslFor(
 }
 
 const keys = new WeakMap<BackendIdentity, string>()
+/** Keys are only compared within this process: a secret of its own keeps them unguessable. */
+const keySecret = randomBytes(32)
 
 /**
  * What tells identities apart, for keying clients and connections: '' for the backend cluster's
  * own, else a digest of the credentials (the same credentials in two virtual clusters share
- * their connections; a changed password is another identity). A digest, so that the key can
- * appear in ids and logs without the secret.
+ * their connections; a changed password is another identity). A keyed digest, so that the key
+ * can appear in ids and logs without the secret, and a weak password cannot be guessed from it.
  */
 export function identityKey(identity: BackendIdentity | undefined): string {
   if (identity === undefined) return ''
   let key = keys.get(identity)
   if (key === undefined) {
     const credentials = JSON.stringify({ sasl: identity.sasl, tls: identity.tls })
-    key = createHash('sha256').update(credentials).digest('hex').slice(0, 16)
+    key = createHmac('sha256', keySecret).update(credentials).digest('hex').slice(0, 16)
     keys.set(identity, key)
   }
   return key
