@@ -25,6 +25,7 @@ import type {
   FilterContext,
   RequestDecision,
   RequestFilter,
+  ResponseEdit,
   ResponseFilter,
 } from './filters/types.ts'
 import { unsupportedApiVersionsResponse } from './local-responses.ts'
@@ -71,7 +72,7 @@ interface InFlight {
   /** A response the gateway makes itself, sent when its turn comes. */
   local?: Buffer
   /** Edits the request filters asked for on this request's response. */
-  onResponse?: (body: unknown) => void
+  onResponse?: ResponseEdit
   /** End the connection once this (local) response is sent. */
   closeAfter?: boolean
   /** The request's observation scope, and its size. */
@@ -89,6 +90,12 @@ export class ProxyConnection {
    * identity, or undefined when the one it has already is right. Asked once.
    */
   #switchUpstream: ((principal: Principal) => Promise<Socket> | undefined) | undefined
+  /**
+   * A response whose edit is under way (waiting for a key, say): responses after it, the
+   * backend's and the gateway's own, wait in `#heldFrames` and behind it, in order.
+   */
+  #editing: Promise<void> | undefined
+  readonly #heldFrames: Buffer[] = []
   /** Called once no forwarded request waits for the backend's response. */
   #onUpstreamIdle: (() => void) | undefined
   readonly #context: ProxyContext
@@ -220,6 +227,7 @@ export class ProxyConnection {
   #expireIfIdle(now: number): void {
     if (this.#expiring || this.#closed || now < this.#expiresAt) return
     if (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#waiting) return
+    if (this.#editing !== undefined) return
     if (this.#requests.buffered > 0) return
     this.#expiring = true
     const age = this.#context.settings.maxConnectionAgeMs
@@ -252,6 +260,7 @@ export class ProxyConnection {
     this.#requests.clear()
     this.#responses.clear()
     this.#queue.length = 0
+    this.#heldFrames.length = 0
     this.#context.onClose(this)
   }
 
@@ -434,16 +443,49 @@ export class ProxyConnection {
       return
     }
     if (frames.length === 0) return
+    this.#responsesInOrder(frames)
+  }
+
+  /** Sends responses on, in order, until one's edit has to wait; the rest are held behind it. */
+  #responsesInOrder(frames: Buffer[]): void {
+    if (this.#editing !== undefined) {
+      this.#heldFrames.push(...frames)
+      return
+    }
     this.#client.cork()
     try {
-      for (const payload of frames) {
-        if (!this.#response(payload)) return
+      for (let i = 0; i < frames.length; i++) {
+        if (!this.#response(frames[i] as Buffer)) return
+        if (this.#editing !== undefined) {
+          this.#heldFrames.push(...frames.slice(i + 1))
+          return
+        }
       }
     } finally {
       this.#client.uncork()
     }
     // The moment a busy connection (a consumer always has a Fetch waiting) is between requests.
     if (this.#inFlight.length === 0) this.#expireIfIdle(Date.now())
+  }
+
+  /** Holds every later response until `edited` is sent; the backend is not read meanwhile. */
+  #holdFor(edited: Promise<Buffer>): void {
+    this.#upstream.pause()
+    this.#editing = edited.then(
+      (framed) => {
+        if (this.#closed) return
+        send(this.#client, this.#upstream, framed)
+        this.#editing = undefined
+        this.#afterResponse()
+        this.#upstream.resume()
+        this.#responsesInOrder(this.#heldFrames.splice(0))
+      },
+      (err: unknown) => {
+        this.#editing = undefined
+        const reason = err instanceof CodecError ? 'backend protocol error' : 'response edit failed'
+        this.close(reason, (err as Error).message)
+      }
+    )
   }
 
   /** Sends one backend response on; false when the connection had to close. */
@@ -462,8 +504,14 @@ export class ProxyConnection {
     }
     this.#inFlight.shift()
     if (entry.scope !== undefined) this.#observe(entry, payload.length + 4, undefined, true)
+    let rewritten: ReturnType<typeof rewriteResponse>
     try {
-      this.#sendResponse(entry, payload)
+      rewritten = rewriteResponse(
+        entry,
+        payload,
+        this.#context.filters.get(entry.apiKey),
+        this.#filterContext
+      )
     } catch (err) {
       if (!(err instanceof CodecError)) throw err
       // Versions are capped to what the codec reads, so this is a backend bug or corruption.
@@ -473,23 +521,23 @@ export class ProxyConnection {
       )
       return false
     }
+    if (rewritten instanceof Promise) {
+      this.#holdFor(rewritten)
+      return true
+    }
+    if (rewritten === undefined) this.#toClient(payload)
+    else send(this.#client, this.#upstream, rewritten)
+    this.#afterResponse()
+    return true
+  }
+
+  /** A response went out: the gateway's own answers behind it go too. */
+  #afterResponse(): void {
     this.#flushLocal()
     if (this.#onUpstreamIdle && !this.#inFlight.some((e) => e.local === undefined)) {
       this.#onUpstreamIdle()
       this.#onUpstreamIdle = undefined
     }
-    return true
-  }
-
-  #sendResponse(entry: InFlight, payload: Buffer): void {
-    const rewritten = rewriteResponse(
-      entry,
-      payload,
-      this.#context.filters.get(entry.apiKey),
-      this.#filterContext
-    )
-    if (rewritten === undefined) this.#toClient(payload)
-    else send(this.#client, this.#upstream, rewritten)
   }
 
   /** Finishes the request's observation (refused with a Kafka error code, or not). */
@@ -526,6 +574,8 @@ export class ProxyConnection {
 
   /** Sends the gateway's own responses that reached the head of the line. */
   #flushLocal(): void {
+    // Behind a response still being edited, nothing may overtake it.
+    if (this.#editing !== undefined) return
     while (this.#inFlight[0]?.local !== undefined && !this.#closed) {
       const entry = this.#inFlight.shift() as InFlight
       if (entry.closeAfter) {

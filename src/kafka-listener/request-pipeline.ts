@@ -3,7 +3,12 @@
 // response edit kept). Stays synchronous while the filters are, so a request no filter waits on
 // costs no promise.
 import type { RequestHeader } from '../protocol/index.ts'
-import type { FilterContext, RequestDecision, RequestFilter } from './filters/types.ts'
+import type {
+  FilterContext,
+  RequestDecision,
+  RequestFilter,
+  ResponseEdit,
+} from './filters/types.ts'
 
 export function runRequestFilters(
   filters: readonly RequestFilter[],
@@ -11,7 +16,7 @@ export function runRequestFilters(
   header: RequestHeader,
   context: FilterContext
 ): RequestDecision | Promise<RequestDecision> {
-  const edits: ((body: unknown) => void)[] = []
+  const edits: ResponseEdit[] = []
   let changed = false
   const fold = (index: number): RequestDecision | Promise<RequestDecision> => {
     for (let i = index; i < filters.length; i++) {
@@ -29,9 +34,7 @@ export function runRequestFilters(
       : {
           kind: 'forward',
           changed,
-          onResponse: (response) => {
-            for (const edit of edits) edit(response)
-          },
+          onResponse: edits.length === 1 ? edits[0] : (response) => applyEdits(edits, response),
         }
   }
   const take = (decision: Extract<RequestDecision, { kind: 'forward' }>) => {
@@ -39,4 +42,16 @@ export function runRequestFilters(
     if (decision.onResponse) edits.push(decision.onResponse)
   }
   return fold(0)
+}
+
+/** The edits in order; asynchronous only from the first that is. */
+function applyEdits(
+  edits: readonly ResponseEdit[],
+  response: unknown,
+  from = 0
+): void | Promise<void> {
+  for (let i = from; i < edits.length; i++) {
+    const done = (edits[i] as ResponseEdit)(response)
+    if (done instanceof Promise) return done.then(() => applyEdits(edits, response, i + 1))
+  }
 }

@@ -2,7 +2,7 @@
 // version, or when a request filter asked to edit the answer to its request; re-encoded only
 // when something changed it.
 import { apiByKey, decodeResponse, encodeResponse, type ApiDefinition } from '../protocol/index.ts'
-import type { FilterContext, ResponseFilter } from './filters/types.ts'
+import type { FilterContext, ResponseEdit, ResponseFilter } from './filters/types.ts'
 
 const API_VERSIONS = 18
 const UNSUPPORTED_VERSION = 35
@@ -11,19 +11,20 @@ export interface AnsweredRequest {
   apiKey: number
   apiVersion: number
   /** The edit a request filter asked for on this answer. */
-  onResponse?: (body: unknown) => void
+  onResponse?: ResponseEdit
 }
 
 /**
- * The framed response to send instead of `payload`, or undefined to send `payload` as it came.
- * Throws CodecError when the broker's bytes do not decode.
+ * The framed response to send instead of `payload`, or undefined to send `payload` as it came;
+ * a promise of it while the request's edit waits. Throws (or rejects with) CodecError when the
+ * broker's bytes do not decode.
  */
 export function rewriteResponse(
   request: AnsweredRequest,
   payload: Buffer,
   filters: readonly ResponseFilter<unknown>[] | undefined,
   context: FilterContext
-): Buffer | undefined {
+): Buffer | undefined | Promise<Buffer> {
   const applicable = filters?.filter((f) => request.apiVersion >= (f.minVersion ?? 0)) ?? []
   if (applicable.length === 0 && request.onResponse === undefined) return undefined
   const api = apiByKey.get(request.apiKey) as ApiDefinition
@@ -42,7 +43,10 @@ export function rewriteResponse(
   if (request.onResponse !== undefined) {
     // What a request filter took out of the request goes back into its answer (client terms,
     // after the response filters).
-    request.onResponse(decoded.body)
+    const edited = request.onResponse(decoded.body)
+    if (edited instanceof Promise) {
+      return edited.then(() => encodeResponse(api, version, decoded.header, decoded.body))
+    }
     changed = true
   }
   // encodeResponse frames it (size prefix included).

@@ -1,6 +1,8 @@
 // One client connection through the proxy to a fake broker, on real sockets: what the client
 // learns, the order of answers, requests that have no answer, and every way a connection ends.
 import { afterEach, describe, expect, it } from 'vitest'
+import { responseEdit } from '../../src/kafka-listener/filters/by-api.ts'
+import type { RequestFilter } from '../../src/kafka-listener/filters/types.ts'
 import { apis, frame, type ProduceRequest } from '../../src/protocol/index.ts'
 import { UNKNOWN_API_KEY } from './support/fake-broker.ts'
 import {
@@ -98,6 +100,65 @@ describe('responses', () => {
     for (let i = 0; i < sent.length; i++) received.push((await client.next()).readInt32BE(0))
     expect(received).toEqual(sent)
     expect((await proxy.connectionOf(client)).pending).toBe(0)
+  })
+})
+
+describe('a response edit that has to wait', () => {
+  it("holds every later answer, the broker's and the gateway's own, until it is done", async () => {
+    const edited: number[] = []
+    // Metadata answers are edited after a wait (as a decryption waits for its key would).
+    const slowEdit: RequestFilter = {
+      wants: (apiKey) => apiKey === apis.metadata.key,
+      onRequest: (_body, header) => ({
+        kind: 'forward',
+        changed: false,
+        onResponse: responseEdit('metadata', async (response) => {
+          await new Promise((resolve) => setTimeout(resolve, 40))
+          response.clusterId = `edited-${header.correlationId}`
+          edited.push(header.correlationId)
+        }),
+      }),
+    }
+    proxy = await startProxy({}, {}, undefined, [slowEdit])
+    const client = await proxy.client()
+    const tooNew = apis.apiVersions.maxVersion + 1
+    client.write(
+      Buffer.concat([
+        client.request(apis.metadata, 12, undefined, 1),
+        client.request(apis.apiVersions, 3, undefined, 2),
+        rawRequest(apis.apiVersions.key, tooNew, 3, Buffer.from([0, 0, 0])),
+        client.request(apis.metadata, 12, undefined, 4),
+        client.request(apis.apiVersions, 3, undefined, 5),
+      ])
+    )
+    const first = await client.response(apis.metadata, 12)
+    expect([first.header.correlationId, first.body.clusterId]).toEqual([1, 'edited-1'])
+    expect((await client.response(apis.apiVersions, 3)).header.correlationId).toBe(2)
+    expect((await client.response(apis.apiVersions, 0)).header.correlationId).toBe(3)
+    const second = await client.response(apis.metadata, 12)
+    expect([second.header.correlationId, second.body.clusterId]).toEqual([4, 'edited-4'])
+    expect((await client.response(apis.apiVersions, 3)).header.correlationId).toBe(5)
+    expect(edited).toEqual([1, 4])
+    expect((await proxy.connectionOf(client)).pending).toBe(0)
+  })
+
+  it('ends the connection, not the process, when the edit fails', async () => {
+    const failing: RequestFilter = {
+      wants: (apiKey) => apiKey === apis.metadata.key,
+      onRequest: () => ({
+        kind: 'forward',
+        changed: false,
+        onResponse: () => Promise.reject(new Error('no key for these records')),
+      }),
+    }
+    proxy = await startProxy({}, {}, undefined, [failing])
+    const client = await proxy.client()
+    client.write(client.request(apis.metadata, 12, undefined, 1))
+    await client.closed
+    expect(closeLog(client.address)).toMatchObject({
+      why: 'response edit failed',
+      detail: 'no key for these records',
+    })
   })
 })
 

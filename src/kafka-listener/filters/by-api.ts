@@ -4,7 +4,7 @@
 // types are erased in one place, where the API key is attached from the same name, so a body a
 // filter is handed is always the one its API key decodes to.
 import { apis, type ApiName } from '../../protocol/index.ts'
-import type { FilterContext, ResponseFilter } from './types.ts'
+import type { FilterContext, ResponseEdit, ResponseFilter } from './types.ts'
 
 /** The codec's request body of API `N`. */
 export type RequestOf<N extends ApiName> = ReturnType<(typeof apis)[N]['defaultRequest']>
@@ -52,7 +52,7 @@ export function isRequestOf<N extends ApiName>(
  */
 export function responseEdit<N extends ApiName>(
   _name: N,
-  edit: (response: ResponseOf<N>) => void
-): (response: unknown) => void {
-  return edit as (response: unknown) => void
+  edit: (response: ResponseOf<N>) => void | Promise<void>
+): ResponseEdit {
+  return edit as ResponseEdit
 }

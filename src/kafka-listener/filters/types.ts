@@ -35,12 +35,16 @@ export interface ResponseFilter<Res = unknown> {
   onResponse(body: Res, version: number, context: FilterContext): boolean
 }
 
+/** An edit of the broker's answer to one request, in place. */
+export type ResponseEdit = (body: unknown) => void | Promise<void>
+
 export type RequestDecision =
   /**
    * Send it on; `changed` when the body was edited in place. `onResponse` edits the broker's
-   * answer to this very request (merging in what a filter took out of the request, say).
+   * answer to this very request (merging in what a filter took out of the request, say); an edit
+   * that must wait (for a key, say) returns a promise, and later answers wait behind it.
    */
-  | { kind: 'forward'; changed: boolean; onResponse?: (body: unknown) => void }
+  | { kind: 'forward'; changed: boolean; onResponse?: ResponseEdit }
   /**
    * Answer it here with this response body (the request's API and version); never sent on.
    * `closeAfter`: end the connection once it is sent (a failed authentication).

@@ -136,7 +136,11 @@ describe('in the request pipeline', () => {
     const order: string[] = []
     const later: RequestFilter = {
       wants: () => true,
-      onRequest: () => ({ kind: 'forward', changed: false, onResponse: () => order.push('later') }),
+      onRequest: () => ({
+        kind: 'forward',
+        changed: false,
+        onResponse: () => void order.push('later'),
+      }),
     }
     const context = {
       brokers: new BrokerMap({ advertisedHost: 'w', brokerPortBase: 1 }),

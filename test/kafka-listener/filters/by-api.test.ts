@@ -31,11 +31,11 @@ describe('filters by API name', () => {
 
   it('types the edit of an answer by the API of its request', () => {
     const seen: number[] = []
-    const edit = responseEdit('produce', (response) => seen.push(response.responses.length))
+    const edit = responseEdit('produce', (response) => void seen.push(response.responses.length))
     edit(apis.produce.defaultResponse())
     expect(seen).toEqual([0])
     // @ts-expect-error a Produce answer is not a Fetch response
-    responseEdit('produce', (response: FetchResponse) => response.sessionId)
-    responseEdit('produce', (response: ProduceResponse) => response.throttleTimeMs)
+    responseEdit('produce', (response: FetchResponse) => void response.sessionId)
+    responseEdit('produce', (response: ProduceResponse) => void response.throttleTimeMs)
   })
 })

@@ -34,7 +34,8 @@ export async function startProxy(
   settings: Partial<ProxySettings> = {},
   brokerOptions: FakeBrokerOptions = {},
   /** Limits until clients authenticate (none unless given). */
-  preAuth?: ProxyContext['preAuth']
+  preAuth?: ProxyContext['preAuth'],
+  requestFilters?: ProxyContext['requestFilters']
 ): Promise<ProxyHarness> {
   const broker = await FakeBroker.start(brokerOptions)
   const { logger, entries } = captureLogger()
@@ -62,6 +63,7 @@ export async function startProxy(
     logger,
     onClose: (connection) => closed.push(connection),
     preAuth,
+    requestFilters,
   }
   const byClientPort = new Map<number, ProxyConnection>()
   // Kept: a test may stop the broker and still connect to where it was.
