@@ -11,12 +11,11 @@ import {
   encodeRequest,
   encodeResponse,
   FrameSplitter,
-  peekCorrelationId,
   peekRequestHeader,
 } from '../protocol/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { Logger } from '../observability/logger.ts'
-import type { Observability, RequestScope } from '../observability/observability.ts'
+import type { Observability } from '../observability/observability.ts'
 import { kafkaRequestTopic } from '../observability/kafka-topic.ts'
 import { firstErrorCode, kafkaReason } from '../observability/observer.ts'
 import type { BrokerMap } from './broker-map.ts'
@@ -25,14 +24,13 @@ import type {
   FilterContext,
   RequestDecision,
   RequestFilter,
-  ResponseEdit,
   ResponseFilter,
 } from './filters/types.ts'
 import { unsupportedApiVersionsResponse } from './local-responses.ts'
+import { ResponseLine, sizePrefix, type InFlight } from './response-line.ts'
 import { PreAuthGuard, type PreAuthLimits } from './pre-auth.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
-import { rewriteResponse } from './response-path.ts'
 import { undecodable } from './version-caps.ts'
 
 const API_VERSIONS = 18
@@ -64,24 +62,6 @@ export interface ProxyContext {
   observed?: { observability: Observability; listener: string; virtualCluster: string }
 }
 
-interface InFlight {
-  correlationId: number
-  apiKey: number
-  apiVersion: number
-  sentAt: number
-  /** A response the gateway makes itself, sent when its turn comes. */
-  local?: Buffer
-  /** Edits the request filters asked for on this request's response. */
-  onResponse?: ResponseEdit
-  /** End the connection once this (local) response is sent. */
-  closeAfter?: boolean
-  /** The request's observation scope, and its size. */
-  scope?: RequestScope
-  bytesIn?: number
-  /** The first topic a Produce or Fetch names (the client's name). */
-  topic?: string
-}
-
 export class ProxyConnection {
   readonly #client: Socket
   #upstream: Socket
@@ -90,19 +70,10 @@ export class ProxyConnection {
    * identity, or undefined when the one it has already is right. Asked once.
    */
   #switchUpstream: ((principal: Principal) => Promise<Socket> | undefined) | undefined
-  /**
-   * A response whose edit is under way (waiting for a key, say): responses after it, the
-   * backend's and the gateway's own, wait in `#heldFrames` and behind it, in order.
-   */
-  #editing: Promise<void> | undefined
-  readonly #heldFrames: Buffer[] = []
-  /** Called once no forwarded request waits for the backend's response. */
-  #onUpstreamIdle: (() => void) | undefined
   readonly #context: ProxyContext
   readonly #requests: FrameSplitter
-  /** Responses can be large (a fetch of many partitions): the backend is trusted to 1 GiB. */
-  readonly #responses = new FrameSplitter(1024 * 1024 * 1024)
-  readonly #inFlight: InFlight[] = []
+  /** Answers in the order requests came: the broker's responses and the gateway's own. */
+  readonly #line: ResponseLine
   readonly #logger: Logger
   readonly #filterContext: FilterContext
   /** Requests split from the stream, waiting their turn while an asynchronous filter runs. */
@@ -150,12 +121,29 @@ export class ProxyConnection {
     client.on('data', (chunk: Buffer) => this.#fromClient(chunk))
     client.on('error', (err) => this.close('client error', err.message))
     client.on('close', () => this.close('client closed'))
+    this.#line = new ResponseLine({
+      client,
+      upstream: () => this.#upstream,
+      filters: (apiKey) => context.filters.get(apiKey),
+      filterContext: this.#filterContext,
+      answered: (entry, bytes) => {
+        if (entry.scope !== undefined) this.#observe(entry, bytes, undefined, true)
+      },
+      toClient: (bytes) => send(this.#client, this.#upstream, bytes),
+      endWith: (answer) => {
+        this.#queue.length = 0
+        this.#client.end(answer, () => this.close('refused after answering'))
+        this.#upstream.destroy()
+      },
+      close: (why, detail) => this.close(why, detail),
+      betweenRequests: () => this.#expireIfIdle(Date.now()),
+    })
     this.#attach(upstream)
   }
 
   #attach(upstream: Socket): void {
     upstream.setNoDelay(true)
-    upstream.on('data', (chunk: Buffer) => this.#fromUpstream(chunk))
+    upstream.on('data', (chunk: Buffer) => this.#line.fromUpstream(chunk))
     upstream.on('error', (err) => this.close('backend error', err.message))
     upstream.on('close', () => this.close('backend closed'))
   }
@@ -172,10 +160,7 @@ export class ProxyConnection {
     this.#switchUpstream = undefined
     const opening = switchUpstream(principal)
     if (opening === undefined) return undefined
-    const idle = new Promise<void>((resolve) => {
-      if (!this.#inFlight.some((entry) => entry.local === undefined)) resolve()
-      else this.#onUpstreamIdle = resolve
-    })
+    const idle = this.#line.upstreamIdle()
     return Promise.all([opening, idle]).then(
       ([upstream]) => {
         if (this.#closed) {
@@ -195,7 +180,7 @@ export class ProxyConnection {
 
   /** Requests waiting for a response (for the listener's timeout sweep and stats). */
   get pending(): number {
-    return this.#inFlight.length
+    return this.#line.pending
   }
 
   /**
@@ -209,7 +194,7 @@ export class ProxyConnection {
       this.close(refusal.why, refusal.detail)
       return
     }
-    const oldest = this.#inFlight[0]
+    const oldest = this.#line.oldest
     if (oldest !== undefined && now - oldest.sentAt > this.#context.settings.requestTimeoutMs) {
       const name = apiByKey.get(oldest.apiKey)?.name ?? `API ${oldest.apiKey}`
       this.close(
@@ -226,8 +211,8 @@ export class ProxyConnection {
    */
   #expireIfIdle(now: number): void {
     if (this.#expiring || this.#closed || now < this.#expiresAt) return
-    if (this.#inFlight.length > 0 || this.#queue.length > 0 || this.#waiting) return
-    if (this.#editing !== undefined) return
+    if (this.#line.pending > 0 || this.#line.editing) return
+    if (this.#queue.length > 0 || this.#waiting) return
     if (this.#requests.buffered > 0) return
     this.#expiring = true
     const age = this.#context.settings.maxConnectionAgeMs
@@ -246,7 +231,7 @@ export class ProxyConnection {
       {
         why,
         detail,
-        pending: this.#inFlight.length,
+        pending: this.#line.pending,
         ...(partial > 0 && { partialRequestBytes: partial }),
       },
       'kafka connection closed'
@@ -258,9 +243,8 @@ export class ProxyConnection {
     this.#preAuth?.release()
     this.#preAuth = undefined
     this.#requests.clear()
-    this.#responses.clear()
+    this.#line.close()
     this.#queue.length = 0
-    this.#heldFrames.length = 0
     this.#context.onClose(this)
   }
 
@@ -357,7 +341,7 @@ export class ProxyConnection {
     if (apiKey === API_VERSIONS && (api === undefined || apiVersion > api.maxVersion)) {
       // As a broker does: answer in v0 with the versions it speaks, and the client retries.
       entry.local = unsupportedApiVersionsResponse(correlationId)
-      this.#enqueueLocal(entry)
+      this.#line.answer(entry)
       return undefined
     }
     if (api === undefined) throw new CodecError(`unknown API key ${apiKey}`)
@@ -410,7 +394,7 @@ export class ProxyConnection {
           entry.local.length,
           code === 0 ? undefined : { code, reason: kafkaReason(code) }
         )
-        this.#enqueueLocal(entry)
+        this.#line.answer(entry)
         return
       }
       entry.onResponse = d.onResponse
@@ -424,7 +408,7 @@ export class ProxyConnection {
   }
 
   #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Buffer): void {
-    if (responds) this.#inFlight.push(entry)
+    if (responds) this.#line.expect(entry)
     else this.#observe(entry, 0)
     if (framed !== undefined) {
       send(this.#upstream, this.#client, framed)
@@ -432,112 +416,6 @@ export class ProxyConnection {
     }
     send(this.#upstream, this.#client, sizePrefix(payload.length))
     send(this.#upstream, this.#client, payload)
-  }
-
-  #fromUpstream(chunk: Buffer): void {
-    let frames: Buffer[]
-    try {
-      frames = this.#responses.push(chunk)
-    } catch (err) {
-      this.close('backend protocol error', (err as Error).message)
-      return
-    }
-    if (frames.length === 0) return
-    this.#responsesInOrder(frames)
-  }
-
-  /** Sends responses on, in order, until one's edit has to wait; the rest are held behind it. */
-  #responsesInOrder(frames: Buffer[]): void {
-    if (this.#editing !== undefined) {
-      this.#heldFrames.push(...frames)
-      return
-    }
-    this.#client.cork()
-    try {
-      for (let i = 0; i < frames.length; i++) {
-        if (!this.#response(frames[i] as Buffer)) return
-        if (this.#editing !== undefined) {
-          this.#heldFrames.push(...frames.slice(i + 1))
-          return
-        }
-      }
-    } finally {
-      this.#client.uncork()
-    }
-    // The moment a busy connection (a consumer always has a Fetch waiting) is between requests.
-    if (this.#inFlight.length === 0) this.#expireIfIdle(Date.now())
-  }
-
-  /** Holds every later response until `edited` is sent; the backend is not read meanwhile. */
-  #holdFor(edited: Promise<Buffer>): void {
-    this.#upstream.pause()
-    this.#editing = edited.then(
-      (framed) => {
-        if (this.#closed) return
-        send(this.#client, this.#upstream, framed)
-        this.#editing = undefined
-        this.#afterResponse()
-        this.#upstream.resume()
-        this.#responsesInOrder(this.#heldFrames.splice(0))
-      },
-      (err: unknown) => {
-        this.#editing = undefined
-        const reason = err instanceof CodecError ? 'backend protocol error' : 'response edit failed'
-        this.close(reason, (err as Error).message)
-      }
-    )
-  }
-
-  /** Sends one backend response on; false when the connection had to close. */
-  #response(payload: Buffer): boolean {
-    const entry = this.#inFlight[0]
-    let correlationId: number
-    try {
-      correlationId = peekCorrelationId(payload)
-    } catch (err) {
-      this.close('backend protocol error', (err as Error).message)
-      return false
-    }
-    if (entry === undefined || entry.local !== undefined || entry.correlationId !== correlationId) {
-      this.close('backend protocol error', `unexpected response to correlation id ${correlationId}`)
-      return false
-    }
-    this.#inFlight.shift()
-    if (entry.scope !== undefined) this.#observe(entry, payload.length + 4, undefined, true)
-    let rewritten: ReturnType<typeof rewriteResponse>
-    try {
-      rewritten = rewriteResponse(
-        entry,
-        payload,
-        this.#context.filters.get(entry.apiKey),
-        this.#filterContext
-      )
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err
-      // Versions are capped to what the codec reads, so this is a backend bug or corruption.
-      this.close(
-        'backend protocol error',
-        `${err.message} (API ${entry.apiKey} v${entry.apiVersion})`
-      )
-      return false
-    }
-    if (rewritten instanceof Promise) {
-      this.#holdFor(rewritten)
-      return true
-    }
-    if (rewritten === undefined) this.#toClient(payload)
-    else send(this.#client, this.#upstream, rewritten)
-    this.#afterResponse()
-    return true
-  }
-
-  /** A response went out: the gateway's own answers behind it go too. */
-  #afterResponse(): void {
-    this.#flushLocal()
-    if (this.#onUpstreamIdle && !this.#inFlight.some((e) => e.local === undefined)) {
-      this.#onUpstreamIdle()
-      this.#onUpstreamIdle = undefined
-    }
   }
 
   /** Finishes the request's observation (refused with a Kafka error code, or not). */
@@ -567,43 +445,10 @@ export class ProxyConnection {
     })
   }
 
-  #enqueueLocal(entry: InFlight): void {
-    this.#inFlight.push(entry)
-    this.#flushLocal()
-  }
-
-  /** Sends the gateway's own responses that reached the head of the line. */
-  #flushLocal(): void {
-    // Behind a response still being edited, nothing may overtake it.
-    if (this.#editing !== undefined) return
-    while (this.#inFlight[0]?.local !== undefined && !this.#closed) {
-      const entry = this.#inFlight.shift() as InFlight
-      if (entry.closeAfter) {
-        // Answered, then ended: nothing after it is read or sent.
-        this.#queue.length = 0
-        this.#client.end(entry.local as Buffer, () => this.close('refused after answering'))
-        this.#upstream.destroy()
-        return
-      }
-      send(this.#client, this.#upstream, entry.local as Buffer)
-    }
-  }
-
-  #toClient(payload: Buffer): void {
-    send(this.#client, this.#upstream, sizePrefix(payload.length))
-    send(this.#client, this.#upstream, payload)
-  }
-
   #malformed(err: unknown): void {
     if (!(err instanceof CodecError)) throw err
     this.close('malformed request', err.message)
   }
-}
-
-function sizePrefix(length: number): Buffer {
-  const prefix = Buffer.allocUnsafe(4)
-  prefix.writeInt32BE(length, 0)
-  return prefix
 }
 
 /**
