@@ -1,0 +1,150 @@
+// The edit plan for one JSON Schema, built once per schema id: every subschema tagged with one of
+// the wanted tags (`"confluent:tags": ["PII"]`, as Confluent data contracts write it on a
+// property) is a field to edit, reached through properties, additionalProperties, items,
+// prefixItems, allOf/anyOf/oneOf and $ref (local, or to a referenced schema by name). Only string
+// fields stay valid once edited: a tagged subschema must declare type string (null allowed too),
+// or an array of such strings; any other is reported and left alone.
+import { compilePointer } from '../../core/records/json-pointer.ts'
+import type { ReferencedSchema } from '../../schema/types.ts'
+import { editLeaf, escapeToken, sequence, type Visit } from './types.ts'
+
+type Schema = Record<string, unknown>
+type Report = (field: string, type: string) => void
+
+const TAGS = 'confluent:tags'
+const isSchema = (s: unknown): s is Schema =>
+  s !== null && typeof s === 'object' && !Array.isArray(s)
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+
+function parse(schema: string | object): unknown {
+  return typeof schema === 'string' ? (JSON.parse(schema) as unknown) : schema
+}
+
+/** The types a schema declares (via `type` or its oneOf/anyOf branches); undefined if none. */
+function declaredTypes(schema: Schema): Set<string> | undefined {
+  if (typeof schema.type === 'string') return new Set([schema.type])
+  if (Array.isArray(schema.type)) return new Set(schema.type.filter((t) => typeof t === 'string'))
+  const branches = [schema.oneOf, schema.anyOf].find(Array.isArray) as unknown[] | undefined
+  if (!branches) return undefined
+  const out = new Set<string>()
+  for (const b of branches) {
+    const types = isSchema(b) ? declaredTypes(b) : undefined
+    if (!types) return undefined
+    for (const t of types) out.add(t)
+  }
+  return out
+}
+
+const stringLeaf: Visit = (v, p, e) => (typeof v === 'string' ? editLeaf(e, p, v) : v)
+
+/** A string (or null) field, or an array of them; undefined for anything an edit would break. */
+function leaf(schema: Schema): Visit | undefined {
+  const types = declaredTypes(schema)
+  if (!types?.has('string') && !types?.has('array')) return undefined
+  if ([...types].every((t) => t === 'string' || t === 'null')) return stringLeaf
+  const items = schema.items
+  if (types.size === 1 && isSchema(items) && leaf(items) === stringLeaf) {
+    return (v, p, e) =>
+      Array.isArray(v) ? v.map((item, i) => stringLeaf(item, `${p}/${i}`, e)) : v
+  }
+  return undefined
+}
+
+export function planJsonSchemaTags(
+  schema: string | object,
+  references: readonly ReferencedSchema[],
+  wanted: ReadonlySet<string>,
+  report: Report
+): Visit | undefined {
+  const root = parse(schema)
+  const named = new Map(references.map((r) => [r.name, parse(r.schema)]))
+  const planned = new Map<unknown, { visit: Visit | undefined }>()
+
+  const resolve = (ref: string, base: unknown): unknown => {
+    const hash = ref.indexOf('#')
+    const doc = hash === 0 ? base : named.get(hash < 0 ? ref : ref.slice(0, hash))
+    return hash < 0 ? doc : compilePointer(decodeURIComponent(ref.slice(hash + 1)))(doc)
+  }
+
+  // `doc` is the document a subschema lives in, for its local $refs; `at` its path, for reports.
+  const plan = (schema: unknown, doc: unknown, at: string): Visit | undefined => {
+    if (!isSchema(schema)) return undefined
+    const known = planned.get(schema)
+    if (known) return (v, p, e) => (known.visit ? known.visit(v, p, e) : v)
+    const box: { visit: Visit | undefined } = { visit: undefined }
+    planned.set(schema, box)
+    box.visit = planSchema(schema, doc, at)
+    return box.visit
+  }
+
+  const planSchema = (schema: Schema, doc: unknown, at: string): Visit | undefined => {
+    const tags = schema[TAGS]
+    if (Array.isArray(tags) && tags.some((t) => typeof t === 'string' && wanted.has(t))) {
+      const visit = leaf(schema)
+      if (visit === undefined)
+        report(at || '/', [...(declaredTypes(schema) ?? ['any'])].join(' or '))
+      return visit
+    }
+    const visits: Visit[] = []
+    if (typeof schema.$ref === 'string') {
+      const ref = schema.$ref
+      const target = resolve(ref, doc)
+      const targetDoc = ref.startsWith('#') ? doc : named.get(ref.split('#')[0] ?? '')
+      const visit = plan(target, targetDoc, at)
+      if (visit) visits.push(visit)
+    }
+    for (const key of ['allOf', 'anyOf', 'oneOf']) {
+      const branches = schema[key]
+      if (!Array.isArray(branches)) continue
+      for (const b of branches) {
+        const visit = plan(b, doc, at)
+        if (visit) visits.push(visit)
+      }
+    }
+    const properties = isSchema(schema.properties) ? schema.properties : {}
+    const props: [string, Visit][] = []
+    for (const [name, sub] of Object.entries(properties)) {
+      const visit = plan(sub, doc, `${at}/${escapeToken(name)}`)
+      if (visit) props.push([name, visit])
+    }
+    const extra = plan(schema.additionalProperties, doc, `${at}/*`)
+    if (props.length > 0 || extra) visits.push(objectVisit(props, extra))
+    const tuple = [schema.prefixItems, schema.items].find(Array.isArray) as unknown[] | undefined
+    const tupleVisits = (tuple ?? []).map((s, i) => plan(s, doc, `${at}/${i}`))
+    const items = Array.isArray(schema.items) ? schema.additionalItems : schema.items
+    const rest = plan(items, doc, `${at}/*`)
+    if (rest || tupleVisits.some(Boolean)) visits.push(arrayVisit(tupleVisits, rest))
+    return sequence(visits)
+  }
+
+  return plan(root, root, '')
+}
+
+function objectVisit(props: readonly [string, Visit][], extra: Visit | undefined): Visit {
+  const known = new Set(props.map(([name]) => name))
+  return (value, path, edit) => {
+    if (!isObject(value)) return value
+    for (const [name, visit] of props) {
+      if (Object.hasOwn(value, name))
+        value[name] = visit(value[name], `${path}/${escapeToken(name)}`, edit)
+    }
+    if (extra) {
+      for (const name of Object.keys(value)) {
+        if (!known.has(name)) value[name] = extra(value[name], `${path}/${escapeToken(name)}`, edit)
+      }
+    }
+    return value
+  }
+}
+
+function arrayVisit(tuple: readonly (Visit | undefined)[], rest: Visit | undefined): Visit {
+  return (value, path, edit) => {
+    if (!Array.isArray(value)) return value
+    for (let i = 0; i < value.length; i++) {
+      const visit = i < tuple.length ? tuple[i] : rest
+      if (visit) value[i] = visit(value[i], `${path}/${i}`, edit)
+    }
+    return value
+  }
+}
