@@ -8,7 +8,7 @@ import { pointerTokens, type PointerToken } from '../../core/records/json-pointe
 import { typeLabel, type AvroNode } from '../../schema/avro-nodes.ts'
 import { AnnotatedType, type AvroType } from '../../schema/avro-types.ts'
 import type { FieldTags } from './avro-tags.ts'
-import { editLeaf, escapeToken, type Visit } from './types.ts'
+import { editLeaf, escapeToken, planOnce, type Visit } from './types.ts'
 
 type Report = (field: string, type: string) => void
 
@@ -79,16 +79,8 @@ export function planTags(
   wanted: ReadonlySet<string>,
   report: Report
 ): Visit | undefined {
-  // Named types may recur (a linked list); a type being planned is reached through a box.
-  const planned = new Map<AvroType, { visit: Visit | undefined }>()
-  const plan = (type: AvroType): Visit | undefined => {
-    const known = planned.get(type)
-    if (known) return (v, p, e) => (known.visit ? known.visit(v, p, e) : v)
-    const box: { visit: Visit | undefined } = { visit: undefined }
-    planned.set(type, box)
-    box.visit = planChildren(type)
-    return box.visit
-  }
+  const once = planOnce<AvroType>()
+  const plan = (type: AvroType): Visit | undefined => once(type, () => planChildren(type))
   const planChildren = (type: AvroType): Visit | undefined => {
     const n = node(type)
     switch (type.typeName) {

@@ -6,7 +6,7 @@
 // or an array of such strings; any other is reported and left alone.
 import { compilePointer } from '../../core/records/json-pointer.ts'
 import type { ReferencedSchema } from '../../schema/types.ts'
-import { editLeaf, escapeToken, sequence, type Visit } from './types.ts'
+import { editLeaf, escapeToken, planOnce, sequence, type Visit } from './types.ts'
 
 type Schema = Record<string, unknown>
 type Report = (field: string, type: string) => void
@@ -59,7 +59,7 @@ export function planJsonSchemaTags(
 ): Visit | undefined {
   const root = parse(schema)
   const named = new Map(references.map((r) => [r.name, parse(r.schema)]))
-  const planned = new Map<unknown, { visit: Visit | undefined }>()
+  const once = planOnce<Schema>()
 
   const resolve = (ref: string, base: unknown): unknown => {
     const hash = ref.indexOf('#')
@@ -68,15 +68,8 @@ export function planJsonSchemaTags(
   }
 
   // `doc` is the document a subschema lives in, for its local $refs; `at` its path, for reports.
-  const plan = (schema: unknown, doc: unknown, at: string): Visit | undefined => {
-    if (!isSchema(schema)) return undefined
-    const known = planned.get(schema)
-    if (known) return (v, p, e) => (known.visit ? known.visit(v, p, e) : v)
-    const box: { visit: Visit | undefined } = { visit: undefined }
-    planned.set(schema, box)
-    box.visit = planSchema(schema, doc, at)
-    return box.visit
-  }
+  const plan = (schema: unknown, doc: unknown, at: string): Visit | undefined =>
+    isSchema(schema) ? once(schema, () => planSchema(schema, doc, at)) : undefined
 
   const planSchema = (schema: Schema, doc: unknown, at: string): Visit | undefined => {
     const tags = schema[TAGS]

@@ -62,3 +62,21 @@ export function sequence(visits: readonly Visit[]): Visit | undefined {
   if (visits.length === 1) return visits[0]
   return (value, path, edit) => visits.reduce((v, visit) => visit(v, path, edit), value)
 }
+
+/**
+ * Plans each schema node once. A node reached again while it is being planned (a recursive type,
+ * a linked list) gets a visit that defers to the plan once finished.
+ */
+export function planOnce<K>(): (key: K, build: () => Visit | undefined) => Visit | undefined {
+  const planned = new Map<K, { done: boolean; visit: Visit | undefined }>()
+  return (key, build) => {
+    const known = planned.get(key)
+    if (known?.done) return known.visit
+    if (known) return (v, p, e) => (known.visit ? known.visit(v, p, e) : v)
+    const box: { done: boolean; visit: Visit | undefined } = { done: false, visit: undefined }
+    planned.set(key, box)
+    box.visit = build()
+    box.done = true
+    return box.visit
+  }
+}
