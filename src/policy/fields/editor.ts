@@ -58,7 +58,8 @@ export class FieldEditor {
   /**
    * Makes `edit` ready for this value: for a registry value whose schema id is not planned yet,
    * fetches and plans the writer schema. Undefined when nothing needs fetching (no await needed).
-   * Rejects when the schema cannot be fetched or a pointer does not fit it.
+   * Rejects when the schema cannot be fetched (retriable: the next call fetches again) or a
+   * pointer does not fit it; throws invalid-record at once for a value not in the wire format.
    */
   prepare(value: Buffer, encoding: ValueEncoding): Promise<void> | undefined {
     if (encoding !== 'registry') return undefined

@@ -3,7 +3,9 @@
 // property) is a field to edit, reached through properties, additionalProperties, items,
 // prefixItems, allOf/anyOf/oneOf and $ref (local, or to a referenced schema by name). Only string
 // fields stay valid once edited: a tagged subschema must declare type string (null allowed too),
-// or an array of such strings; any other is reported and left alone.
+// or an array of such strings; any other is reported and left alone. Keywords constraining a
+// string's content (format, pattern, maxLength, enum) are not checked: an encrypted or masked
+// value may not meet them, as with Confluent's own field encryption.
 import { compilePointer } from '../../core/records/json-pointer.ts'
 import type { ReferencedSchema } from '../../schema/types.ts'
 import { editLeaf, escapeToken, planOnce, sequence, type Visit } from './types.ts'
