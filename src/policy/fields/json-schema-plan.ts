@@ -40,11 +40,23 @@ function declaredTypes(schema: Schema): Set<string> | undefined {
 
 const stringLeaf: Visit = (v, p, e) => (typeof v === 'string' ? editLeaf(e, p, v) : v)
 
+/**
+ * Confluent's JSON Schema bytes: a base64 string (`contentEncoding: base64`). It is edited as
+ * bytes and written back in base64, so an encrypted field is still valid base64, as Confluent's
+ * own serializers encrypt it.
+ */
+const base64Leaf: Visit = (v, p, e) =>
+  typeof v === 'string'
+    ? (editLeaf(e, p, Buffer.from(v, 'base64')) as Buffer).toString('base64')
+    : v
+
 /** A string (or null) field, or an array of them; undefined for anything an edit would break. */
 function leaf(schema: Schema): Visit | undefined {
   const types = declaredTypes(schema)
   if (!types?.has('string') && !types?.has('array')) return undefined
-  if ([...types].every((t) => t === 'string' || t === 'null')) return stringLeaf
+  if ([...types].every((t) => t === 'string' || t === 'null')) {
+    return schema.contentEncoding === 'base64' ? base64Leaf : stringLeaf
+  }
   const items = schema.items
   if (types.size === 1 && isSchema(items) && leaf(items) === stringLeaf) {
     return (v, p, e) =>

@@ -113,6 +113,32 @@ describe('JSON Schema fields by tag', () => {
   })
 })
 
+describe('JSON Schema bytes (contentEncoding base64)', () => {
+  it('edits them as bytes and writes base64 back, as Confluent encrypts them', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        blob: { type: 'string', contentEncoding: 'base64', 'confluent:tags': ['PII'] },
+      },
+    }
+    const editor = new FieldEditor(
+      { tags: ['PII'] },
+      { fetchSchema: () => Promise.resolve({ format: 'json-schema', schema }) }
+    )
+    const value = frame(
+      4,
+      Buffer.from(JSON.stringify({ blob: Buffer.from('clear').toString('base64') }))
+    )
+    await editor.prepare(value, 'registry')
+    const seen: unknown[] = []
+    const out = editor.edit(value, 'registry', (f) => (seen.push(f.value), Buffer.from('sealed')))
+    expect(seen).toEqual([Buffer.from('clear')])
+    expect(JSON.parse(unframe(out as Buffer).payload.toString())).toEqual({
+      blob: Buffer.from('sealed').toString('base64'),
+    })
+  })
+})
+
 describe('plain JSON fields by pointer', () => {
   const editor = new FieldEditor(
     { pointers: ['/email', '/lines/0/giftNote', '/missing'] },
