@@ -12,6 +12,7 @@ import { planPointer, planTags } from './avro-plan.ts'
 import { avroFieldTags } from './avro-tags.ts'
 import { planJsonPointer } from './json-pointer-plan.ts'
 import { planJsonSchemaTags } from './json-schema-plan.ts'
+import { checkJsonSchemaPointer } from './json-schema-pointer.ts'
 import {
   sequence,
   type FieldEdit,
@@ -132,6 +133,7 @@ export class FieldEditor {
       this.#options.onUnsupported?.({ schemaId, field, type })
     try {
       if (source.format === 'json-schema') {
+        for (const p of this.#pointers) checkJsonSchemaPointer(source.schema, references, p)
         const tags =
           this.#tags.size === 0
             ? undefined

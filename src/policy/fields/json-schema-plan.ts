@@ -6,37 +6,15 @@
 // or an array of such strings; any other is reported and left alone. Keywords constraining a
 // string's content (format, pattern, maxLength, enum) are not checked: an encrypted or masked
 // value may not meet them, as with Confluent's own field encryption.
-import { compilePointer } from '../../core/records/json-pointer.ts'
 import type { ReferencedSchema } from '../../schema/types.ts'
+import { declaredTypes, isSchema, schemaDocuments, type Schema } from './json-schema-docs.ts'
 import { editLeaf, escapeToken, planOnce, sequence, type Visit } from './types.ts'
 
-type Schema = Record<string, unknown>
 type Report = (field: string, type: string) => void
 
 const TAGS = 'confluent:tags'
-const isSchema = (s: unknown): s is Schema =>
-  s !== null && typeof s === 'object' && !Array.isArray(s)
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v)
-
-function parse(schema: string | object): unknown {
-  return typeof schema === 'string' ? (JSON.parse(schema) as unknown) : schema
-}
-
-/** The types a schema declares (via `type` or its oneOf/anyOf branches); undefined if none. */
-function declaredTypes(schema: Schema): Set<string> | undefined {
-  if (typeof schema.type === 'string') return new Set([schema.type])
-  if (Array.isArray(schema.type)) return new Set(schema.type.filter((t) => typeof t === 'string'))
-  const branches = [schema.oneOf, schema.anyOf].find(Array.isArray) as unknown[] | undefined
-  if (!branches) return undefined
-  const out = new Set<string>()
-  for (const b of branches) {
-    const types = isSchema(b) ? declaredTypes(b) : undefined
-    if (!types) return undefined
-    for (const t of types) out.add(t)
-  }
-  return out
-}
 
 const stringLeaf: Visit = (v, p, e) => (typeof v === 'string' ? editLeaf(e, p, v) : v)
 
@@ -71,15 +49,8 @@ export function planJsonSchemaTags(
   wanted: ReadonlySet<string>,
   report: Report
 ): Visit | undefined {
-  const root = parse(schema)
-  const named = new Map(references.map((r) => [r.name, parse(r.schema)]))
+  const { root, resolve } = schemaDocuments(schema, references)
   const once = planOnce<Schema>()
-
-  const resolve = (ref: string, base: unknown): unknown => {
-    const hash = ref.indexOf('#')
-    const doc = hash === 0 ? base : named.get(hash < 0 ? ref : ref.slice(0, hash))
-    return hash < 0 ? doc : compilePointer(decodeURIComponent(ref.slice(hash + 1)))(doc)
-  }
 
   // `doc` is the document a subschema lives in, for its local $refs; `at` its path, for reports.
   const plan = (schema: unknown, doc: unknown, at: string): Visit | undefined =>
@@ -95,10 +66,8 @@ export function planJsonSchemaTags(
     }
     const visits: Visit[] = []
     if (typeof schema.$ref === 'string') {
-      const ref = schema.$ref
-      const target = resolve(ref, doc)
-      const targetDoc = ref.startsWith('#') ? doc : named.get(ref.split('#')[0] ?? '')
-      const visit = plan(target, targetDoc, at)
+      const target = resolve(schema.$ref, doc)
+      const visit = plan(target.schema, target.doc, at)
       if (visit) visits.push(visit)
     }
     for (const key of ['allOf', 'anyOf', 'oneOf']) {

@@ -113,6 +113,21 @@ describe('JSON Schema fields by tag', () => {
   })
 })
 
+describe('JSON Schema fields by pointer', () => {
+  it('refuses, for the schema, a pointer to a field declared as another type than string', async () => {
+    const editor = new FieldEditor({ pointers: ['/shipTo/street', '/age'] }, { fetchSchema })
+    await expect(editor.prepare(framed(document), 'registry')).rejects.toThrow(
+      'field /age is of type integer; only string fields can be edited'
+    )
+  })
+
+  it('accepts pointers through $ref, references and arrays, and edits them', async () => {
+    const pointers = ['/card', '/shipTo/street', '/lines/0/giftNote', '/contact']
+    const { paths } = await run({ pointers }, framed(document))
+    expect(paths).toEqual(pointers)
+  })
+})
+
 describe('JSON Schema bytes (contentEncoding base64)', () => {
   it('edits them as bytes and writes base64 back, as Confluent encrypts them', async () => {
     const schema = {
