@@ -164,9 +164,24 @@ export class FieldEditor {
   }
 }
 
+// JSON.parse's source text access and JSON.rawJSON (V8, Node 24), missing from TypeScript's lib.
+const json = JSON as unknown as { rawJSON(text: string): unknown }
+
+/**
+ * Keeps each number exactly as written: a number a double cannot hold (an id past 2^53) or
+ * written another way (`1.0`) is carried as its source text, so editing one field of a document
+ * never changes another.
+ */
+function exactNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  const source = context?.source
+  return typeof value === 'number' && source !== undefined && String(value) !== source
+    ? json.rawJSON(source)
+    : value
+}
+
 function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(bytes.toString('utf8')) as unknown
+    return JSON.parse(bytes.toString('utf8'), exactNumbers as never) as unknown
   } catch (err) {
     throw new GatewayError('invalid-record', `the value is not JSON: ${(err as Error).message}`, {
       cause: err,

@@ -21,7 +21,8 @@ export function planJsonPointer(pointer: string): Visit {
     if (value === undefined || value === null) return document
     const at = `${path}${parentPath}/${escapeToken(last.name)}`
     if (typeof value !== 'string') {
-      const type = Array.isArray(value) ? 'array' : typeof value
+      const raw = (JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(value)
+      const type = raw ? 'number' : Array.isArray(value) ? 'array' : typeof value
       throw new GatewayError(
         'invalid-record',
         `field ${at} is ${type === 'object' ? 'an object' : `a ${type}`}; only string fields can be encrypted or masked`

@@ -176,6 +176,19 @@ describe('plain JSON fields by pointer', () => {
     )
   })
 
+  it('keeps every other number exactly as written (past 2^53, 1.0)', () => {
+    const text = '{"id":12345678901234567890,"price":1.0,"email":"a@example.com","n":[2.50]}'
+    const out = editor.edit(Buffer.from(text), 'json', () => 'x')
+    expect(String(out)).toBe('{"id":12345678901234567890,"price":1.0,"email":"x","n":[2.50]}')
+  })
+
+  it('names a big number at a pointer a number', () => {
+    const ids = new FieldEditor({ pointers: ['/id'] }, { fetchSchema })
+    expect(() =>
+      ids.edit(Buffer.from('{"id":12345678901234567890}'), 'json', (f) => f.value)
+    ).toThrow('field /id is a number')
+  })
+
   it('refuses a value that is not JSON', () => {
     expect(() => editor.edit(Buffer.from('{nope'), 'json', (f) => f.value)).toThrow(
       /the value is not JSON/
