@@ -16,6 +16,8 @@ const SECRET_FIELDS = new Set([
   // passphrase that unlocks it; redacted on every TLS block alike.
   'keyFile',
   'passphrase',
+  // A mask policy's hash salt: with it, masked values can be tested against guesses.
+  'salt',
 ])
 
 /** Whether a field of this name holds a secret. */

@@ -60,6 +60,11 @@ export class PolicyCatalog {
         this.#ipFilters.set(policy.name, new IpFilter(policy))
       } else if (policy.kind === 'transform') {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
+      } else if (policy.kind === 'mask') {
+        // Refused rather than ignored: a mask silently not applied would show clear values.
+        throw new Error(
+          `policy "${policy.name}": mask policies are not applied by this version of Weir yet; remove it`
+        )
       } else {
         this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       }

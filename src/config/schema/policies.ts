@@ -2,6 +2,7 @@
 // cluster by name (and, in later increments, narrowed to a route, stream or topic).
 import { z } from 'zod'
 import { Cidr, Name } from './common.ts'
+import { MaskPolicy } from './mask-policy.ts'
 import { StreamFilters } from './streams.ts'
 
 /** `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations). */
@@ -184,4 +185,5 @@ export const Policy = z.discriminatedUnion('kind', [
   ConnectionLimitPolicy,
   SchemaPolicy,
   TransformPolicy,
+  MaskPolicy,
 ])
