@@ -16,6 +16,9 @@ const SECRET_FIELDS = new Set([
   // passphrase that unlocks it; redacted on every TLS block alike.
   'keyFile',
   'passphrase',
+  // AWS KMS static credentials (the access key id alone names, it does not grant).
+  'secretAccessKey',
+  'sessionToken',
 ])
 
 /** Whether a field of this name holds a secret. */
