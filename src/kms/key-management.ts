@@ -19,6 +19,8 @@ export interface KeyManagement {
   generateDataKey(kekId: string): Promise<DataKey>
   /** The plaintext of a data key `generateDataKey(kekId)` wrapped; rejects as it does. */
   unwrapDataKey(kekId: string, wrapped: Buffer): Promise<Buffer>
+  /** Releases what the provider holds open (the AWS SDK's sockets); for shutdown and reload. */
+  close(): void
 }
 
 /** AES-256: every provider's data keys are this long. */

@@ -73,6 +73,10 @@ export class Keyring implements KeyManagement {
     }
   }
 
+  close(): void {
+    // Nothing held open: the file is read at each call.
+  }
+
   async #kek(kekId: string): Promise<Buffer> {
     let keys: Record<string, Buffer>
     try {

@@ -3,7 +3,9 @@
 // `ttlMs` an entry is confirmed with the KMS again, so a deleted KEK stops decrypting within that
 // time (crypto-shredding); if the KMS is down then, the entry keeps serving for up to
 // `staleIfUnavailableMs` more ("reads keep working from cached DEKs"), asking again at most once a
-// `recheckMs`. Concurrent misses for one key share one KMS call.
+// `recheckMs`. Concurrent misses for one key share one KMS call, and a key the KMS says is gone
+// (or refused) is remembered as such for `recheckMs`: reading a crypto-shredded topic does not
+// ask the KMS once per record.
 import { createHash } from 'node:crypto'
 import { isKmsFailure, type KeyManagement } from '../../kms/index.ts'
 
@@ -12,7 +14,7 @@ export interface DataKeyCacheOptions {
   readonly ttlMs?: number
   /** How long past `ttlMs` an entry keeps serving while the KMS is unavailable. */
   readonly staleIfUnavailableMs?: number
-  /** While serving stale, how often the KMS is asked again. */
+  /** While serving stale, or after the KMS said a key is gone, how often it is asked again. */
   readonly recheckMs?: number
   /** Entries kept; the least recently used go first. */
   readonly maxEntries?: number
@@ -44,6 +46,8 @@ export class DataKeyCache {
   readonly #now: () => number
   readonly #entries = new Map<string, Entry>()
   readonly #unwrapping = new Map<string, Promise<Buffer>>()
+  /** Keys the KMS said are gone or refused, with its answer and until when it stands. */
+  readonly #refused = new Map<string, { error: unknown; until: number }>()
 
   constructor(options: DataKeyCacheOptions = {}) {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000
@@ -58,6 +62,11 @@ export class DataKeyCache {
     const id = cacheId(dek.kmsName, dek.kekId, dek.wrapped)
     const entry = this.#entries.get(id)
     const now = this.#now()
+    const refused = this.#refused.get(id)
+    if (refused !== undefined) {
+      if (now < refused.until) throw refused.error
+      this.#refused.delete(id)
+    }
     if (entry !== undefined) {
       // Most recently used last: Map keeps insertion order, the first is evicted.
       this.#entries.delete(id)
@@ -87,7 +96,11 @@ export class DataKeyCache {
         return entry.key
       }
       // The key is gone or refused: no cached copy outlives the KMS's answer.
-      if (!isKmsFailure(err, 'unavailable')) this.#entries.delete(id)
+      if (!isKmsFailure(err, 'unavailable')) {
+        this.#entries.delete(id)
+        this.#refused.set(id, { error: err, until: now + this.#recheckMs })
+        trim(this.#refused, this.#maxEntries)
+      }
       throw err
     }
   }
@@ -108,11 +121,15 @@ export class DataKeyCache {
   #store(id: string, key: Buffer): void {
     this.#entries.delete(id)
     this.#entries.set(id, { key, confirmedAt: this.#now(), recheckAt: 0 })
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest === undefined) break
-      this.#entries.delete(oldest)
-    }
+    trim(this.#entries, this.#maxEntries)
+  }
+}
+
+/** Drops the oldest of a Map (its first, by insertion order) down to `max`. */
+function trim(map: Map<string, unknown>, max: number): void {
+  for (const id of map.keys()) {
+    if (map.size <= max) return
+    map.delete(id)
   }
 }
 

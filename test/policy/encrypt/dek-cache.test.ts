@@ -91,8 +91,29 @@ describe('the data-key cache', () => {
     await expect(read.prepareRead(header)).resolves.toBeDefined()
     now = 1_000
     await expect(read.prepareRead(header)).rejects.toMatchObject({ code: 'kms-key-unavailable' })
+    // Later, with the KMS down: no cached copy was kept to serve stale.
+    now = 5_000
     kms.failing = 'unavailable'
     await expect(read.prepareRead(header)).rejects.toMatchObject({ code: 'kms-unavailable' })
+  })
+
+  it('remembers a key the KMS said is gone for recheckMs, then asks again', async () => {
+    let now = 0
+    const kms = new FakeKms()
+    const { header } = await written(kms)
+    kms.failing = 'key-not-found'
+    const read = reader(kms, new DataKeyCache({ recheckMs: 1_000, now: () => now }))
+    let asked = 0
+    const unwrap = kms.unwrapDataKey.bind(kms)
+    kms.unwrapDataKey = (kek, wrapped) => (asked++, unwrap(kek, wrapped))
+    for (let i = 0; i < 5; i++) {
+      await expect(read.prepareRead(header)).rejects.toMatchObject({ code: 'kms-key-unavailable' })
+    }
+    expect(asked).toBe(1)
+    now = 1_000
+    kms.failing = undefined
+    await expect(read.prepareRead(header)).resolves.toBeDefined()
+    expect(asked).toBe(2)
   })
 
   it('evicts the least recently used key past maxEntries', async () => {

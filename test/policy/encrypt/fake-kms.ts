@@ -29,6 +29,8 @@ export class FakeKms implements KeyManagement {
     return key
   }
 
+  close(): void {}
+
   async #answer(kekId: string): Promise<void> {
     await this.gate
     if (this.failing) throw new KmsError(this.failing, kekId, `fake KMS: ${this.failing}`)
