@@ -6,7 +6,7 @@
 // `recheckMs`. Concurrent misses for one key share one KMS call, and a key the KMS says is gone
 // (or refused) is remembered as such for `recheckMs`: reading a crypto-shredded topic does not
 // ask the KMS once per record.
-import { createHash } from 'node:crypto'
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto'
 import { isKmsFailure, type KeyManagement } from '../../kms/index.ts'
 
 export interface DataKeyCacheOptions {
@@ -23,7 +23,8 @@ export interface DataKeyCacheOptions {
 }
 
 interface Entry {
-  readonly key: Buffer
+  /** A KeyObject, made once: ciphers take it without importing the key again. */
+  readonly key: KeyObject
   /** When the KMS last unwrapped (or generated) it. */
   readonly confirmedAt: number
   /** Not before: while stale, the KMS is not asked again before this. */
@@ -45,7 +46,7 @@ export class DataKeyCache {
   readonly #maxEntries: number
   readonly #now: () => number
   readonly #entries = new Map<string, Entry>()
-  readonly #unwrapping = new Map<string, Promise<Buffer>>()
+  readonly #unwrapping = new Map<string, Promise<KeyObject>>()
   /** Keys the KMS said are gone or refused, with its answer and until when it stands. */
   readonly #refused = new Map<string, { error: unknown; until: number }>()
 
@@ -58,7 +59,7 @@ export class DataKeyCache {
   }
 
   /** The plaintext of a wrapped DEK, from the cache or the KMS; rejects with a KmsError. */
-  async unwrap(dek: WrappedDataKey): Promise<Buffer> {
+  async unwrap(dek: WrappedDataKey): Promise<KeyObject> {
     const id = cacheId(dek.kmsName, dek.kekId, dek.wrapped)
     const entry = this.#entries.get(id)
     const now = this.#now()
@@ -76,9 +77,10 @@ export class DataKeyCache {
     }
     let pending = this.#unwrapping.get(id)
     if (pending === undefined) {
-      pending = dek.kms.unwrapDataKey(dek.kekId, dek.wrapped).finally(() => {
-        this.#unwrapping.delete(id)
-      })
+      pending = dek.kms
+        .unwrapDataKey(dek.kekId, dek.wrapped)
+        .then((plaintext) => createSecretKey(plaintext))
+        .finally(() => this.#unwrapping.delete(id))
       this.#unwrapping.set(id, pending)
     }
     try {
@@ -107,7 +109,7 @@ export class DataKeyCache {
 
   /** Keeps a DEK the writer just generated, so records read back here need no KMS call. */
   put(dek: Omit<WrappedDataKey, 'kms'>, plaintext: Buffer): void {
-    this.#store(cacheId(dek.kmsName, dek.kekId, dek.wrapped), plaintext)
+    this.#store(cacheId(dek.kmsName, dek.kekId, dek.wrapped), createSecretKey(plaintext))
   }
 
   get size(): number {
@@ -118,7 +120,7 @@ export class DataKeyCache {
     return now - entry.confirmedAt < this.#ttlMs + this.#staleMs
   }
 
-  #store(id: string, key: Buffer): void {
+  #store(id: string, key: KeyObject): void {
     this.#entries.delete(id)
     this.#entries.set(id, { key, confirmedAt: this.#now(), recheckAt: 0 })
     trim(this.#entries, this.#maxEntries)

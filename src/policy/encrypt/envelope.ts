@@ -10,6 +10,7 @@
 //   they are made, so concurrent writers never take a DEK past the limit.
 // - by age: a DEK is retired after `maxDekAgeMs`, bounding what one leaked DEK exposes and how
 //   long records keep the same wrapped key (a KEK rotation reaches new records within that time).
+import { createSecretKey, type KeyObject } from 'node:crypto'
 import { KmsError, type KeyManagement } from '../../kms/index.ts'
 import { sealValue } from './aes-gcm.ts'
 import type { DataKeyCache } from './dek-cache.ts'
@@ -44,7 +45,7 @@ export interface Sealer {
 }
 
 interface ActiveDek {
-  readonly key: Buffer
+  readonly key: KeyObject
   readonly wrapped: Buffer
   readonly createdAt: number
   /** Encryptions reserved so far, never above the limit. */
@@ -112,7 +113,12 @@ export class Envelope {
       throw new KmsError('unavailable', kekId, 'the KMS gave a data key that is not AES-256')
     }
     cache?.put({ kmsName, kekId, wrapped }, plaintext)
-    this.#current = { key: plaintext, wrapped, createdAt: this.#now(), reserved: 0 }
+    this.#current = {
+      key: createSecretKey(plaintext),
+      wrapped,
+      createdAt: this.#now(),
+      reserved: 0,
+    }
   }
 
   #sealer(dek: ActiveDek, count: number): Sealer {

@@ -45,6 +45,16 @@ describe('envelope encryption', () => {
     expect(a.equals(b)).toBe(false)
   })
 
+  it('never repeats an IV, across refills of the pool IVs are cut from', async () => {
+    const { envelope } = setup()
+    const sealer = await envelope.prepareWrite(2_000)
+    const ivs = new Set<string>()
+    for (let i = 0; i < 2_000; i++) {
+      ivs.add(sealer.seal(Buffer.from('x'), ssn).subarray(0, 12).toString('hex'))
+    }
+    expect(ivs.size).toBe(2_000)
+  })
+
   it('detects a flipped bit anywhere in the IV, ciphertext or tag', async () => {
     const { envelope, reader } = setup()
     const sealer = await envelope.prepareWrite()
