@@ -16,6 +16,14 @@ import { sealValue } from './aes-gcm.ts'
 import type { DataKeyCache } from './dek-cache.ts'
 import { encodeHeader } from './header.ts'
 
+/** A Sealer used past its reservation when its DEK had none left (or aged): prepare again. */
+export class DataKeyUsedUpError extends RangeError {
+  constructor(reserved: number) {
+    super(`${reserved} encryptions were reserved and the data key has no more: prepareWrite again`)
+    this.name = 'DataKeyUsedUpError'
+  }
+}
+
 export const DEFAULT_MAX_ENCRYPTIONS_PER_DEK = 2 ** 24
 export const DEFAULT_MAX_DEK_AGE_MS = 60 * 60_000
 /** The NIST SP 800-38D bound for random IVs; a configured limit above it is refused. */
@@ -34,9 +42,15 @@ export interface EnvelopeOptions {
   readonly now?: () => number
 }
 
-/** Encryptions reserved under one DEK; use it at once (it does not check the DEK's age again). */
+/** Encryptions reserved under one DEK, to use at once (a record or a batch). */
 export interface Sealer {
-  /** `iv | ciphertext | tag`; `context` from valueContext(topic, target). Throws past the count. */
+  /**
+   * `iv | ciphertext | tag`; `context` from valueContext(topic, target). Past the reserved count
+   * it takes one more from the same DEK while the DEK has any left and is young enough (how many
+   * fields a record has may be known only while it is edited); otherwise it throws a
+   * DataKeyUsedUpError, and a new prepareWrite gives a new DEK. Reserving as many as a record or
+   * batch can need avoids that: an unused reservation only retires the DEK sooner.
+   */
   seal(plaintext: Buffer, context: Buffer): Buffer
   /** The `weir-encryption` header of a record sealed with this DEK, encrypted at `targets`. */
   header(targets: readonly string[]): Buffer
@@ -125,9 +139,10 @@ export class Envelope {
     const { kmsName, kekId } = this.#options
     let left = count
     return {
-      seal(plaintext, context) {
-        if (left === 0) throw new RangeError(`all ${count} reserved encryptions were used`)
-        left--
+      seal: (plaintext, context) => {
+        if (left > 0) left--
+        else if (this.#fits(dek, 1)) dek.reserved++
+        else throw new DataKeyUsedUpError(count)
         return sealValue(dek.key, plaintext, context)
       },
       header: (targets) =>

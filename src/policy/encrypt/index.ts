@@ -2,6 +2,7 @@
 export { SEAL_OVERHEAD, TamperedValueError, valueContext } from './aes-gcm.ts'
 export { DataKeyCache, type DataKeyCacheOptions, type WrappedDataKey } from './dek-cache.ts'
 export {
+  DataKeyUsedUpError,
   DEFAULT_MAX_DEK_AGE_MS,
   DEFAULT_MAX_ENCRYPTIONS_PER_DEK,
   Envelope,
