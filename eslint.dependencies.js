@@ -14,6 +14,7 @@ const infrastructure = [
   'tls',
   'observability',
   'config',
+  'kms',
 ].map(src)
 
 const zone = (target, from, message, except) => ({
@@ -38,13 +39,25 @@ export const dependencyZones = [
     zone(
       target,
       [...engine, ...services, ...doors, ...composition, src('control')],
-      'infrastructure (namespace, schema, kafka, protocol, tls, observability, config) knows no engine, service, door or composition root'
+      'infrastructure (namespace, schema, kafka, protocol, tls, observability, config, kms) knows no engine, service, door or composition root'
     )
   ),
   zone(
     src('tls'),
     ['namespace', 'schema', 'kafka'].map(src),
     'src/tls is about bytes and certificates on a listening socket: it knows no Kafka client, namespace or schema'
+  ),
+  zone(
+    src('kms'),
+    ['namespace', 'schema', 'kafka', 'protocol', 'tls'].map(src),
+    'src/kms wraps and unwraps data keys: it knows core, config and observability types only'
+  ),
+  ...doors.map((target) =>
+    zone(
+      target,
+      src('kms'),
+      'doors never handle keys: encryption is decided and done by the policy engine'
+    )
   ),
   zone(
     src('policy'),

@@ -28,6 +28,7 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
   const virtuals = names('virtualClusters', config.virtualClusters)
   const policies = names('policies', config.policies)
   names('listeners', config.listeners)
+  names('kms', config.kms)
 
   const mustExist = (set: Set<string>, kind: string, name: string, path: Path) => {
     if (!set.has(name)) {

@@ -12,6 +12,9 @@ const SECRET_FIELDS = new Set([
   'token',
   'bearerToken',
   'bearerTokenSha256',
+  // AWS KMS static credentials (the access key id alone names, it does not grant).
+  'secretAccessKey',
+  'sessionToken',
   // A backend identity's client certificate key (a path, or where a ${file:...} put it) and the
   // passphrase that unlocks it; redacted on every TLS block alike.
   'keyFile',

@@ -119,6 +119,30 @@ export const errorCatalogue = {
     kafka: 7 /* REQUEST_TIMED_OUT */,
     ws: 1011,
   },
+  'kms-unavailable': {
+    status: 503,
+    title: 'Service Unavailable',
+    // The KMS did not answer (down, timed out, throttled): retriable, as for a backend, and a
+    // record that needed a data key was not written at all (never in clear text).
+    kafka: 7 /* REQUEST_TIMED_OUT */,
+    ws: 1011,
+  },
+  'kms-key-unavailable': {
+    status: 500,
+    title: 'Internal Server Error',
+    // The key-encryption key is gone (deleted, disabled, pending deletion): not retriable, and
+    // records under it stay unreadable (crypto-shredding). A broker answers a failure of its own
+    // that retrying cannot fix with UNKNOWN_SERVER_ERROR, which no client retries.
+    kafka: -1 /* UNKNOWN_SERVER_ERROR */,
+    ws: 1011,
+  },
+  'kms-access-denied': {
+    status: 500,
+    title: 'Internal Server Error',
+    // The KMS refuses Weir's own identity the key: the gateway's setup is wrong, not the client.
+    kafka: -1 /* UNKNOWN_SERVER_ERROR */,
+    ws: 1011,
+  },
   internal: {
     status: 500,
     title: 'Internal Server Error',

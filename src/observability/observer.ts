@@ -80,6 +80,9 @@ const reasonByCode: Record<ErrorCode, RejectReason> = {
   'backend-unavailable': 'backend',
   overloaded: 'limit',
   'backend-timeout': 'backend',
+  'kms-unavailable': 'backend',
+  'kms-key-unavailable': 'internal',
+  'kms-access-denied': 'internal',
   internal: 'internal',
 }
 

@@ -28,6 +28,10 @@ describe('dependencies point inward', () => {
     ['src/tls/probe.ts', "import '../kafka/client-config.ts'", /src\/tls .* knows no Kafka client/],
     ['src/tls/probe.ts', "import '../policy/index.ts'", /infrastructure .* knows no engine/],
     ['src/tls/probe.ts', "import '../http/cors.ts'", /infrastructure .* knows no engine/],
+    ['src/kms/probe.ts', "import '../kafka/client-config.ts'", /src\/kms .* core, config/],
+    ['src/kms/probe.ts', "import '../policy/index.ts'", /infrastructure .* knows no engine/],
+    ['src/http/probe.ts', "import '../kms/index.ts'", /doors never handle keys/],
+    ['src/kafka-listener/probe.ts', "import '../kms/index.ts'", /doors never handle keys/],
   ])('%s: %s is refused', async (file, code, message) => {
     expect(await violations(file, code)).toEqual([expect.stringMatching(message)])
   })
@@ -38,6 +42,8 @@ describe('dependencies point inward', () => {
     ['src/runtime/probe.ts', "import '../http/app.ts'"],
     ['src/http/probe.ts', "import '../tls/index.ts'"],
     ['src/kafka-listener/probe.ts', "import '../tls/index.ts'"],
+    ['src/kms/probe.ts', "import '../core/errors.ts'"],
+    ['src/policy/probe.ts', "import '../kms/index.ts'"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await violations(file, code)).toEqual([])
   })

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { Admin } from './admin.ts'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Millis } from './common.ts'
+import { Kms } from './kms.ts'
 import { Listener } from './listeners.ts'
 // Observability: metrics, tracing and access log settings.
 import { Observability } from './observability.ts'
@@ -20,6 +21,8 @@ export const WeirConfigSchema = z
     virtualClusters: z.array(VirtualCluster).min(1),
     listeners: z.array(Listener).min(1),
     policies: z.array(Policy).default([]),
+    /** Key management services holding the keys of encrypt policies, by name. */
+    kms: z.array(Kms).default([]),
     /** The admin API (off unless set): its own listener, never a public one. */
     admin: Admin.optional(),
     logging: z
@@ -63,4 +66,5 @@ export type FromRequestConfig = z.output<typeof FromRequest>
 export type StreamConfig = z.output<typeof Stream>
 export type StreamFiltersConfig = z.output<typeof StreamFilters>
 export type ObservabilityConfig = z.output<typeof Observability>
+export type KmsConfig = z.output<typeof Kms>
 export type AccessLogSinkConfig = ObservabilityConfig['accessLog']['sinks'][number]
