@@ -29,13 +29,28 @@ function brokerCpuSeconds(): number {
   return processCpuSeconds(Number(readFileSync(file, 'utf8').trim()))
 }
 
-function machineBusySeconds(): number {
+/** CPU seconds all cores spent on anything but idling since boot; NaN without /proc. */
+export function machineBusySeconds(): number {
   if (!existsSync('/proc/stat')) return Number.NaN
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? ''
   // cpu user nice system idle iowait irq softirq steal ...
   const fields = line.trim().split(/\s+/).slice(1, 9).map(Number)
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0)
   return (fields.reduce((a, b) => a + b, 0) - idle) / userHz
+}
+
+/**
+ * CPU time of this process's children that ended and were waited for (libuv waits for every child
+ * it spawned), user + system: the difference around a child's run is that child's CPU, without
+ * having to catch it in /proc before it exits. NaN without /proc.
+ */
+export function endedChildrenCpuSeconds(): number {
+  const file = '/proc/self/stat'
+  if (!existsSync(file)) return Number.NaN
+  const stat = readFileSync(file, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // cutime and cstime are fields 16 and 17 of the line, so 13 and 14 after the name and state.
+  return (Number(fields[13]) + Number(fields[14])) / userHz
 }
 
 export function sampleCpu(weirPid: number, subscribersPid: number): CpuSample {

@@ -115,6 +115,25 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   }
 }
 
+/**
+ * Weir itself (`weir start -c config`) as a server under test, ready once `healthUrl`'s /readyz
+ * answers: WEIR_BENCH_WEIR_ROOT runs another checkout's Weir, WEIR_BENCH_WEIR_NODE_ARGS gives its
+ * Node options (a profiler, say).
+ */
+export function startWeirServer(config: string, logFile: string, healthUrl: string) {
+  const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
+  const nodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  return startServer({
+    name: 'weir',
+    command: process.execPath,
+    args: [...nodeArgs, path.join(weirRoot, 'src/cli.ts'), 'start', '-c', config],
+    cwd: weirRoot,
+    logFile,
+    url: healthUrl,
+    readyPath: '/readyz',
+  })
+}
+
 /** A size field of /proc/<pid>/status (VmRSS, VmHWM...), in bytes; NaN where /proc is missing. */
 export function statusBytes(pid: number, field: string): number {
   const file = `/proc/${pid}/status`

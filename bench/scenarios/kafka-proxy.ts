@@ -10,7 +10,7 @@ import path from 'node:path'
 import type { Kafka } from 'kafkajs'
 import { versions } from '../../scripts/local-stack/paths.ts'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { repoRoot, startServer, type ServerProcess } from '../gateway-process.ts'
+import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
 import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import {
   consumerPerformance,
@@ -85,8 +85,6 @@ async function startWeir(
   kafka: Kafka,
   dir: string
 ): Promise<{ weir: ServerProcess; bootstrap: string }> {
-  const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
-  const nodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
   // Broker N is served on brokerPortBase + N. A free port for the lowest node id; with more
   // brokers (an external cluster), the ports after it are taken on trust.
   const admin = kafka.admin()
@@ -98,15 +96,11 @@ async function startWeir(
   const health = await freePort()
   const config = path.join(dir, 'weir.yaml')
   writeFileSync(config, weirConfig(ctx.bootstrap, port, brokerPortBase, health))
-  const weir = await startServer({
-    name: 'weir',
-    command: process.execPath,
-    args: [...nodeArgs, path.join(weirRoot, 'src/cli.ts'), 'start', '-c', config],
-    cwd: weirRoot,
-    logFile: path.join(dir, 'weir.log'),
-    url: `http://127.0.0.1:${health}`,
-    readyPath: '/readyz',
-  })
+  const weir = await startWeirServer(
+    config,
+    path.join(dir, 'weir.log'),
+    `http://127.0.0.1:${health}`
+  )
   return { weir, bootstrap: `127.0.0.1:${port}` }
 }
 
