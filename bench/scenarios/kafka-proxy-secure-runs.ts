@@ -104,6 +104,20 @@ export interface Round<R> {
   seconds: number
 }
 
+/** The clients' runs as one round, from each run and when (in seconds) its client exited. */
+export function roundOf<R>(
+  ended: readonly { run: R; at: number }[],
+  secondsOf: (run: R) => number
+): Round<R> {
+  const spans = ended.map((e) => secondsOf(e.run))
+  const start = Math.min(...ended.map((e, k) => e.at - (spans[k] ?? 0)))
+  return {
+    runs: ended.map((e) => e.run),
+    spans,
+    seconds: Math.max(...ended.map((e) => e.at)) - start,
+  }
+}
+
 export interface Measured<R> {
   rounds: Record<Path, Round<R>[]>
   cpu: Record<Path, CpuUse>
@@ -140,13 +154,8 @@ export async function phaseRuns<R extends ToolRun>(
       })
     )
     cpu[p] = cpuPlus(cpu[p], cpuPlus(cpuNow(weir), before, -1))
-    const spans = ended.map((e) => secondsOf(e.run))
-    const start = Math.min(...ended.map((e, k) => e.at - (spans[k] ?? 0)))
-    const round: Round<R> = {
-      runs: ended.map((e) => e.run),
-      spans,
-      seconds: Math.max(...ended.map((e) => e.at)) - start,
-    }
+    const round = roundOf(ended, secondsOf)
+    const { spans } = round
     rounds[p].push(round)
     for (const [k, run] of round.runs.entries()) {
       const who = `${label(p)}${topics.length > 1 ? ` client ${k + 1}` : ''}`
