@@ -19,7 +19,7 @@ import { TopicReader } from '../kafka/reader/topic-reader.ts'
 import type { Logger } from '../observability/logger.ts'
 import { readConsumed, transformPolicyOf, type ReadTransforms } from '../policy/transform/index.ts'
 import { Correlator, routeTag } from './correlation.ts'
-import { CORRELATION_HEADER, headerText, replyFromRecord } from './reply-record.ts'
+import { CORRELATION_HEADER, headerText, REPLY_TO_HEADER, replyFromRecord } from './reply-record.ts'
 import { ReplyStore, type ReplyStoreStats } from './reply-store.ts'
 
 export type ReplyConfig = NonNullable<ProduceRouteConfig['reply']>
@@ -225,6 +225,9 @@ export class ReplyService {
         const correlator = this.#listeners.get(route.listener)?.correlator
         const current = this.#running.get(`${route.listener}\u0000${route.tag}`)?.route ?? route
         for (const record of records) {
+          // A request record (it names where its reply goes) is never a reply, not even its own
+          // when requests and replies share a topic.
+          if (record.headers[REPLY_TO_HEADER] !== undefined) continue
           const text = headerText(record.headers[CORRELATION_HEADER])
           const id = text === undefined ? undefined : correlator?.read(text)
           // Ids another gateway (or another route) issued, and garbage, take no room here.

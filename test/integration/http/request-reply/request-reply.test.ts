@@ -37,7 +37,7 @@ policies:
     kind: acl
     rules:
       - { principals: [alice, bob, carol], names: ['${requests}', '${unserved}'], operations: [produce] }
-      - { principals: [alice, bob], names: ['${replies}'], operations: [consume] }
+      - { principals: [alice, bob], names: ['${replies}', '${unserved}'], operations: [consume] }
 listeners:
   - name: public
     kind: http
@@ -61,6 +61,10 @@ listeners:
         virtualCluster: shop
         topic: ${unserved}
         reply: { topic: ${replies} }
+      - path: /loop
+        virtualCluster: shop
+        topic: ${unserved}
+        reply: { topic: ${unserved} }
 `
 }
 
@@ -227,6 +231,17 @@ describe('request-reply over Kafka', () => {
     expect(quick.status).toBe(202)
   })
 
+  it('never takes a request record for its own reply when both share a topic', async () => {
+    // The request lands on the topic the node reads replies from, with the correlation id a
+    // reply would carry; it has weir-reply-to, which marks it a request. Nobody replies.
+    const res = await order(nodeA, { item: 'mirror' }, { ...alice, prefer: 'wait=2' }, '/loop')
+    expect(res.status).toBe(202)
+    const location = res.headers.get('location') ?? ''
+    const pending = await fetch(`${nodeB}${location}`, { headers: alice })
+    expect(pending.status).toBe(202)
+    expect(await pending.json()).toMatchObject({ status: 'pending' })
+  })
+
   it('serves replies from a node started after they were written', async () => {
     const res = await order(nodeA, { item: 'chair', quantity: 4 }, alice)
     expect(res.status).toBe(201)
@@ -285,7 +300,13 @@ describe('request-reply over Kafka', () => {
       expect(aliceEvents.status).toBe(200)
       expect(JSON.parse((await aliceEvents.events.next((e) => e.event === 'ready')).data)).toEqual({
         principal: 'alice',
-        routes: ['POST /orders', 'POST /orders-quick', 'POST /orders-brief', 'POST /tickets'],
+        routes: [
+          'POST /orders',
+          'POST /orders-quick',
+          'POST /orders-brief',
+          'POST /tickets',
+          'POST /loop',
+        ],
       })
       await aliceSocket.frames.next((f) => f.type === 'ready')
       const accepted = await fetch(`${nodeA}/orders`, {
