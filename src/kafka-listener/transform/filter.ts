@@ -7,12 +7,15 @@
 // client's topic names; the Fetch edit runs after the namespace's response filters, by then also
 // in client names. Without a transform policy on the virtual cluster it wants nothing and costs
 // nothing.
+import { anonymous, type Principal } from '../../core/principal.ts'
+import type { MaskSide, RecordMask } from '../../policy/mask/index.ts'
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
 import { isRequestOf, responseEdit } from '../filters/by-api.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
+import type { KafkaRecord } from '../../protocol/records/index.ts'
 import { editProduceRecords } from './produce.ts'
 import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
 // What a partition whose records cannot be read is answered, as a broker would (the catalogue's).
@@ -25,6 +28,13 @@ const FETCH = 1
 export interface TransformPolicies extends ReadTransforms {
   hasTransforms(virtualCluster: string): boolean
   writeTransform(virtualCluster: string, topic: string): WriteTransform | undefined
+  hasMasks(virtualCluster: string): boolean
+  maskFor(
+    virtualCluster: string,
+    topic: string,
+    principal: Principal,
+    side: MaskSide
+  ): RecordMask | undefined
 }
 
 export interface TransformDeps {
@@ -40,14 +50,15 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
   const { policies, virtualCluster } = deps
   return {
     wants: (apiKey) =>
-      (apiKey === PRODUCE || apiKey === FETCH) && policies.hasTransforms(virtualCluster),
-    onRequest(body, header): RequestDecision | Promise<RequestDecision> {
+      (apiKey === PRODUCE || apiKey === FETCH) && applies(policies, virtualCluster),
+    onRequest(body, header, context): RequestDecision | Promise<RequestDecision> {
+      const principal = context.state.principal ?? anonymous
       const api = header.requestApiKey === PRODUCE ? 'produce' : 'fetch'
       if (topicsById(api, header.requestApiVersion)) {
         // Not offered while a transform applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'v13 names topics by id; transform policies apply' }
       }
-      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps)
+      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps, principal)
       return {
         kind: 'forward',
         changed: false,
@@ -60,15 +71,42 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
 /** For the ApiVersions filter: Produce and Fetch up to v12 (topics by name) while one applies. */
 export function transformApiCap(deps: TransformDeps): VersionCap {
   const { policies, virtualCluster } = deps
-  return capWhile(() => policies.hasTransforms(virtualCluster), versionCaps.transforms)
+  return capWhile(() => applies(policies, virtualCluster), versionCaps.transforms)
 }
 
-async function produce(request: ProduceRequest, deps: TransformDeps): Promise<RequestDecision> {
+/** Transforms and masks edit the same records, so either one has the filter decode them. */
+function applies(policies: TransformPolicies, virtualCluster: string): boolean {
+  return policies.hasTransforms(virtualCluster) || policies.hasMasks(virtualCluster)
+}
+
+/** A record's value through a mask, once its writer schema is at hand. */
+async function maskKafkaRecord(
+  mask: RecordMask,
+  topic: string,
+  record: { key: Buffer | null; value: Buffer | null }
+): Promise<void> {
+  const view = { topic, key: record.key, value: record.value, headers: [] }
+  await mask.prepare([view])
+  mask.apply(view)
+  record.value = view.value
+}
+
+async function produce(
+  request: ProduceRequest,
+  deps: TransformDeps,
+  principal: Principal
+): Promise<RequestDecision> {
   let changed = false
   for (const topic of request.topicData) {
     const write = deps.policies.writeTransform(deps.virtualCluster, topic.name)
-    if (write === undefined) continue
-    const edit = writeKafkaRecord(write, topic.name)
+    // Stored masked: the broker never sees the clear value.
+    const mask = deps.policies.maskFor(deps.virtualCluster, topic.name, principal, 'produce')
+    if (write === undefined && mask === undefined) continue
+    const headers = write && writeKafkaRecord(write, topic.name)
+    const edit = async (record: KafkaRecord) => {
+      headers?.(record)
+      if (mask !== undefined) await maskKafkaRecord(mask, topic.name, record)
+    }
     for (const partition of topic.partitionData) {
       if (partition.records === null || partition.records.length === 0) continue
       try {
