@@ -30,9 +30,6 @@ export interface CompiledSchemaPolicy {
   config: SchemaPolicyConfig
 }
 
-/** Mask sides not every door applies yet. */
-const UNAPPLIED_MASK_SIDES = new Set<string>(['fetch'])
-
 export class PolicyCatalog {
   readonly #names = new Set<string>()
   readonly #acls = new Map<string, CompiledAclPolicy>()
@@ -72,12 +69,6 @@ export class PolicyCatalog {
       } else if (policy.kind === 'transform') {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else if (policy.kind === 'mask') {
-        // Refused rather than ignored: a mask silently not applied would show clear values.
-        if (UNAPPLIED_MASK_SIDES.has(policy.side)) {
-          throw new Error(
-            `policy "${policy.name}": mask policies are not applied by this version of Weir yet; remove it`
-          )
-        }
         this.#masks.set(policy.name, new MaskPolicy(policy, options.maskSchemas))
       } else {
         this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })

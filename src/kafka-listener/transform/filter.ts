@@ -62,7 +62,7 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
       return {
         kind: 'forward',
         changed: false,
-        onResponse: responseEdit('fetch', (response) => editFetch(response, deps)),
+        onResponse: responseEdit('fetch', (response) => editFetch(response, deps, principal)),
       }
     },
   }
@@ -123,15 +123,44 @@ async function produce(
   return changed ? { kind: 'forward', changed } : forward
 }
 
-function editFetch(response: FetchResponse, deps: TransformDeps): void {
+/**
+ * The read transform, then the principal's fetch-side masks, on every record of the response. A
+ * mask that meets a writer schema it has not planned yet has the edit wait for the registry (later
+ * answers wait behind it), then runs again over the partition's records as the broker sent them.
+ */
+async function editFetch(
+  response: FetchResponse,
+  deps: TransformDeps,
+  principal: Principal
+): Promise<void> {
   for (const topic of response.responses) {
     const read = deps.policies.readTransform(deps.virtualCluster, topic.topic)
-    if (read === undefined) continue
+    const mask = deps.policies.maskFor(deps.virtualCluster, topic.topic, principal, 'fetch')
+    if (read === undefined && mask === undefined) continue
     for (const partition of topic.partitions) {
-      if (partition.records === null || partition.records.length === 0) continue
-      const keep = readKafkaRecord(read, topic.topic, partition.partitionIndex)
+      const records = partition.records
+      if (records === null || records.length === 0) continue
+      const filter = read && readKafkaRecord(read, topic.topic, partition.partitionIndex)
+      const waiting: Promise<void>[] = []
+      const keep = (record: KafkaRecord): boolean => {
+        if (filter !== undefined && !filter(record)) return false
+        if (mask === undefined) return true
+        const view = { topic: topic.topic, key: record.key, value: record.value, headers: [] }
+        const pending = mask.prepare([view])
+        if (pending !== undefined) waiting.push(pending)
+        else {
+          mask.apply(view)
+          record.value = view.value
+        }
+        return true
+      }
       try {
-        partition.records = editFetchRecords(partition.records, keep)
+        partition.records = editFetchRecords(records, keep)
+        if (waiting.length > 0) {
+          await Promise.all(waiting)
+          waiting.length = 0
+          partition.records = editFetchRecords(records, keep)
+        }
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
         // Never the unedited records: the partition is answered as a broker answers corruption.

@@ -4,8 +4,10 @@ export { compileMaskStrategy, type MaskText } from './strategies.ts'
 export {
   MaskPolicy,
   MaskSet,
+  maskRecord,
   type MaskSchemaSource,
   type MaskSide,
   type RecordMask,
 } from './mask-set.ts'
 export { maskOutgoing } from './outgoing.ts'
+export { maskConsumed, type RecordMasks } from './consumed.ts'

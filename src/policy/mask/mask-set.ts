@@ -26,6 +26,16 @@ export interface RecordMask {
   apply(record: RecordView): void
 }
 
+/**
+ * Masks one record in place: at once when its writer schema is at hand, else once it is fetched
+ * (the promise). For doors that mask one record at a time.
+ */
+export function maskRecord(mask: RecordMask, record: RecordView): void | Promise<void> {
+  const pending = mask.prepare([record])
+  if (pending === undefined) return mask.apply(record)
+  return pending.then(() => mask.apply(record))
+}
+
 /** One mask policy, compiled once per config; its field editors once per registry. */
 export class MaskPolicy {
   readonly config: MaskPolicyConfig

@@ -67,7 +67,30 @@ const produceMask = {
   fields: [{ pointers: ['/email'], tags: ['PII'], strategy: 'email' }],
 }
 
+const fetchMask = {
+  ...produceMask,
+  side: 'fetch',
+  principals: ['role:support', 'ops-*'],
+  except: ['ops-admin'],
+}
+
 describe('maskFor', () => {
+  it('masks fetch-side values for the principals and roles named, not for those excepted or others', async () => {
+    const { e } = engine([fetchMask])
+    const value = json({ email: 'jane@example.com', name: 'Jane' })
+    const of = (p: ReturnType<typeof principal>) => e.maskFor('vc', 'customers', p, 'fetch')
+    expect(JSON.parse(String(await masked(of(principal('ann', ['support'])), value)))).toEqual({
+      email: 'j***@example.com',
+      name: 'Jane',
+    })
+    expect(of(principal('ops-bob'))).toBeDefined()
+    expect(of(principal('ops-admin'))).toBeUndefined()
+    expect(of(principal('carol'))).toBeUndefined()
+    expect(e.maskFor('vc', 'orders', principal('ops-bob'), 'fetch')).toBeUndefined()
+    expect(e.maskFor('vc', 'customers', principal('ops-bob'), 'produce')).toBeUndefined()
+    expect(e.hasMasks('vc')).toBe(true)
+  })
+
   it('masks produce-side JSON values whoever writes them, on the topics named', async () => {
     const { e } = engine([produceMask])
     const mask = e.maskFor('vc', 'customers', principal('anyone'), 'produce')
