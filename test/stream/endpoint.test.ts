@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { StreamConfig, VirtualClusterConfig } from '../../src/config/index.ts'
 import { GatewayError } from '../../src/core/errors.ts'
 import { anonymous } from '../../src/core/principal.ts'
+import { PolicyEngine } from '../../src/policy/engine.ts'
+import { config as policyConfig, principal } from '../policy/fixtures.ts'
 import type { Deserialized } from '../../src/schema/index.ts'
 import { frame, unframe } from '../../src/schema/wire-format.ts'
 import { TransformPolicy } from '../../src/config/schema/policies.ts'
@@ -183,6 +185,41 @@ describe('topic names and namespaces', () => {
 })
 
 describe('render', () => {
+  it('renders a record once per principal a mask applies to, and once for all the others', () => {
+    const engine = new PolicyEngine(
+      policyConfig({
+        policies: [
+          {
+            name: 'pii',
+            kind: 'mask',
+            topics: ['orders'],
+            except: ['bob'],
+            fields: [{ pointers: ['/email'], strategy: 'email' }],
+          },
+        ],
+        virtualClusters: [{ name: 'vc', policies: ['pii'] }],
+      })
+    )
+    const e = endpoint(streamConfig(), virtualCluster({ name: 'vc' }), {
+      schemas: noSchemas,
+      policies: engine,
+    })
+    // The hub hands one consumed record to every subscriber of the stream.
+    const record = consumed(0, { value: Buffer.from('{"email":"jane@example.com"}') })
+    const alice = e.render(record, principal('alice')) as StreamRecord
+    const bob = e.render(record, principal('bob')) as StreamRecord
+    const carol = e.render(record, principal('carol')) as StreamRecord
+    expect(alice.value).toEqual({ email: 'j***@example.com' })
+    expect(carol.value).toEqual({ email: 'j***@example.com' })
+    expect(bob.value).toEqual({ email: 'jane@example.com' })
+    expect(e.render(record, principal('alice'))).toBe(alice)
+    expect(e.render(record, principal('dave'))).not.toBe(alice)
+    expect(e.render(record, anonymous)).not.toBe(bob)
+    expect(e.render(record, principal('bob'))).toBe(bob)
+    // The shared record itself stays clear.
+    expect(String(record.value)).toBe('{"email":"jane@example.com"}')
+  })
+
   const registered = virtualCluster({ schemaRegistry: 'main' })
   const framed = (value: unknown) => frame(7, Buffer.from(JSON.stringify(value)))
 
