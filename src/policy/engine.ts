@@ -354,6 +354,16 @@ export class PolicyEngine {
     return this.#chain(virtualCluster, routePolicies).masks.any
   }
 
+  /** Whether a mask of `side` covers the topic for anyone (answers then differ per principal). */
+  masksTopic(
+    virtualCluster: string,
+    topic: string,
+    side: MaskSide,
+    routePolicies?: readonly string[]
+  ): boolean {
+    return this.#chain(virtualCluster, routePolicies).masks.covers(topic, side)
+  }
+
   /**
    * What every door does to the values of `topic` (client name) for `principal`: on the produce
    * side before the broker sees them (stored masked), on the fetch side before the principal

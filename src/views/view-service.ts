@@ -38,6 +38,8 @@ export interface View {
    * masks apply per principal here, at read time.
    */
   shown(entry: ViewEntry, principal: Principal): Buffer | Promise<Buffer>
+  /** Whether a fetch-side mask covers the topic: answers then differ from principal to principal. */
+  personal(): boolean
 }
 
 interface Running {
@@ -50,7 +52,15 @@ export interface ViewServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
   schemas: RecordDeserializer
-  policies: ReadTransforms & RecordMasks
+  policies: ReadTransforms &
+    RecordMasks & {
+      masksTopic(
+        vc: string,
+        topic: string,
+        side: 'fetch',
+        routePolicies?: readonly string[]
+      ): boolean
+    }
   logger: Logger
 }
 
@@ -126,6 +136,16 @@ export class ViewService {
             ready: () => reader.caughtUp,
             readThrough: (ms) => reader.readThrough(ms),
             shown: (entry, principal) => this.#shown(fresh.view, entry, principal),
+            personal: () => {
+              const { virtualCluster, config } = fresh.view
+              const { topic, policies: routePolicies } = config
+              return this.#deps.policies.masksTopic(
+                virtualCluster.name,
+                topic,
+                'fetch',
+                routePolicies
+              )
+            },
           },
         }
         running.set(key, fresh)

@@ -122,14 +122,13 @@ async function readKey(
       extensions: table.complete ? {} : { complete: false },
     })
   }
+  // Masks differ per principal: no shared cache may hand one principal's copy to another.
   const headers: Record<string, string> = {
     etag: entry.etag,
-    'cache-control': 'no-cache',
+    'cache-control': view.personal() ? 'private, no-cache' : 'no-cache',
     'last-modified': new Date(Number(entry.timestamp)).toUTCString(),
   }
   if (matches(entry)) return new Response(null, { status: 304, headers })
-  // Masks differ per principal: a shared cache must not hand one principal's copy to another.
-  headers.vary = 'authorization'
   const value = await view.shown(entry, principal)
   const decoded = await decodeValue(
     value,

@@ -307,6 +307,8 @@ listeners:
     view: async (user, encoding) => {
       const res = await fetch(`${url}/views/view-${encoding}/k1`, { headers: basic(user) })
       expect(res.status).toBe(200)
+      // Answers differ per principal: no shared cache may keep one for another.
+      expect(res.headers.get('cache-control')).toBe('private, no-cache')
       return (await res.json()) as Shown
     },
     reply: async (user, encoding) => {
