@@ -1,12 +1,13 @@
-// Transform policies on the Kafka path: the engine's transforms (the same every door applies,
-// src/policy/transform/) around record batch decoding and encoding. Produce requests to matching
-// topics have their records' headers edited before the broker sees them, and Fetch responses from
-// matching topics have their records filtered, masked and stripped of headers before the client
-// sees them. Only topics a transform covers are decoded at all. Runs after
-// schema validation (which checks what the producer wrote) and before namespacing, so it sees the
-// client's topic names; the Fetch edit runs after the namespace's response filters, by then also
-// in client names. Without a transform policy on the virtual cluster it wants nothing and costs
-// nothing.
+// Transform and mask policies on the Kafka path: the engine's transforms and masks (the same every
+// door applies, src/policy/transform/ and src/policy/mask/) around record batch decoding and
+// encoding. Produce requests to matching topics have their records' headers edited and
+// produce-side masks applied before the broker sees them, and Fetch responses from matching topics
+// have their records filtered, masked and stripped of headers, then the fetching principal's masks
+// applied, before the client sees them. Only topics a transform or mask covers are decoded at
+// all. Runs after schema validation (which checks what the producer wrote) and before
+// namespacing, so it sees the client's topic names; the Fetch edit runs after the namespace's response filters, by then also
+// in client names. Without a transform or mask policy on the virtual cluster it wants nothing and
+// costs nothing.
 import { anonymous, type Principal } from '../../core/principal.ts'
 import type { MaskSide, RecordMask } from '../../policy/mask/index.ts'
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
