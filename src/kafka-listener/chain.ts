@@ -75,7 +75,9 @@ function hasTransformPolicies(
   return (
     policies.hasTransforms !== undefined &&
     policies.readTransform !== undefined &&
-    policies.writeTransform !== undefined
+    policies.writeTransform !== undefined &&
+    policies.hasMasks !== undefined &&
+    policies.maskFor !== undefined
   )
 }
 

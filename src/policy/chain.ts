@@ -11,6 +11,7 @@ import { ConnectionLimiter } from './connection-limit.ts'
 import { IpFilter } from './ip-filter.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 import { TransformSet, type CompiledTransformPolicy } from './transform/index.ts'
+import { MaskPolicy, MaskSet, type MaskSchemaSource } from './mask/mask-set.ts'
 
 export interface Chain {
   /** All applicable ACL policies pooled; undefined when none applies (open by default). */
@@ -21,6 +22,7 @@ export interface Chain {
   ipFilters: readonly IpFilter[]
   schemas: readonly CompiledSchemaPolicy[]
   transforms: TransformSet
+  masks: MaskSet
 }
 
 export interface CompiledSchemaPolicy {
@@ -36,6 +38,7 @@ export class PolicyCatalog {
   readonly #schemas = new Map<string, CompiledSchemaPolicy>()
   readonly #ipFilters = new Map<string, IpFilter>()
   readonly #transforms = new Map<string, CompiledTransformPolicy>()
+  readonly #masks = new Map<string, MaskPolicy>()
 
   /**
    * `previous`: the catalog of the engine being replaced. Its rate limiters are taken over where a
@@ -43,7 +46,12 @@ export class PolicyCatalog {
    */
   constructor(
     policies: readonly PolicyConfig[],
-    options: { rateLimits?: RateLimiterOptions; previous?: PolicyCatalog } = {}
+    options: {
+      rateLimits?: RateLimiterOptions
+      previous?: PolicyCatalog
+      /** Writer schemas for masks of registry values. */
+      maskSchemas?: MaskSchemaSource
+    } = {}
   ) {
     for (const policy of policies) {
       this.#names.add(policy.name)
@@ -61,10 +69,7 @@ export class PolicyCatalog {
       } else if (policy.kind === 'transform') {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else if (policy.kind === 'mask') {
-        // Refused rather than ignored: a mask silently not applied would show clear values.
-        throw new Error(
-          `policy "${policy.name}": mask policies are not applied by this version of Weir yet; remove it`
-        )
+        this.#masks.set(policy.name, new MaskPolicy(policy, options.maskSchemas))
       } else {
         this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       }
@@ -86,6 +91,7 @@ export class PolicyCatalog {
     const connectionLimits = new Set<ConnectionLimiter>()
     const schemas: CompiledSchemaPolicy[] = []
     const transforms: CompiledTransformPolicy[] = []
+    const masks: MaskPolicy[] = []
     const ipFilters = new Set<IpFilter>()
     for (const name of names) {
       if (!this.#names.has(name)) throw new Error(`no policy named "${name}"`)
@@ -101,6 +107,8 @@ export class PolicyCatalog {
       if (schema !== undefined) schemas.push(schema)
       const transform = this.#transforms.get(name)
       if (transform !== undefined) transforms.push(transform)
+      const mask = this.#masks.get(name)
+      if (mask !== undefined && !masks.includes(mask)) masks.push(mask)
       const ipFilter = this.#ipFilters.get(name)
       if (ipFilter !== undefined) ipFilters.add(ipFilter)
     }
@@ -111,6 +119,7 @@ export class PolicyCatalog {
       ipFilters: [...ipFilters],
       schemas,
       transforms: new TransformSet(transforms),
+      masks: new MaskSet(masks),
     }
   }
 }

@@ -29,6 +29,8 @@ import type {
 } from './rate-limit.ts'
 import { evaluateIpFilters } from './ip-filter.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
+import type { Principal } from '../core/principal.ts'
+import type { MaskSchemaSource, MaskSide, RecordMask } from './mask/mask-set.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -38,10 +40,14 @@ export interface PolicyEngineOptions {
   rateLimits?: RateLimiterOptions
   /** The engine this one replaces: rate limits whose settings did not change keep their buckets. */
   previous?: PolicyEngine
+  /** Writer schemas by registry and id, for mask policies over Confluent-framed values. */
+  maskSchemas?: MaskSchemaSource
 }
 
 interface VirtualClusterPolicies {
   names: readonly string[]
+  /** Where its Confluent-framed values' writer schemas are (masks read them). */
+  registry: string | undefined
   authenticator: Authenticator
   chain: Chain
   /** Route chains by the route's policy list: by identity first (config arrays are stable)... */
@@ -94,7 +100,11 @@ export class PolicyEngine {
 
   #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
     const options = this.#options
-    const catalog = new PolicyCatalog(config.policies, { rateLimits: options.rateLimits, previous })
+    const catalog = new PolicyCatalog(config.policies, {
+      rateLimits: options.rateLimits,
+      previous,
+      maskSchemas: options.maskSchemas,
+    })
     const vcs = new Map<string, VirtualClusterPolicies>()
     const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }
     for (const vc of config.virtualClusters) {
@@ -110,6 +120,7 @@ export class PolicyEngine {
       const chain = catalog.chain(vc.policies)
       vcs.set(vc.name, {
         names: vc.policies,
+        registry: vc.schemaRegistry,
         authenticator,
         chain,
         byList: new WeakMap(),
@@ -336,6 +347,38 @@ export class PolicyEngine {
     routePolicies?: readonly string[]
   ): ReadTransform | undefined {
     return this.#chain(virtualCluster, routePolicies).transforms.forTopic(topic).read
+  }
+
+  /** Whether any mask policy applies to the virtual cluster (the Kafka door then decodes). */
+  hasMasks(virtualCluster: string, routePolicies?: readonly string[]): boolean {
+    return this.#chain(virtualCluster, routePolicies).masks.any
+  }
+
+  /** Whether a mask of `side` covers the topic for anyone (answers then differ per principal). */
+  masksTopic(
+    virtualCluster: string,
+    topic: string,
+    side: MaskSide,
+    routePolicies?: readonly string[]
+  ): boolean {
+    return this.#chain(virtualCluster, routePolicies).masks.covers(topic, side)
+  }
+
+  /**
+   * What every door does to the values of `topic` (client name) for `principal`: on the produce
+   * side before the broker sees them (stored masked), on the fetch side before the principal
+   * does (stored clear, shown masked). Undefined when no mask applies: the door does nothing.
+   */
+  maskFor(
+    virtualCluster: string,
+    topic: string,
+    principal: Principal,
+    side: MaskSide,
+    routePolicies?: readonly string[]
+  ): RecordMask | undefined {
+    const chain = this.#chain(virtualCluster, routePolicies)
+    if (!chain.masks.any) return undefined
+    return chain.masks.maskFor(topic, principal, side, this.#vc(virtualCluster).registry)
   }
 
   #vc(name: string): VirtualClusterPolicies {

@@ -14,6 +14,8 @@ import { backendTopicOf, namespaceOf } from '../namespace/index.ts'
 import type { SchemaValidator } from '../policy/schema/index.ts'
 import type { ProduceCommand } from './event.ts'
 import { writeOutgoing, type WriteTransform } from '../policy/transform/index.ts'
+import { maskOutgoing, type MaskSide, type RecordMask } from '../policy/mask/index.ts'
+import type { Principal } from '../core/principal.ts'
 
 /** The policy decisions produce needs (the policy engine provides them). */
 export interface ProducePolicies {
@@ -24,6 +26,14 @@ export interface ProducePolicies {
     topic: string,
     routePolicies: readonly string[]
   ): WriteTransform | undefined
+  /** The produce-side mask policies' edit of a topic's values, as on every write door. */
+  maskFor(
+    virtualCluster: string,
+    topic: string,
+    principal: Principal,
+    side: MaskSide,
+    routePolicies: readonly string[]
+  ): RecordMask | undefined
 }
 
 /** Events' keys and values to bytes through their topic's schema policy (the engine's). */
@@ -116,6 +126,15 @@ export class ProduceService {
       command.routePolicies
     )
     if (transform !== undefined) writeOutgoing(transform, records, command.topic)
+    // Stored masked: the broker never sees the clear value.
+    const mask = this.#deps.policies.maskFor(
+      vc.name,
+      command.topic,
+      command.principal,
+      'produce',
+      command.routePolicies
+    )
+    if (mask !== undefined) await maskOutgoing(mask, records, command.topic)
     const cluster = vc.backendCluster
     const { delivery } = command
     // The tenant's credentials at the broker: its ACLs judge what is written as whom.

@@ -20,7 +20,9 @@ import type { Logger } from '../observability/logger.ts'
 import { readConsumed, transformPolicyOf, type ReadTransforms } from '../policy/transform/index.ts'
 import { Correlator, routeTag } from './correlation.ts'
 import { CORRELATION_HEADER, headerText, REPLY_TO_HEADER, replyFromRecord } from './reply-record.ts'
-import { ReplyStore, type ReplyStoreStats } from './reply-store.ts'
+import { ReplyStore, type ReplyStoreStats, type StoredReply } from './reply-store.ts'
+import type { Principal } from '../core/principal.ts'
+import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
 
 export type ReplyConfig = NonNullable<ProduceRouteConfig['reply']>
 export type RequestsConfig = NonNullable<HttpListenerConfig['requests']>
@@ -40,6 +42,11 @@ export interface ReplyRoute {
   store: ReplyStore
   /** Reads the reply topic up to its end offsets as they are now (see TopicReader.readThrough). */
   readThrough(ms: number): Promise<boolean>
+  /**
+   * A reply as `principal` may see it: the store keeps replies as read, and fetch-side masks
+   * apply per principal here, at read time.
+   */
+  shown(reply: StoredReply, principal: Principal): Promise<StoredReply>
 }
 
 export interface ListenerReplies {
@@ -58,7 +65,7 @@ interface Running {
 export interface ReplyServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
-  policies: ReadTransforms
+  policies: ReadTransforms & RecordMasks
   logger: Logger
 }
 
@@ -137,6 +144,7 @@ export class ReplyService {
           store,
           readThrough: (ms) =>
             this.#running.get(key)?.reader.readThrough(ms) ?? Promise.resolve(false),
+          shown: (reply, principal) => this.#shown(replyRoute, reply, principal),
         }
         routes.set(tag, replyRoute)
         if (previous?.identity === identity) {
@@ -201,6 +209,21 @@ export class ReplyService {
     this.#running.clear()
     this.#listeners.clear()
     await Promise.allSettled(readers.map((reader) => reader.stop()))
+  }
+
+  async #shown(route: ReplyRoute, reply: StoredReply, principal: Principal): Promise<StoredReply> {
+    const { virtualCluster, topic, policies } = route
+    const mask = this.#deps.policies.maskFor(
+      virtualCluster.name,
+      topic,
+      principal,
+      'fetch',
+      policies
+    )
+    if (mask === undefined || reply.body === null) return reply
+    const record = { topic, key: null, value: reply.body, headers: [] }
+    await maskRecord(mask, record)
+    return record.value === reply.body ? reply : { ...reply, body: record.value }
   }
 
   #reader(route: ReplyRoute): TopicReader {

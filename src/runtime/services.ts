@@ -15,6 +15,7 @@ import { ProducerPool } from '../kafka/producer/producer-pool.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts'
 import { Observability } from '../observability/observability.ts'
+import { registrySchemaSource } from '../policy/fields/index.ts'
 import { PolicyEngine } from '../policy/index.ts'
 import { SchemaValidator } from '../policy/schema/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
@@ -74,7 +75,6 @@ export function buildServices(
   options: ServicesOptions
 ): Services {
   const backends = new BackendClusters(config.backendClusters, logger)
-  const policies = new PolicyEngine(config, { previous: options.previousPolicies })
   const schemas = new SchemaCatalog(config.schemaRegistries, {
     baseDir: options.configDir,
     onStale: (registry, lookup, err) =>
@@ -82,6 +82,11 @@ export function buildServices(
         { registry, lookup, err },
         'schema registry unreachable: using the cached schema'
       ),
+  })
+  // Masks read Confluent-framed values with their writer schema from the registry.
+  const policies = new PolicyEngine(config, {
+    previous: options.previousPolicies,
+    maskSchemas: (registry, id) => registrySchemaSource(schemas.registry(registry), id),
   })
   // Metrics, tracer and access log sinks, shared by every door of these services.
   const observability = new Observability(config.observability, {

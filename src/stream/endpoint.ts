@@ -2,7 +2,8 @@
 // the virtual cluster's namespace, and how a consumed record becomes what the stream delivers
 // (transformed by the engine's transform policies as on every read door, formatted, then
 // filtered by the stream's own filters). Rendering is shared by every subscriber of the stream: the hub hands
-// the same consumed record to each of them, and the first one to ask renders it for all.
+// the same consumed record to each of them, and the first one to ask renders it for all; where a
+// fetch-side mask applies to a subscriber's principal, it is rendered once per such principal.
 import type { StreamConfig, VirtualClusterConfig } from '../config/index.ts'
 import { GatewayError } from '../core/errors.ts'
 import { compileGlobs } from '../core/glob.ts'
@@ -10,6 +11,8 @@ import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
 import { compileFilters, type RecordFilter } from '../policy/filter/filters.ts'
 import { readConsumed, type ReadTransforms } from '../policy/transform/index.ts'
+import { maskConsumed, type RecordMasks } from '../policy/mask/index.ts'
+import type { Principal } from '../core/principal.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
 export type StreamProtocol = StreamConfig['protocols'][number]
@@ -34,14 +37,17 @@ export interface StreamEndpoint {
   backendTopic(clientTopic: string): string
   /** The client's name of a backend topic this stream reads. */
   clientTopic(backend: string): string
-  /** Renders a consumed record once for every subscriber of this stream. */
-  render(record: ConsumedRecord): Rendered | Promise<Rendered>
+  /**
+   * Renders a consumed record once for every subscriber of this stream (once per principal
+   * whose reads a mask policy masks).
+   */
+  render(record: ConsumedRecord, principal: Principal): Rendered | Promise<Rendered>
 }
 
 export interface EndpointDeps {
   schemas: RecordDeserializer
-  /** The policy engine's read transforms (asked per record: a reload applies at once). */
-  policies: ReadTransforms
+  /** The policy engine's read transforms and masks (asked per record: a reload applies at once). */
+  policies: ReadTransforms & RecordMasks
   /** Framed-looking bytes the registry could not decode (sent on as base64). */
   onDecodeError?: (stream: string, part: 'key' | 'value', error: unknown) => void
 }
@@ -76,7 +82,33 @@ export function streamEndpoint(
       : undefined,
   }
   const rendered = new WeakMap<ConsumedRecord, Rendered | Promise<Rendered>>()
+  /** Renderings for principals a mask applies to, by principal name. */
+  const masked = new WeakMap<ConsumedRecord, Map<string, Rendered | Promise<Rendered>>>()
   const keep = (record: StreamRecord): Rendered => (filter(record) ? record : null)
+  const cached = (
+    consumed: ConsumedRecord,
+    principal: string | undefined,
+    result: Rendered | Promise<Rendered>
+  ) => {
+    if (principal === undefined) rendered.set(consumed, result)
+    else {
+      let byPrincipal = masked.get(consumed)
+      if (byPrincipal === undefined) masked.set(consumed, (byPrincipal = new Map()))
+      byPrincipal.set(principal, result)
+    }
+    return result
+  }
+  const renderAs = (
+    consumed: ConsumedRecord,
+    topic: string,
+    record: ConsumedRecord,
+    principal: string | undefined
+  ): Rendered | Promise<Rendered> => {
+    const formatted = formatRecord(record, { ...format, clientTopic: topic }, deps.schemas)
+    if (!(formatted instanceof Promise)) return cached(consumed, principal, keep(formatted))
+    const pending = formatted.then((value) => cached(consumed, principal, keep(value)))
+    return cached(consumed, principal, pending)
+  }
 
   return {
     name,
@@ -87,29 +119,24 @@ export function streamEndpoint(
     topicsFor,
     backendTopic: toBackend,
     clientTopic,
-    render(consumed) {
-      const found = rendered.get(consumed)
-      if (found !== undefined) return found
+    render(consumed, principal) {
       const topic = clientTopic(consumed.topic)
-      const transform = deps.policies.readTransform(virtualCluster.name, topic, config.policies)
+      const name = virtualCluster.name
+      const mask = deps.policies.maskFor(name, topic, principal, 'fetch', config.policies)
+      const who = mask === undefined ? undefined : principal.name
+      const found = who === undefined ? rendered.get(consumed) : masked.get(consumed)?.get(who)
+      if (found !== undefined) return found
+      const transform = deps.policies.readTransform(name, topic, config.policies)
       const record = transform === undefined ? consumed : readConsumed(transform, consumed, topic)
-      if (record === null) {
-        rendered.set(consumed, null)
-        return null
-      }
-      const formatted = formatRecord(record, { ...format, clientTopic: topic }, deps.schemas)
-      if (!(formatted instanceof Promise)) {
-        const result = keep(formatted)
-        rendered.set(consumed, result)
-        return result
-      }
-      const pending = formatted.then((value) => {
-        const result = keep(value)
-        rendered.set(consumed, result)
-        return result
-      })
-      rendered.set(consumed, pending)
-      return pending
+      if (record === null) return cached(consumed, who, null)
+      if (mask === undefined) return renderAs(consumed, topic, record, who)
+      const shown = maskConsumed(mask, record, topic)
+      if (!(shown instanceof Promise)) return renderAs(consumed, topic, shown, who)
+      return cached(
+        consumed,
+        who,
+        shown.then((m) => renderAs(consumed, topic, m, who))
+      )
     },
   }
 }

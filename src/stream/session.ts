@@ -4,6 +4,7 @@
 // the door. Order is kept per partition even when schema decoding makes rendering asynchronous.
 // The session also keeps the client's cursor (SSE ids, long-poll cursors) and its acknowledgements.
 import { GatewayError } from '../core/errors.ts'
+import type { Principal } from '../core/principal.ts'
 import type {
   ClosedReason,
   ConsumedRecord,
@@ -30,6 +31,8 @@ export type SessionEnd =
 
 export interface SessionOptions {
   endpoint: StreamEndpoint
+  /** Who reads: records are rendered with the masks that apply to them. */
+  principal: Principal
   /** Client topic names. */
   topics: readonly string[]
   cursor: Cursor
@@ -62,6 +65,7 @@ type Position = [topic: string, partition: number, offset: string]
 
 export class StreamSession implements Subscriber {
   readonly endpoint: StreamEndpoint
+  readonly #principal: Principal
   readonly topics: readonly string[]
   readonly #options: SessionOptions
   readonly #queue: DeliveryQueue
@@ -82,6 +86,7 @@ export class StreamSession implements Subscriber {
   constructor(options: SessionOptions) {
     this.#options = options
     this.endpoint = options.endpoint
+    this.#principal = options.principal
     this.topics = options.topics
     this.#cursor = options.cursor
     this.#queue = new DeliveryQueue({ ...options.buffer, onRoom: () => this.#roomAgain() })
@@ -91,7 +96,7 @@ export class StreamSession implements Subscriber {
 
   deliver(record: ConsumedRecord): DeliverResult {
     if (this.#end !== undefined) return 'ok'
-    const rendered = this.endpoint.render(record)
+    const rendered = this.endpoint.render(record, this.#principal)
     if (this.#staging.length === 0 && !(rendered instanceof Promise)) {
       this.#accept(record, rendered)
     } else {

@@ -177,6 +177,7 @@ export class StreamService {
     })
     const session = new StreamSession({
       endpoint,
+      principal,
       topics: request.topics,
       cursor,
       buffer: endpoint.config.buffer,

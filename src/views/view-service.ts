@@ -15,7 +15,9 @@ import type { Logger } from '../observability/logger.ts'
 import { readConsumed, transformPolicyOf, type ReadTransforms } from '../policy/transform/index.ts'
 import type { RecordDeserializer } from '../stream/record.ts'
 import { viewKey } from './view-key.ts'
-import { ViewTable, type ViewStats } from './view-table.ts'
+import { ViewTable, type ViewEntry, type ViewStats } from './view-table.ts'
+import type { Principal } from '../core/principal.ts'
+import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
 
 export type ViewConfig = HttpListenerConfig['views'][number]
 
@@ -31,6 +33,13 @@ export interface View {
   ready(): boolean
   /** Reads the topic up to its end offsets as they are now (see TopicReader.readThrough). */
   readThrough(ms: number): Promise<boolean>
+  /**
+   * An entry's value as `principal` may see it: the table keeps values as read, and fetch-side
+   * masks apply per principal here, at read time.
+   */
+  shown(entry: ViewEntry, principal: Principal): Buffer | Promise<Buffer>
+  /** Whether a fetch-side mask covers the topic: answers then differ from principal to principal. */
+  personal(): boolean
 }
 
 interface Running {
@@ -43,7 +52,15 @@ export interface ViewServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
   schemas: RecordDeserializer
-  policies: ReadTransforms
+  policies: ReadTransforms &
+    RecordMasks & {
+      masksTopic(
+        vc: string,
+        topic: string,
+        side: 'fetch',
+        routePolicies?: readonly string[]
+      ): boolean
+    }
   logger: Logger
 }
 
@@ -118,6 +135,17 @@ export class ViewService {
             table,
             ready: () => reader.caughtUp,
             readThrough: (ms) => reader.readThrough(ms),
+            shown: (entry, principal) => this.#shown(fresh.view, entry, principal),
+            personal: () => {
+              const { virtualCluster, config } = fresh.view
+              const { topic, policies: routePolicies } = config
+              return this.#deps.policies.masksTopic(
+                virtualCluster.name,
+                topic,
+                'fetch',
+                routePolicies
+              )
+            },
           },
         }
         running.set(key, fresh)
@@ -175,6 +203,17 @@ export class ViewService {
     const readers = [...this.#running.values()].map((r) => r.reader)
     this.#running.clear()
     await Promise.allSettled(readers.map((reader) => reader.stop()))
+  }
+
+  #shown(view: View, entry: ViewEntry, principal: Principal): Buffer | Promise<Buffer> {
+    const { topic, policies: routePolicies } = view.config
+    const vc = view.virtualCluster.name
+    const mask = this.#deps.policies.maskFor(vc, topic, principal, 'fetch', routePolicies)
+    if (mask === undefined) return entry.value
+    const record = { topic, partition: entry.partition, key: null, value: entry.value, headers: [] }
+    const shown = () => (record.value as Buffer | null) ?? entry.value
+    const pending = maskRecord(mask, record)
+    return pending === undefined ? shown() : pending.then(shown)
   }
 
   #reader(

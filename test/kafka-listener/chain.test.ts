@@ -30,6 +30,8 @@ function policies(applies: Applies): ListenerPolicies {
     hasTransforms: () => applies.transforms,
     readTransform: () => undefined,
     writeTransform: () => undefined,
+    hasMasks: () => false,
+    maskFor: () => undefined,
   }
 }
 

@@ -75,6 +75,7 @@ function fakes(
         return options.decision ?? allow
       },
       writeTransform: () => undefined,
+      maskFor: () => undefined,
     },
     serializer: {
       serialize(target, records) {

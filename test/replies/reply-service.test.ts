@@ -35,7 +35,11 @@ function services() {
   const backends = new BackendClusters(config('      []').backendClusters, logger)
   const admins = new ClusterAdmins(backends)
   const schemas = { deserialize: () => Promise.reject(new Error('no registry')) }
-  const policies = { readTransform: () => undefined }
+  const policies = {
+    readTransform: () => undefined,
+    maskFor: () => undefined,
+    masksTopic: () => false,
+  }
   return {
     replies: new ReplyService({ backends, admins, policies, logger }),
     views: new ViewService({ backends, admins, schemas, policies, logger }),

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { StreamConfig, VirtualClusterConfig } from '../../src/config/index.ts'
 import { GatewayError } from '../../src/core/errors.ts'
+import { anonymous } from '../../src/core/principal.ts'
+import { PolicyEngine } from '../../src/policy/engine.ts'
+import { config as policyConfig, principal } from '../policy/fixtures.ts'
 import type { Deserialized } from '../../src/schema/index.ts'
 import { frame, unframe } from '../../src/schema/wire-format.ts'
 import { TransformPolicy } from '../../src/config/schema/policies.ts'
@@ -169,43 +172,81 @@ describe('topic names and namespaces', () => {
 
   it('renders records under the client topic name', () => {
     const e = endpoint(streamConfig(), hidden)
-    const rendered = e.render(consumed(3, { topic: 'acme.orders' })) as StreamRecord
+    const rendered = e.render(consumed(3, { topic: 'acme.orders' }), anonymous) as StreamRecord
     expect(rendered.topic).toBe('orders')
     expect(rendered.offset).toBe('3')
     const shownEndpoint = endpoint(streamConfig({ topics: ['acme.orders'] }), shown)
-    const again = shownEndpoint.render(consumed(3, { topic: 'acme.orders' })) as StreamRecord
+    const again = shownEndpoint.render(
+      consumed(3, { topic: 'acme.orders' }),
+      anonymous
+    ) as StreamRecord
     expect(again.topic).toBe('acme.orders')
   })
 })
 
 describe('render', () => {
+  it('renders a record once per principal a mask applies to, and once for all the others', () => {
+    const engine = new PolicyEngine(
+      policyConfig({
+        policies: [
+          {
+            name: 'pii',
+            kind: 'mask',
+            topics: ['orders'],
+            except: ['bob'],
+            fields: [{ pointers: ['/email'], strategy: 'email' }],
+          },
+        ],
+        virtualClusters: [{ name: 'vc', policies: ['pii'] }],
+      })
+    )
+    const e = endpoint(streamConfig(), virtualCluster({ name: 'vc' }), {
+      schemas: noSchemas,
+      policies: engine,
+    })
+    // The hub hands one consumed record to every subscriber of the stream.
+    const record = consumed(0, { value: Buffer.from('{"email":"jane@example.com"}') })
+    const alice = e.render(record, principal('alice')) as StreamRecord
+    const bob = e.render(record, principal('bob')) as StreamRecord
+    const carol = e.render(record, principal('carol')) as StreamRecord
+    expect(alice.value).toEqual({ email: 'j***@example.com' })
+    expect(carol.value).toEqual({ email: 'j***@example.com' })
+    expect(bob.value).toEqual({ email: 'jane@example.com' })
+    expect(e.render(record, principal('alice'))).toBe(alice)
+    expect(e.render(record, principal('dave'))).not.toBe(alice)
+    expect(e.render(record, anonymous)).not.toBe(bob)
+    expect(e.render(record, principal('bob'))).toBe(bob)
+    // The shared record itself stays clear.
+    expect(String(record.value)).toBe('{"email":"jane@example.com"}')
+  })
+
   const registered = virtualCluster({ schemaRegistry: 'main' })
   const framed = (value: unknown) => frame(7, Buffer.from(JSON.stringify(value)))
 
   it('renders a record once, sharing the result among its subscribers (sync)', () => {
     const e = endpoint()
     const record = consumed(0)
-    const first = e.render(record)
+    const first = e.render(record, anonymous)
     expect(first).toMatchObject({ topic: 'orders', offset: '0', value: { n: 0 } })
-    expect(e.render(record)).toBe(first)
+    expect(e.render(record, anonymous)).toBe(first)
     // An equal but distinct record is rendered on its own.
-    expect(e.render(consumed(0))).not.toBe(first)
+    expect(e.render(consumed(0), anonymous)).not.toBe(first)
   })
 
   it('decodes a schema-framed record once however many subscribers ask, before and after', async () => {
     const schemas = countingSchemas()
     const e = endpoint(streamConfig(), registered, { schemas, policies: noTransforms })
     const record = consumed(0, { value: framed({ status: 'paid' }) })
-    const first = e.render(record)
-    const second = e.render(record)
+    const first = e.render(record, anonymous)
+    const second = e.render(record, anonymous)
     expect(first).toBeInstanceOf(Promise)
     expect(second).toBe(first)
     const value = await first
     expect(value).toMatchObject({ value: { status: 'paid' }, schemaId: 7 })
     // Afterwards the result is at hand without a promise.
-    expect(e.render(record)).toBe(value)
+    expect(e.render(record, anonymous)).toBe(value)
     expect(schemas.calls).toBe(1)
-    await e.render(consumed(1, { value: framed({ status: 'new' }) }))
+    await e.render(consumed(1, { value: framed({ status: 'new' }) }), anonymous)
     expect(schemas.calls).toBe(2)
   })
 
@@ -220,7 +261,11 @@ describe('render', () => {
     }
     const e = endpoint(streamConfig(), registered, { schemas: slow, policies: noTransforms })
     const record = consumed(0, { value: framed(1) })
-    const all = [e.render(record), e.render(record), e.render(record)]
+    const all = [
+      e.render(record, anonymous),
+      e.render(record, anonymous),
+      e.render(record, anonymous),
+    ]
     gate.resolve()
     expect(new Set(await Promise.all(all)).size).toBe(1)
     expect(schemas.calls).toBe(1)
@@ -234,12 +279,14 @@ describe('render', () => {
     )
     const paid = consumed(0, { value: Buffer.from('{"status":"paid"}') })
     const open = consumed(1, { value: Buffer.from('{"status":"open"}') })
-    expect(e.render(paid)).toMatchObject({ offset: '0' })
-    expect(e.render(open)).toBeNull()
-    expect(e.render(open)).toBeNull()
+    expect(e.render(paid, anonymous)).toMatchObject({ offset: '0' })
+    expect(e.render(open, anonymous)).toBeNull()
+    expect(e.render(open, anonymous)).toBeNull()
     // After schema decoding too.
-    expect(await e.render(consumed(2, { value: framed({ status: 'open' }) }))).toBeNull()
-    expect(await e.render(consumed(3, { value: framed({ status: 'paid' }) }))).toMatchObject({
+    expect(await e.render(consumed(2, { value: framed({ status: 'open' }) }), anonymous)).toBeNull()
+    expect(
+      await e.render(consumed(3, { value: framed({ status: 'paid' }) }), anonymous)
+    ).toMatchObject({
       offset: '3',
     })
   })
@@ -257,6 +304,7 @@ describe('render', () => {
     const e = endpoint(streamConfig({ policies: ['stream-policy'] }), vc, {
       schemas: noSchemas,
       policies: {
+        maskFor: () => undefined,
         readTransform: (...args) => {
           asked.push(args)
           return read
@@ -271,15 +319,15 @@ describe('render', () => {
         headers: { internal: Buffer.from('x'), keep: [Buffer.from('a'), Buffer.from('b')] },
       })
     const source = record('eu-1')
-    expect(e.render(source)).toMatchObject({
+    expect(e.render(source, anonymous)).toMatchObject({
       topic: 'orders',
       value: { card: '***', n: 1 },
       headers: { keep: 'b' },
     })
-    expect((e.render(source) as StreamRecord).headers).not.toHaveProperty('internal')
+    expect((e.render(source, anonymous) as StreamRecord).headers).not.toHaveProperty('internal')
     // The consumed record is shared by every subscriber: it is left as it was.
     expect(source.value?.toString()).toBe('{"card":"4111","n":1}')
-    expect(e.render(record('us-1'))).toBeNull()
+    expect(e.render(record('us-1'), anonymous)).toBeNull()
     expect(asked[0]).toEqual(['acme', 'orders', ['stream-policy']])
   })
 
@@ -287,9 +335,9 @@ describe('render', () => {
     const e = endpoint(streamConfig({ filters: { keys: ['eu-*'], headers: { source: 'web' } } }))
     const record = (key: string, source: string) =>
       consumed(0, { key: Buffer.from(key), headers: { source: Buffer.from(source) } })
-    expect(e.render(record('eu-1', 'web'))).not.toBeNull()
-    expect(e.render(record('us-1', 'web'))).toBeNull()
-    expect(e.render(record('eu-1', 'app'))).toBeNull()
+    expect(e.render(record('eu-1', 'web'), anonymous)).not.toBeNull()
+    expect(e.render(record('us-1', 'web'), anonymous)).toBeNull()
+    expect(e.render(record('eu-1', 'app'), anonymous)).toBeNull()
   })
 
   it('tells onDecodeError about framed bytes the registry refused, under the stream name', async () => {
@@ -299,7 +347,7 @@ describe('render', () => {
       policies: noTransforms,
       onDecodeError: (stream, part) => errors.push([stream, part]),
     })
-    const rendered = await e.render(consumed(0, { value: framed(1) }))
+    const rendered = await e.render(consumed(0, { value: framed(1) }), anonymous)
     expect(rendered).toMatchObject({ encoding: { value: 'base64' } })
     expect(errors).toEqual([['orders-live', 'value']])
   })

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import { GatewayError } from '../../src/core/errors.ts'
+import { anonymous } from '../../src/core/principal.ts'
 import type { ConsumedRecord } from '../../src/kafka/consumer/types.ts'
 import { emptyCursor, encodeCursor, type Cursor } from '../../src/stream/cursor.ts'
 import { isGap, type Delivery, type OverflowPolicy } from '../../src/stream/delivery-queue.ts'
@@ -32,6 +33,7 @@ function setup(options: Setup = {}) {
   const logger = silentLogger()
   const session = new StreamSession({
     endpoint,
+    principal: anonymous,
     topics: ['orders'],
     cursor: options.cursor ?? emptyCursor,
     buffer: { maxRecords: 100, maxBytes: 1_000_000, onOverflow: 'close', ...options.buffer },

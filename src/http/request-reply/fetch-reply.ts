@@ -71,7 +71,8 @@ export function fetchReply(
         : route.store.get(id.text)
       if (reply === undefined)
         return pendingResponse({ id: id.text, location, asyncPreferred: false })
-      return replyResponse(reply, replyValueFormat(route, deps.logger), deps.schemas, {
+      const shown = await route.shown(reply, principal)
+      return replyResponse(shown, replyValueFormat(route, deps.logger), deps.schemas, {
         'content-location': location,
       })
     }

@@ -150,8 +150,9 @@ export function subscribeReplies(
       if (id === undefined || !correlator.owns(id, { virtualCluster, principal })) return
       // Decoding may wait on the registry: a queue keeps the replies in arrival order.
       queue = queue.then(async () => {
+        const shown = await route.shown(reply, principal)
         const decoded = await decodeValue(
-          reply.body,
+          shown.body,
           replyValueFormat(route, deps.logger),
           deps.schemas
         )

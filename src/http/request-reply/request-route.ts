@@ -144,7 +144,8 @@ export function requestRoute(
         if (produced.replayed) pending.headers.set('idempotent-replayed', 'true')
         return pending
       }
-      return replyResponse(reply, replyValueFormat(route, deps.logger), deps.schemas, {
+      const shown = await route.shown(reply, principal)
+      return replyResponse(shown, replyValueFormat(route, deps.logger), deps.schemas, {
         ...headers,
         'content-location': location,
       })

@@ -10,6 +10,7 @@ import { allowOrThrow, type ResourceDoorDeps } from '../resources/deps.ts'
 import { parsePrefer, waitFor } from '../resources/prefer.ts'
 import type { View } from '../../views/view-service.ts'
 import type { ViewEntry } from '../../views/view-table.ts'
+import type { Principal } from '../../core/principal.ts'
 
 export function viewRoutes(listener: string, deps: ResourceDoorDeps): Hono {
   const app = new Hono()
@@ -42,7 +43,8 @@ export function viewRoutes(listener: string, deps: ResourceDoorDeps): Hono {
       `${configured.path}/:key{.+}`,
       deps.lifecycle.route(route(`${configured.path}/{key}`), async (admitted, c) => {
         const holdUntil = await admit(c, admitted, deps)
-        return readKey(c, admitted.target.view, c.req.param('key') ?? '', holdUntil, deps)
+        const key = c.req.param('key') ?? ''
+        return readKey(c, admitted.target.view, key, holdUntil, admitted.principal, deps)
       })
     )
   }
@@ -97,6 +99,7 @@ async function readKey(
   view: View,
   key: string,
   holdUntil: number,
+  principal: Principal,
   deps: ResourceDoorDeps
 ): Promise<Response> {
   const table = view.table
@@ -119,14 +122,16 @@ async function readKey(
       extensions: table.complete ? {} : { complete: false },
     })
   }
+  // Masks differ per principal: no shared cache may hand one principal's copy to another.
   const headers: Record<string, string> = {
     etag: entry.etag,
-    'cache-control': 'no-cache',
+    'cache-control': view.personal() ? 'private, no-cache' : 'no-cache',
     'last-modified': new Date(Number(entry.timestamp)).toUTCString(),
   }
   if (matches(entry)) return new Response(null, { status: 304, headers })
+  const value = await view.shown(entry, principal)
   const decoded = await decodeValue(
-    entry.value,
+    value,
     {
       mode: view.config.format.value,
       registry: view.virtualCluster.schemaRegistry,
@@ -135,7 +140,7 @@ async function readKey(
     },
     deps.schemas
   )
-  const body = httpBody(entry.value, decoded)
+  const body = httpBody(value, decoded)
   headers['content-type'] = body.contentType
   return new Response(body.bytes, { status: 200, headers })
 }

@@ -1,18 +1,22 @@
-// Transform policies on the Kafka path: the engine's transforms (the same every door applies,
-// src/policy/transform/) around record batch decoding and encoding. Produce requests to matching
-// topics have their records' headers edited before the broker sees them, and Fetch responses from
-// matching topics have their records filtered, masked and stripped of headers before the client
-// sees them. Only topics a transform covers are decoded at all. Runs after
-// schema validation (which checks what the producer wrote) and before namespacing, so it sees the
-// client's topic names; the Fetch edit runs after the namespace's response filters, by then also
-// in client names. Without a transform policy on the virtual cluster it wants nothing and costs
-// nothing.
+// Transform and mask policies on the Kafka path: the engine's transforms and masks (the same every
+// door applies, src/policy/transform/ and src/policy/mask/) around record batch decoding and
+// encoding. Produce requests to matching topics have their records' headers edited and
+// produce-side masks applied before the broker sees them, and Fetch responses from matching topics
+// have their records filtered, masked and stripped of headers, then the fetching principal's masks
+// applied, before the client sees them. Only topics a transform or mask covers are decoded at
+// all. Runs after schema validation (which checks what the producer wrote) and before
+// namespacing, so it sees the client's topic names; the Fetch edit runs after the namespace's response filters, by then also
+// in client names. Without a transform or mask policy on the virtual cluster it wants nothing and
+// costs nothing.
+import { anonymous, type Principal } from '../../core/principal.ts'
+import type { MaskSide, RecordMask } from '../../policy/mask/index.ts'
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
 import { isRequestOf, responseEdit } from '../filters/by-api.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
+import type { KafkaRecord } from '../../protocol/records/index.ts'
 import { editProduceRecords } from './produce.ts'
 import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
 // What a partition whose records cannot be read is answered, as a broker would (the catalogue's).
@@ -25,6 +29,13 @@ const FETCH = 1
 export interface TransformPolicies extends ReadTransforms {
   hasTransforms(virtualCluster: string): boolean
   writeTransform(virtualCluster: string, topic: string): WriteTransform | undefined
+  hasMasks(virtualCluster: string): boolean
+  maskFor(
+    virtualCluster: string,
+    topic: string,
+    principal: Principal,
+    side: MaskSide
+  ): RecordMask | undefined
 }
 
 export interface TransformDeps {
@@ -40,18 +51,19 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
   const { policies, virtualCluster } = deps
   return {
     wants: (apiKey) =>
-      (apiKey === PRODUCE || apiKey === FETCH) && policies.hasTransforms(virtualCluster),
-    onRequest(body, header): RequestDecision | Promise<RequestDecision> {
+      (apiKey === PRODUCE || apiKey === FETCH) && applies(policies, virtualCluster),
+    onRequest(body, header, context): RequestDecision | Promise<RequestDecision> {
+      const principal = context.state.principal ?? anonymous
       const api = header.requestApiKey === PRODUCE ? 'produce' : 'fetch'
       if (topicsById(api, header.requestApiVersion)) {
         // Not offered while a transform applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'v13 names topics by id; transform policies apply' }
       }
-      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps)
+      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps, principal)
       return {
         kind: 'forward',
         changed: false,
-        onResponse: responseEdit('fetch', (response) => editFetch(response, deps)),
+        onResponse: responseEdit('fetch', (response) => editFetch(response, deps, principal)),
       }
     },
   }
@@ -60,15 +72,42 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
 /** For the ApiVersions filter: Produce and Fetch up to v12 (topics by name) while one applies. */
 export function transformApiCap(deps: TransformDeps): VersionCap {
   const { policies, virtualCluster } = deps
-  return capWhile(() => policies.hasTransforms(virtualCluster), versionCaps.transforms)
+  return capWhile(() => applies(policies, virtualCluster), versionCaps.transforms)
 }
 
-async function produce(request: ProduceRequest, deps: TransformDeps): Promise<RequestDecision> {
+/** Transforms and masks edit the same records, so either one has the filter decode them. */
+function applies(policies: TransformPolicies, virtualCluster: string): boolean {
+  return policies.hasTransforms(virtualCluster) || policies.hasMasks(virtualCluster)
+}
+
+/** A record's value through a mask, once its writer schema is at hand. */
+async function maskKafkaRecord(
+  mask: RecordMask,
+  topic: string,
+  record: { key: Buffer | null; value: Buffer | null }
+): Promise<void> {
+  const view = { topic, key: record.key, value: record.value, headers: [] }
+  await mask.prepare([view])
+  mask.apply(view)
+  record.value = view.value
+}
+
+async function produce(
+  request: ProduceRequest,
+  deps: TransformDeps,
+  principal: Principal
+): Promise<RequestDecision> {
   let changed = false
   for (const topic of request.topicData) {
     const write = deps.policies.writeTransform(deps.virtualCluster, topic.name)
-    if (write === undefined) continue
-    const edit = writeKafkaRecord(write, topic.name)
+    // Stored masked: the broker never sees the clear value.
+    const mask = deps.policies.maskFor(deps.virtualCluster, topic.name, principal, 'produce')
+    if (write === undefined && mask === undefined) continue
+    const headers = write && writeKafkaRecord(write, topic.name)
+    const edit = async (record: KafkaRecord) => {
+      headers?.(record)
+      if (mask !== undefined) await maskKafkaRecord(mask, topic.name, record)
+    }
     for (const partition of topic.partitionData) {
       if (partition.records === null || partition.records.length === 0) continue
       try {
@@ -85,15 +124,44 @@ async function produce(request: ProduceRequest, deps: TransformDeps): Promise<Re
   return changed ? { kind: 'forward', changed } : forward
 }
 
-function editFetch(response: FetchResponse, deps: TransformDeps): void {
+/**
+ * The read transform, then the principal's fetch-side masks, on every record of the response. A
+ * mask that meets a writer schema it has not planned yet has the edit wait for the registry (later
+ * answers wait behind it), then runs again over the partition's records as the broker sent them.
+ */
+async function editFetch(
+  response: FetchResponse,
+  deps: TransformDeps,
+  principal: Principal
+): Promise<void> {
   for (const topic of response.responses) {
     const read = deps.policies.readTransform(deps.virtualCluster, topic.topic)
-    if (read === undefined) continue
+    const mask = deps.policies.maskFor(deps.virtualCluster, topic.topic, principal, 'fetch')
+    if (read === undefined && mask === undefined) continue
     for (const partition of topic.partitions) {
-      if (partition.records === null || partition.records.length === 0) continue
-      const keep = readKafkaRecord(read, topic.topic, partition.partitionIndex)
+      const records = partition.records
+      if (records === null || records.length === 0) continue
+      const filter = read && readKafkaRecord(read, topic.topic, partition.partitionIndex)
+      const waiting: Promise<void>[] = []
+      const keep = (record: KafkaRecord): boolean => {
+        if (filter !== undefined && !filter(record)) return false
+        if (mask === undefined) return true
+        const view = { topic: topic.topic, key: record.key, value: record.value, headers: [] }
+        const pending = mask.prepare([view])
+        if (pending !== undefined) waiting.push(pending)
+        else {
+          mask.apply(view)
+          record.value = view.value
+        }
+        return true
+      }
       try {
-        partition.records = editFetchRecords(partition.records, keep)
+        partition.records = editFetchRecords(records, keep)
+        if (waiting.length > 0) {
+          await Promise.all(waiting)
+          waiting.length = 0
+          partition.records = editFetchRecords(records, keep)
+        }
       } catch (err) {
         if (!(err instanceof CodecError)) throw err
         // Never the unedited records: the partition is answered as a broker answers corruption.

@@ -17,7 +17,7 @@ import type { KafkaRecord } from '../../protocol/records/index.ts'
 /** The partition's records with `edit` applied to each; throws CodecError for unreadable ones. */
 export async function editProduceRecords(
   records: Buffer,
-  edit: (record: KafkaRecord) => void
+  edit: (record: KafkaRecord) => void | Promise<void>
 ): Promise<Buffer> {
   const { batches, partial } = splitRecordBatches(records)
   if (partial !== null)
@@ -30,7 +30,7 @@ export async function editProduceRecords(
       out.push(bytes)
       continue
     }
-    for (const record of batch.records) edit(record)
+    for (const record of batch.records) await edit(record)
     out.push(await encodeRecordBatch(batch))
   }
   return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)

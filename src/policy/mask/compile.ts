@@ -1,5 +1,5 @@
-// A mask policy compiled once: one FieldEditor per field group, each with its strategy. The lead
-// wires it into the engine and the doors: `prepare` before, then `apply` on each record value.
+// A mask policy compiled once: one FieldEditor per field group, each with its strategy. The
+// engine decides which apply (mask-set.ts); doors `prepare`, then `apply` on each record value.
 import type { MaskPolicyConfig } from '../../config/schema/mask-policy.ts'
 import { FieldEditor, type FieldEditorOptions } from '../fields/editor.ts'
 import type { FieldEdit, ValueEncoding } from '../fields/types.ts'
