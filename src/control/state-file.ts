@@ -51,10 +51,12 @@ export function persistAdminChanges(
   stateFile: string | undefined,
   fileDoc: ConfigDocument,
   logger: Logger
-): void {
-  if (stateFile === undefined) return
-  let baseline = etagOf(fileDoc.raw)
+): { saved(): Promise<void> } {
   let writing: Promise<void> = Promise.resolve()
+  /** Resolves once every change applied so far is on disk (or failed and was logged). */
+  const saved = () => writing
+  if (stateFile === undefined) return { saved }
+  let baseline = etagOf(fileDoc.raw)
   store.onApplied(({ raw, version }) => {
     writing = writing.then(async () => {
       try {
@@ -72,4 +74,5 @@ export function persistAdminChanges(
       }
     })
   })
+  return { saved }
 }

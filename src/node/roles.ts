@@ -136,7 +136,7 @@ export async function startStandalone(options: FileRoleOptions): Promise<Running
     logger,
     source: source === 'file' ? options.file : source,
   })
-  persistAdminChanges(store, stateFile, fileDoc, logger)
+  const state = persistAdminChanges(store, stateFile, fileDoc, logger)
   const metrics = observeConfig(store)
   const admin = await startAdminListener({ store, logger, open: metrics })
   const operations = await operationsListener(
@@ -154,6 +154,8 @@ export async function startStandalone(options: FileRoleOptions): Promise<Running
     ],
     async stop() {
       await closeAll(watch, admin)
+      // An admin change applied just before the stop is on disk before the process ends.
+      await state.saved()
       // Last: /readyz says "shutting down" while the gateway drains.
       const result = await gateway.stop()
       await operations?.close()
@@ -185,7 +187,7 @@ export async function startControlPlane(options: FileRoleOptions): Promise<Runni
     logger,
     source: source === 'file' ? options.file : source,
   })
-  persistAdminChanges(store, stateFile, fileDoc, logger)
+  const state = persistAdminChanges(store, stateFile, fileDoc, logger)
   const dataPlanes = new DataPlanes({ staleAfterMs: 3 * 15_000 })
   const metrics = observeConfig(store)
   const admin = await startAdminListener({ store, logger, dataPlanes, open: metrics })
@@ -210,6 +212,7 @@ export async function startControlPlane(options: FileRoleOptions): Promise<Runni
     async stop() {
       accepting = false
       await closeAll(watch, admin)
+      await state.saved()
       await operations?.close()
       return { undelivered: 0 }
     },

@@ -28,8 +28,6 @@ function storeOf(start: ConfigDocument): ConfigStore {
   return new ConfigStore(start, { apply: async () => undefined, check: () => undefined, logger })
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
-
 describe('state file', () => {
   it('saves admin changes (0600) and starts from them while the file is unchanged', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'weir-state-'))
@@ -37,9 +35,9 @@ describe('state file', () => {
     const stateFile = path.join(dir, 'state.json')
     const fileDoc = doc(8080)
     const store = storeOf(fileDoc)
-    persistAdminChanges(store, stateFile, fileDoc, logger)
+    const state = persistAdminChanges(store, stateFile, fileDoc, logger)
     await store.apply(doc(8081).raw, 'admin-api')
-    await settle()
+    await state.saved()
     expect(statSync(stateFile).mode & 0o777).toBe(0o600)
     expect(readFileSync(stateFile, 'utf8')).toContain('8081')
 
@@ -54,9 +52,9 @@ describe('state file', () => {
     const stateFile = path.join(dir, 'state.json')
     const fileDoc = doc(8080)
     const store = storeOf(fileDoc)
-    persistAdminChanges(store, stateFile, fileDoc, logger)
+    const state = persistAdminChanges(store, stateFile, fileDoc, logger)
     await store.apply(doc(8081).raw, 'admin-api')
-    await settle()
+    await state.saved()
 
     const edited = doc(9090)
     const restarted = await startingDocument(edited, stateFile, logger)
@@ -64,7 +62,7 @@ describe('state file', () => {
     expect(restarted.doc.config.listeners[0]?.port).toBe(9090)
 
     await store.apply(edited.raw, 'file')
-    await settle()
+    await state.saved()
     expect(existsSync(stateFile)).toBe(false)
   })
 
