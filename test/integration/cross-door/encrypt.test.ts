@@ -1,0 +1,236 @@
+// One encrypt configuration, every door: a record produced over HTTP and one over Kafka Produce
+// (the `email` field sealed by the policy, whoever writes), each read over Kafka Fetch,
+// WebSocket, SSE and long-poll by alice (the ACL allows her `decrypt`) and bob (it does not):
+// clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A plain
+// consumer straight from the broker sees ciphertext. A KMS that does not answer fails the produce
+// with the retriable error on both doors (HTTP 503, Kafka REQUEST_TIMED_OUT) and writes nothing.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kafka, logLevel, type Producer } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../../src/policy/secrets.ts'
+import { startTestGateway, waitReady } from '../../support/gateway.ts'
+import { createTopic, endOffsetSum, testKafka, uniqueName } from '../../support/kafka.ts'
+import { freePortRange } from '../../support/ports.ts'
+import { connectSse, connectWs, Inbox, wsUrl } from '../../support/stream-clients.ts'
+import { basic } from './doors.ts'
+
+type User = 'alice' | 'bob'
+type Shown = Record<string, unknown>
+
+const EMAIL = 'jane@example.com'
+const SEALED = /^weir-enc:v1:[A-Za-z0-9_-]+$/
+const users = ['alice', 'bob'] as const
+const readDoors = ['Kafka Fetch', 'WebSocket', 'SSE', 'long-poll'] as const
+type ReadDoor = (typeof readDoors)[number]
+
+describe('one encrypt configuration on every door', () => {
+  let url = ''
+  let kafkaPort = 0
+  let topic = ''
+  let down = ''
+  const written = { http: uniqueName('http'), kafka: uniqueName('kafka') }
+  const producers: Producer[] = []
+
+  const kafka = (user: User) =>
+    new Kafka({
+      clientId: `cross-door-encrypt-${user}`,
+      brokers: [`127.0.0.1:${kafkaPort}`],
+      sasl: { mechanism: 'plain', username: user, password: `${user}-password` },
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    })
+
+  const produceHttp = (to: string, name: string) =>
+    fetch(`${url}/topics/${to}`, {
+      method: 'POST',
+      headers: { ...basic('alice'), 'content-type': 'application/json' },
+      body: JSON.stringify({ name, email: EMAIL }),
+    })
+
+  const produceKafka = async (to: string, name: string) => {
+    const producer = kafka('alice').producer()
+    producers.push(producer)
+    await producer.connect()
+    await producer.send({
+      topic: to,
+      messages: [{ value: JSON.stringify({ name, email: EMAIL }) }],
+    })
+  }
+
+  beforeAll(async () => {
+    topic = await createTopic('encrypt-orders')
+    down = await createTopic('encrypt-kms-down')
+    const dir = mkdtempSync(join(tmpdir(), 'weir-keyring-'))
+    const keyring = join(dir, 'keyring.yaml')
+    writeFileSync(keyring, `keys:\n  orders: ${randomBytes(32).toString('base64')}\n`)
+    const userList = await Promise.all(
+      users.map(
+        async (u) => `{ username: ${u}, passwordHash: '${await hashPassword(`${u}-password`)}' }`
+      )
+    )
+    kafkaPort = await freePortRange(3)
+    const started = await startTestGateway(`kms:
+  - { name: local, kind: keyring, file: '${keyring}' }
+  # Nothing listens on port 9: every call fails at once, as a KMS that is down.
+  - { name: unreachable, kind: aws, region: eu-west-1, endpoint: 'http://127.0.0.1:9', maxAttempts: 1, requestTimeoutMs: 2000, credentials: { accessKeyId: test, secretAccessKey: test } }
+virtualClusters:
+  - name: shop
+    backendCluster: main
+    authentication:
+      - kind: basic
+        users: [${userList.join(', ')}]
+    policies: [who, sealed, sealed-down]
+policies:
+  - name: who
+    kind: acl
+    rules:
+      - { principals: ['*'], names: ['*'], operations: [produce, consume, describe] }
+      - { principals: ['*'], resource: group, names: ['*'], operations: [consume, describe] }
+      - { principals: [alice], names: ['${topic}'], operations: [decrypt] }
+  - name: sealed
+    kind: encrypt
+    topics: ['${topic}']
+    kms: local
+    kekId: orders
+    fields: { pointers: [/email] }
+  - name: sealed-down
+    kind: encrypt
+    topics: ['${down}']
+    kms: unreachable
+    kekId: alias/orders
+    value: true
+listeners:
+  - name: public
+    kind: http
+    port: 0
+    topicsEndpoint: { virtualCluster: shop, allowed: ['*'] }
+    streams:
+      - path: /streams/{topic}
+        virtualCluster: shop
+        topics: { from: path, name: topic, allowed: ['*'] }
+        start: earliest
+  - name: kafka
+    kind: kafka
+    virtualCluster: shop
+    port: ${kafkaPort}
+`)
+    url = started.url
+    await waitReady(url)
+    const res = await produceHttp(topic, written.http)
+    expect(res.status, await res.clone().text()).toBe(202)
+    await produceKafka(topic, written.kafka)
+  }, 60_000)
+
+  afterAll(async () => {
+    await Promise.all(producers.map((p) => p.disconnect()))
+  })
+
+  /** Every value a door delivers until both written records came, by name. */
+  const both = async (next: () => Promise<Shown[]>): Promise<Map<string, Shown>> => {
+    const seen = new Map<string, Shown>()
+    while (!seen.has(written.http) || !seen.has(written.kafka)) {
+      for (const value of await next()) seen.set(value.name as string, value)
+    }
+    return seen
+  }
+
+  const streamPath = () => `/streams/${topic}`
+
+  const read: Record<ReadDoor, (user: User) => Promise<Map<string, Shown>>> = {
+    'Kafka Fetch': async (user) => {
+      const consumer = kafka(user).consumer({ groupId: uniqueName('encrypt-fetch') })
+      const delivered = new Inbox<Shown>()
+      await consumer.connect()
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true })
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            delivered.push(JSON.parse(String(message.value)) as Shown)
+            // A reader given clear text is not told the record was sealed.
+            if (user === 'alice') expect(message.headers?.['weir-encryption']).toBeUndefined()
+          },
+        })
+        return await both(async () => [await delivered.next(undefined, 30_000)])
+      } finally {
+        await consumer.disconnect()
+      }
+    },
+    WebSocket: async (user) => {
+      const client = await connectWs(wsUrl(url, streamPath()), { headers: basic(user) })
+      try {
+        return await both(async () => [
+          (await client.frames.next((f) => f.type === 'record')).value as Shown,
+        ])
+      } finally {
+        client.ws.close()
+      }
+    },
+    SSE: async (user) => {
+      const client = await connectSse(`${url}${streamPath()}`, basic(user))
+      try {
+        return await both(async () => {
+          const event = await client.events.next((e) => e.event === 'record')
+          return [(JSON.parse(event.data) as { value: Shown }).value]
+        })
+      } finally {
+        client.close()
+      }
+    },
+    'long-poll': async (user) => {
+      const res = await fetch(`${url}${streamPath()}?wait=5000&max=10`, { headers: basic(user) })
+      const body = (await res.json()) as { records: { value: Shown }[] }
+      return both(async () => body.records.map((r) => r.value))
+    },
+  }
+
+  const table = readDoors.flatMap((door) => users.map((user) => ({ door, user })))
+
+  it.each(table)(
+    '$door by $user',
+    async ({ door, user }) => {
+      const shown = await read[door](user)
+      for (const name of [written.http, written.kafka]) {
+        const email = shown.get(name)?.email
+        if (user === 'alice') expect(email).toBe(EMAIL)
+        else expect(email).toMatch(SEALED)
+      }
+    },
+    40_000
+  )
+
+  it('a plain consumer straight from the broker sees ciphertext, and the header', async () => {
+    const consumer = testKafka('encrypt-backend').consumer({ groupId: uniqueName('backend') })
+    const delivered = new Inbox<{ value: Shown; header: boolean }>()
+    await consumer.connect()
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true })
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          const value = JSON.parse(String(message.value)) as Shown
+          delivered.push({ value, header: message.headers?.['weir-encryption'] !== undefined })
+        },
+      })
+      const stored = await delivered.take(2, undefined, 30_000)
+      expect(stored.map((s) => s.value.name).sort()).toEqual([written.http, written.kafka].sort())
+      for (const { value, header } of stored) {
+        expect(value.email).toMatch(SEALED)
+        expect(header).toBe(true)
+      }
+    } finally {
+      await consumer.disconnect()
+    }
+  }, 40_000)
+
+  it('the KMS down: HTTP produce answers 503 and Kafka Produce REQUEST_TIMED_OUT; nothing written', async () => {
+    const res = await produceHttp(down, uniqueName('down'))
+    expect(res.status).toBe(503)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    await expect(produceKafka(down, uniqueName('down'))).rejects.toMatchObject({
+      cause: { type: 'REQUEST_TIMED_OUT', retriable: true },
+    })
+    expect(await endOffsetSum(down)).toBe(0)
+  }, 40_000)
+})
