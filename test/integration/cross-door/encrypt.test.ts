@@ -1,8 +1,9 @@
 // One encrypt configuration, every door: a record produced over HTTP and one over Kafka Produce
 // (the `email` field sealed by the policy, whoever writes), each read over Kafka Fetch,
-// WebSocket, SSE and long-poll by alice (the ACL allows her `decrypt`) and bob (it does not):
+// WebSocket, SSE, long-poll and a view by alice (the ACL allows her `decrypt`) and bob (it does not):
 // clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A plain
-// consumer straight from the broker sees ciphertext. A KMS that does not answer fails the produce
+// consumer straight from the broker sees ciphertext. A reply (written sealed through the Kafka
+// listener) reads clear for alice and sealed for bob. A KMS that does not answer fails the produce
 // with the retriable error on both doors (HTTP 503, Kafka REQUEST_TIMED_OUT) and writes nothing.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -23,7 +24,7 @@ type Shown = Record<string, unknown>
 const EMAIL = 'jane@example.com'
 const SEALED = /^weir-enc:v1:[A-Za-z0-9_-]+$/
 const users = ['alice', 'bob'] as const
-const readDoors = ['Kafka Fetch', 'WebSocket', 'SSE', 'long-poll'] as const
+const readDoors = ['Kafka Fetch', 'WebSocket', 'SSE', 'long-poll', 'view'] as const
 type ReadDoor = (typeof readDoors)[number]
 
 describe('one encrypt configuration on every door', () => {
@@ -31,6 +32,10 @@ describe('one encrypt configuration on every door', () => {
   let kafkaPort = 0
   let topic = ''
   let down = ''
+  let replies = ''
+  let asks = ''
+  /** Each user's request, whose reply holds the sealed field. */
+  const replyIds = {} as Record<User, string>
   const written = { http: uniqueName('http'), kafka: uniqueName('kafka') }
   const producers: Producer[] = []
 
@@ -44,24 +49,24 @@ describe('one encrypt configuration on every door', () => {
     })
 
   const produceHttp = (to: string, name: string) =>
-    fetch(`${url}/topics/${to}`, {
+    fetch(`${url}${to === topic ? '/orders' : `/topics/${to}`}`, {
       method: 'POST',
       headers: { ...basic('alice'), 'content-type': 'application/json' },
       body: JSON.stringify({ name, email: EMAIL }),
     })
 
-  const produceKafka = async (to: string, name: string) => {
+  const produceKafka = async (to: string, name: string, headers?: Record<string, string>) => {
     const producer = kafka('alice').producer()
     producers.push(producer)
     await producer.connect()
-    await producer.send({
-      topic: to,
-      messages: [{ value: JSON.stringify({ name, email: EMAIL }) }],
-    })
+    const value = JSON.stringify({ name, email: EMAIL })
+    await producer.send({ topic: to, messages: [{ key: name, value, headers }] })
   }
 
   beforeAll(async () => {
-    topic = await createTopic('encrypt-orders')
+    topic = await createTopic('encrypt-orders', 1, { 'cleanup.policy': 'compact' })
+    replies = await createTopic('encrypt-replies')
+    asks = await createTopic('encrypt-asks')
     down = await createTopic('encrypt-kms-down')
     const dir = mkdtempSync(join(tmpdir(), 'weir-keyring-'))
     const keyring = join(dir, 'keyring.yaml')
@@ -89,10 +94,10 @@ policies:
     rules:
       - { principals: ['*'], names: ['*'], operations: [produce, consume, describe] }
       - { principals: ['*'], resource: group, names: ['*'], operations: [consume, describe] }
-      - { principals: [alice], names: ['${topic}'], operations: [decrypt] }
+      - { principals: [alice], names: ['${topic}', '${replies}'], operations: [decrypt] }
   - name: sealed
     kind: encrypt
-    topics: ['${topic}']
+    topics: ['${topic}', '${replies}']
     kms: local
     kekId: orders
     fields: { pointers: [/email] }
@@ -107,6 +112,12 @@ listeners:
     kind: http
     port: 0
     topicsEndpoint: { virtualCluster: shop, allowed: ['*'] }
+    requests: { secret: cross-door-encrypt-secret-0123456789abcdef }
+    routes:
+      - { path: /orders, virtualCluster: shop, topic: '${topic}', key: { from: body, pointer: /name } }
+      - { path: /ask, virtualCluster: shop, topic: '${asks}', reply: { topic: '${replies}' } }
+    views:
+      - { name: orders, virtualCluster: shop, topic: '${topic}' }
     streams:
       - path: /streams/{topic}
         virtualCluster: shop
@@ -122,6 +133,16 @@ listeners:
     const res = await produceHttp(topic, written.http)
     expect(res.status, await res.clone().text()).toBe(202)
     await produceKafka(topic, written.kafka)
+    for (const user of users) {
+      const asked = await fetch(`${url}/ask`, {
+        method: 'POST',
+        headers: { ...basic(user), 'content-type': 'application/json', prefer: 'respond-async' },
+        body: '{"ask":1}',
+      })
+      expect(asked.status).toBe(202)
+      replyIds[user] = ((await asked.json()) as { id: string }).id
+      await produceKafka(replies, `reply-${user}`, { 'weir-correlation-id': replyIds[user] })
+    }
   }, 60_000)
 
   afterAll(async () => {
@@ -184,6 +205,19 @@ listeners:
       const body = (await res.json()) as { records: { value: Shown }[] }
       return both(async () => body.records.map((r) => r.value))
     },
+    view: (user) =>
+      both(async () => {
+        const shown: Shown[] = []
+        for (const name of [written.http, written.kafka]) {
+          const res = await fetch(`${url}/views/orders/${name}`, { headers: basic(user) })
+          if (res.status === 404) await new Promise((resolve) => setTimeout(resolve, 100))
+          else {
+            expect(res.headers.get('cache-control')).toBe('private, no-cache')
+            shown.push((await res.json()) as Shown)
+          }
+        }
+        return shown
+      }),
   }
 
   const table = readDoors.flatMap((door) => users.map((user) => ({ door, user })))
@@ -197,6 +231,22 @@ listeners:
         if (user === 'alice') expect(email).toBe(EMAIL)
         else expect(email).toMatch(SEALED)
       }
+    },
+    40_000
+  )
+
+  it.each(users)(
+    'a reply read by %s',
+    async (user) => {
+      let res = await fetch(`${url}/requests/${replyIds[user]}`, { headers: basic(user) })
+      for (let i = 0; i < 100 && res.status === 202; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        res = await fetch(`${url}/requests/${replyIds[user]}`, { headers: basic(user) })
+      }
+      expect(res.status).toBe(200)
+      const { email } = (await res.json()) as Shown
+      if (user === 'alice') expect(email).toBe(EMAIL)
+      else expect(email).toMatch(SEALED)
     },
     40_000
   )
