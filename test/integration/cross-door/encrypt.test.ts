@@ -32,6 +32,8 @@ describe('one encrypt configuration on every door', () => {
   let kafkaPort = 0
   let topic = ''
   let down = ''
+  let keyring = ''
+  let config = ''
   let replies = ''
   let asks = ''
   /** Each user's request, whose reply holds the sealed field. */
@@ -69,7 +71,7 @@ describe('one encrypt configuration on every door', () => {
     asks = await createTopic('encrypt-asks')
     down = await createTopic('encrypt-kms-down')
     const dir = mkdtempSync(join(tmpdir(), 'weir-keyring-'))
-    const keyring = join(dir, 'keyring.yaml')
+    keyring = join(dir, 'keyring.yaml')
     writeFileSync(keyring, `keys:\n  orders: ${randomBytes(32).toString('base64')}\n`)
     const userList = await Promise.all(
       users.map(
@@ -77,7 +79,7 @@ describe('one encrypt configuration on every door', () => {
       )
     )
     kafkaPort = await freePortRange(3)
-    const started = await startTestGateway(`kms:
+    config = `kms:
   - { name: local, kind: keyring, file: '${keyring}' }
   # Nothing listens on port 9: every call fails at once, as a KMS that is down.
   - { name: unreachable, kind: aws, region: eu-west-1, endpoint: 'http://127.0.0.1:9', maxAttempts: 1, requestTimeoutMs: 2000, credentials: { accessKeyId: test, secretAccessKey: test } }
@@ -127,7 +129,8 @@ listeners:
     kind: kafka
     virtualCluster: shop
     port: ${kafkaPort}
-`)
+`
+    const started = await startTestGateway(config)
     url = started.url
     await waitReady(url)
     const res = await produceHttp(topic, written.http)
@@ -159,6 +162,18 @@ listeners:
   }
 
   const streamPath = () => `/streams/${topic}`
+
+  /** Polls with the cursor each answer gives until both records came. */
+  const longPoll = (base: string, user: User) => {
+    let cursor = ''
+    return both(async () => {
+      const query = `wait=5000&max=10${cursor === '' ? '' : `&cursor=${cursor}`}`
+      const res = await fetch(`${base}${streamPath()}?${query}`, { headers: basic(user) })
+      const body = (await res.json()) as { records: { value: Shown }[]; cursor: string }
+      cursor = encodeURIComponent(body.cursor)
+      return body.records.map((r) => r.value)
+    })
+  }
 
   const read: Record<ReadDoor, (user: User) => Promise<Map<string, Shown>>> = {
     'Kafka Fetch': async (user) => {
@@ -200,11 +215,7 @@ listeners:
         client.close()
       }
     },
-    'long-poll': async (user) => {
-      const res = await fetch(`${url}${streamPath()}?wait=5000&max=10`, { headers: basic(user) })
-      const body = (await res.json()) as { records: { value: Shown }[] }
-      return both(async () => body.records.map((r) => r.value))
-    },
+    'long-poll': (user) => longPoll(url, user),
     view: (user) =>
       both(async () => {
         const shown: Shown[] = []
@@ -282,5 +293,18 @@ listeners:
       cause: { type: 'REQUEST_TIMED_OUT', retriable: true },
     })
     expect(await endOffsetSum(down)).toBe(0)
+  }, 40_000)
+
+  // Last: it deletes the key. A node that never held the data key (this one caches it for
+  // dataKeys.ttlMs) asks the keyring, which no longer has the KEK.
+  it('a KEK deleted from the keyring: its records are unreadable (crypto-shredding)', async () => {
+    writeFileSync(keyring, 'keys: {}\n')
+    const other = await freePortRange(3)
+    const { url: fresh } = await startTestGateway(
+      config.replace(`port: ${kafkaPort}`, `port: ${other}`)
+    )
+    await waitReady(fresh)
+    const shown = await longPoll(fresh, 'alice')
+    for (const value of shown.values()) expect(value.email).toMatch(SEALED)
   }, 40_000)
 })
