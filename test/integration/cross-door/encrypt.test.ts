@@ -3,7 +3,8 @@
 // WebSocket, SSE, long-poll and a view by alice (the ACL allows her `decrypt`) and bob (it does not):
 // clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A plain
 // consumer straight from the broker sees ciphertext. A reply (written sealed through the Kafka
-// listener) reads clear for alice and sealed for bob. A KMS that does not answer fails the produce
+// listener) reads clear for alice and sealed for bob. Java (kafka-clients) and librdkafka
+// (confluent-kafka) consumers through Weir are handed clear records for alice, sealed for bob. A KMS that does not answer fails the produce
 // with the retriable error on both doors (HTTP 503, Kafka REQUEST_TIMED_OUT) and writes nothing.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -16,6 +17,8 @@ import { startTestGateway, waitReady } from '../../support/gateway.ts'
 import { createTopic, endOffsetSum, testKafka, uniqueName } from '../../support/kafka.ts'
 import { freePortRange } from '../../support/ports.ts'
 import { connectSse, connectWs, Inbox, wsUrl } from '../../support/stream-clients.ts'
+import { runJavaCompat } from '../../compat/java/run.ts'
+import { runPythonCompat } from '../../compat/python/run.ts'
 import { basic } from './doors.ts'
 
 type User = 'alice' | 'bob'
@@ -294,6 +297,54 @@ listeners:
     })
     expect(await endOffsetSum(down)).toBe(0)
   }, 40_000)
+
+  /** What a real client's read scenario printed: each record's value and header names. */
+  type ClientRead = { records?: { value: string; headers: string[] }[]; error?: string }
+
+  const clients = {
+    Java: async (user: User): Promise<ClientRead> => {
+      const out = await runJavaCompat(`127.0.0.1:${kafkaPort}`, ['read'], 100_000, {
+        clientProperties: {
+          'security.protocol': 'SASL_PLAINTEXT',
+          'sasl.mechanism': 'PLAIN',
+          'sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required username="${user}" password="${user}-password";`,
+        },
+        settings: { 'read.topic': topic, 'read.group': uniqueName('java-read'), 'read.count': '2' },
+      })
+      return out.read as ClientRead
+    },
+    librdkafka: async (user: User): Promise<ClientRead> => {
+      const out = await runPythonCompat(`127.0.0.1:${kafkaPort}`, ['read'], 100_000, {
+        config: {
+          'security.protocol': 'SASL_PLAINTEXT',
+          'sasl.mechanism': 'PLAIN',
+          'sasl.username': user,
+          'sasl.password': `${user}-password`,
+        },
+        read: { topic, group: uniqueName('librdkafka-read'), count: 2 },
+      })
+      return out.read as ClientRead
+    },
+  }
+
+  it.each(
+    (['Java', 'librdkafka'] as const).flatMap((client) => users.map((user) => ({ client, user })))
+  )(
+    '$client consumer through Weir, as $user',
+    async ({ client, user }) => {
+      const read = await clients[client](user)
+      expect(read.error).toBeUndefined()
+      const records = read.records ?? []
+      const names = records.map((r) => (JSON.parse(r.value) as Shown).name)
+      expect(names.sort()).toEqual([written.http, written.kafka].sort())
+      for (const { value, headers } of records) {
+        const email = (JSON.parse(value) as Shown).email
+        if (user === 'alice') expect([email, headers]).toEqual([EMAIL, []])
+        else expect([email, headers]).toEqual([expect.stringMatching(SEALED), ['weir-encryption']])
+      }
+    },
+    120_000
+  )
 
   // Last: it deletes the key. A node that never held the data key (this one caches it for
   // dataKeys.ttlMs) asks the keyring, which no longer has the KEK.
