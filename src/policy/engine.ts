@@ -35,7 +35,7 @@ import { createKeyManagement, type KeyManagement } from '../kms/index.ts'
 import { DataKeyCache, type DataKeyCacheOptions } from './encrypt/dek-cache.ts'
 import { Decryption } from './encrypt/decryption.ts'
 import { EnvelopeReader } from './encrypt/reader.ts'
-import { chainRecordEdits } from './record-edits.ts'
+import { chainRecordEdits, skippingSealedValues } from './record-edits.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -413,7 +413,9 @@ export class PolicyEngine {
     if (side === 'produce') {
       return chainRecordEdits(mask, this.encryptFor(virtualCluster, topic, routePolicies))
     }
-    return chainRecordEdits(this.decryptFor(virtualCluster, topic, principal, routePolicies), mask)
+    const decrypt = this.decryptFor(virtualCluster, topic, principal, routePolicies)
+    if (decrypt === undefined && chain.encrypts.covers(topic)) return skippingSealedValues(mask)
+    return chainRecordEdits(decrypt, mask)
   }
 
   /** How every door that writes seals the records of `topic`; undefined when none applies. */

@@ -17,7 +17,7 @@ import { WeirConfigSchema } from '../../../src/config/schema/index.ts'
 const alice = principal('alice')
 const bob = principal('bob')
 
-function engine(encrypt: Record<string, unknown>, extra: unknown[] = []) {
+function engine(encrypt: Record<string, unknown>, extra: unknown[] = [], registry = false) {
   const dir = mkdtempSync(join(tmpdir(), 'weir-keyring-'))
   const file = join(dir, 'keyring.yaml')
   writeFileSync(file, `keys:\n  orders: ${randomBytes(32).toString('base64')}\n`)
@@ -47,13 +47,16 @@ function engine(encrypt: Record<string, unknown>, extra: unknown[] = []) {
         {
           name: 'vc',
           backendCluster: 'local',
+          ...(registry ? { schemaRegistry: 'main' } : {}),
           policies: policies.map((p) => (p as { name: string }).name),
         },
       ],
       listeners: [{ name: 'public', kind: 'http', port: 0 }],
       kms: [{ name: 'local', kind: 'keyring', file }],
       policies,
-    })
+    }),
+    // No schema is ever found: a lookup fails the read.
+    { maskSchemas: (_registry, id) => Promise.reject(new Error(`no schema ${id}`)) }
   )
 }
 
@@ -140,6 +143,24 @@ describe('encrypt policies in the engine', () => {
     }
     expect(await shown(alice)).toBe('41**')
     expect(await shown(bob)).toMatch(/^we\*+$/)
+  })
+
+  it('a mask leaves a value sealed whole alone for bob, framed-looking or not', async () => {
+    const mask = {
+      name: 'shown',
+      kind: 'mask',
+      topics: ['orders'],
+      fields: [{ pointers: ['/card'] }],
+    }
+    const e = engine({ value: true }, [mask], true)
+    const written = await through(e.encryptFor('vc', 'orders'), record({ card: '4111' }))
+    // The Confluent wire format's magic byte and a schema id no registry has.
+    const framed = { ...written, value: Buffer.concat([Buffer.of(0, 0, 0, 0, 9), written.value!]) }
+    for (const sealed of [written, framed]) {
+      const before = sealed.value
+      const read = await through(e.maskFor('vc', 'orders', bob, 'fetch'), { ...sealed })
+      expect(read.value).toBe(before)
+    }
   })
 
   it('a record altered on the way is delivered as stored, not half-opened', async () => {
