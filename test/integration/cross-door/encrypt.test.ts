@@ -3,11 +3,12 @@
 // WebSocket, SSE, long-poll and a view by alice (the ACL allows her `decrypt`) and bob (it does not):
 // clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A plain
 // consumer straight from the broker sees ciphertext. A reply (written sealed through the Kafka
-// listener) reads clear for alice and sealed for bob. Java (kafka-clients) and librdkafka
+// listener) reads clear for alice and sealed for bob. With the KMS down and the data key not
+// cached, alice's long-poll fails retriably rather than hand her ciphertext or skip the records. Java (kafka-clients) and librdkafka
 // (confluent-kafka) consumers through Weir are handed clear records for alice, sealed for bob. A KMS that does not answer fails the produce
 // with the retriable error on both doors (HTTP 503, Kafka REQUEST_TIMED_OUT) and writes nothing.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel, type Producer } from 'kafkajs'
@@ -345,6 +346,26 @@ listeners:
     },
     120_000
   )
+
+  it('the KMS down and the data key not cached: alice is not handed ciphertext', async () => {
+    renameSync(keyring, `${keyring}.away`)
+    try {
+      const other = await freePortRange(3)
+      const { url: fresh } = await startTestGateway(
+        config.replace(`port: ${kafkaPort}`, `port: ${other}`)
+      )
+      await waitReady(fresh)
+      const res = await fetch(`${fresh}${streamPath()}?wait=2000&max=10`, {
+        headers: basic('alice'),
+      })
+      // Retriable, and the cursor not moved past records alice was never shown.
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('1')
+      expect(await res.json()).toMatchObject({ type: 'https://weir.dev/problems/kms-unavailable' })
+    } finally {
+      renameSync(`${keyring}.away`, keyring)
+    }
+  }, 40_000)
 
   // Last: it deletes the key. A node that never held the data key (this one caches it for
   // dataKeys.ttlMs) asks the keyring, which no longer has the KEK.
