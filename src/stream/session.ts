@@ -100,6 +100,9 @@ export class StreamSession implements Subscriber {
     if (this.#staging.length === 0 && !(rendered instanceof Promise)) {
       this.#accept(record, rendered)
     } else {
+      // A session that ends on one record's failure drops the records staged behind it: their
+      // failures must not go unhandled (an unhandled rejection ends the process).
+      if (rendered instanceof Promise) rendered.catch(() => undefined)
       this.#staging.push({ record, rendered })
       if (this.#staging.length === 1) void this.#drainStaging()
     }
