@@ -28,7 +28,7 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
   const virtuals = names('virtualClusters', config.virtualClusters)
   const policies = names('policies', config.policies)
   names('listeners', config.listeners)
-  names('kms', config.kms)
+  const kms = names('kms', config.kms)
 
   const mustExist = (set: Set<string>, kind: string, name: string, path: Path) => {
     if (!set.has(name)) {
@@ -36,6 +36,10 @@ export function checkReferences(config: WeirConfig): { path: Path; message: stri
       found.push({ path, message: `no ${kind} named "${name}" (known: ${known})` })
     }
   }
+  // An encrypt policy names the KMS holding its key-encryption key.
+  config.policies.forEach((policy, i) => {
+    if (policy.kind === 'encrypt') mustExist(kms, 'kms', policy.kms, ['policies', i, 'kms'])
+  })
   // An access log sink on Kafka names a backend cluster.
   config.observability.accessLog.sinks.forEach((sink, i) => {
     if (sink.kind !== 'kafka') return

@@ -29,7 +29,7 @@ export interface ReloadPlan {
   unchanged: boolean
   /** Why every listener restarts on new shared services (backend clusters, schema registries). */
   restartAll?: string
-  /** Policies, authentication or virtual clusters differ: the engine takes them in place. */
+  /** Policies, authentication, virtual clusters or KMSes differ: the engine takes them in place. */
   policies: boolean
   logging: boolean
   listeners: ListenerAction[]
@@ -56,7 +56,9 @@ export function planReload(current: WeirConfig, next: WeirConfig): ReloadPlan {
     unchanged: isDeepStrictEqual(current, next),
     policies:
       !isDeepStrictEqual(current.policies, next.policies) ||
-      !isDeepStrictEqual(current.virtualClusters, next.virtualClusters),
+      !isDeepStrictEqual(current.virtualClusters, next.virtualClusters) ||
+      // The engine holds the KMS providers of encrypt policies.
+      !isDeepStrictEqual(current.kms, next.kms),
     logging: !isDeepStrictEqual(current.logging, next.logging),
     listeners: [],
   }

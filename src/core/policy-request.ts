@@ -4,7 +4,7 @@ import type { Principal } from './principal.ts'
 
 export type Door = 'http' | 'websocket' | 'sse' | 'long-poll' | 'kafka'
 /** `manage`: create, delete and reconfigure (Kafka's CREATE, DELETE, ALTER and *_CONFIGS). */
-export type Operation = 'produce' | 'consume' | 'describe' | 'manage'
+export type Operation = 'produce' | 'consume' | 'describe' | 'manage' | 'decrypt'
 /** `transactional-id`: a Kafka producer's transactional id (the Kafka door's transactions). */
 export type ResourceType = 'topic' | 'group' | 'transactional-id'
 

@@ -35,7 +35,7 @@ interface RuleIndex {
   allow: AclRule[]
 }
 
-const operations: readonly Operation[] = ['produce', 'consume', 'describe', 'manage']
+const operations: readonly Operation[] = ['produce', 'consume', 'describe', 'manage', 'decrypt']
 const resourceTypes: readonly ResourceType[] = ['topic', 'group', 'transactional-id']
 
 /**
@@ -50,6 +50,7 @@ const verbs: Readonly<Record<Operation, string>> = {
   consume: 'consume from',
   describe: 'describe',
   manage: 'manage',
+  decrypt: 'decrypt',
 }
 
 /** Principal patterns: exact names, globs (`team-*`), `*`, and `role:NAME` (globs allowed too). */

@@ -12,6 +12,8 @@ import { IpFilter } from './ip-filter.ts'
 import { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 import { TransformSet, type CompiledTransformPolicy } from './transform/index.ts'
 import { MaskPolicy, MaskSet, type MaskSchemaSource } from './mask/mask-set.ts'
+import { EncryptPolicy, type EncryptDeps } from './encrypt/encrypt-policy.ts'
+import { EncryptSet } from './encrypt/encrypt-set.ts'
 
 export interface Chain {
   /** All applicable ACL policies pooled; undefined when none applies (open by default). */
@@ -23,6 +25,7 @@ export interface Chain {
   schemas: readonly CompiledSchemaPolicy[]
   transforms: TransformSet
   masks: MaskSet
+  encrypts: EncryptSet
 }
 
 export interface CompiledSchemaPolicy {
@@ -39,6 +42,7 @@ export class PolicyCatalog {
   readonly #ipFilters = new Map<string, IpFilter>()
   readonly #transforms = new Map<string, CompiledTransformPolicy>()
   readonly #masks = new Map<string, MaskPolicy>()
+  readonly #encrypts = new Map<string, EncryptPolicy>()
 
   /**
    * `previous`: the catalog of the engine being replaced. Its rate limiters are taken over where a
@@ -51,6 +55,8 @@ export class PolicyCatalog {
       previous?: PolicyCatalog
       /** Writer schemas for masks of registry values. */
       maskSchemas?: MaskSchemaSource
+      /** KMS providers and the data-key cache, for encrypt policies. */
+      encryption?: Omit<EncryptDeps, 'schemas'>
     } = {}
   ) {
     for (const policy of policies) {
@@ -70,6 +76,11 @@ export class PolicyCatalog {
         this.#transforms.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       } else if (policy.kind === 'mask') {
         this.#masks.set(policy.name, new MaskPolicy(policy, options.maskSchemas))
+      } else if (policy.kind === 'encrypt') {
+        const { encryption } = options
+        if (encryption === undefined) throw new Error(`encrypt policy "${policy.name}": no KMS`)
+        const deps = { ...encryption, schemas: options.maskSchemas }
+        this.#encrypts.set(policy.name, new EncryptPolicy(policy, deps))
       } else {
         this.#schemas.set(policy.name, { topics: compileGlobs(policy.topics), config: policy })
       }
@@ -92,6 +103,7 @@ export class PolicyCatalog {
     const schemas: CompiledSchemaPolicy[] = []
     const transforms: CompiledTransformPolicy[] = []
     const masks: MaskPolicy[] = []
+    const encrypts: EncryptPolicy[] = []
     const ipFilters = new Set<IpFilter>()
     for (const name of names) {
       if (!this.#names.has(name)) throw new Error(`no policy named "${name}"`)
@@ -109,6 +121,8 @@ export class PolicyCatalog {
       if (transform !== undefined) transforms.push(transform)
       const mask = this.#masks.get(name)
       if (mask !== undefined && !masks.includes(mask)) masks.push(mask)
+      const encrypt = this.#encrypts.get(name)
+      if (encrypt !== undefined && !encrypts.includes(encrypt)) encrypts.push(encrypt)
       const ipFilter = this.#ipFilters.get(name)
       if (ipFilter !== undefined) ipFilters.add(ipFilter)
     }
@@ -120,6 +134,7 @@ export class PolicyCatalog {
       schemas,
       transforms: new TransformSet(transforms),
       masks: new MaskSet(masks),
+      encrypts: new EncryptSet(encrypts),
     }
   }
 }

@@ -31,6 +31,11 @@ import { evaluateIpFilters } from './ip-filter.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { MaskSchemaSource, MaskSide, RecordMask } from './mask/mask-set.ts'
+import { createKeyManagement, type KeyManagement } from '../kms/index.ts'
+import { DataKeyCache, type DataKeyCacheOptions } from './encrypt/dek-cache.ts'
+import { Decryption } from './encrypt/decryption.ts'
+import { EnvelopeReader } from './encrypt/reader.ts'
+import { chainRecordEdits, skippingSealedValues } from './record-edits.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -42,6 +47,8 @@ export interface PolicyEngineOptions {
   previous?: PolicyEngine
   /** Writer schemas by registry and id, for mask policies over Confluent-framed values. */
   maskSchemas?: MaskSchemaSource
+  /** Unwrapped data keys of encrypt policies: how long they serve before the KMS confirms them. */
+  dataKeys?: DataKeyCacheOptions
 }
 
 interface VirtualClusterPolicies {
@@ -68,6 +75,9 @@ export interface RateLimitCounts {
 interface Compiled {
   catalog: PolicyCatalog
   vcs: Map<string, VirtualClusterPolicies>
+  /** The `kms:` entries' providers, by name. */
+  kms: Map<string, KeyManagement>
+  decryption: Decryption
 }
 
 export class PolicyEngine {
@@ -78,10 +88,16 @@ export class PolicyEngine {
   readonly #pending: Bucket[] = []
   /** Connections per stream and principal (a stream's `maxConnectionsPerPrincipal`). */
   readonly #routeConnections: ConnectionCounter
+  /** Kept across reloads: a reload does not have every data key unwrapped again. */
+  readonly #dataKeys: DataKeyCache
 
   constructor(config: WeirConfig, options: PolicyEngineOptions = {}) {
     this.#now = options.now ?? (() => performance.now())
     this.#options = options
+    this.#dataKeys =
+      options.previous === undefined
+        ? new DataKeyCache(options.dataKeys)
+        : options.previous.#dataKeys
     const previous = options.previous === undefined ? undefined : options.previous.#compiled.catalog
     this.#compiled = this.#compile(config, previous)
     this.#routeConnections =
@@ -100,11 +116,16 @@ export class PolicyEngine {
 
   #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
     const options = this.#options
+    const kms = new Map(config.kms.map((entry) => [entry.name, createKeyManagement(entry)]))
+    const cache = this.#dataKeys
     const catalog = new PolicyCatalog(config.policies, {
       rateLimits: options.rateLimits,
       previous,
       maskSchemas: options.maskSchemas,
+      encryption: { kms: (name) => kms.get(name), cache },
     })
+    const reader = new EnvelopeReader({ kms: (name) => kms.get(name), cache })
+    const decryption = new Decryption(reader, options.maskSchemas)
     const vcs = new Map<string, VirtualClusterPolicies>()
     const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }
     for (const vc of config.virtualClusters) {
@@ -131,7 +152,7 @@ export class PolicyEngine {
         },
       })
     }
-    return { catalog, vcs }
+    return { catalog, vcs, kms, decryption }
   }
 
   /**
@@ -349,9 +370,13 @@ export class PolicyEngine {
     return this.#chain(virtualCluster, routePolicies).transforms.forTopic(topic).read
   }
 
-  /** Whether any mask policy applies to the virtual cluster (the Kafka door then decodes). */
+  /**
+   * Whether any mask or encrypt policy applies to the virtual cluster (the Kafka door then
+   * decodes records).
+   */
   hasMasks(virtualCluster: string, routePolicies?: readonly string[]): boolean {
-    return this.#chain(virtualCluster, routePolicies).masks.any
+    const chain = this.#chain(virtualCluster, routePolicies)
+    return chain.masks.any || chain.encrypts.any
   }
 
   /** Whether a mask of `side` covers the topic for anyone (answers then differ per principal). */
@@ -361,13 +386,18 @@ export class PolicyEngine {
     side: MaskSide,
     routePolicies?: readonly string[]
   ): boolean {
-    return this.#chain(virtualCluster, routePolicies).masks.covers(topic, side)
+    const chain = this.#chain(virtualCluster, routePolicies)
+    // Encrypted records read clear for some principals, sealed for the others.
+    return chain.masks.covers(topic, side) || (side === 'fetch' && chain.encrypts.covers(topic))
   }
 
   /**
-   * What every door does to the values of `topic` (client name) for `principal`: on the produce
-   * side before the broker sees them (stored masked), on the fetch side before the principal
-   * does (stored clear, shown masked). Undefined when no mask applies: the door does nothing.
+   * What every door does to the records of `topic` (client name) for `principal`: on the produce
+   * side, produce-side masks then encryption, before the broker sees them (stored masked and
+   * sealed); on the fetch side, decryption (for principals allowed to decrypt) then the
+   * principal's masks, before the principal sees them. A principal not allowed to decrypt has
+   * masks applied to what it sees: the ciphertext. Undefined when nothing applies: the door does
+   * nothing.
    */
   maskFor(
     virtualCluster: string,
@@ -377,8 +407,48 @@ export class PolicyEngine {
     routePolicies?: readonly string[]
   ): RecordMask | undefined {
     const chain = this.#chain(virtualCluster, routePolicies)
-    if (!chain.masks.any) return undefined
-    return chain.masks.maskFor(topic, principal, side, this.#vc(virtualCluster).registry)
+    if (!chain.masks.any && !chain.encrypts.any) return undefined
+    const registry = this.#vc(virtualCluster).registry
+    const mask = chain.masks.any ? chain.masks.maskFor(topic, principal, side, registry) : undefined
+    if (side === 'produce') {
+      return chainRecordEdits(mask, this.encryptFor(virtualCluster, topic, routePolicies))
+    }
+    const decrypt = this.decryptFor(virtualCluster, topic, principal, routePolicies)
+    if (decrypt === undefined && chain.encrypts.covers(topic)) return skippingSealedValues(mask)
+    return chainRecordEdits(decrypt, mask)
+  }
+
+  /** How every door that writes seals the records of `topic`; undefined when none applies. */
+  encryptFor(
+    virtualCluster: string,
+    topic: string,
+    routePolicies?: readonly string[]
+  ): RecordMask | undefined {
+    const chain = this.#chain(virtualCluster, routePolicies)
+    if (!chain.encrypts.any) return undefined
+    return chain.encrypts.encryptor(topic, this.#vc(virtualCluster).registry)
+  }
+
+  /**
+   * How every door that reads opens the records of `topic` for `principal`: only where an
+   * encrypt policy covers the topic and the ACL allows the principal `decrypt` on it (without
+   * ACLs, everyone: open by default, as for every operation). Undefined: records as stored.
+   */
+  decryptFor(
+    virtualCluster: string,
+    topic: string,
+    principal: Principal,
+    routePolicies?: readonly string[]
+  ): RecordMask | undefined {
+    const chain = this.#chain(virtualCluster, routePolicies)
+    if (!chain.encrypts.covers(topic)) return undefined
+    const request = {
+      principal,
+      operation: 'decrypt' as const,
+      resource: { type: 'topic' as const, name: topic },
+    }
+    if (chain.acl !== undefined && chain.acl.evaluate(request).verdict !== 'allow') return undefined
+    return this.#compiled.decryption.decryptor(this.#vc(virtualCluster).registry)
   }
 
   #vc(name: string): VirtualClusterPolicies {

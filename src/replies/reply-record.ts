@@ -7,6 +7,7 @@
 // to the HTTP connection rather than the response.
 import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import type { StoredReply } from './reply-store.ts'
+import { consumedEncryptionHeader } from '../policy/encrypt/index.ts'
 
 export const CORRELATION_HEADER = 'weir-correlation-id'
 export const REPLY_TO_HEADER = 'weir-reply-to'
@@ -75,6 +76,7 @@ export function replyFromRecord(
     status: replyStatus(status),
     headers,
     body: record.value,
+    encryption: consumedEncryptionHeader(record.headers),
     expiresAt,
     bytes,
   }

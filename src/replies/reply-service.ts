@@ -23,6 +23,7 @@ import { CORRELATION_HEADER, headerText, REPLY_TO_HEADER, replyFromRecord } from
 import { ReplyStore, type ReplyStoreStats, type StoredReply } from './reply-store.ts'
 import type { Principal } from '../core/principal.ts'
 import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
+import { storedHeaders } from '../policy/encrypt/index.ts'
 
 export type ReplyConfig = NonNullable<ProduceRouteConfig['reply']>
 export type RequestsConfig = NonNullable<HttpListenerConfig['requests']>
@@ -221,7 +222,7 @@ export class ReplyService {
       policies
     )
     if (mask === undefined || reply.body === null) return reply
-    const record = { topic, key: null, value: reply.body, headers: [] }
+    const record = { topic, key: null, value: reply.body, headers: storedHeaders(reply.encryption) }
     await maskRecord(mask, record)
     return record.value === reply.body ? reply : { ...reply, body: record.value }
   }

@@ -10,6 +10,8 @@ export interface StoredReply {
   /** HTTP response headers the replying service set (lower-case names). */
   headers: Readonly<Record<string, string>>
   body: Buffer | null
+  /** The record's `weir-encryption` header: the body is decrypted per principal when read. */
+  encryption?: Buffer
   /** When the reply stops being readable (ms since the epoch). */
   expiresAt: number
   /** What the reply costs the store's byte bound. */

@@ -87,11 +87,12 @@ const enforced = new Set<string>([
   'schema',
   'transform',
   'mask',
+  'encrypt',
 ])
 
 /**
  * The Kafka listener applies a virtual cluster's namespace, authentication, ACLs, rate limits (as
- * broker quotas), connection limits (counted once a client authenticated), ip filters (on accept), schema policies (on Produce), transform policies and mask policies. A policy kind it does not
+ * broker quotas), connection limits (counted once a client authenticated), ip filters (on accept), schema policies (on Produce), transform, mask and encrypt policies. A policy kind it does not
  * enforce must be refused rather than let traffic bypass it; a schema policy needs a registry to
  * check ids in.
  */
@@ -107,7 +108,7 @@ function checkServed(listener: string, vc: VirtualClusterConfig, config: WeirCon
   const unapplied = vc.policies.filter((_, i) => !enforced.has(policies[i]?.kind ?? ''))
   if (unapplied.length > 0) {
     throw new Error(
-      `kafka listener "${listener}": virtual cluster "${vc.name}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, ip filters, schema, transform and mask policies apply there); use a virtual cluster without them`
+      `kafka listener "${listener}": virtual cluster "${vc.name}" has policies the Kafka listener does not enforce yet (${unapplied.join(', ')}: only ACLs, rate limits, connection limits, ip filters, schema, transform, mask and encrypt policies apply there); use a virtual cluster without them`
     )
   }
   for (const policy of policies) {

@@ -100,6 +100,9 @@ export class StreamSession implements Subscriber {
     if (this.#staging.length === 0 && !(rendered instanceof Promise)) {
       this.#accept(record, rendered)
     } else {
+      // A session that ends on one record's failure drops the records staged behind it: their
+      // failures must not go unhandled (an unhandled rejection ends the process).
+      if (rendered instanceof Promise) rendered.catch(() => undefined)
       this.#staging.push({ record, rendered })
       if (this.#staging.length === 1) void this.#drainStaging()
     }
@@ -236,6 +239,13 @@ export class StreamSession implements Subscriber {
       try {
         rendered = await head.rendered
       } catch (err) {
+        if (err instanceof GatewayError) {
+          // A record the engine could not edit yet (a KMS or registry that did not answer): the
+          // session ends on it, retriable, and the record is read again by the next session;
+          // dropping it would move the cursor past a record the client never saw.
+          this.#finish({ kind: 'failed', error: err })
+          break
+        }
         // Rendering falls back to base64 by itself; this is a bug, not bad data: drop the record.
         this.#options.logger.error({ err, stream: this.endpoint.name }, 'a record failed to render')
         rendered = null

@@ -18,6 +18,7 @@ import { viewKey } from './view-key.ts'
 import { ViewTable, type ViewEntry, type ViewStats } from './view-table.ts'
 import type { Principal } from '../core/principal.ts'
 import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
+import { consumedEncryptionHeader, storedHeaders } from '../policy/encrypt/index.ts'
 
 export type ViewConfig = HttpListenerConfig['views'][number]
 
@@ -210,7 +211,13 @@ export class ViewService {
     const vc = view.virtualCluster.name
     const mask = this.#deps.policies.maskFor(vc, topic, principal, 'fetch', routePolicies)
     if (mask === undefined) return entry.value
-    const record = { topic, partition: entry.partition, key: null, value: entry.value, headers: [] }
+    const record = {
+      topic,
+      partition: entry.partition,
+      key: null,
+      value: entry.value,
+      headers: storedHeaders(entry.encryption),
+    }
     const shown = () => (record.value as Buffer | null) ?? entry.value
     const pending = maskRecord(mask, record)
     return pending === undefined ? shown() : pending.then(shown)
@@ -233,7 +240,8 @@ export class ViewService {
       const transform = policies.readTransform(vc.name, view.topic, view.policies)
       const value =
         transform === undefined ? record.value : readConsumed(transform, record, view.topic)?.value
-      table.apply(key, value ?? null, { partition, offset, timestamp })
+      const encryption = consumedEncryptionHeader(record.headers)
+      table.apply(key, value ?? null, { partition, offset, timestamp, encryption })
     }
     // A view serves every principal of the virtual cluster from one table: it reads as the
     // virtual cluster's `backendIdentity`, never a principal's own (`backendIdentities`).

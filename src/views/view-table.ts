@@ -14,6 +14,8 @@ export interface ViewEntry {
   timestamp: string
   /** Strong ETag, quotes included. */
   etag: string
+  /** The record's `weir-encryption` header: the value is decrypted per principal when read. */
+  encryption?: Buffer
   bytes: number
 }
 
@@ -57,7 +59,7 @@ export class ViewTable {
   apply(
     key: string,
     value: Buffer | null,
-    position: { partition: number; offset: string; timestamp: string }
+    position: { partition: number; offset: string; timestamp: string; encryption?: Buffer }
   ): void {
     const current = this.#entries.get(key)
     // Read again after a restart: never go back to an older version of a key.
@@ -72,7 +74,13 @@ export class ViewTable {
       this.#entries.delete(key)
       this.#bytes -= current.bytes
     }
-    const bytes = value === null ? 0 : ENTRY_OVERHEAD + Buffer.byteLength(key) + value.length
+    const bytes =
+      value === null
+        ? 0
+        : ENTRY_OVERHEAD +
+          Buffer.byteLength(key) +
+          value.length +
+          (position.encryption?.length ?? 0)
     if (value !== null && bytes <= this.#limits.maxBytes) {
       const etag = `"${position.partition}-${position.offset}"`
       this.#entries.set(key, { key, value, ...position, etag, bytes })

@@ -76,6 +76,15 @@ describe('planReload', () => {
     expect(plan.listeners).toEqual([])
   })
 
+  it('takes a KMS change in place: the engine holds the providers encrypt policies use', () => {
+    const plan = planOf((doc) => {
+      doc.kms = [{ name: 'local', kind: 'keyring', file: './keyring.yaml' }]
+    })
+    expect(plan.policies).toBe(true)
+    expect(plan.restartAll).toBeUndefined()
+    expect(plan.listeners).toEqual([])
+  })
+
   it('takes a logging level change in place', () => {
     const plan = planOf((doc) => {
       doc.logging = { level: 'debug' }

@@ -162,6 +162,30 @@ describe('StreamSession: asynchronous rendering', () => {
     expect(takeAll(session).map(label)).toEqual(['orders/0@1'])
   })
 
+  it('ends on a rendering the engine could not do, leaving no failure behind it unhandled', async () => {
+    // Two records waiting on a KMS that does not answer: the session ends on the first, and the
+    // second's failure, which nobody awaits any more, must not surface as an unhandled rejection.
+    const pending = [deferred<Rendered>(), deferred<Rendered>()]
+    let i = 0
+    const { session, ends } = setup({ render: () => pending[i++]?.promise ?? null })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      session.deliver(consumed(0))
+      session.deliver(consumed(1))
+      const down = () => new GatewayError('kms-unavailable', 'the KMS did not answer')
+      pending[0]?.reject(down())
+      pending[1]?.reject(down())
+      await flush()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(ends).toEqual([{ kind: 'failed', error: expect.any(GatewayError) }])
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
   it('answers full while as many renderings as the buffer holds are pending, ready once drained', async () => {
     const pending = [deferred<Rendered>(), deferred<Rendered>()]
     let i = 0

@@ -57,6 +57,7 @@ export type IpFilterPolicyConfig = Extract<PolicyConfig, { kind: 'ip-filter' }>
 export type ConnectionLimitPolicyConfig = Extract<PolicyConfig, { kind: 'connection-limit' }>
 export type SchemaPolicyConfig = Extract<PolicyConfig, { kind: 'schema' }>
 export type { MaskPolicyConfig, MaskStrategyConfig } from './mask-policy.ts'
+export type { EncryptPolicyConfig } from './encrypt-policy.ts'
 export type SchemaRefConfig = z.output<typeof SchemaRef>
 export type AuthMethodConfig = z.output<typeof AuthMethod>
 export type MtlsAuthConfig = Extract<AuthMethodConfig, { kind: 'mtls' }>

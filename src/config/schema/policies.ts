@@ -2,11 +2,15 @@
 // cluster by name (and, in later increments, narrowed to a route, stream or topic).
 import { z } from 'zod'
 import { Cidr, Name } from './common.ts'
+import { EncryptPolicy } from './encrypt-policy.ts'
 import { MaskPolicy } from './mask-policy.ts'
 import { StreamFilters } from './streams.ts'
 
-/** `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations). */
-const Operation = z.enum(['produce', 'consume', 'describe', 'manage'])
+/**
+ * `manage`: create, delete and reconfigure topics and groups (Kafka's admin operations).
+ * `decrypt`: read an encrypt policy's fields of a topic clear (without it: the ciphertext).
+ */
+const Operation = z.enum(['produce', 'consume', 'describe', 'manage', 'decrypt'])
 
 const AclRule = z
   .object({
@@ -186,4 +190,5 @@ export const Policy = z.discriminatedUnion('kind', [
   SchemaPolicy,
   TransformPolicy,
   MaskPolicy,
+  EncryptPolicy,
 ])

@@ -15,8 +15,8 @@ export interface RecordView {
   readonly partition?: number
   /** Milliseconds since the epoch, where the door knows it. */
   readonly timestamp?: number
-  readonly key: Buffer | null
-  /** A policy may replace the value (a mask) ... */
+  /** A policy may replace the key (encryption), the value (a mask, encryption) ... */
+  key: Buffer | null
   value: Buffer | null
   /** ... and the headers (set or removed), in order. */
   headers: RecordHeader[]

@@ -8,7 +8,9 @@
 // namespacing, so it sees the client's topic names; the Fetch edit runs after the namespace's response filters, by then also
 // in client names. Without a transform or mask policy on the virtual cluster it wants nothing and
 // costs nothing.
+import { GatewayError, kafkaErrorCode } from '../../core/errors.ts'
 import { anonymous, type Principal } from '../../core/principal.ts'
+import type { RecordView } from '../../core/records/record-view.ts'
 import type { MaskSide, RecordMask } from '../../policy/mask/index.ts'
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
@@ -18,12 +20,14 @@ import { editFetchRecords } from './fetch.ts'
 import { readKafkaRecord, writeKafkaRecord } from './kafka-record.ts'
 import type { KafkaRecord } from '../../protocol/records/index.ts'
 import { editProduceRecords } from './produce.ts'
+import { produceError } from '../acl/responses/data.ts'
 import { capWhile, topicsById, versionCaps, type VersionCap } from '../version-caps.ts'
 // What a partition whose records cannot be read is answered, as a broker would (the catalogue's).
 import { CORRUPT_MESSAGE } from '../validation/error-codes.ts'
 
 const PRODUCE = 0
 const FETCH = 1
+const UNKNOWN_SERVER_ERROR = -1
 
 /** The PolicyEngine, or a delegate to whichever one is current after a reload. */
 export interface TransformPolicies extends ReadTransforms {
@@ -59,7 +63,15 @@ export function transformFilter(deps: TransformDeps): RequestFilter {
         // Not offered while a transform applies (see the version cap): a client ignoring that.
         return { kind: 'close', reason: 'v13 names topics by id; transform policies apply' }
       }
-      if (isRequestOf('produce', header.requestApiKey, body)) return produce(body, deps, principal)
+      if (isRequestOf('produce', header.requestApiKey, body)) {
+        return produce(body, deps, principal).catch((err: unknown) => {
+          // A data key the KMS could not give (REQUEST_TIMED_OUT: retriable), a value an encrypt
+          // policy cannot read: the whole request is answered with the error, nothing written.
+          if (!(err instanceof GatewayError)) throw err
+          const code = kafkaErrorCode(err.code) ?? UNKNOWN_SERVER_ERROR
+          return { kind: 'respond', body: produceError(body, header.requestApiVersion, code) }
+        })
+      }
       return {
         kind: 'forward',
         changed: false,
@@ -84,12 +96,23 @@ function applies(policies: TransformPolicies, virtualCluster: string): boolean {
 async function maskKafkaRecord(
   mask: RecordMask,
   topic: string,
-  record: { key: Buffer | null; value: Buffer | null }
+  record: KafkaRecord
 ): Promise<void> {
-  const view = { topic, key: record.key, value: record.value, headers: [] }
+  const view = recordView(topic, record)
   await mask.prepare([view])
   mask.apply(view)
+  takeView(record, view)
+}
+
+/** The engine's view of a Kafka record: masks edit values, encryption keys and headers too. */
+function recordView(topic: string, record: KafkaRecord): RecordView {
+  return { topic, key: record.key, value: record.value, headers: record.headers }
+}
+
+function takeView(record: KafkaRecord, view: RecordView): void {
+  record.key = view.key
   record.value = view.value
+  record.headers = view.headers
 }
 
 async function produce(
@@ -146,12 +169,12 @@ async function editFetch(
       const keep = (record: KafkaRecord): boolean => {
         if (filter !== undefined && !filter(record)) return false
         if (mask === undefined) return true
-        const view = { topic: topic.topic, key: record.key, value: record.value, headers: [] }
+        const view = recordView(topic.topic, record)
         const pending = mask.prepare([view])
         if (pending !== undefined) waiting.push(pending)
         else {
           mask.apply(view)
-          record.value = view.value
+          takeView(record, view)
         }
         return true
       }

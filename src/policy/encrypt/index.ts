@@ -17,4 +17,5 @@ export {
   type Algorithm,
   type EncryptionHeader,
 } from './header.ts'
+export { consumedEncryptionHeader, storedHeaders } from './targets.ts'
 export { EnvelopeReader, type EnvelopeReaderOptions, type Opener } from './reader.ts'

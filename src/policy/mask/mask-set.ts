@@ -10,7 +10,7 @@ import type { Principal } from '../../core/principal.ts'
 import type { RecordView } from '../../core/records/record-view.ts'
 import type { SchemaSource } from '../../schema/types.ts'
 import { compilePrincipals } from '../acl.ts'
-import type { ValueEncoding } from '../fields/types.ts'
+import { encodingOf } from '../fields/encoding.ts'
 import { compileMaskPolicy, type CompiledMask } from './compile.ts'
 
 /** A writer schema by registry name and id (the engine's schema catalog). */
@@ -75,15 +75,6 @@ export class MaskPolicy {
     }
     return found
   }
-}
-
-/**
- * A Confluent-framed value (magic byte 0, a schema id) is read with its writer schema from the
- * virtual cluster's registry; anything else as JSON. Undefined: neither, the value passes as is.
- */
-function encodingOf(value: Buffer, registry: string | undefined): ValueEncoding | undefined {
-  if (value.length >= 5 && value[0] === 0) return registry === undefined ? undefined : 'registry'
-  return 'json'
 }
 
 export class MaskSet {

@@ -5,8 +5,8 @@
 // isolation (named by -Dcompat.tenant.topic, .group and .tag), refusals for what ACLs refuse
 // (-Dcompat.refusals.topics, .group and .txn), regex for a KIP-848 broker-side regex subscription
 // (-Dcompat.regex.prefix), filtered-tail for auto-commit past records a transform drops
-// (-Dcompat.tail.topic, .group, .end). -Dcompat.properties=<file> adds client settings (SASL,
-// TLS) to every client.
+// (-Dcompat.tail.topic, .group, .end), read for what a consumer is handed (-Dcompat.read.topic,
+// .group, .count). -Dcompat.properties=<file> adds client settings (SASL, TLS) to every client.
 // Prints one JSON object on stdout: each scenario's findings (or its error), and every address
 // the clients opened a connection to, read back from NetworkClient's debug log, because a test
 // broker that is reachable directly would hide an address the gateway forgot to rewrite.
@@ -124,6 +124,8 @@ public class Compat {
         return regex();
       case "filtered-tail":
         return filteredTail();
+      case "read":
+        return read();
       default:
         throw new IllegalArgumentException("unknown scenario " + scenario);
     }
@@ -608,6 +610,35 @@ public class Compat {
       }
     }
     r.put("delivered", delivered);
+    return r;
+  }
+
+  /**
+   * A group reads compat.read.count records of compat.read.topic from the beginning: each value
+   * as text and the names of its headers (what an encrypt policy leaves a reader allowed to
+   * decrypt, or not).
+   */
+  static Map<String, Object> read() throws Exception {
+    String topic = System.getProperty("compat.read.topic");
+    String group = System.getProperty("compat.read.group");
+    int count = Integer.parseInt(System.getProperty("compat.read.count"));
+    List<Map<String, Object>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(group))) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline && records.size() < count) {
+        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(200))) {
+          Map<String, Object> one = new LinkedHashMap<>();
+          one.put("value", rec.value());
+          List<String> headers = new ArrayList<>();
+          rec.headers().forEach((h) -> headers.add(h.key()));
+          one.put("headers", headers);
+          records.add(one);
+        }
+      }
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("records", records);
     return r;
   }
 

@@ -517,6 +517,32 @@ def scenario_filtered_tail():
     return {'delivered': delivered, 'position': position, 'committed': committed}
 
 
+def scenario_read():
+    """
+    A group reads `count` records of a topic from the beginning: each value as text and the names
+    of its headers (what an encrypt policy leaves a reader allowed to decrypt, or not).
+    """
+    r = json.loads(os.environ['COMPAT_READ'])
+    consumer = Consumer(conf('compat-py-read', **{
+        'group.id': r['group'],
+        'auto.offset.reset': 'earliest',
+        'enable.auto.commit': False,
+    }))
+    records = []
+    try:
+        consumer.subscribe([r['topic']])
+        deadline = time.time() + 60
+        while time.time() < deadline and len(records) < r['count']:
+            msg = consumer.poll(0.2)
+            if msg is None or msg.error():
+                continue
+            headers = [k for k, _ in (msg.headers() or [])]
+            records.append({'value': msg.value().decode('utf-8'), 'headers': headers})
+    finally:
+        consumer.close()
+    return {'records': records}
+
+
 def scenario_refused():
     """
     One record to each topic, one after the other: the error name librdkafka's delivery report
@@ -562,6 +588,7 @@ SCENARIOS = {
     'tenant-list': scenario_tenant_list,
     'filtered-tail': scenario_filtered_tail,
     'refused': scenario_refused,
+    'read': scenario_read,
 }
 
 

@@ -70,6 +70,8 @@ export interface PythonCompatOptions {
   tail?: { topic: string; group: string; end: number }
   /** The refused scenario's topics. */
   refused?: string[]
+  /** The read scenario's topic, group and how many records it reads. */
+  read?: { topic: string; group: string; count: number }
 }
 
 /** Runs the scenarios (all when none are named) in one process. */
@@ -85,6 +87,7 @@ export async function runPythonCompat(
   if (options.tenant) env.COMPAT_TENANT = JSON.stringify(options.tenant)
   if (options.tail) env.COMPAT_TAIL = JSON.stringify(options.tail)
   if (options.refused) env.COMPAT_REFUSED = JSON.stringify(options.refused)
+  if (options.read) env.COMPAT_READ = JSON.stringify(options.read)
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       python,
