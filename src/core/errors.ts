@@ -101,6 +101,13 @@ export const errorCatalogue = {
     // Retriable by every client, and it sends none off to refresh its metadata or blame a broker
     // (BROKER_NOT_AVAILABLE is not retriable in the Java client).
     kafka: 7 /* REQUEST_TIMED_OUT */,
+    /**
+     * A Fetch partition whose records cannot be edited yet (a registry a mask needs did not
+     * answer): a broker answers a partition it cannot read now with KAFKA_STORAGE_ERROR, which
+     * Java, librdkafka and kafkajs retry; REQUEST_TIMED_OUT on a Fetch partition is an
+     * IllegalStateException in the Java consumer.
+     */
+    kafkaFor: { fetch: 56 /* KAFKA_STORAGE_ERROR */ },
     ws: 1011,
   },
   overloaded: {
@@ -125,6 +132,8 @@ export const errorCatalogue = {
     // The KMS did not answer (down, timed out, throttled): retriable, as for a backend, and a
     // record that needed a data key was not written at all (never in clear text).
     kafka: 7 /* REQUEST_TIMED_OUT */,
+    /** A Fetch partition whose data key is not cached: retried, as for backend-unavailable. */
+    kafkaFor: { fetch: 56 /* KAFKA_STORAGE_ERROR */ },
     ws: 1011,
   },
   'kms-key-unavailable': {

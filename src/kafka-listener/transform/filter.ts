@@ -28,6 +28,8 @@ import { CORRUPT_MESSAGE } from '../validation/error-codes.ts'
 const PRODUCE = 0
 const FETCH = 1
 const UNKNOWN_SERVER_ERROR = -1
+/** Passes over a partition's records before a Fetch edit that keeps waiting is refused. */
+const MAX_EDIT_PASSES = 3
 
 /** The PolicyEngine, or a delegate to whichever one is current after a reload. */
 export interface TransformPolicies extends ReadTransforms {
@@ -149,8 +151,9 @@ async function produce(
 
 /**
  * The read transform, then the principal's fetch-side masks, on every record of the response. A
- * mask that meets a writer schema it has not planned yet has the edit wait for the registry (later
- * answers wait behind it), then runs again over the partition's records as the broker sent them.
+ * mask (or decryption) that meets a schema or data key it has not prepared yet has the edit wait
+ * for it (later answers wait behind it), then runs again over the partition's records as the
+ * broker sent them, until every record was edited: a record is never sent unedited.
  */
 async function editFetch(
   response: FetchResponse,
@@ -179,18 +182,48 @@ async function editFetch(
         return true
       }
       try {
-        partition.records = editFetchRecords(records, keep)
-        if (waiting.length > 0) {
-          await Promise.all(waiting)
-          waiting.length = 0
-          partition.records = editFetchRecords(records, keep)
-        }
+        partition.records = await editUntilPrepared(records, keep, waiting)
       } catch (err) {
-        if (!(err instanceof CodecError)) throw err
-        // Never the unedited records: the partition is answered as a broker answers corruption.
+        const code = unreadablePartition(err)
+        if (code === undefined) throw err
+        // Never the unedited records: the partition is answered as a broker answers a partition
+        // it cannot read (corrupt, or not readable now and retried).
         partition.records = null
-        partition.errorCode = CORRUPT_MESSAGE
+        partition.errorCode = code
       }
     }
   }
+}
+
+/**
+ * Passes over the records until no record's edit waited on a registry or KMS. What a pass awaited
+ * is cached for a while, so a second pass nearly always finishes; one that keeps waiting (a cache
+ * expiring each time) is refused retriably rather than looped on.
+ */
+async function editUntilPrepared(
+  records: Buffer,
+  keep: (record: KafkaRecord) => boolean,
+  waiting: Promise<void>[]
+): Promise<Buffer> {
+  for (let pass = 1; ; pass++) {
+    const edited = editFetchRecords(records, keep)
+    if (waiting.length === 0) return edited
+    const settled = Promise.all(waiting.splice(0))
+    if (pass === MAX_EDIT_PASSES) {
+      settled.catch(() => {}) // the partition is refused either way; nothing is left unhandled
+      throw new GatewayError(
+        'backend-unavailable',
+        `records could not be edited after ${MAX_EDIT_PASSES} passes`
+      )
+    }
+    await settled
+  }
+}
+
+/** The Kafka code of a partition whose records could not be edited, or undefined to fail. */
+function unreadablePartition(err: unknown): number | undefined {
+  if (err instanceof CodecError) return CORRUPT_MESSAGE
+  if (!(err instanceof GatewayError)) return undefined
+  if (err.code !== 'backend-unavailable' && err.code !== 'kms-unavailable') return undefined
+  return kafkaErrorCode(err.code, 'fetch')
 }
