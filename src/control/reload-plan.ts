@@ -57,8 +57,9 @@ export function planReload(current: WeirConfig, next: WeirConfig): ReloadPlan {
     policies:
       !isDeepStrictEqual(current.policies, next.policies) ||
       !isDeepStrictEqual(current.virtualClusters, next.virtualClusters) ||
-      // The engine holds the KMS providers of encrypt policies.
-      !isDeepStrictEqual(current.kms, next.kms),
+      // The engine holds the KMS providers of encrypt policies, and their data keys.
+      !isDeepStrictEqual(current.kms, next.kms) ||
+      !isDeepStrictEqual(current.dataKeys, next.dataKeys),
     logging: !isDeepStrictEqual(current.logging, next.logging),
     listeners: [],
   }

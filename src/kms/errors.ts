@@ -16,18 +16,30 @@ const codes: Record<KmsFailure, ErrorCode> = {
   'access-denied': 'kms-access-denied',
 }
 
+/**
+ * What a client is told: no file path, endpoint, key ARN (it names the AWS account) or SDK text.
+ * The operator's account of it is the error's message, which the engine reports to the log.
+ */
+const publicDetail: Record<KmsFailure, string> = {
+  unavailable: 'the KMS holding the key-encryption key did not answer; retry later',
+  'key-not-found': 'the key-encryption key is gone (deleted, disabled or unknown to the KMS)',
+  'access-denied': 'the KMS refused the gateway the use of the key-encryption key',
+}
+
 /** A KMS call that failed; a GatewayError, so every door answers it from the catalogue. */
 export class KmsError extends GatewayError {
   readonly failure: KmsFailure
   readonly kekId: string
 
-  constructor(failure: KmsFailure, kekId: string, detail: string, cause?: unknown) {
-    super(codes[failure], detail, {
+  /** `message`: what happened, for the operator's log (paths, the provider's own words). */
+  constructor(failure: KmsFailure, kekId: string, message: string, cause?: unknown) {
+    super(codes[failure], publicDetail[failure], {
       cause,
       // Long enough for a throttled or restarting KMS; a produce is retried, never half-written.
       ...(failure === 'unavailable' ? { retryAfterSeconds: 1 } : {}),
     })
     this.name = 'KmsError'
+    this.message = message
     this.failure = failure
     this.kekId = kekId
   }

@@ -31,7 +31,8 @@ import { evaluateIpFilters } from './ip-filter.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { MaskSchemaSource, MaskSide, RecordMask } from './mask/mask-set.ts'
-import { createKeyManagement, type KeyManagement } from '../kms/index.ts'
+import type { KmsFailureReport } from '../kms/reporting.ts'
+import { KmsProviders } from './encrypt/kms-providers.ts'
 import { DataKeyCache, type DataKeyCacheOptions } from './encrypt/dek-cache.ts'
 import { Decryption } from './encrypt/decryption.ts'
 import { EnvelopeReader } from './encrypt/reader.ts'
@@ -47,8 +48,10 @@ export interface PolicyEngineOptions {
   previous?: PolicyEngine
   /** Writer schemas by registry and id, for mask policies over Confluent-framed values. */
   maskSchemas?: MaskSchemaSource
-  /** Unwrapped data keys of encrypt policies: how long they serve before the KMS confirms them. */
+  /** Overrides the config's `dataKeys` (tests step the clock). */
   dataKeys?: DataKeyCacheOptions
+  /** Where KMS failures are told to the operator (the log), a few at most per window. */
+  onKmsFailure?: KmsFailureReport
 }
 
 interface VirtualClusterPolicies {
@@ -76,7 +79,7 @@ interface Compiled {
   catalog: PolicyCatalog
   vcs: Map<string, VirtualClusterPolicies>
   /** The `kms:` entries' providers, by name. */
-  kms: Map<string, KeyManagement>
+  kms: ReturnType<KmsProviders['resolve']>
   decryption: Decryption
 }
 
@@ -90,16 +93,23 @@ export class PolicyEngine {
   readonly #routeConnections: ConnectionCounter
   /** Kept across reloads: a reload does not have every data key unwrapped again. */
   readonly #dataKeys: DataKeyCache
+  /** Kept across reloads too: an unchanged `kms:` entry keeps its provider. */
+  readonly #kmsProviders: KmsProviders
 
   constructor(config: WeirConfig, options: PolicyEngineOptions = {}) {
     this.#now = options.now ?? (() => performance.now())
     this.#options = options
     this.#dataKeys =
       options.previous === undefined
-        ? new DataKeyCache(options.dataKeys)
+        ? new DataKeyCache({ ...config.dataKeys, ...options.dataKeys })
         : options.previous.#dataKeys
+    this.#kmsProviders =
+      options.previous === undefined
+        ? new KmsProviders(options.onKmsFailure)
+        : options.previous.#kmsProviders
     const previous = options.previous === undefined ? undefined : options.previous.#compiled.catalog
     this.#compiled = this.#compile(config, previous)
+    this.#adopt(config)
     this.#routeConnections =
       options.previous === undefined ? new ConnectionCounter() : options.previous.#routeConnections
   }
@@ -112,19 +122,27 @@ export class PolicyEngine {
    */
   reload(config: WeirConfig): void {
     this.#compiled = this.#compile(config, this.#compiled.catalog)
+    this.#adopt(config)
+  }
+
+  /** What outlives a compile takes the compiled config's settings, once it compiled. */
+  #adopt(config: WeirConfig): void {
+    this.#kmsProviders.adopt(this.#compiled.kms)
+    this.#dataKeys.configure({ ...config.dataKeys, ...this.#options.dataKeys })
   }
 
   #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
     const options = this.#options
-    const kms = new Map(config.kms.map((entry) => [entry.name, createKeyManagement(entry)]))
+    const kms = this.#kmsProviders.resolve(config.kms)
+    const provider = (name: string) => kms.get(name)?.kms
     const cache = this.#dataKeys
     const catalog = new PolicyCatalog(config.policies, {
       rateLimits: options.rateLimits,
       previous,
       maskSchemas: options.maskSchemas,
-      encryption: { kms: (name) => kms.get(name), cache },
+      encryption: { kms: provider, cache },
     })
-    const reader = new EnvelopeReader({ kms: (name) => kms.get(name), cache })
+    const reader = new EnvelopeReader({ kms: provider, cache })
     const decryption = new Decryption(reader, options.maskSchemas)
     const vcs = new Map<string, VirtualClusterPolicies>()
     const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }

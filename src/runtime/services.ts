@@ -87,6 +87,12 @@ export function buildServices(
   const policies = new PolicyEngine(config, {
     previous: options.previousPolicies,
     maskSchemas: (registry, id) => registrySchemaSource(schemas.registry(registry), id),
+    // Clients are told the KMS failed; the operator is told how (path, the provider's words).
+    onKmsFailure: (kms, err, suppressed) =>
+      logger.warn(
+        { kms, kekId: err.kekId, failure: err.failure, err, suppressedSinceLast: suppressed },
+        'KMS call failed'
+      ),
   })
   // Metrics, tracer and access log sinks, shared by every door of these services.
   const observability = new Observability(config.observability, {

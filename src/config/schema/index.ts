@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { Admin } from './admin.ts'
 import { BackendCluster, SchemaRegistry, VirtualCluster } from './clusters.ts'
 import { Millis } from './common.ts'
-import { Kms } from './kms.ts'
+import { DataKeys, Kms } from './kms.ts'
 import { Listener } from './listeners.ts'
 // Observability: metrics, tracing and access log settings.
 import { Observability } from './observability.ts'
@@ -23,6 +23,8 @@ export const WeirConfigSchema = z
     policies: z.array(Policy).default([]),
     /** Key management services holding the keys of encrypt policies, by name. */
     kms: z.array(Kms).default([]),
+    /** How long unwrapped data keys serve before the KMS confirms them again. */
+    dataKeys: DataKeys.default(DataKeys.parse({})),
     /** The admin API (off unless set): its own listener, never a public one. */
     admin: Admin.optional(),
     logging: z

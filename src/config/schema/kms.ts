@@ -38,3 +38,18 @@ const AwsKms = z
   .strict()
 
 export const Kms = z.discriminatedUnion('kind', [KeyringKms, AwsKms])
+
+/**
+ * The data keys (DEKs) a node holds unwrapped, so records are read without a KMS call each. After
+ * `ttlMs` a key is confirmed with the KMS again: a deleted KEK stops decrypting on a running node
+ * within that time (crypto-shredding). While the KMS is down, a key keeps serving for
+ * `staleIfUnavailableMs` past that, asked again at most once a `recheckMs`.
+ */
+export const DataKeys = z
+  .object({
+    ttlMs: Millis.min(1).default(5 * 60_000),
+    staleIfUnavailableMs: Millis.default(60 * 60_000),
+    recheckMs: Millis.min(1).default(1_000),
+    maxEntries: z.number().int().min(1).default(1_000),
+  })
+  .strict()

@@ -40,10 +40,10 @@ export interface WrappedDataKey {
 }
 
 export class DataKeyCache {
-  readonly #ttlMs: number
-  readonly #staleMs: number
-  readonly #recheckMs: number
-  readonly #maxEntries: number
+  #ttlMs = 0
+  #staleMs = 0
+  #recheckMs = 0
+  #maxEntries = 0
   readonly #now: () => number
   readonly #entries = new Map<string, Entry>()
   readonly #unwrapping = new Map<string, Promise<KeyObject>>()
@@ -51,11 +51,17 @@ export class DataKeyCache {
   readonly #refused = new Map<string, { error: unknown; until: number }>()
 
   constructor(options: DataKeyCacheOptions = {}) {
+    this.#now = options.now ?? Date.now
+    this.configure(options)
+  }
+
+  /** New bounds (a reload's `dataKeys:`); the keys held stay, judged by the new bounds. */
+  configure(options: Omit<DataKeyCacheOptions, 'now'>): void {
     this.#ttlMs = options.ttlMs ?? 5 * 60_000
     this.#staleMs = options.staleIfUnavailableMs ?? 60 * 60_000
     this.#recheckMs = options.recheckMs ?? 1_000
     this.#maxEntries = options.maxEntries ?? 1_000
-    this.#now = options.now ?? Date.now
+    trim(this.#entries, this.#maxEntries)
   }
 
   /** The plaintext of a wrapped DEK, from the cache or the KMS; rejects with a KmsError. */

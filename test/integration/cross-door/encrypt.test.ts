@@ -1,12 +1,16 @@
 // One encrypt configuration, every door: a record produced over HTTP and one over Kafka Produce
 // (the `email` field sealed by the policy, whoever writes), each read over Kafka Fetch,
-// WebSocket, SSE, long-poll and a view by alice (the ACL allows her `decrypt`) and bob (it does not):
-// clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A plain
-// consumer straight from the broker sees ciphertext. A reply (written sealed through the Kafka
-// listener) reads clear for alice and sealed for bob. With the KMS down and the data key not
-// cached, alice's long-poll fails retriably rather than hand her ciphertext or skip the records. Java (kafka-clients) and librdkafka
-// (confluent-kafka) consumers through Weir are handed clear records for alice, sealed for bob. A KMS that does not answer fails the produce
-// with the retriable error on both doors (HTTP 503, Kafka REQUEST_TIMED_OUT) and writes nothing.
+// WebSocket, SSE, long-poll and a view by alice (the ACL allows her `decrypt`) and bob (it does
+// not): clear for alice, ciphertext (a sealed string, still a string) for bob, on every door. A
+// plain consumer straight from the broker sees ciphertext. A reply (written sealed through the
+// Kafka listener) reads clear for alice and sealed for bob. Java (kafka-clients) and librdkafka
+// (confluent-kafka) consumers through Weir are handed clear records for alice, sealed for bob.
+// A KMS that does not answer fails the produce with the retriable error on both doors (HTTP 503,
+// Kafka REQUEST_TIMED_OUT) and writes nothing. With the KMS down and the data key not cached,
+// alice's reads fail retriably on every door (long-poll 503, WebSocket 1011, an SSE problem event,
+// Kafka KAFKA_STORAGE_ERROR, a view 503) rather than hand her ciphertext or skip records. A KEK
+// deleted makes its records unreadable, on a fresh node at once and on the running one after
+// `dataKeys.ttlMs`.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -83,7 +87,8 @@ describe('one encrypt configuration on every door', () => {
       )
     )
     kafkaPort = await freePortRange(3)
-    config = `kms:
+    config = `dataKeys: { ttlMs: 2000 }
+kms:
   - { name: local, kind: keyring, file: '${keyring}' }
   # Nothing listens on port 9: every call fails at once, as a KMS that is down.
   - { name: unreachable, kind: aws, region: eu-west-1, endpoint: 'http://127.0.0.1:9', maxAttempts: 1, requestTimeoutMs: 2000, credentials: { accessKeyId: test, secretAccessKey: test } }
@@ -347,28 +352,100 @@ listeners:
     120_000
   )
 
-  it('the KMS down and the data key not cached: alice is not handed ciphertext', async () => {
-    renameSync(keyring, `${keyring}.away`)
-    try {
-      const other = await freePortRange(3)
-      const { url: fresh } = await startTestGateway(
-        config.replace(`port: ${kafkaPort}`, `port: ${other}`)
+  // A fresh node, so no data key is cached, with the keyring file gone (the KMS does not answer):
+  // alice's reads fail retriably on every door rather than hand her ciphertext or skip records,
+  // and bob, who reads the sealed strings anyway, is not held up.
+  describe('the KMS down and the data key not cached', () => {
+    let fresh = ''
+    let freshPort = 0
+    beforeAll(async () => {
+      renameSync(keyring, `${keyring}.away`)
+      freshPort = await freePortRange(3)
+      const started = await startTestGateway(
+        config.replace(`port: ${kafkaPort}`, `port: ${freshPort}`)
       )
+      fresh = started.url
       await waitReady(fresh)
+    }, 40_000)
+    afterAll(() => renameSync(`${keyring}.away`, keyring))
+
+    const KMS_UNAVAILABLE = 'https://weir.dev/problems/kms-unavailable'
+
+    it('long-poll: 503 with Retry-After, the cursor not moved; bob reads sealed', async () => {
       const res = await fetch(`${fresh}${streamPath()}?wait=2000&max=10`, {
         headers: basic('alice'),
       })
-      // Retriable, and the cursor not moved past records alice was never shown.
       expect(res.status).toBe(503)
       expect(res.headers.get('retry-after')).toBe('1')
-      expect(await res.json()).toMatchObject({ type: 'https://weir.dev/problems/kms-unavailable' })
-    } finally {
-      renameSync(`${keyring}.away`, keyring)
-    }
-  }, 40_000)
+      expect(await res.json()).toMatchObject({ type: KMS_UNAVAILABLE })
+      for (const value of (await longPoll(fresh, 'bob')).values()) {
+        expect(value.email).toMatch(SEALED)
+      }
+    }, 40_000)
 
-  // Last: it deletes the key. A node that never held the data key (this one caches it for
-  // dataKeys.ttlMs) asks the keyring, which no longer has the KEK.
+    it('WebSocket: closed 1011 naming the KMS', async () => {
+      const client = await connectWs(wsUrl(fresh, streamPath()), { headers: basic('alice') })
+      expect(await client.closed).toMatchObject({
+        code: 1011,
+        reason: expect.stringMatching(/KMS/i),
+      })
+      expect(client.frames.items.filter((f) => f.type === 'record')).toEqual([])
+    }, 40_000)
+
+    it('SSE: a kms-unavailable problem event, and no record', async () => {
+      const client = await connectSse(`${fresh}${streamPath()}`, basic('alice'))
+      try {
+        const event = await client.events.next((e) => e.event !== 'ready', 30_000)
+        expect(event.event).toBe('problem')
+        expect(JSON.parse(event.data)).toMatchObject({ type: KMS_UNAVAILABLE })
+      } finally {
+        client.close()
+      }
+    }, 40_000)
+
+    it('Kafka Fetch: the partition answered KAFKA_STORAGE_ERROR (retried by clients), no record', async () => {
+      const consumer = new Kafka({
+        clientId: 'cross-door-encrypt-kms-down',
+        brokers: [`127.0.0.1:${freshPort}`],
+        sasl: { mechanism: 'plain', username: 'alice', password: 'alice-password' },
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      }).consumer({ groupId: uniqueName('encrypt-kms-down'), retry: { retries: 0 } })
+      const delivered: unknown[] = []
+      const crashed = new Promise<unknown>((resolve) =>
+        consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error))
+      )
+      await consumer.connect()
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true })
+        await consumer.run({ eachMessage: async ({ message }) => void delivered.push(message) })
+        // kafkajs retries it (retriable), here not at all: the crash carries the partition's code.
+        expect(await crashed).toMatchObject({
+          name: 'KafkaJSNumberOfRetriesExceeded',
+          cause: { type: 'KAFKA_STORAGE_ERROR', retriable: true },
+        })
+        expect(delivered).toEqual([])
+      } finally {
+        await consumer.disconnect()
+      }
+    }, 40_000)
+
+    it('a view: 503 kms-unavailable once the view holds the records', async () => {
+      let res = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('alice') })
+      for (let i = 0; i < 100 && res.status === 404; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        res = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('alice') })
+      }
+      expect(res.status).toBe(503)
+      expect(await res.json()).toMatchObject({ type: KMS_UNAVAILABLE })
+      const bob = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('bob') })
+      expect(((await bob.json()) as Shown).email).toMatch(SEALED)
+    }, 40_000)
+  })
+
+  // Last: it deletes the key. A node that never held the data key asks the keyring, which no
+  // longer has the KEK; the running node, which holds it, asks again after dataKeys.ttlMs (2 s
+  // here) and stops decrypting then.
   it('a KEK deleted from the keyring: its records are unreadable (crypto-shredding)', async () => {
     writeFileSync(keyring, 'keys: {}\n')
     const other = await freePortRange(3)
@@ -378,5 +455,12 @@ listeners:
     await waitReady(fresh)
     const shown = await longPoll(fresh, 'alice')
     for (const value of shown.values()) expect(value.email).toMatch(SEALED)
+    const deadline = Date.now() + 20_000
+    let running = [...(await longPoll(url, 'alice')).values()]
+    while (running.some((v) => v.email === EMAIL) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      running = [...(await longPoll(url, 'alice')).values()]
+    }
+    for (const value of running) expect(value.email).toMatch(SEALED)
   }, 40_000)
 })

@@ -97,6 +97,20 @@ describe('the data-key cache', () => {
     await expect(read.prepareRead(header)).rejects.toMatchObject({ code: 'kms-unavailable' })
   })
 
+  it('takes new bounds on reload, judging the keys it holds by them', async () => {
+    let now = 0
+    const kms = new FakeKms()
+    const { header } = await written(kms)
+    const cache = new DataKeyCache({ ttlMs: 60_000, now: () => now })
+    const read = reader(kms, cache)
+    await read.prepareRead(header)
+    now = 2_000
+    kms.failing = 'key-not-found'
+    await expect(read.prepareRead(header)).resolves.toBeDefined()
+    cache.configure({ ttlMs: 1_000 })
+    await expect(read.prepareRead(header)).rejects.toMatchObject({ code: 'kms-key-unavailable' })
+  })
+
   it('remembers a key the KMS said is gone for recheckMs, then asks again', async () => {
     let now = 0
     const kms = new FakeKms()
