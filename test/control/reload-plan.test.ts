@@ -85,6 +85,14 @@ describe('planReload', () => {
     expect(plan.listeners).toEqual([])
   })
 
+  it('takes a dataKeys change in place: the engine holds the data keys', () => {
+    const plan = planOf((doc) => {
+      doc.dataKeys = { ttlMs: 1_000 }
+    })
+    expect(plan).toMatchObject({ policies: true, listeners: [] })
+    expect(plan.restartAll).toBeUndefined()
+  })
+
   it('takes a logging level change in place', () => {
     const plan = planOf((doc) => {
       doc.logging = { level: 'debug' }

@@ -69,4 +69,15 @@ describe('encrypt policies', () => {
     )
     expect(issuesOf(text)[0]?.path).toBe('policies[0].maxEncryptionsPerDek')
   })
+
+  it('holds data keys 5 minutes by default, and refuses a ttlMs of 0', () => {
+    const text = config(`    kms: local\n    kekId: k\n    value: true`)
+    expect(parseConfig(text, 'test.yaml', {}).dataKeys).toEqual({
+      ttlMs: 300_000,
+      staleIfUnavailableMs: 3_600_000,
+      recheckMs: 1_000,
+      maxEntries: 1_000,
+    })
+    expect(issuesOf(`dataKeys: { ttlMs: 0 }\n${text}`)[0]?.path).toBe('dataKeys.ttlMs')
+  })
 })
