@@ -65,20 +65,18 @@ export const MaskPolicy = z
     kind: z.literal('mask'),
     /** Topic name globs, as clients see them. */
     topics: z.array(z.string().min(1)).default(['*']),
-    /** `produce`: stored masked, for everyone. `fetch`: stored clear, shown masked. */
+    /** `produce`: stored masked, for every reader. `fetch`: stored clear, shown masked. */
     side: z.enum(['produce', 'fetch']).default('fetch'),
-    /** Whose reads are masked (fetch side): names, globs, `*` or `role:NAME`, as in ACLs. */
+    /**
+     * Whom it applies to: on the fetch side whose reads are masked, on the produce side whose
+     * writes are stored masked. Names, globs, `*` or `role:NAME`, as in ACLs.
+     */
     principals: z.array(z.string().min(1)).min(1).default(['*']),
-    /** Principals who see clear values even though `principals` matches them. */
+    /** Principals it does not apply to even though `principals` matches them. */
     except: z.array(z.string().min(1)).default([]),
     fields: z.array(MaskFields).min(1),
   })
   .strict()
-  .refine((p) => p.side === 'fetch' || (p.except.length === 0 && p.principals.join() === '*'), {
-    message:
-      'a produce-side mask stores values masked for every reader: principals and except apply to fetch only',
-    path: ['side'],
-  })
 
 export type MaskPolicyConfig = z.output<typeof MaskPolicy>
 export type MaskStrategyConfig = z.output<typeof MaskStrategy>

@@ -103,8 +103,9 @@ export class MaskSet {
     const masks: CompiledMask[] = []
     for (const policy of this.#policies) {
       if (policy.config.side !== side || !policy.topics(topic)) continue
-      // A produce-side mask stores every record masked, whoever wrote it.
-      if (side === 'fetch' && !policy.appliesTo(principal)) continue
+      // The reader on the fetch side; the writer on the produce side (partners' writes stored
+      // masked, say, and an internal service's stored clear).
+      if (!policy.appliesTo(principal)) continue
       masks.push(policy.compiled(registry))
     }
     return masks.length === 0 ? undefined : recordMask(masks, registry)

@@ -1,8 +1,9 @@
 // One mask configuration, every door: a table of door × principal × side × encoding → the
 // `email` field as that principal finds it. Plain JSON values are masked by JSON pointer; Avro
 // values (Confluent-framed, the writer schema in the real registry) by their `confluent:tags`
-// tag. Produce side: the record is stored masked whoever writes it, on every write door (HTTP
-// produce, a request-reply request, Kafka Produce), read straight from the broker. Fetch side:
+// tag. Produce side: the record alice writes is stored masked and the one bob (excepted) writes
+// is stored clear, on every write door (HTTP produce, a request-reply request, Kafka Produce),
+// read straight from the broker. Fetch side:
 // the record is stored clear (written straight to the broker) and every read door (Kafka Fetch
 // through kafkajs, WebSocket, SSE, long-poll, a view, a reply) shows it masked to alice and clear
 // to bob, whom the policy excepts.
@@ -25,7 +26,7 @@ import { basic } from './doors.ts'
 
 type Encoding = 'json' | 'avro'
 type Side = 'produce' | 'fetch'
-/** alice is masked; bob is excepted from the fetch-side masks (the produce side masks all). */
+/** alice is masked; bob is excepted from the masks of both sides. */
 type User = 'alice' | 'bob'
 
 const EMAIL = 'jane@example.com'
@@ -59,11 +60,17 @@ type ReadDoor = (typeof readDoors)[number]
 const users = ['alice', 'bob'] as const
 const encodings = ['json', 'avro'] as const
 
-/** Produce side: stored masked, whoever wrote it. Fetch side: masked for alice, clear for bob. */
+/** Produce side: alice's writes stored masked, bob's clear. Fetch side: alice's reads masked. */
 const table: Row[] = [
   ...writeDoors.flatMap((door) =>
     users.flatMap((user) =>
-      encodings.map((encoding): Row => ({ door, user, side: 'produce', encoding, email: MASKED }))
+      encodings.map((encoding): Row => ({
+        door,
+        user,
+        side: 'produce',
+        encoding,
+        email: user === 'alice' ? MASKED : EMAIL,
+      }))
     )
   ),
   ...readDoors.flatMap((door) =>
@@ -138,11 +145,13 @@ policies:
     kind: mask
     topics: ['${topics['produce-json']}']
     side: produce
+    except: [bob]
     fields: [{ pointers: [/email], strategy: email }]
   - name: stored-avro
     kind: mask
     topics: ['${topics['produce-avro']}']
     side: produce
+    except: [bob]
     fields: [{ tags: [PII], strategy: email }]
   - name: shown-json
     kind: mask

@@ -65,9 +65,10 @@ describe('mask policy', () => {
     expect(parsed.error?.issues[0]?.message).toBe('set pointers, tags, or both')
   })
 
-  it('refuses principals on a produce-side mask, which every reader sees', () => {
+  it('takes principals on a produce-side mask: whose writes are stored masked', () => {
     const parsed = MaskPolicy.safeParse({ ...policy, side: 'produce' })
-    expect(parsed.error?.issues[0]?.message).toMatch(/principals and except apply to fetch only/)
+    expect(parsed.error).toBeUndefined()
+    expect(parsed.data).toMatchObject({ side: 'produce', principals: policy.principals })
   })
 
   it('treats the hash salt as a secret', () => {

@@ -101,6 +101,16 @@ describe('maskFor', () => {
     expect(e.hasMasks('vc')).toBe(true)
   })
 
+  it('masks produce-side values of the writers it names only, not those excepted or others', () => {
+    const { e } = engine([{ ...fetchMask, side: 'produce' }])
+    const of = (p: ReturnType<typeof principal>) => e.maskFor('vc', 'customers', p, 'produce')
+    expect(of(principal('ann', ['support']))).toBeDefined()
+    expect(of(principal('ops-bob'))).toBeDefined()
+    expect(of(principal('ops-admin'))).toBeUndefined()
+    expect(of(principal('carol'))).toBeUndefined()
+    expect(e.maskFor('vc', 'customers', principal('ops-bob'), 'fetch')).toBeUndefined()
+  })
+
   it('reads a Confluent-framed Avro value with its writer schema, fetched once, and masks its tagged field', async () => {
     const { e, fetched } = engine([produceMask])
     const mask = e.maskFor('vc', 'customers', principal('ops-bob'), 'produce')
