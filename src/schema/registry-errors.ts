@@ -10,11 +10,14 @@ export interface LookupInfo {
   version?: number | 'latest'
 }
 
+/** A registry that does not answer is retried soon: a restart or a blip, as for a broker. */
+const RETRY_AFTER_SECONDS = 1
+
 export function unreachable(registry: string, reason: unknown): GatewayError {
   return new GatewayError(
     'backend-unavailable',
     `schema registry "${registry}" is unreachable: ${reasonText(reason)}`,
-    { cause: reason }
+    { cause: reason, retryAfterSeconds: RETRY_AFTER_SECONDS }
   )
 }
 
@@ -28,7 +31,9 @@ export function registryError(
   const said = typeof message === 'string' && message ? `: ${message}` : ''
   const where = `schema registry "${registry}"`
   if (status >= 500) {
-    return new GatewayError('backend-unavailable', `${where} failed with HTTP ${status}${said}`)
+    return new GatewayError('backend-unavailable', `${where} failed with HTTP ${status}${said}`, {
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    })
   }
   if (status === 401 || status === 403) {
     return new GatewayError(

@@ -14,15 +14,17 @@ afterAll(async () => {
 
 /**
  * `body` holds the sections after backendClusters/schemaRegistries (virtualClusters, policies,
- * listeners...); the backend cluster `main` is the test broker. The first listener should use
- * port 0; the returned url points at it. `moreBackendClusters` adds YAML list items.
+ * listeners...); the backend cluster `main` is the test broker and the registry `registry` the
+ * test registry. The first listener should use port 0; the returned url points at it.
+ * `moreBackendClusters` and `moreSchemaRegistries` add YAML list items.
  */
 export async function startTestGateway(
   body: string,
   env: Record<string, string> = {},
-  moreBackendClusters = ''
+  moreBackendClusters = '',
+  moreSchemaRegistries = ''
 ): Promise<{ url: string; gateway: Gateway; config: WeirConfig }> {
-  const config = testConfig(body, env, moreBackendClusters)
+  const config = testConfig(body, env, moreBackendClusters, moreSchemaRegistries)
   const gateway = await startGateway(config, createLogger({ level: 'silent', pretty: false }))
   running.push(gateway)
   return { url: gateway.listeners[0]?.url ?? '', gateway, config }
@@ -32,7 +34,8 @@ export async function startTestGateway(
 export function testConfig(
   body: string,
   env: Record<string, string> = {},
-  moreBackendClusters = ''
+  moreBackendClusters = '',
+  moreSchemaRegistries = ''
 ): WeirConfig {
   const yaml = `backendClusters:
   - name: main
@@ -42,7 +45,7 @@ export function testConfig(
 ${moreBackendClusters}schemaRegistries:
   - name: registry
     url: ${stack().registryUrl}
-${body}`
+${moreSchemaRegistries}${body}`
   return parseConfig(yaml, 'test.yaml', { ...process.env, ...env })
 }
 

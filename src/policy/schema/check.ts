@@ -59,7 +59,8 @@ export function unchecked(policy: string, err: GatewayError): RecordsVerdict {
     err.code === 'backend-unavailable'
       ? new GatewayError(
           'backend-unavailable',
-          `${what}, so none was written (retry): ${err.message}`
+          `${what}, so none was written (retry): ${err.message}`,
+          { retryAfterSeconds: err.retryAfterSeconds }
         )
       : new GatewayError('internal', `${what}: ${err.message}`)
   return { ok: false, error, recordErrors: [] }
