@@ -45,6 +45,7 @@ const kafkaNames: Record<number, string> = {
   35: 'UNSUPPORTED_VERSION',
   42: 'INVALID_REQUEST',
   53: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  56: 'KAFKA_STORAGE_ERROR',
   58: 'SASL_AUTHENTICATION_FAILED',
   87: 'INVALID_RECORD',
   100: 'UNKNOWN_TOPIC_ID',
@@ -77,6 +78,9 @@ describe('the error catalogue', () => {
     expect(kafkaErrorCode('rate-limited')).toBeUndefined()
     // Retriable everywhere; BROKER_NOT_AVAILABLE is not retriable in the Java client.
     expect(kafkaErrorCode('backend-unavailable')).toBe(7)
+    // A Fetch partition it cannot read now: retried by Java, librdkafka and kafkajs consumers.
+    expect(kafkaErrorCode('backend-unavailable', 'fetch')).toBe(56)
+    expect(kafkaErrorCode('kms-unavailable', 'fetch')).toBe(56)
   })
 })
 
