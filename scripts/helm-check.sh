@@ -3,7 +3,8 @@
 # for every value set in deploy/helm/weir/ci/, every rendered manifest decoded strictly against
 # the Kubernetes API types pinned in deploy/helm/validate/go.mod (see its main.go for why not
 # JSON schemas), the Weir config of each set validated by Weir itself in the pod's environment,
-# and value sets the chart must refuse. Needs Go and the Go module proxy only (helm is built from
+# value sets the chart must refuse, and docker-compose.yml (loaded by compose-go, the library
+# behind Docker Compose, and its Weir ports checked against the chart's defaults). Needs Go and the Go module proxy only (helm is built from
 # it once, into .cache/); no cluster, no other network. Exits non-zero on any problem.
 #   scripts/helm-check.sh        (npm run helm:check)
 set -euo pipefail
@@ -26,7 +27,8 @@ if [ ! -x "$helm" ]; then
   mv "$tools/gobin/helm" "$helm"
 fi
 # The validator's dependencies are pinned by its go.sum; go build is a no-op when nothing changed.
-(cd deploy/helm/validate && go vet ./... && go test ./... && go build -o "../../../$tools/validate" .)
+(cd deploy/helm/validate && go vet ./... && go test ./... &&
+  go build -o "../../../$tools/validate" . && go build -o "../../../$tools/compose" ./compose)
 validate="$tools/validate"
 
 echo "helm-check: helm lint"
@@ -47,7 +49,7 @@ echo "helm-check: manifests against the Kubernetes API types"
 "$validate" "${rendered[@]}"
 
 echo "helm-check: each value set's Weir config, in its pod's environment"
-node scripts/helm-check-config.ts "${rendered[@]}"
+node scripts/deploy-check/helm-config.ts "${rendered[@]}"
 
 # Value sets the chart must refuse with a clear message, not render into something broken.
 echo "helm-check: value sets the chart refuses"
@@ -72,11 +74,11 @@ refuses 'would be served on the bootstrap port' --set 'kafka.port=9100' --set 'k
 # And a config that disagrees with the chart must be reported, each way the check looks for.
 mismatched="$out/mismatched.yaml"
 "$helm" template weir "$chart" -f deploy/helm/validate/testdata/mismatched-values.yaml >"$mismatched"
-if report="$(node scripts/helm-check-config.ts "$mismatched" 2>&1)"; then
+if report="$(node scripts/deploy-check/helm-config.ts "$mismatched" 2>&1)"; then
   echo "helm-check: the config check passed a config that disagrees with the chart" >&2
   exit 1
 fi
-for expected in 'binds 127.0.0.1: unreachable' 'serves broker 1 on 9201, not 9094' \
+for expected in 'binds 127.0.0.1: unreachable' 'broker 1 binds port 9201' \
   'advertises 127.0.0.1' 'exposes port http, which no listener binds'; do
   [[ "$report" == *"$expected"* ]] || {
     echo "helm-check: the config check did not report \"$expected\":" >&2
@@ -85,4 +87,15 @@ for expected in 'binds 127.0.0.1: unreachable' 'serves broker 1 on 9201, not 909
   }
 done
 
-echo "helm-check: ${#rendered[@]} value sets rendered and valid"
+echo "helm-check: docker-compose.yml (Compose Specification schema; Weir's ports as the chart's)"
+"$tools/compose" docker-compose.yml
+node scripts/deploy-check/compose.ts
+unpublished=deploy/helm/validate/testdata/unpublished-compose.yml
+if report="$(node scripts/deploy-check/compose.ts "$unpublished" 2>&1)" ||
+  [[ "$report" != *"listener kafka binds 9092, which is not published"* ]]; then
+  echo "helm-check: the compose check did not refuse $unpublished as expected:" >&2
+  echo "$report" >&2
+  exit 1
+fi
+
+echo "helm-check: ${#rendered[@]} value sets rendered and valid; docker-compose.yml in step"

@@ -3,13 +3,14 @@
 // Deployment sets, the Secret's keys as files), and that the chart and the config agree: every
 // listener a client must reach binds all interfaces on a port the pod exposes, the Kafka
 // listener's broker ports are the ones the Services carry, and no exposed port is left unbound.
-//   node scripts/helm-check-config.ts RENDERED.yaml...
+//   node scripts/deploy-check/helm-config.ts RENDERED.yaml...
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { ConfigError, formatIssue, parseConfigDocument } from '../src/config/index.ts'
-import type { WeirConfig } from '../src/config/index.ts'
+import { ConfigError, formatIssue, parseConfigDocument } from '../../src/config/index.ts'
+import type { WeirConfig } from '../../src/config/index.ts'
+import { bindings, isWildcardOrLoopback, reachabilityProblems } from './listeners.ts'
 
 interface Manifest {
   kind: string
@@ -32,8 +33,6 @@ interface PodSpec {
   containers: Container[]
   volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[]
 }
-
-const allInterfaces = new Set(['0.0.0.0', '::'])
 
 function check(file: string, manifests: Manifest[]): string[] {
   const deployment = manifests.find((m) => m.kind === 'Deployment')
@@ -89,50 +88,27 @@ function check(file: string, manifests: Manifest[]): string[] {
 function portProblems(config: WeirConfig, container: Container, manifests: Manifest[]): string[] {
   const problems: string[] = []
   const exposed = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]))
+  const brokerIds = [...exposed.keys()].flatMap((name) => {
+    const id = /^broker-(\d+)$/.exec(name)?.[1]
+    return id === undefined ? [] : [Number(id)]
+  })
+  const portName = { http: 'http', kafka: 'kafka', sni: 'kafka-sni', broker: '' }
   const bound = new Set<string>(['operations'])
-  const bind = (what: string, host: string, port: number, portName: string) => {
-    if (!allInterfaces.has(host)) {
-      problems.push(`${what} binds ${host}: unreachable from outside the pod (bind 0.0.0.0)`)
-    }
-    if (exposed.get(portName) !== port) {
-      problems.push(
-        `${what} binds port ${port}, the pod's port ${portName} is ${exposed.get(portName)}`
-      )
-    }
-    bound.add(portName)
-  }
   const sniService = manifests.find((m) => m.kind === 'Service' && m.metadata.name.endsWith('-sni'))
-  for (const l of config.listeners) {
-    if (l.kind === 'http') {
-      bind(`listener ${l.name}`, l.host, l.port, 'http')
-    } else if (l.sni) {
-      bind(`listener ${l.name}`, l.host, l.port, 'kafka-sni')
+  for (const b of bindings(config, brokerIds)) {
+    problems.push(...reachabilityProblems(b, (host) => !isWildcardOrLoopback(host)))
+    const name = b.kind === 'broker' ? `broker-${b.brokerId}` : portName[b.kind]
+    if (exposed.get(name) !== b.port) {
+      const pods = exposed.has(name) ? `is ${exposed.get(name)}` : 'does not exist'
+      problems.push(`${b.what} binds port ${b.port}; the pod's port ${name} ${pods}`)
+    }
+    bound.add(name)
+    if (b.kind === 'sni') {
       const servicePort = (sniService?.spec?.ports as { port: number }[] | undefined)?.[0]?.port
-      if ((l.sni.advertisedPort ?? l.port) !== servicePort) {
+      if (b.advertisedPort !== servicePort) {
         problems.push(
-          `listener ${l.name} tells clients port ${l.sni.advertisedPort ?? l.port}, the SNI Service listens on ${servicePort}`
+          `${b.what} tells clients port ${b.advertisedPort}; the SNI Service listens on ${servicePort}`
         )
-      }
-    } else {
-      bind(`listener ${l.name}`, l.host, l.port, 'kafka')
-      const base = l.brokerPortBase ?? l.port + 1
-      for (const [name, port] of exposed) {
-        const id = /^broker-(\d+)$/.exec(name)?.[1]
-        if (id === undefined) continue
-        if (base + Number(id) !== port) {
-          problems.push(
-            `listener ${l.name} serves broker ${id} on ${base + Number(id)}, not ${port}`
-          )
-        }
-        bound.add(name)
-      }
-      const advertised = l.advertisedHost ?? l.host
-      if (
-        allInterfaces.has(advertised) ||
-        advertised === '127.0.0.1' ||
-        advertised === 'localhost'
-      ) {
-        problems.push(`listener ${l.name} advertises ${advertised}: clients cannot connect to it`)
       }
     }
   }
