@@ -4,6 +4,7 @@
 // listener a client must reach binds all interfaces on a port the pod exposes, the Kafka
 // listener's broker ports are the ones the Services carry, and no exposed port is left unbound.
 //   node scripts/deploy-check/helm-config.ts RENDERED.yaml...
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -34,11 +35,24 @@ interface PodSpec {
   volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[]
 }
 
+const containerOf = (d: Manifest) =>
+  (d.spec?.template as { spec: PodSpec }).spec.containers[0] as Container
+const componentOf = (d: Manifest) =>
+  (d.spec?.template as { metadata: { labels: Record<string, string> } }).metadata.labels[
+    'app.kubernetes.io/component'
+  ]
+
 function check(file: string, manifests: Manifest[]): string[] {
-  const deployment = manifests.find((m) => m.kind === 'Deployment')
-  if (!deployment) return ['no Deployment rendered']
+  const deployments = manifests.filter((m) => m.kind === 'Deployment')
+  // The pod that reads the config (the control plane's, when there is one) gives the environment
+  // it is expanded in; the gateway pods (data planes then) expose the listeners' ports.
+  const deployment = deployments.find((d) =>
+    (d.spec?.template as { spec: PodSpec }).spec.volumes?.some((v) => v.name === 'config')
+  )
+  const gateway = deployments.find((d) => componentOf(d) === 'gateway')
+  if (!deployment || !gateway) return ['no Deployment reading the config, or none of gateways']
   const pod = (deployment.spec?.template as { spec: PodSpec }).spec
-  const container = pod.containers[0] as Container
+  const container = containerOf(deployment)
   const volume = (name: string) => pod.volumes?.find((v) => v.name === name)
   const mountOf = (name: string) => container.volumeMounts?.find((m) => m.name === name)?.mountPath
 
@@ -71,7 +85,10 @@ function check(file: string, manifests: Manifest[]): string[] {
   }
   try {
     const { config } = parseConfigDocument(configText, `${file} (ConfigMap weir.yaml)`, env)
-    return portProblems(config, container, manifests)
+    const problems = portProblems(config, containerOf(gateway), manifests)
+    if (deployment !== gateway)
+      problems.push(...controlPlaneProblems(config, container, gateway, secret))
+    return problems
   } catch (err) {
     if (err instanceof ConfigError) {
       // Name the paths the pod would read, not this check's temporary copies.
@@ -114,6 +131,42 @@ function portProblems(config: WeirConfig, container: Container, manifests: Manif
   }
   for (const name of exposed.keys()) {
     if (!bound.has(name)) problems.push(`the pod exposes port ${name}, which no listener binds`)
+  }
+  return problems
+}
+
+/** The control plane's admin API: reachable by the data planes, and their token accepted. */
+function controlPlaneProblems(
+  config: WeirConfig,
+  controlPlane: Container,
+  gateway: Manifest,
+  secret: Manifest | undefined
+): string[] {
+  const admin = config.admin
+  if (!admin) return ['a control plane needs an admin section (host, port, dataPlaneTokens)']
+  const problems = reachabilityProblems(
+    { what: 'the admin listener', kind: 'http', host: admin.host, port: admin.port },
+    () => true
+  )
+  const adminPort = controlPlane.ports?.find((p) => p.name === 'admin')?.containerPort
+  if (adminPort !== admin.port) {
+    problems.push(
+      `the admin listener binds ${admin.port}; the control plane's port admin is ${adminPort}`
+    )
+  }
+  const tokenRef = containerOf(gateway).env?.find((e) => e.name === 'WEIR_CONTROL_PLANE_TOKEN')
+  const key = (tokenRef?.valueFrom as { secretKeyRef?: { key: string } } | undefined)?.secretKeyRef
+    ?.key
+  const token = key === undefined ? undefined : secret?.stringData?.[key]
+  if (secret !== undefined && token === undefined) {
+    problems.push(`the Secret has no ${key}: the data planes' token`)
+  } else if (token !== undefined) {
+    const sha256 = createHash('sha256').update(token).digest('hex')
+    if (!admin.dataPlaneTokens.some((t) => t.sha256 === sha256)) {
+      problems.push(
+        `admin.dataPlaneTokens has no entry for the data planes' token (Secret key ${key})`
+      )
+    }
   }
   return problems
 }

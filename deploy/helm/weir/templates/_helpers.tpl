@@ -84,3 +84,9 @@ name, which only clients inside the cluster can resolve; set kafka.advertisedHos
   port: {{ $port }}
 {{- end }}
 {{- end }}
+
+{{/* The gateway pods (not the control plane's): what Services, the PDB and spreading select. */}}
+{{- define "weir.gatewaySelectorLabels" -}}
+{{ include "weir.selectorLabels" . }}
+app.kubernetes.io/component: gateway
+{{- end }}
