@@ -68,6 +68,7 @@ refuses() {
   fi
 }
 refuses 'kafka.brokerIds: list the node ids' --set 'kafka.brokerIds=null'
+refuses 'the data planes'"'"' token must be in the Secret' --set 'controlPlane.enabled=true'
 refuses "additional properties 'advertisedhost' not allowed" --set 'kafka.advertisedhost=x' # values.schema.json
 refuses 'above 65535: lower kafka.brokerPortBase' --set 'kafka.brokerPortBase=65530' --set 'kafka.brokerIds={1,9}'
 refuses 'would be served on the bootstrap port' --set 'kafka.port=9100' --set 'kafka.brokerPortBase=9090' --set 'kafka.brokerIds={10}'
