@@ -195,7 +195,7 @@ export interface KafkaAdmin {
   /** Rejects (UNKNOWN_TOPIC_OR_PARTITION, TOPIC_AUTHORIZATION_FAILED) unless each topic is there. */
   checkTopics(topics: readonly string[]): Promise<void>
   fetchTopicOffsets(topic: string): Promise<PartitionWatermarks[]>
-  /** Per partition, the first offset at or after `timestamp` (-1 where there is none). */
+  /** Per partition, the first offset at or after `timestamp` (the high watermark where none is). */
   fetchTopicOffsetsByTimestamp(
     topic: string,
     timestamp: number
