@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import prettier from 'eslint-config-prettier'
 import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
-import { dependencyZones } from './eslint.dependencies.js'
+import { clientLibraryImports, dependencyZones } from './eslint.dependencies.js'
 
 export default tseslint.config(
   { ignores: ['.cache/', 'node_modules/', 'dist/', 'coverage/'] },
@@ -25,6 +25,7 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: { 'import-x/no-restricted-paths': ['error', { zones: dependencyZones }] },
   },
+  clientLibraryImports,
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

@@ -52,6 +52,11 @@ export const dependencyZones = [
     ['namespace', 'schema', 'kafka', 'protocol', 'tls'].map(src),
     'src/kms wraps and unwraps data keys: it knows core, config and observability types only'
   ),
+  zone(
+    src('observability'),
+    src('kafka'),
+    'src/kafka logs through src/observability: observability imports nothing of src/kafka (declare what it needs of the client port where it is used)'
+  ),
   ...doors.map((target) =>
     zone(
       target,
@@ -93,3 +98,31 @@ export const dependencyZones = [
     'the control plane (config store, reload plan, data-plane agent) knows no door'
   ),
 ]
+
+// Kafka client libraries stay behind the client port (src/kafka/client/port.ts): only their
+// adapter imports one, so a second adapter, or a replacement, touches nothing else.
+export const clientLibraryImports = {
+  files: ['src/**/*.ts'],
+  ignores: ['src/kafka/kafkajs/**'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [
+          {
+            name: 'kafkajs',
+            message:
+              'only the kafkajs adapter (src/kafka/kafkajs/) imports kafkajs: use the Kafka client port, src/kafka/client/port.ts',
+          },
+        ],
+        patterns: [
+          {
+            group: ['kafkajs/*'],
+            message:
+              'only the kafkajs adapter (src/kafka/kafkajs/) imports kafkajs: use the Kafka client port, src/kafka/client/port.ts',
+          },
+        ],
+      },
+    ],
+  },
+}

@@ -8,9 +8,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Kafka as KafkaClient, logLevel, type Kafka } from 'kafkajs'
+import type { Kafka } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
+import { BackendCluster } from '../../src/config/schema/clusters.ts'
 import { Observability as ObservabilitySchema } from '../../src/config/schema/observability.ts'
+import { kafkaJsClient } from '../../src/kafka/kafkajs/client.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { GatewayMetrics } from '../../src/observability/metrics/gateway-metrics.ts'
 import { Observability } from '../../src/observability/observability.ts'
@@ -184,12 +186,15 @@ function figuresOf(run: Running): Figure[] {
  * machine's other load, unlike the figures measured through Weir.
  */
 async function observationCost(): Promise<Figure[]> {
-  const dead = new KafkaClient({
-    clientId: 'weir-bench-dead-sink',
-    brokers: ['127.0.0.1:1'],
-    connectionTimeout: 200,
-    logLevel: logLevel.NOTHING,
-  })
+  const dead = kafkaJsClient(
+    BackendCluster.parse({
+      name: 'dead',
+      clientId: 'weir-bench-dead-sink',
+      bootstrapServers: ['127.0.0.1:1'],
+      connectionTimeoutMs: 200,
+    }),
+    createLogger({ level: 'silent', pretty: false })
+  )
   const perRequest = async (observabilityConfig: unknown): Promise<number> => {
     const observability = new Observability(ObservabilitySchema.parse(observabilityConfig), {
       metrics: new GatewayMetrics(),

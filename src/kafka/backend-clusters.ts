@@ -1,24 +1,24 @@
-// The backend Kafka clusters a node talks to: one kafkajs client each, created on first use, and
+// The backend Kafka clusters a node talks to: one client each (the port of client/port.ts, on
+// kafkajs), created on first use, and
 // one more per tenant identity (backend-identity.ts) that is used there, so identities never share
 // a connection; per cluster, its health (circuit breaker, readiness), asked as the cluster's own
 // identity, and a cache of the topics it has, per identity (the brokers list a topic only to the
 // identities that may describe it).
-// ConfigResourceTypes is not one of the names Node finds in kafkajs's CommonJS exports.
-import kafkajs, { Kafka, type Admin } from 'kafkajs'
 import type { BackendClusterConfig } from '../config/index.ts'
 import type { Logger } from '../observability/logger.ts'
 import { BackendHealth, type ProbeResult } from './backend/health.ts'
 import { TopicCache } from './backend/topic-cache.ts'
 import { clusterIdentityKey, identityKey, type BackendIdentity } from './backend-identity.ts'
-import { kafkaJsConfig } from './client-config.ts'
+import type { KafkaAdmin, KafkaClient } from './client/port.ts'
+import { kafkaJsClient } from './kafkajs/client.ts'
 
 export type { ProbeResult } from './backend/health.ts'
 
 export class BackendClusters {
   readonly #configs: Map<string, BackendClusterConfig>
   readonly #logger: Logger
-  readonly #clients = new Map<string, Kafka>()
-  readonly #admins = new Map<string, Promise<Admin>>()
+  readonly #clients = new Map<string, KafkaClient>()
+  readonly #admins = new Map<string, Promise<KafkaAdmin>>()
   readonly #health = new Map<string, BackendHealth>()
   readonly #topics = new Map<string, TopicCache>()
 
@@ -32,7 +32,7 @@ export class BackendClusters {
   }
 
   /** The cluster's client logged in as `identity` (default: the cluster's own credentials). */
-  kafka(name: string, identity?: BackendIdentity): Kafka {
+  client(name: string, identity?: BackendIdentity): KafkaClient {
     const key = clusterIdentityKey(name, identity)
     let client = this.#clients.get(key)
     if (!client) {
@@ -41,7 +41,7 @@ export class BackendClusters {
         backendCluster: name,
         ...(identity === undefined ? {} : { backendIdentity: identityKey(identity) }),
       })
-      client = new Kafka(kafkaJsConfig(config, logger, identity))
+      client = kafkaJsClient(config, logger, identity)
       this.#clients.set(key, client)
     }
     return client
@@ -74,8 +74,8 @@ export class BackendClusters {
   /** Whether the cluster answers a metadata request within `timeoutMs`. */
   async #probe(name: string, timeoutMs: number): Promise<ProbeResult> {
     try {
-      const cluster = await this.#bounded(name, (admin) => admin.describeCluster(), timeoutMs)
-      return { ok: true, brokers: cluster.brokers.length }
+      const brokers = await this.#bounded(name, (admin) => admin.brokers(), timeoutMs)
+      return { ok: true, brokers: brokers.length }
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) }
     }
@@ -84,7 +84,7 @@ export class BackendClusters {
   /** One admin request, given up after `timeoutMs`; a failed one drops the admin connection. */
   async #bounded<T>(
     name: string,
-    run: (admin: Admin) => Promise<T>,
+    run: (admin: KafkaAdmin) => Promise<T>,
     timeoutMs: number,
     identity?: BackendIdentity
   ): Promise<T> {
@@ -112,18 +112,18 @@ export class BackendClusters {
   /** The cluster's brokers as it reports them. */
   async describeBrokers(name: string): Promise<{ nodeId: number; host: string; port: number }[]> {
     try {
-      return (await (await this.#admin(name)).describeCluster()).brokers
+      return await (await this.#admin(name)).brokers()
     } catch (err) {
       this.#dropAdmin(name)
       throw err
     }
   }
 
-  #admin(name: string, identity?: BackendIdentity): Promise<Admin> {
+  #admin(name: string, identity?: BackendIdentity): Promise<KafkaAdmin> {
     const key = clusterIdentityKey(name, identity)
     let admin = this.#admins.get(key)
     if (!admin) {
-      const client = this.kafka(name, identity).admin({ retry: { retries: 0 } })
+      const client = this.client(name, identity).admin({ retries: 0 })
       const pending = client.connect().then(() => client)
       // A connection that failed is never reused: the next caller starts a new one.
       pending.catch(() => {
@@ -171,16 +171,11 @@ export class BackendClusters {
    * given up after the cluster's health timeout, like every admin request here.
    */
   async topicConfig(name: string, topic: string, key: string): Promise<string | undefined> {
-    const { resources } = await this.#bounded(
+    return this.#bounded(
       name,
-      (admin) =>
-        admin.describeConfigs({
-          resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: [key] }],
-          includeSynonyms: false,
-        }),
+      (admin) => admin.topicConfig(topic, key),
       this.#config(name).health.timeoutMs
     )
-    return resources[0]?.configEntries.find((e) => e.configName === key)?.configValue
   }
 
   async close(): Promise<void> {

@@ -2,15 +2,15 @@
 // log. A door opens a scope when a request (or stream session) begins and finishes it once, with
 // what it learnt; the scope turns that into one Observation for metrics and the access log, and
 // ends the request's span. Nothing here throws into a door or waits on a destination.
-import type { Kafka } from 'kafkajs'
 import { hostname } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
 import type { Attributes } from '@opentelemetry/api'
 import type { ObservabilityConfig } from '../config/index.ts'
 import type { Door } from '../core/policy-request.ts'
 import { AccessLog } from './access-log/access-log.ts'
+import type { SinkKafka } from './access-log/kafka-sink.ts'
 import type { Logger } from './logger.ts'
-import { ConsumerLag, LagAdmins, type LagConsumer } from './metrics/consumer-lag.ts'
+import { ConsumerLag, LagAdmins, type LagConsumer, type LagKafka } from './metrics/consumer-lag.ts'
 import { nodeMetrics, type GatewayMetrics, type GaugeSource } from './metrics/gateway-metrics.ts'
 import { OtlpMetricsExporter, type PromMetric } from './metrics/otlp-metrics.ts'
 import { rejectionOf, type Observation, type RejectReason } from './observer.ts'
@@ -32,7 +32,8 @@ export type Finished = Partial<
 export interface ObservabilityDeps {
   /** The node's metrics (the process-wide registry by default). */
   metrics?: GatewayMetrics
-  kafka(cluster: string): Kafka
+  /** A backend cluster's Kafka client (src/kafka's KafkaClient port). */
+  kafka(cluster: string): SinkKafka & LagKafka
   logger: Logger
   /** Replaces the OTLP exporter (tests). */
   spanExporter?: SpanExporter

@@ -236,7 +236,7 @@ export class ReplyService {
     // `backendIdentity`, never a principal's own (`backendIdentities`).
     const identity = route.virtualCluster.backendIdentity
     return new TopicReader({
-      kafka: backends.kafka(cluster, identity),
+      kafka: backends.client(cluster, identity),
       admins,
       cluster,
       identity,

@@ -96,7 +96,7 @@ export function buildServices(
   })
   // Metrics, tracer and access log sinks, shared by every door of these services.
   const observability = new Observability(config.observability, {
-    kafka: (cluster) => backends.kafka(cluster),
+    kafka: (cluster) => backends.client(cluster),
     logger,
     metrics: options.metrics,
   })

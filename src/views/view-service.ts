@@ -246,7 +246,7 @@ export class ViewService {
     // A view serves every principal of the virtual cluster from one table: it reads as the
     // virtual cluster's `backendIdentity`, never a principal's own (`backendIdentities`).
     return new TopicReader({
-      kafka: backends.kafka(cluster, vc.backendIdentity),
+      kafka: backends.client(cluster, vc.backendIdentity),
       admins,
       cluster,
       identity: vc.backendIdentity,

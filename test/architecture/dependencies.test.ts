@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest'
 
 const eslint = new ESLint({ cwd: process.cwd() })
 
-async function violations(filePath: string, code: string): Promise<string[]> {
+async function violations(
+  filePath: string,
+  code: string,
+  rule = 'import-x/no-restricted-paths'
+): Promise<string[]> {
   const [result] = await eslint.lintText(`${code}\n`, { filePath })
-  return (result?.messages ?? [])
-    .filter((m) => m.ruleId === 'import-x/no-restricted-paths')
-    .map((m) => m.message)
+  return (result?.messages ?? []).filter((m) => m.ruleId === rule).map((m) => m.message)
 }
 
 describe('dependencies point inward', () => {
@@ -32,6 +34,11 @@ describe('dependencies point inward', () => {
     ['src/kms/probe.ts', "import '../policy/index.ts'", /infrastructure .* knows no engine/],
     ['src/http/probe.ts', "import '../kms/index.ts'", /doors never handle keys/],
     ['src/kafka-listener/probe.ts', "import '../kms/index.ts'", /doors never handle keys/],
+    [
+      'src/observability/probe.ts',
+      "import '../kafka/client/port.ts'",
+      /observability imports nothing of src\/kafka/,
+    ],
   ])('%s: %s is refused', async (file, code, message) => {
     expect(await violations(file, code)).toEqual([expect.stringMatching(message)])
   })
@@ -44,7 +51,30 @@ describe('dependencies point inward', () => {
     ['src/kafka-listener/probe.ts', "import '../tls/index.ts'"],
     ['src/kms/probe.ts', "import '../core/errors.ts'"],
     ['src/policy/probe.ts', "import '../kms/index.ts'"],
+    ['src/kafka/probe.ts', "import '../observability/logger.ts'"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await violations(file, code)).toEqual([])
+  })
+})
+
+describe('only the kafkajs adapter imports kafkajs', () => {
+  const rule = 'no-restricted-imports'
+
+  it.each([
+    ['src/observability/access-log/probe.ts', "import type { Kafka } from 'kafkajs'"],
+    ['src/produce/probe.ts', "import { CompressionTypes } from 'kafkajs'"],
+    ['src/kafka/producer/probe.ts', "import type { Producer } from 'kafkajs'"],
+    ['src/kafka/consumer/probe.ts', "import 'kafkajs/types/index.js'"],
+  ])('%s: %s is refused', async (file, code) => {
+    expect(await violations(file, code, rule)).toEqual([
+      expect.stringMatching(/only the kafkajs adapter \(src\/kafka\/kafkajs\/\) imports kafkajs/),
+    ])
+  })
+
+  it.each([
+    ['src/kafka/kafkajs/probe.ts', "import { Kafka } from 'kafkajs'"],
+    ['src/observability/probe.ts', "import pino from 'pino'"],
+  ])('%s: %s is allowed', async (file, code) => {
+    expect(await violations(file, code, rule)).toEqual([])
   })
 })

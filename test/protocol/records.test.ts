@@ -6,7 +6,10 @@ import fc from 'fast-check'
 import kafkajs, { CompressionTypes } from 'kafkajs'
 import { compressSync as snappyRaw } from 'snappy'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { registerCompressionCodecs, type KafkaJsCodec } from '../../src/kafka/compression.ts'
+import {
+  registerCompressionCodecs,
+  type KafkaJsCodec,
+} from '../../src/kafka/kafkajs/compression.ts'
 import { CodecError } from '../../src/protocol/codec-error.ts'
 import {
   createRecordBatch,

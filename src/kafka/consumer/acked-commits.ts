@@ -1,17 +1,17 @@
-// Commit `acked` for one consumer: the AckTracker's bookkeeping put to work on the kafkajs
+// Commit `acked` for one consumer: the AckTracker's bookkeeping put to work on the
 // consumer. Commits go out at most once per interval and one at a time; a subscriber that leaves
 // with records unacknowledged makes the consumer read them again (a seek back), so the next
 // subscriber, on this node or after a rebalance on another, gets them.
-import type { Consumer } from 'kafkajs'
 import type { Logger } from '../../observability/logger.ts'
+import type { KafkaConsumer } from '../client/port.ts'
 import { AckTracker, type CommitOffset } from './ack-tracker.ts'
 
 export interface AckedCommitsOptions {
   maxUnackedPerSubscriber: number
   commitIntervalMs: number
   logger: Logger
-  /** The kafkajs consumer, once it exists. */
-  consumer(): Consumer | undefined
+  /** The consumer, once it exists. */
+  consumer(): KafkaConsumer | undefined
 }
 
 export class AckedCommits {
@@ -48,7 +48,7 @@ export class AckedCommits {
     this.#schedule()
   }
 
-  /** A group (re)join: kafkajs reads from the committed offsets again. */
+  /** A group (re)join: the consumer reads from the committed offsets again. */
   reset(): void {
     this.#tracker.reset()
   }

@@ -3,14 +3,14 @@
 // see them), and where do partitions start. Connected on first use; a client whose connect or
 // request failed is dropped, so the next subscribe starts over on a fresh connection instead of
 // failing for ever on a dead one.
-import type { Admin } from 'kafkajs'
 import { GatewayError } from '../../core/errors.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { clusterIdentityKey, type BackendIdentity } from '../backend-identity.ts'
+import type { KafkaAdmin } from '../client/port.ts'
 
 export class ClusterAdmins {
   readonly #backends: BackendClusters
-  readonly #admins = new Map<string, Promise<Admin>>()
+  readonly #admins = new Map<string, Promise<KafkaAdmin>>()
 
   constructor(backends: BackendClusters) {
     this.#backends = backends
@@ -22,7 +22,7 @@ export class ClusterAdmins {
    */
   async use<T>(
     cluster: string,
-    task: (admin: Admin) => Promise<T>,
+    task: (admin: KafkaAdmin) => Promise<T>,
     identity?: BackendIdentity
   ): Promise<T> {
     const key = clusterIdentityKey(cluster, identity)
@@ -54,7 +54,7 @@ export class ClusterAdmins {
       async (admin) => {
         for (const topic of topics) {
           try {
-            await admin.fetchTopicMetadata({ topics: [topic] })
+            await admin.checkTopics([topic])
           } catch (err) {
             if ((err as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err
             throw new GatewayError('not-found', 'the topic does not exist', {
@@ -73,11 +73,11 @@ export class ClusterAdmins {
     await Promise.allSettled(admins.map(async (admin) => (await admin).disconnect()))
   }
 
-  #admin(key: string, cluster: string, identity: BackendIdentity | undefined): Promise<Admin> {
+  #admin(key: string, cluster: string, identity: BackendIdentity | undefined): Promise<KafkaAdmin> {
     let admin = this.#admins.get(key)
     if (!admin) {
       // One retry: a subscribe should answer soon when the backend is down, not after a minute.
-      const client = this.#backends.kafka(cluster, identity).admin({ retry: { retries: 1 } })
+      const client = this.#backends.client(cluster, identity).admin({ retries: 1 })
       admin = client.connect().then(() => client)
       admin.catch(() => undefined)
       this.#admins.set(key, admin)
@@ -85,7 +85,7 @@ export class ClusterAdmins {
     return admin
   }
 
-  #drop(key: string, admin: Promise<Admin>): void {
+  #drop(key: string, admin: Promise<KafkaAdmin>): void {
     if (this.#admins.get(key) !== admin) return
     this.#admins.delete(key)
     void admin.then((a) => a.disconnect()).catch(() => undefined)

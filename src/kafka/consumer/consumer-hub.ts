@@ -1,5 +1,5 @@
 // The consumer hub of one node: what the WebSocket, SSE and long-poll doors subscribe through.
-// It keeps as few kafkajs consumers as the subscriptions allow: one per live stream (shared, from
+// It keeps as few consumers as the subscriptions allow: one per live stream (shared, from
 // latest) and one per consumer group, each fanned out to its subscribers on this node, and one
 // per connection that asked for its own start (dedicated); subscribers of different backend
 // identities (the tenant's user at the broker, ../backend-identity.ts) never share one. Idle shared and group consumers linger
@@ -10,7 +10,6 @@ import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { clusterIdentityKey, type BackendIdentity } from '../backend-identity.ts'
-import { registerCompressionCodecs } from '../compression.ts'
 import { ClusterAdmins } from './cluster-admins.ts'
 import { consumeError, withTimeout } from './errors.ts'
 import type { Member } from './fan-out.ts'
@@ -41,8 +40,6 @@ export class ConsumerHub {
   #closed = false
 
   constructor(backends: BackendClusters, logger: Logger, settings: Partial<HubSettings> = {}) {
-    // Consumers must read snappy, lz4 and zstd batches too.
-    registerCompressionCodecs()
     this.#backends = backends
     this.#logger = logger.child({ component: 'consumer-hub' })
     this.#settings = hubSettings(settings)
@@ -140,7 +137,7 @@ export class ConsumerHub {
   #consumerFor(spec: ConsumerSpec, topics: string[], key: string | undefined): HubConsumer {
     const existing = key === undefined ? undefined : this.#byKey.get(key)
     if (existing && (existing.state === 'starting' || existing.state === 'running')) return existing
-    const kafka = this.#backends.kafka(spec.cluster, spec.identity)
+    const kafka = this.#backends.client(spec.cluster, spec.identity)
     const base = {
       kind: spec.kind,
       cluster: spec.cluster,
@@ -243,7 +240,7 @@ export class ConsumerHub {
 function consumerKey(spec: ConsumerSpec, topics: string[]): string | undefined {
   const read = `${clusterIdentityKey(spec.cluster, spec.identity)}\u0000${topics.join('\u0000')}`
   if (spec.kind === 'shared') return `shared\u0000${spec.stream}\u0000${read}`
-  // Different commit modes cannot share a consumer (kafkajs commits per consumer, not record).
+  // Different commit modes cannot share a consumer (a consumer commits for all it read, not per record).
   if (spec.kind === 'group') return `group\u0000${spec.groupId}\u0000${spec.commit}\u0000${read}`
   return undefined
 }

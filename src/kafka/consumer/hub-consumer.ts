@@ -1,20 +1,19 @@
-// One kafkajs consumer of the hub and the subscribers it fans out to. It reads with eachBatch and
+// One consumer of the hub and the subscribers it fans out to. It reads with eachBatch and
 // resolves each offset only once the record went out, so it can stop anywhere in a batch: when
 // nobody can take more records (every subscriber full, at-least-once acks too far behind, or, for
 // group and dedicated consumers, no subscriber at all), it pauses all its partitions and leaves
-// the rest of the batch unresolved; kafkajs fetches it again from there after resume().
+// the rest of the batch unresolved; the consumer fetches it again from there after resume().
 //
 // Positions survive group rejoins and crash restarts: shared and dedicated consumers seek every
 // assigned partition on each join to where they stopped (or to the start resolved before the
 // first join); group consumers resume from their committed offsets, which at-least-once keeps at
 // the first record some subscriber has not acknowledged.
-import type { Consumer, EachBatchPayload, IMemberAssignment, Kafka } from 'kafkajs'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
+import type { FetchedBatch, KafkaClient, KafkaConsumer, TopicPartitions } from '../client/port.ts'
 import { AckedCommits } from './acked-commits.ts'
 import { consumeError, withTimeout } from './errors.ts'
 import { FanOut, type Member } from './fan-out.ts'
-import { assignmentList, runKafkaConsumer, toRecord } from './kafkajs-consumer.ts'
 import { partitionKey } from './partition-key.ts'
 import { Positions } from './positions.ts'
 import type { StartOffsets } from './start-offsets.ts'
@@ -38,7 +37,8 @@ export interface HubConsumerOptions {
   fromBeginning: boolean
   /** Resolves the start offsets of shared and dedicated consumers, just before they join. */
   startOffsets?: () => Promise<StartOffsets>
-  kafka: Kafka
+  /** The cluster's client, logged in as the consumer's identity. */
+  kafka: KafkaClient
   logger: Logger
   settings: HubSettings
   /** The last subscriber left. */
@@ -56,11 +56,11 @@ export class HubConsumer {
   readonly #logger: Logger
   readonly #fanOut = new FanOut()
   readonly #acked: AckedCommits | undefined
-  readonly #topicList: { topic: string }[]
+  readonly #topics: readonly string[]
   /** Shared and dedicated consumers position themselves; group consumers use their commits. */
   readonly #positions: Positions | undefined
   #state: ConsumerStats['state'] = 'starting'
-  #consumer: Consumer | undefined
+  #consumer: KafkaConsumer | undefined
   #assigned: ConsumerStats['assigned'] = []
   #paused = false
   #restarts = 0
@@ -77,7 +77,7 @@ export class HubConsumer {
       groupId: options.groupId,
       consumerKind: options.kind,
     })
-    this.#topicList = options.topics.map((topic) => ({ topic }))
+    this.#topics = options.topics
     if (options.startOffsets) this.#positions = new Positions(options.startOffsets)
     if (options.commit === 'acked') {
       this.#acked = new AckedCommits({
@@ -183,15 +183,13 @@ export class HubConsumer {
     const { kafka, settings, topics, commit, fromBeginning } = this.#options
     await this.#positions?.load()
     if (this.#state !== 'starting') throw new Error('stopped while starting')
-    await runKafkaConsumer({
-      kafka,
+    const consumer = kafka.consumer({
       groupId: this.groupId,
-      settings,
+      tuning: settings,
       topics,
       fromBeginning,
       autoCommit: commit === 'auto',
-      eachBatch: (payload) => this.#eachBatch(payload),
-      created: (consumer) => (this.#consumer = consumer),
+      eachBatch: (batch) => this.#eachBatch(batch),
       events: {
         onJoin: (assignment) => this.#onJoin(assignment),
         onCrash: (error, restart) => this.#onCrash(error, restart),
@@ -200,16 +198,18 @@ export class HubConsumer {
         onRebalancing: this.#acked ? () => void this.#acked?.commit() : undefined,
       },
     })
+    this.#consumer = consumer
+    await consumer.start()
   }
 
-  #onJoin(assignment: IMemberAssignment): void {
+  #onJoin(assigned: TopicPartitions[]): void {
     if (this.#state === 'starting') this.#state = 'running'
     try {
       this.#restarts = 0
-      this.#assigned = assignmentList(assignment)
+      this.#assigned = assigned
       this.#acked?.reset()
       if (this.#consumer) this.#positions?.seek(this.#consumer, this.#assigned)
-      // A restarted kafkajs consumer starts unpaused: tell it again what the subscribers need.
+      // A restarted consumer starts unpaused: tell it again what the subscribers need.
       this.#updatePause(true)
     } catch (err) {
       this.#logger.error({ err }, 'could not position the consumer after joining its group')
@@ -217,7 +217,7 @@ export class HubConsumer {
   }
 
   /**
-   * kafkajs asks this only for retriable errors. A first join may meet one too (a coordinator
+   * The client asks this only for retriable errors. A first join may meet one too (a coordinator
    * still loading after a broker restart): it retries within the start timeout.
    */
   #mayRestart(): boolean {
@@ -237,14 +237,13 @@ export class HubConsumer {
     this.#options.onFailed(this)
   }
 
-  async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
-    const { topic, partition } = batch
+  async #eachBatch(batch: FetchedBatch): Promise<void> {
+    const { topic, partition, resolveOffset, heartbeat, isRunning, isStale } = batch
     let last: string | undefined // the last offset resolved in this batch
-    for (const message of batch.messages) {
+    for (const record of batch.records) {
       if (this.#updatePause() || this.#state !== 'running' || !isRunning() || isStale()) break
-      this.#acked?.delivered(topic, partition, message.offset, this.#memberIds())
-      this.#fanOut.deliver(toRecord(topic, partition, message), (member, err) => {
+      this.#acked?.delivered(topic, partition, record.offset, this.#memberIds())
+      this.#fanOut.deliver(record, (member, err) => {
         this.#logger.error({ err }, 'a subscriber failed to take a record; unsubscribed')
         if (this.detach(member)) {
           const error = new GatewayError('internal', 'the subscriber failed to take a record')
@@ -253,9 +252,9 @@ export class HubConsumer {
       })
       // A rewind while delivering (a subscriber left unacknowledged records): its seek decides.
       if (isStale()) break
-      resolveOffset(message.offset)
-      this.#positions?.delivered(topic, partition, message.offset)
-      last = message.offset
+      resolveOffset(record.offset)
+      this.#positions?.delivered(topic, partition, record.offset)
+      last = record.offset
     }
     if (last !== undefined) {
       this.#consumed.set(partitionKey(topic, partition), (BigInt(last) + 1n).toString())
@@ -269,7 +268,7 @@ export class HubConsumer {
 
   /**
    * Pauses or resumes every partition as the subscribers need; returns whether paused. `tell`
-   * says it to kafkajs even when nothing changed here.
+   * says it to the consumer even when nothing changed here.
    */
   #updatePause(tell = false): boolean {
     const fanOut = this.#fanOut
@@ -280,8 +279,8 @@ export class HubConsumer {
     if (want !== this.#paused || tell) {
       this.#paused = want
       try {
-        if (want) this.#consumer?.pause(this.#topicList)
-        else this.#consumer?.resume(this.#topicList)
+        if (want) this.#consumer?.pause(this.#topics)
+        else this.#consumer?.resume(this.#topics)
       } catch {
         // Not running (starting, or between a crash and its restart): #onJoin applies it.
       }

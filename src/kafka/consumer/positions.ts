@@ -2,7 +2,7 @@
 // commit nothing, so after every group join (the first, a rebalance, a crash restart) they seek
 // each assigned partition themselves: to the record after the last one delivered, or, where none
 // was, to the start offset resolved before the first join.
-import type { Consumer } from 'kafkajs'
+import type { KafkaConsumer } from '../client/port.ts'
 import { partitionKey } from './partition-key.ts'
 import type { StartOffsets } from './start-offsets.ts'
 
@@ -29,8 +29,11 @@ export class Positions {
     this.#next.set(partitionKey(topic, partition), (BigInt(offset) + 1n).toString())
   }
 
-  /** Seeks every assigned partition; kafkajs applies the seeks on its next fetch. */
-  seek(consumer: Consumer, assigned: readonly { topic: string; partitions: number[] }[]): void {
+  /** Seeks every assigned partition; the consumer applies the seeks on its next fetch. */
+  seek(
+    consumer: Pick<KafkaConsumer, 'seek'>,
+    assigned: readonly { topic: string; partitions: number[] }[]
+  ): void {
     for (const { topic, partitions } of assigned) {
       for (const partition of partitions) {
         const key = partitionKey(topic, partition)

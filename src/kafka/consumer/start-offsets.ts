@@ -1,21 +1,15 @@
 // Where a shared or dedicated consumer starts reading each partition. Resolved to concrete
 // offsets before the consumer joins its group, so that the seek on assignment is synchronous
-// (kafkajs fetches right after the join) and "latest" means the end of the log when the
+// (a consumer fetches right after the join) and "latest" means the end of the log when the
 // subscriber asked, not whenever the first fetch happens to run.
-import type { Admin } from 'kafkajs'
+import type { KafkaAdmin, PartitionWatermarks } from '../client/port.ts'
 import { partitionKey } from './partition-key.ts'
 import type { PartitionPosition, StartPosition } from './types.ts'
 
 /** Next offset to read, by partitionKey(topic, partition). */
 export type StartOffsets = Map<string, string>
 
-export interface Watermarks {
-  partition: number
-  /** First offset still in the log. */
-  low: string
-  /** Offset the next record will get. */
-  high: string
-}
+export type Watermarks = PartitionWatermarks
 
 /**
  * Start offsets of one topic's partitions. `byTimestamp` holds the broker's answer for a
@@ -54,7 +48,7 @@ function clamp(offset: string, low: string, high: string): string {
 
 /** Asks the brokers for each topic's watermarks (and timestamp offsets) and picks the starts. */
 export async function resolveStartOffsets(
-  admin: Admin,
+  admin: Pick<KafkaAdmin, 'fetchTopicOffsets' | 'fetchTopicOffsetsByTimestamp'>,
   topics: readonly string[],
   start: StartPosition,
   positions: readonly PartitionPosition[] = []

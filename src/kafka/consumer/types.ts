@@ -151,7 +151,7 @@ export interface ConsumerStats {
 }
 
 export interface HubStats {
-  /** kafkajs consumers alive (starting, running or stopping). */
+  /** Consumers alive (starting, running or stopping). */
   consumers: number
   subscribers: number
   details: ConsumerStats[]

@@ -1,14 +1,15 @@
 // The producers of one node: per backend cluster, backend identity (the tenant's credentials at
 // the broker, see ../backend-identity.ts) and acks/compression pair, a producer, idempotent for
 // acks=all; per topic of it, a lane: the batcher that feeds it. Producers connect on
-// first use; kafkajs reconnects and refreshes metadata on demand.
+// first use; the client reconnects and refreshes metadata on demand.
 //
 // Lanes are per topic so that one topic's trouble never holds another's records: a batch waits
 // for every record in it, and an idempotent lane has one batch in flight at a time, so a topic
 // whose sends are slow or failing would otherwise stall everything queued behind it. (A missing
 // topic never gets here: produce asks the topic cache first, see backend/topic-cache.ts.)
 //
-// A producer whose send or connect failed is replaced by a new one. kafkajs rolls an idempotent
+// A producer whose send or connect failed is replaced by a new one. kafkajs (the client port's
+// adapter, ../kafkajs/) rolls an idempotent
 // producer's sequence numbers back on any failure, even when the brokers did write the batch (a
 // timeout, or another partition of the same request failing). The next batch then reuses those
 // numbers: the brokers refuse it with OUT_OF_ORDER_SEQUENCE_NUMBER, forever, or, when it has as many
@@ -21,19 +22,16 @@
 //
 // A request's records share one batch (see batcher.ts); a request too large for one batch of its
 // topic, and any request of an atomic route, is written in a transaction instead (transactions.ts).
-import type { Producer } from 'kafkajs'
 import type { BackendClusterConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { identityKey } from '../backend-identity.ts'
-import { registerCompressionCodecs } from '../compression.ts'
+import { ProduceFailure, type KafkaProducer } from '../client/port.ts'
 import { RecordBatcher } from './batcher.ts'
 import { toGatewayError } from './errors.ts'
-import { partitionTracker, type PartitionTracker } from './partitions.ts'
 import type { OutgoingRecord, RecordAck, SendOptions } from './record.ts'
 import { chunks, planRequest, withTimeout, type RequestPlan } from './request.ts'
-import { sendRecords, toMessages, type KafkaMessage } from './send-records.ts'
 import { TopicLimits } from './topic-limits.ts'
 import { TransactionalProducers } from './transactions.ts'
 
@@ -47,8 +45,7 @@ interface Lane {
 }
 
 interface ProducerEntry {
-  producer: Producer
-  tracker: PartitionTracker
+  producer: KafkaProducer
   connecting: Promise<void> | undefined
   /** Sends under way on this producer. */
   sending: number
@@ -68,7 +65,6 @@ export class ProducerPool {
   readonly #transactions: TransactionalProducers
 
   constructor(backends: BackendClusters, configs: readonly BackendClusterConfig[], logger: Logger) {
-    registerCompressionCodecs()
     this.#backends = backends
     this.#configs = new Map(configs.map((c) => [c.name, c]))
     this.#logger = logger
@@ -192,14 +188,12 @@ export class ProducerPool {
     let entry = this.#producers.get(lane.id)
     if (!entry) {
       const settings = this.#config(lane.cluster).producer
-      const tracker = partitionTracker()
-      const producer = this.#backends.kafka(lane.cluster, lane.options.identity).producer({
+      const producer = this.#backends.client(lane.cluster, lane.options.identity).producer({
         idempotent: lane.idempotent,
-        createPartitioner: tracker.createPartitioner,
-        allowAutoTopicCreation: false,
-        retry: { retries: settings.retries, initialRetryTime: settings.retryBackoffMs },
+        retries: settings.retries,
+        retryBackoffMs: settings.retryBackoffMs,
       })
-      entry = { producer, tracker, connecting: undefined, sending: 0, retired: false }
+      entry = { producer, connecting: undefined, sending: 0, retired: false }
       this.#producers.set(lane.id, entry)
     }
     if (!entry.connecting) {
@@ -216,14 +210,13 @@ export class ProducerPool {
   async #send(lane: Lane, records: OutgoingRecord[]): Promise<RecordAck[]> {
     const { cluster, idempotent, options } = lane
     let entry: ProducerEntry | undefined
-    const messages: KafkaMessage[] = toMessages(records)
     try {
       let current = await this.#producer(lane)
       // Replaced while this batch waited for it to connect: take the new one.
       while (current.retired) current = await this.#producer(lane)
       entry = current
       entry.sending++
-      const acks = await sendRecords(entry.producer, entry.tracker, records, messages, options)
+      const acks = await entry.producer.send(records, options)
       this.#backends.health(cluster).succeeded()
       return acks
     } catch (err) {
@@ -238,12 +231,11 @@ export class ProducerPool {
       }
       this.#logger.warn({ err, backendCluster: cluster, records: records.length }, 'produce failed')
       // A topic missing from the metadata, or one the broker refuses to describe to this identity,
-      // says nothing about the producer: kafkajs fails it before partitioning, so nothing was
-      // sent. Any other failure, or one reported by the produce response itself (other
-      // partitions of that request may have been written, and kafkajs rolled their sequence
-      // numbers back), takes the producer out of use.
-      const sent =
-        entry !== undefined && messages.some((m) => entry?.tracker.partitionOf(m) !== undefined)
+      // says nothing about the producer: the client fails it before any record is on its way, so
+      // nothing was sent. Any other failure, or one reported by the produce response itself
+      // (other partitions of that request may have been written, and kafkajs rolled their
+      // sequence numbers back), takes the producer out of use.
+      const sent = err instanceof ProduceFailure && err.attempted
       const unsent = error.code === 'not-found' || error.code === 'forbidden'
       if (entry && (!unsent || sent)) {
         if (idempotent) {

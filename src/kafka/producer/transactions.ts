@@ -11,16 +11,14 @@
 // open. A producer that failed is always replaced: kafkajs does not bump the epoch after an
 // abort, so sequence numbers it rolled back could not be trusted.
 import { hostname } from 'node:os'
-import type { Producer } from 'kafkajs'
 import type { BackendClusterConfig } from '../../config/index.ts'
 import { GatewayError } from '../../core/errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendClusters } from '../backend-clusters.ts'
 import { identityKey, type BackendIdentity } from '../backend-identity.ts'
+import type { KafkaProducer } from '../client/port.ts'
 import { toGatewayError } from './errors.ts'
-import { partitionTracker, type PartitionTracker } from './partitions.ts'
 import type { OutgoingRecord, RecordAck, SendOptions } from './record.ts'
-import { sendRecords, toMessages } from './send-records.ts'
 
 /**
  * How long a transaction may stay open before the coordinator aborts it: what a read_committed
@@ -32,7 +30,7 @@ interface Slot {
   id: string
   identity: BackendIdentity | undefined
   busy: boolean
-  entry: { producer: Producer; tracker: PartitionTracker; ready: Promise<void> } | undefined
+  entry: { producer: KafkaProducer; ready: Promise<void> } | undefined
 }
 
 /** Pools in this process: part of each transactional id, so that two pools never share one. */
@@ -119,12 +117,12 @@ export class TransactionalProducers {
     }
     let committing = false
     try {
-      const { producer, tracker } = await this.#connect(cluster, slot)
+      const { producer } = await this.#connect(cluster, slot)
       const transaction = await producer.transaction()
       try {
         const acks: RecordAck[] = []
         for (const chunk of chunks) {
-          const sent = await sendRecords(transaction, tracker, chunk, toMessages(chunk), {
+          const sent = await transaction.send(chunk, {
             acks: 'all', // a transaction needs every in-sync replica's acknowledgement
             compression: options.compression,
           })
@@ -194,23 +192,17 @@ export class TransactionalProducers {
   async #connect(cluster: string, slot: Slot): Promise<NonNullable<Slot['entry']>> {
     if (!slot.entry) {
       const settings = this.#settings(cluster)
-      const tracker = partitionTracker()
-      const producer = this.#backends.kafka(cluster, slot.identity).producer({
-        transactionalId: slot.id,
-        transactionTimeout: TRANSACTION_TIMEOUT_MS,
+      const producer = this.#backends.client(cluster, slot.identity).producer({
+        transactional: { id: slot.id, timeoutMs: TRANSACTION_TIMEOUT_MS },
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: tracker.createPartitioner,
-        allowAutoTopicCreation: false,
         // The usual retry here is CONCURRENT_TRANSACTIONS: the previous transaction's markers are
         // still being written. It clears in milliseconds; Java's producer retries it after 20 ms.
-        retry: {
-          retries: settings.retries,
-          initialRetryTime: Math.min(settings.retryBackoffMs, 20),
-        },
+        retries: settings.retries,
+        retryBackoffMs: Math.min(settings.retryBackoffMs, 20),
       })
       // connect() also registers the transactional id (InitProducerId).
-      slot.entry = { producer, tracker, ready: producer.connect() }
+      slot.entry = { producer, ready: producer.connect() }
     }
     await slot.entry.ready
     return slot.entry

@@ -1,19 +1,18 @@
 // Reads one whole topic on this node, for as long as the node runs, into whatever `apply` builds
 // (a view's table, a reply store). Every node reads every partition: the group is the reader's
-// own and commits nothing, and positions are the reader's (kept across kafkajs restarts and
+// own and commits nothing, and positions are the reader's (kept across consumer restarts and
 // re-created consumers, as the hub's dedicated consumers keep theirs).
 //
 // Not the consumer hub: a table must know when it has caught up with the topic as it was at
 // start, or at the time of a read (readThrough), which needs the offsets of batches that held no
-// record for it (transaction markers, aborted records), and kafkajs tells those only through its
-// batch events; and a table applies records in order and may wait on a schema registry in
+// record for it (transaction markers, aborted records), which the client tells only through its
+// group events (onEmptyBatch); and a table applies records in order and may wait on a schema registry in
 // between, so batches are awaited.
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs'
 import type { Logger } from '../../observability/logger.ts'
 import type { BackendIdentity } from '../backend-identity.ts'
+import type { FetchedBatch, KafkaClient, KafkaConsumer } from '../client/port.ts'
 import type { ClusterAdmins } from '../consumer/cluster-admins.ts'
 import { hubSettings } from '../consumer/hub-settings.ts'
-import { assignmentList, runKafkaConsumer, toRecord } from '../consumer/kafkajs-consumer.ts'
 import { partitionKey } from '../consumer/partition-key.ts'
 import { Positions } from '../consumer/positions.ts'
 import { resolveStartOffsets } from '../consumer/start-offsets.ts'
@@ -22,7 +21,7 @@ import { ReadProgress } from './read-progress.ts'
 
 export interface TopicReaderOptions {
   /** The cluster's client, logged in as `identity`. */
-  kafka: Kafka
+  kafka: KafkaClient
   admins: ClusterAdmins
   cluster: string
   /** Who reads at the broker (the virtual cluster's `backendIdentity`); default: the cluster's own. */
@@ -50,7 +49,7 @@ export class TopicReader {
   #endsAsked: Promise<Map<number, bigint>> | undefined
   #endsQueued: Promise<Map<number, bigint>> | undefined
   #positions: Positions | undefined
-  #consumer: Consumer | undefined
+  #consumer: KafkaConsumer | undefined
   #running: Promise<void> | undefined
   #stopped = false
   readonly #wakers = new Set<() => void>()
@@ -161,44 +160,36 @@ export class TopicReader {
     const positions = this.#positions
     let fatal: ((err: Error) => void) | undefined
     const crashed = new Promise<Error>((resolve) => (fatal = resolve))
-    await runKafkaConsumer({
-      kafka,
+    const consumer = kafka.consumer({
       groupId: this.#options.groupId,
-      settings: this.#settings,
+      tuning: this.#settings,
       topics: [topic],
       fromBeginning: true,
       autoCommit: false,
-      eachBatch: (payload) => this.#eachBatch(payload),
-      created: (consumer) => {
-        this.#consumer = consumer
-        // Batches that held nothing to apply (transaction markers, aborted records) still move
-        // the position; only this event tells.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          if (payload.batchSize === 0) {
-            this.#progress.advanced(payload.partition, BigInt(payload.lastOffset) + 1n)
-          }
-        })
-      },
+      eachBatch: (batch) => this.#eachBatch(batch),
       events: {
-        onJoin: (assignment) => {
-          if (this.#consumer) positions.seek(this.#consumer, assignmentList(assignment))
-        },
+        onJoin: (assigned) => positions.seek(consumer, assigned),
         onCrash: (error, restart) => {
           if (!restart) fatal?.(error)
         },
-        // kafkajs paces its own restarts; a reader runs for as long as the node does.
+        // The client paces its own restarts; a reader runs for as long as the node does.
         mayRestart: () => !this.#stopped,
+        // Batches that held nothing to apply (transaction markers, aborted records) still move
+        // the position.
+        onEmptyBatch: (_topic, partition, lastOffset) =>
+          this.#progress.advanced(partition, BigInt(lastOffset) + 1n),
       },
     })
+    this.#consumer = consumer
+    await consumer.start()
     return { crashed }
   }
 
-  async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload
-    const { topic, partition } = batch
-    const last = batch.messages.at(-1)
+  async #eachBatch(batch: FetchedBatch): Promise<void> {
+    const { topic, partition, records, resolveOffset, heartbeat, isRunning, isStale } = batch
+    const last = records.at(-1)
     if (last === undefined) return
-    await this.#options.apply(batch.messages.map((m) => toRecord(topic, partition, m)))
+    await this.#options.apply(records)
     // Stopped or rewound meanwhile: the next consumer (or the seek) reads from where it says.
     if (!isRunning() || isStale()) return
     resolveOffset(last.offset)

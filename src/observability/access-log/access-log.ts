@@ -1,12 +1,11 @@
 // The access log: one structured record per finished request or stream session, formatted per
 // sink and offered to it (Kafka topic, stdout, file). It never blocks or fails a request: sinks
 // queue or drop, and drops are counted in `weir_access_log_records_total{result="dropped"}`.
-import type { Kafka } from 'kafkajs'
 import type { AccessLogSinkConfig } from '../../config/index.ts'
 import type { Logger } from '../logger.ts'
 import type { Observation, Observer } from '../observer.ts'
 import { accessLogFormatter, type AccessLogFormatter } from './format.ts'
-import { KafkaAccessLogSink } from './kafka-sink.ts'
+import { KafkaAccessLogSink, type SinkKafka } from './kafka-sink.ts'
 import type { AccessLogSink, SinkEvents } from './sink.ts'
 import { StreamAccessLogSink } from './stream-sink.ts'
 
@@ -26,7 +25,7 @@ export class AccessLog implements Observer {
 
   static fromConfig(
     sinks: readonly AccessLogSinkConfig[],
-    deps: { kafka(cluster: string): Kafka; events: SinkEvents; logger: Logger }
+    deps: { kafka(cluster: string): SinkKafka; events: SinkEvents; logger: Logger }
   ): AccessLog {
     const entries = sinks.map((config, index): Entry => {
       const format = accessLogFormatter(config.format)

@@ -6,10 +6,26 @@
 // Once every attempt of a batch failed, the sink is down: what is queued is dropped, and new
 // records are dropped on arrival (not even encoded) until the next probe, one backoff period
 // later, so a dead log cluster costs neither requests nor a stream of reconnects.
-import type { Kafka, Producer } from 'kafkajs'
-import { compressionType, registerCompressionCodecs } from '../../kafka/compression.ts'
 import type { Logger } from '../logger.ts'
 import type { AccessLogSink, SinkEvents } from './sink.ts'
+
+/**
+ * What the sink asks of a backend cluster's Kafka client: as much of src/kafka's client port
+ * (KafkaClient) as it uses, declared here because src/kafka logs through observability and
+ * observability imports nothing of src/kafka.
+ */
+export interface SinkKafka {
+  producer(options: { idempotent: boolean; retries: number }): SinkProducer
+}
+
+export interface SinkProducer {
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  send(
+    records: { topic: string; key: null; value: Buffer; headers: Record<string, Buffer> }[],
+    options: Pick<KafkaSinkSettings, 'acks' | 'compression' | 'timeoutMs'>
+  ): Promise<unknown>
+}
 
 export interface KafkaSinkSettings {
   name: string
@@ -22,16 +38,16 @@ export interface KafkaSinkSettings {
   retries: { maxAttempts: number; backoffMs: number; maxBackoffMs: number }
 }
 
-const acksValue = { all: -1, leader: 1, none: 0 } as const
+const compressions = new Set(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
 
 export class KafkaAccessLogSink implements AccessLogSink {
   readonly name: string
   readonly #settings: KafkaSinkSettings
-  readonly #kafka: () => Kafka
+  readonly #kafka: () => SinkKafka
   readonly #events: SinkEvents
   readonly #logger: Logger
   readonly #queue: string[] = []
-  #producer: Producer | undefined
+  #producer: SinkProducer | undefined
   #connecting: Promise<void> | undefined
   #sending: Promise<void> | undefined
   #linger: NodeJS.Timeout | undefined
@@ -42,9 +58,16 @@ export class KafkaAccessLogSink implements AccessLogSink {
   /** While down: when records are taken again, to probe whether the cluster is back. */
   #probeAt = 0
 
-  constructor(settings: KafkaSinkSettings, kafka: () => Kafka, events: SinkEvents, logger: Logger) {
-    registerCompressionCodecs()
-    compressionType(settings.compression)
+  constructor(
+    settings: KafkaSinkSettings,
+    kafka: () => SinkKafka,
+    events: SinkEvents,
+    logger: Logger
+  ) {
+    // The name may come from untyped configuration: refuse anything else at once.
+    if (!compressions.has(settings.compression)) {
+      throw new Error(`unknown compression type '${String(settings.compression)}'`)
+    }
     this.name = settings.name
     this.#settings = settings
     this.#kafka = kafka
@@ -119,13 +142,11 @@ export class KafkaAccessLogSink implements AccessLogSink {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
         const producer = await this.#connected()
-        await producer.send({
-          topic: this.#settings.topic,
-          acks: acksValue[this.#settings.acks],
-          timeout: this.#settings.timeoutMs,
-          compression: compressionType(this.#settings.compression),
-          messages: batch.map((value) => ({ value })),
-        })
+        const { topic, acks, compression, timeoutMs } = this.#settings
+        await producer.send(
+          batch.map((value) => ({ topic, key: null, value: Buffer.from(value), headers: {} })),
+          { acks, compression, timeoutMs }
+        )
         this.#events.sent(this.name, batch.length)
         if (this.#down) {
           this.#down = false
@@ -151,13 +172,12 @@ export class KafkaAccessLogSink implements AccessLogSink {
     this.#events.dropped(this.name, batch.length + queued.length, 'send failed')
   }
 
-  #connected(): Promise<Producer> {
+  #connected(): Promise<SinkProducer> {
     if (this.#producer === undefined) {
       this.#producer = this.#kafka().producer({
-        allowAutoTopicCreation: false,
         idempotent: false,
-        // Retries are this sink's (with its own backoff), not kafkajs's.
-        retry: { retries: 0 },
+        // Retries are this sink's (with its own backoff), not the client's.
+        retries: 0,
       })
       this.#connecting = this.#producer.connect()
     }
@@ -165,7 +185,7 @@ export class KafkaAccessLogSink implements AccessLogSink {
     return (this.#connecting ?? Promise.resolve()).then(() => producer)
   }
 
-  /** A failed producer is replaced: kafkajs can stay wedged after a failed connect. */
+  /** A failed producer is replaced: a client (kafkajs) can stay wedged after a failed connect. */
   #reset(): void {
     const producer = this.#producer
     this.#producer = undefined

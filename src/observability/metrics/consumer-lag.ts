@@ -8,7 +8,6 @@
 // Read at scrape time, without hammering the brokers: end offsets (per topic) and committed
 // offsets (per group) are asked at most once per `cacheMs` and shared by concurrent scrapes;
 // a failed or slow answer leaves the last known one in place.
-import type { Admin, Kafka } from 'kafkajs'
 
 /** What lag needs of a hub consumer (a ConsumerStats of src/kafka/consumer/types.ts). */
 export interface LagConsumer {
@@ -26,8 +25,22 @@ export interface LagConsumer {
   positions?: readonly { topic: string; partition: number; offset: string }[]
 }
 
-/** The admin calls lag makes (kafkajs Admin). */
-export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>
+/** The admin calls lag makes (of src/kafka's KafkaAdmin port; observability imports no src/kafka). */
+export interface LagAdmin {
+  fetchTopicOffsets(topic: string): Promise<{ partition: number; high: string }[]>
+  fetchOffsets(request: {
+    groupId: string
+    topics: string[]
+  }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>
+}
+
+/** What LagAdmins asks of a backend cluster's Kafka client (src/kafka's KafkaClient fits). */
+export interface LagKafka {
+  admin(options: { retries: number }): LagAdmin & {
+    connect(): Promise<void>
+    disconnect(): Promise<void>
+  }
+}
 
 export interface ConsumerLagDeps {
   consumers(): readonly LagConsumer[]
@@ -204,17 +217,17 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** One admin client per backend cluster, connected on first use, dropped when a call failed. */
 export class LagAdmins {
-  readonly #kafka: (cluster: string) => Kafka
-  readonly #admins = new Map<string, Promise<Admin>>()
+  readonly #kafka: (cluster: string) => LagKafka
+  readonly #admins = new Map<string, Promise<ReturnType<LagKafka['admin']>>>()
 
-  constructor(kafka: (cluster: string) => Kafka) {
+  constructor(kafka: (cluster: string) => LagKafka) {
     this.#kafka = kafka
   }
 
-  get(cluster: string): Promise<Admin> {
+  get(cluster: string): Promise<LagAdmin> {
     let admin = this.#admins.get(cluster)
     if (admin === undefined) {
-      const client = this.#kafka(cluster).admin({ retry: { retries: 1 } })
+      const client = this.#kafka(cluster).admin({ retries: 1 })
       admin = client.connect().then(() => client)
       admin.catch(() => undefined)
       this.#admins.set(cluster, admin)

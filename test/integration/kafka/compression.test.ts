@@ -12,7 +12,7 @@ import {
   registerCompressionCodecs,
   type CompressionName,
   type KafkaJsCodec,
-} from '../../../src/kafka/compression.ts'
+} from '../../../src/kafka/kafkajs/compression.ts'
 import { stack, testKafka, uniqueName } from '../../support/kafka.ts'
 
 type Codec = Exclude<CompressionName, 'none'>

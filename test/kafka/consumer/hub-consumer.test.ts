@@ -1,7 +1,9 @@
-// HubConsumer against a scripted stand-in for the kafkajs consumer: what it delivers, resolves,
-// pauses, seeks and commits for each batch. (The real broker is in test/integration.)
+// HubConsumer, through the client port's kafkajs adapter, against a scripted stand-in for the
+// kafkajs consumer: what it delivers, resolves, pauses, seeks and commits for each batch. (The
+// real broker is in test/integration.)
 import type { EachBatchPayload, Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
+import type { KafkaClient } from '../../../src/kafka/client/port.ts'
 import { HubConsumer, type HubConsumerOptions } from '../../../src/kafka/consumer/hub-consumer.ts'
 import { hubSettings } from '../../../src/kafka/consumer/hub-settings.ts'
 import type {
@@ -9,6 +11,7 @@ import type {
   ConsumedRecord,
   DeliverResult,
 } from '../../../src/kafka/consumer/types.ts'
+import { kafkaJsConsumer } from '../../../src/kafka/kafkajs/consumer.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 
 const T = 't'
@@ -78,6 +81,12 @@ class FakeConsumer {
   }
 }
 
+/** The port's client, its consumers the adapter's around `fake`. */
+const clientOf = (fake: FakeConsumer): KafkaClient =>
+  ({
+    consumer: (options) => kafkaJsConsumer({ consumer: () => fake } as unknown as Kafka, options),
+  }) as Partial<KafkaClient> as KafkaClient
+
 function setup(options: Partial<HubConsumerOptions> = {}) {
   const fake = new FakeConsumer()
   const idle: HubConsumer[] = []
@@ -89,7 +98,7 @@ function setup(options: Partial<HubConsumerOptions> = {}) {
     groupId: 'g',
     commit: 'none',
     fromBeginning: false,
-    kafka: { consumer: () => fake } as unknown as Kafka,
+    kafka: clientOf(fake),
     logger: createLogger({ level: 'silent', pretty: false }),
     settings: hubSettings({ commitIntervalMs: 0 }),
     onIdle: (c) => idle.push(c),
@@ -252,7 +261,7 @@ describe('HubConsumer', () => {
     fake.run = async () => {
       fake.emit(fake.events.CRASH, { error: new Error('no coordinator'), restart: false })
     }
-    const { consumer } = setup({ kafka: { consumer: () => fake } as unknown as Kafka })
+    const { consumer } = setup({ kafka: clientOf(fake) })
     await expect(consumer.started).rejects.toMatchObject({ code: 'backend-unavailable' })
     expect(consumer.state).toBe('failed')
   })

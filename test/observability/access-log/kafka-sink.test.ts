@@ -1,8 +1,9 @@
-import type { Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import {
   KafkaAccessLogSink,
   type KafkaSinkSettings,
+  type SinkKafka,
+  type SinkProducer,
 } from '../../../src/observability/access-log/kafka-sink.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 
@@ -20,33 +21,34 @@ const settings = (over: Partial<KafkaSinkSettings> = {}): KafkaSinkSettings => (
 
 interface Sent {
   topic: string
-  acks: number
-  compression: number
+  acks: string
+  compression: string
   messages: { value: string }[]
 }
 
-/** A kafkajs stand-in: `failures` sends fail before the next ones succeed. */
+/** A Kafka client stand-in: `failures` sends fail before the next ones succeed. */
 function fakeKafka(options: { failures?: number; connect?: () => Promise<void> } = {}) {
   const sent: Sent[] = []
   let failures = options.failures ?? 0
   let producers = 0
-  const kafka = {
-    producer: () => {
+  const kafka: SinkKafka = {
+    producer: (): SinkProducer => {
       producers++
       return {
         connect: options.connect ?? (async () => undefined),
         disconnect: async () => undefined,
-        send: async (request: Sent) => {
+        send: async (records, { acks, compression }) => {
           if (failures > 0) {
             failures--
             throw new Error('broker down')
           }
-          sent.push(request)
+          const messages = records.map((r) => ({ value: r.value.toString() }))
+          sent.push({ topic: records[0]!.topic, acks, compression, messages })
           return []
         },
       }
     },
-  } as unknown as Kafka
+  }
   return { kafka, sent, producers: () => producers }
 }
 
@@ -74,7 +76,7 @@ describe('KafkaAccessLogSink', () => {
     for (let i = 0; i < 4; i++) sink.offer({ n: i })
     await until(() => counts.sent === 4)
     expect(sent.map((s) => s.messages.length)).toEqual([3, 1])
-    expect(sent[0]).toMatchObject({ topic: 'access', acks: 1, compression: 1 /* GZIP */ })
+    expect(sent[0]).toMatchObject({ topic: 'access', acks: 'leader', compression: 'gzip' })
     expect(JSON.parse(sent[0]!.messages[0]!.value)).toEqual({ n: 0 })
     await sink.close(100)
   })

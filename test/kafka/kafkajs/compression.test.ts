@@ -9,7 +9,7 @@ import {
   compressionType,
   registerCompressionCodecs,
   type KafkaJsCodec,
-} from '../../src/kafka/compression.ts'
+} from '../../../src/kafka/kafkajs/compression.ts'
 
 const { CompressionCodecs } = kafkajs
 

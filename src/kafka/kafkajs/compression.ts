@@ -6,8 +6,8 @@ import zlib from 'node:zlib'
 import kafkajs, { CompressionTypes } from 'kafkajs'
 import { compressFrame, decompressFrame } from 'lz4-napi'
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy'
-import { snappyBlocks, xerialChunks, xerialFrame } from '../protocol/records/xerial.ts'
-import { zstdFrames } from '../protocol/records/zstd-frames.ts'
+import { snappyBlocks, xerialChunks, xerialFrame } from '../../protocol/records/xerial.ts'
+import { zstdFrames } from '../../protocol/records/zstd-frames.ts'
 
 /** The codec contract of kafkajs (src/protocol/message/compression): `encoder.buffer` holds the
  * encoded records of one batch; `decompress` gets the compressed records of one batch. */
