@@ -1,6 +1,8 @@
 // Applies the config file when it changes. Editors and config management replace files rather
 // than write them in place, so the folder is watched and the file read again after a short quiet
-// period; a document that did not change (same content) is not applied again.
+// period; a document that did not change (same content) is not applied again. A Kubernetes
+// ConfigMap volume changes no file of the config's name: the file is a symlink through `..data`,
+// which the kubelet swaps to a new `..<timestamp>` folder, so events on those names count too.
 import { watch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, loadConfigDocument } from '../config/index.ts'
@@ -35,7 +37,7 @@ export function watchConfigFile(
     }
   }
   const watcher: FSWatcher = watch(path.dirname(absolute), (_event, name) => {
-    if (name !== null && name !== path.basename(absolute)) return
+    if (name !== null && name !== path.basename(absolute) && !name.startsWith('..')) return
     clearTimeout(timer)
     timer = setTimeout(() => void reload(), quietMs)
   })
