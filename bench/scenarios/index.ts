@@ -8,6 +8,7 @@ import { httpProduce } from './http-produce.ts'
 import { httpProduceAtomic } from './http-produce-atomic.ts'
 import { httpProduceStrimzi } from './http-produce-strimzi.ts'
 import { kafkaProxy } from './kafka-proxy.ts'
+import { kafkaProxyEncrypt } from './kafka-proxy-encrypt.ts'
 import { kafkaProxySecure } from './kafka-proxy-secure.ts'
 import { requestReply } from './request-reply.ts'
 
@@ -19,6 +20,7 @@ export const scenarios: readonly Scenario[] = [
   fanout,
   kafkaProxy,
   kafkaProxySecure,
+  kafkaProxyEncrypt,
   requestReply,
   accessLog,
 ]

@@ -63,9 +63,9 @@ export interface CpuUse {
   clients: number
 }
 
-const noCpu: CpuUse = { wall: 0, machine: 0, weir: 0, clients: 0 }
+export const noCpu: CpuUse = { wall: 0, machine: 0, weir: 0, clients: 0 }
 
-function cpuNow(weir: ServerProcess): CpuUse {
+export function cpuNow(weir: ServerProcess): CpuUse {
   return {
     wall: performance.now() / 1000,
     machine: machineBusySeconds(),
@@ -74,7 +74,7 @@ function cpuNow(weir: ServerProcess): CpuUse {
   }
 }
 
-const cpuPlus = (a: CpuUse, b: CpuUse, sign = 1): CpuUse => ({
+export const cpuPlus = (a: CpuUse, b: CpuUse, sign = 1): CpuUse => ({
   wall: a.wall + sign * b.wall,
   machine: a.machine + sign * b.machine,
   weir: a.weir + sign * b.weir,

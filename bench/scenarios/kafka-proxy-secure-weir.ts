@@ -63,11 +63,16 @@ export async function registerSchema(registryUrl: string, subject: string): Prom
   return (JSON.parse(text) as { id: number }).id
 }
 
-/** Confluent-framed JSON payloads of exactly securePlan.recordBytes, one a line. */
-export function payloadFile(file: string, schemaId: number): void {
-  const frame = Buffer.alloc(5)
-  frame.writeUInt8(0, 0)
-  frame.writeUInt32BE(schemaId, 1)
+/**
+ * JSON payloads of exactly securePlan.recordBytes, one a line: Confluent-framed with `schemaId`,
+ * plain JSON without one.
+ */
+export function payloadFile(file: string, schemaId?: number): void {
+  const frame = Buffer.alloc(schemaId === undefined ? 0 : 5)
+  if (schemaId !== undefined) {
+    frame.writeUInt8(0, 0)
+    frame.writeUInt32BE(schemaId, 1)
+  }
   if (frame.some((b) => b >= 0x80 || b === 0x0a || b === 0x0d)) {
     throw new Error(
       `schema id ${schemaId} does not frame as UTF-8 text without line breaks, which ` +

@@ -7,22 +7,17 @@
 // interleaved so a machine that gets busier or quieter weighs on all alike. The ratios are Weir's
 // cost together with that of TLS and SCRAM: the direct path has neither.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { versions } from '../../scripts/local-stack/paths.ts'
-import type { ServerProcess } from '../gateway-process.ts'
-import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
+import { benchPartitions, freshTopic } from '../kafka.ts'
 import {
   consumerPerformance,
-  perfTools,
   producerPerformance,
   type ConsumerRun,
   type ProducerRun,
 } from '../kafka-perf.ts'
 import type { Scenario } from '../scenario.ts'
-import { loggedMessages } from './fanout-weir.ts'
-import { addWarnings, recordsIn, type Warnings } from './kafka-proxy.ts'
+import { addWarnings, finishRun, openRun, recordsIn } from './kafka-proxy.ts'
 import { cpuFigures, mib, phaseFigures } from './kafka-proxy-secure-figures.ts'
 import {
   describeCpu,
@@ -168,13 +163,8 @@ export const kafkaProxySecure: Scenario = {
     `path and who took them.`,
   needs: { registry: true },
   async run(ctx) {
-    ctx.log(`getting kafka-tools and Java 17`)
-    const tools = await perfTools()
-    const kafka = benchKafka(ctx, `weir-bench-${name}`)
-    const dir = mkdtempSync(path.join(os.tmpdir(), `weir-bench-${name}-`))
-    const warnings: Warnings = new Map()
-    let weir: ServerProcess | undefined
-    const made: { topic: string; remove: () => Promise<void> }[] = []
+    const run = await openRun(ctx, name)
+    const { tools, kafka, dir, warnings, made } = run
     const registryUrl = ctx.registryUrl ?? ''
     let schemaId: number | undefined
     const fresh = async (tenant: TenantAccess, id: string): Promise<Topic> => {
@@ -193,7 +183,7 @@ export const kafkaProxySecure: Scenario = {
     }
     try {
       const secure = await startSecureWeir(ctx, kafka, dir)
-      weir = secure.weir
+      run.weir = secure.weir
       const [a, b] = secure.tenants
       if (!a || !b) throw new Error(`${name} needs two tenants`)
       const warm = [await fresh(a, 'warm-up'), await fresh(b, 'warm-up')] as const
@@ -255,15 +245,7 @@ export const kafkaProxySecure: Scenario = {
         ...cpuFigures(produced, consumed, records),
       ]
     } finally {
-      await weir?.stop()
-      for (const [message, n] of loggedMessages(path.join(dir, 'weir.log'))) {
-        ctx.note(`Weir logged ${n} × \`${message}\``)
-      }
-      for (const [message, n] of warnings) ctx.note(`${n} × \`${message}\``)
-      rmSync(dir, { recursive: true, force: true })
-      for (const { topic, remove } of made) {
-        await remove().catch((err: unknown) => ctx.log(`could not delete ${topic}: ${String(err)}`))
-      }
+      await finishRun(ctx, run)
     }
   },
 }

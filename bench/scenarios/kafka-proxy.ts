@@ -54,8 +54,23 @@ export const plan = {
 
 const self = (metric: string): string => figureId(name, metric)
 
+/**
+ * What a scenario adds to kafka-proxy's Weir: lines of the virtual cluster (its policies, say)
+ * and top-level sections (policies, kms), as YAML indented to fit.
+ */
+export interface WeirExtras {
+  virtualCluster?: string
+  topLevel?: string
+}
+
 /** Weir with a kafka listener in front of the broker, and an http listener for /readyz only. */
-function weirConfig(bootstrap: string, port: number, brokerPortBase: number, health: number) {
+function weirConfig(
+  bootstrap: string,
+  port: number,
+  brokerPortBase: number,
+  health: number,
+  extras: WeirExtras
+) {
   // The kafka listener comes first: Weir starts listeners in order, so /readyz answering means
   // its ports are bound.
   return `backendClusters:
@@ -64,7 +79,7 @@ function weirConfig(bootstrap: string, port: number, brokerPortBase: number, hea
 virtualClusters:
   - name: bench
     backendCluster: bench
-listeners:
+${extras.virtualCluster ?? ''}${extras.topLevel ?? ''}listeners:
   - name: kafka
     kind: kafka
     virtualCluster: bench
@@ -80,10 +95,11 @@ logging:
 `
 }
 
-async function startWeir(
+export async function startWeir(
   ctx: BenchContext,
   kafka: Kafka,
-  dir: string
+  dir: string,
+  extras: WeirExtras = {}
 ): Promise<{ weir: ServerProcess; bootstrap: string }> {
   // Broker N is served on brokerPortBase + N. A free port for the lowest node id; with more
   // brokers (an external cluster), the ports after it are taken on trust.
@@ -95,7 +111,7 @@ async function startWeir(
   const brokerPortBase = (await freePort()) - lowest
   const health = await freePort()
   const config = path.join(dir, 'weir.yaml')
-  writeFileSync(config, weirConfig(ctx.bootstrap, port, brokerPortBase, health))
+  writeFileSync(config, weirConfig(ctx.bootstrap, port, brokerPortBase, health, extras))
   const weir = await startWeirServer(
     config,
     path.join(dir, 'weir.log'),
@@ -148,6 +164,47 @@ export function addWarnings(into: Warnings, label: string, from: Map<string, num
   for (const [message, n] of from) {
     const key = `${label}: ${message}`
     into.set(key, (into.get(key) ?? 0) + n)
+  }
+}
+
+/** What a Kafka-proxy scenario's run holds until its end, measured or failed. */
+export interface ProxyRun {
+  tools: PerfTools
+  /** Straight to the broker. */
+  kafka: Kafka
+  /** Scratch: Weir's config and log, payload files. */
+  dir: string
+  warnings: Warnings
+  /** Every topic the run made, to delete at its end. */
+  made: { topic: string; remove: () => Promise<void> }[]
+  weir?: ServerProcess
+}
+
+export async function openRun(ctx: BenchContext, scenario: string): Promise<ProxyRun> {
+  ctx.log(`getting kafka-tools and Java 17`)
+  return {
+    tools: await perfTools(),
+    kafka: benchKafka(ctx, `weir-bench-${scenario}`),
+    dir: mkdtempSync(path.join(os.tmpdir(), `weir-bench-${scenario}-`)),
+    warnings: new Map(),
+    made: [],
+  }
+}
+
+/**
+ * A run's end: Weir stopped, what it logged and the clients' warnings noted for the report, its
+ * scratch folder and topics removed.
+ */
+export async function finishRun(ctx: BenchContext, run: ProxyRun): Promise<void> {
+  await run.weir?.stop()
+  for (const [message, n] of loggedMessages(path.join(run.dir, 'weir.log'))) {
+    ctx.note(`Weir logged ${n} × \`${message}\``)
+  }
+  for (const [message, n] of run.warnings) ctx.note(`${n} × \`${message}\``)
+  rmSync(run.dir, { recursive: true, force: true })
+  // Benchmarks write gigabytes; an external broker should not keep them.
+  for (const { topic, remove } of run.made) {
+    await remove().catch((err: unknown) => ctx.log(`could not delete ${topic}: ${String(err)}`))
   }
 }
 
@@ -359,21 +416,17 @@ export const kafkaProxy: Scenario = {
     `records are checked against the topic's offsets, every consume run's count against the ` +
     `topic's. Weir CPU is its process's user + system time while it carried the runs.`,
   async run(ctx) {
-    ctx.log(`getting kafka-tools and Java 17`)
-    const tools = await perfTools()
-    const kafka = benchKafka(ctx, 'weir-bench-kafka-proxy')
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'weir-bench-kafka-proxy-'))
-    const warnings: Warnings = new Map()
-    let weir: ServerProcess | undefined
-    const topics: { topic: string; remove: () => Promise<void> }[] = []
+    const run = await openRun(ctx, name)
+    const { tools, kafka, dir, warnings } = run
     const fresh = async (id: string): Promise<string> => {
       const made = await freshTopic(kafka, `${name}-${id}`)
-      topics.push(made)
+      run.made.push(made)
       return made.topic
     }
     try {
       const started = await startWeir(ctx, kafka, dir)
-      weir = started.weir
+      const weir = started.weir
+      run.weir = weir
 
       const warm = await fresh('warm-up')
       ctx.log(`warming up direct on ${warm}`)
@@ -475,16 +528,7 @@ export const kafkaProxy: Scenario = {
         },
       ]
     } finally {
-      await weir?.stop()
-      for (const [message, n] of loggedMessages(path.join(dir, 'weir.log'))) {
-        ctx.note(`Weir logged ${n} × \`${message}\``)
-      }
-      for (const [message, n] of warnings) ctx.note(`${n} × \`${message}\``)
-      rmSync(dir, { recursive: true, force: true })
-      // Benchmarks write gigabytes; an external broker should not keep them.
-      for (const { topic, remove } of topics) {
-        await remove().catch((err: unknown) => ctx.log(`could not delete ${topic}: ${String(err)}`))
-      }
+      await finishRun(ctx, run)
     }
   },
 }
