@@ -94,16 +94,22 @@ function applies(policies: TransformPolicies, virtualCluster: string): boolean {
   return policies.hasTransforms(virtualCluster) || policies.hasMasks(virtualCluster)
 }
 
-/** A record's value through a mask, once its writer schema is at hand. */
-async function maskKafkaRecord(
-  mask: RecordMask,
+/**
+ * A batch's records through the door's record edits: prepared together (writer schemas fetched,
+ * encryptions reserved under one data key, once), then applied to each.
+ */
+async function editKafkaRecords(
+  edits: RecordMask,
   topic: string,
-  record: KafkaRecord
+  records: readonly KafkaRecord[]
 ): Promise<void> {
-  const view = recordView(topic, record)
-  await mask.prepare([view])
-  mask.apply(view)
-  takeView(record, view)
+  const views = records.map((record) => recordView(topic, record))
+  const pending = edits.prepare(views)
+  if (pending !== undefined) await pending
+  views.forEach((view, i) => {
+    edits.apply(view)
+    takeView(records[i] as KafkaRecord, view)
+  })
 }
 
 /** The engine's view of a Kafka record: masks edit values, encryption keys and headers too. */
@@ -129,9 +135,9 @@ async function produce(
     const mask = deps.policies.maskFor(deps.virtualCluster, topic.name, principal, 'produce')
     if (write === undefined && mask === undefined) continue
     const headers = write && writeKafkaRecord(write, topic.name)
-    const edit = async (record: KafkaRecord) => {
-      headers?.(record)
-      if (mask !== undefined) await maskKafkaRecord(mask, topic.name, record)
+    const edit = async (records: KafkaRecord[]) => {
+      if (headers !== undefined) records.forEach(headers)
+      if (mask !== undefined) await editKafkaRecords(mask, topic.name, records)
     }
     for (const partition of topic.partitionData) {
       if (partition.records === null || partition.records.length === 0) continue

@@ -14,10 +14,14 @@ import {
 import { CodecError } from '../../protocol/index.ts'
 import type { KafkaRecord } from '../../protocol/records/index.ts'
 
-/** The partition's records with `edit` applied to each; throws CodecError for unreadable ones. */
+/**
+ * The partition's records with `edit` applied to each batch's records in place (a batch at a
+ * time, so an edit that waits, for a data key say, waits once per batch rather than per record);
+ * throws CodecError for unreadable ones.
+ */
 export async function editProduceRecords(
   records: Buffer,
-  edit: (record: KafkaRecord) => void | Promise<void>
+  edit: (records: KafkaRecord[]) => void | Promise<void>
 ): Promise<Buffer> {
   const { batches, partial } = splitRecordBatches(records)
   if (partial !== null)
@@ -30,7 +34,7 @@ export async function editProduceRecords(
       out.push(bytes)
       continue
     }
-    for (const record of batch.records) await edit(record)
+    await edit(batch.records)
     out.push(await encodeRecordBatch(batch))
   }
   return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out)

@@ -39,8 +39,19 @@ export class TamperedValueError extends GatewayError {
  * in `topic`. NUL separates: topic names cannot hold one, so no two places share a context.
  */
 export function valueContext(topic: string, target: string): Buffer {
-  return Buffer.from(`weir-v1\0${topic}\0${target}`, 'utf8')
+  const id = `weir-v1\0${topic}\0${target}`
+  let context = contexts.get(id)
+  if (context === undefined) {
+    if (contexts.size >= MAX_CONTEXTS) contexts.clear()
+    context = Buffer.from(id, 'utf8')
+    contexts.set(id, context)
+  }
+  return context
 }
+
+/** Contexts by their text: every value of a topic's field has the same one (never written to). */
+const contexts = new Map<string, Buffer>()
+const MAX_CONTEXTS = 10_000
 
 /**
  * Seals with `key`, a KeyObject: Node imports a raw key anew at every cipher, which made sealing
@@ -49,8 +60,9 @@ export function valueContext(topic: string, target: string): Buffer {
 export function sealValue(key: KeyObject, plaintext: Buffer, context: Buffer): Buffer {
   const iv = nextIv()
   const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(context)
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()])
-  return Buffer.concat([iv, body, cipher.getAuthTag()])
+  const body = cipher.update(plaintext)
+  const last = cipher.final()
+  return Buffer.concat([iv, body, last, cipher.getAuthTag()])
 }
 
 export function openValue(key: KeyObject, sealed: Buffer, context: Buffer): Buffer {

@@ -138,6 +138,8 @@ export class Envelope {
   #sealer(dek: ActiveDek, count: number): Sealer {
     const { kmsName, kekId } = this.#options
     let left = count
+    // Records of one batch nearly all seal the same targets: their header is built once.
+    const headers = new Map<string, Buffer>()
     return {
       seal: (plaintext, context) => {
         if (left > 0) left--
@@ -145,14 +147,21 @@ export class Envelope {
         else throw new DataKeyUsedUpError(count)
         return sealValue(dek.key, plaintext, context)
       },
-      header: (targets) =>
-        encodeHeader({
-          kms: kmsName,
-          kekId,
-          wrappedDek: dek.wrapped,
-          algorithm: 'AES-256-GCM',
-          targets,
-        }),
+      header: (targets) => {
+        const id = targets.join('\0')
+        let header = headers.get(id)
+        if (header === undefined) {
+          header = encodeHeader({
+            kms: kmsName,
+            kekId,
+            wrappedDek: dek.wrapped,
+            algorithm: 'AES-256-GCM',
+            targets,
+          })
+          headers.set(id, header)
+        }
+        return header
+      },
       get remaining() {
         return left
       },

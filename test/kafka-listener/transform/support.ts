@@ -16,10 +16,12 @@ export function headersOf(headers: readonly { key: string; value: Buffer | null 
   return headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])
 }
 
-/** A policy's engine transform as the listener applies it to a Produce request's records. */
+/** A policy's engine transform as the listener applies it to a Produce request's batches. */
 export function produceEdit(policy: TransformPolicyConfig) {
   const write = compileTransform(policy).write
-  return write === undefined ? undefined : writeKafkaRecord(write, 'orders')
+  if (write === undefined) return undefined
+  const edit = writeKafkaRecord(write, 'orders')
+  return (records: readonly Parameters<typeof edit>[0][]) => records.forEach(edit)
 }
 
 /** A policy's engine transform as the listener applies it to a Fetch response's records. */
