@@ -14,7 +14,6 @@ import { FieldEditor } from '../fields/editor.ts'
 import { openFields } from '../fields/sealed.ts'
 import type { MaskSchemaSource, RecordMask } from '../mask/mask-set.ts'
 import { valueContext } from './aes-gcm.ts'
-import { decodeHeader } from './header.ts'
 import type { EnvelopeReader, Opener } from './reader.ts'
 import { encryptionHeaderOf, headerTarget, KEY_TARGET, withoutEncryptionHeader } from './targets.ts'
 
@@ -123,7 +122,8 @@ export class Decryption {
     try {
       // Opened into copies, taken only once all of it opened: never a half-decrypted record.
       let { key, value } = record
-      const targets = decodeHeader(header).targets
+      // Decoded once, when its key was prepared: the opener is keyed by these very header bytes.
+      const targets = opener.header.targets
       const headers = withoutEncryptionHeader(record.headers).map((h) => {
         const target = headerTarget(h.key)
         if (h.value === null || !targets.includes(target)) return h
