@@ -58,10 +58,16 @@ export const httpDoors = {
 export interface Held {
   /** 0 when the connection was taken; the HTTP status of the refusal otherwise. */
   refused: number
+  /** The refusal's problem document, when one came (for failure messages). */
+  problem?: unknown
   close(): void
 }
 
-const refused = (status: number): Held => ({ refused: status, close: () => undefined })
+const refused = (status: number, problem?: unknown): Held => ({
+  refused: status,
+  problem,
+  close: () => undefined,
+})
 
 export const streamingDoors = {
   websocket: async (url: string, user: string, path: string): Promise<Held> => {
@@ -69,7 +75,8 @@ export const streamingDoors = {
       const client = await connectWs(wsUrl(url, path), { headers: basic(user) })
       return { refused: 0, close: () => client.ws.close() }
     } catch (err) {
-      return refused((err as { status?: number }).status ?? -1)
+      const { status, body } = err as { status?: number; body?: unknown }
+      return refused(status ?? -1, body)
     }
   },
   /** SSE: the stream's, or the reply push of a request-reply listener (`Accept` the same). */
@@ -77,7 +84,7 @@ export const streamingDoors = {
     const client = await connectSse(`${url}${path}`, basic(user))
     return client.status === 200
       ? { refused: 0, close: () => client.close() }
-      : refused(client.status)
+      : refused(client.status, client.body)
   },
 }
 

@@ -137,7 +137,9 @@ describe('rate limits on every door', () => {
     async (user) => {
       const connection = await open(url, user, '/streams/both')
       connection.close()
-      return connection.refused === 0 ? { status: 200 } : { status: connection.refused }
+      return connection.refused === 0
+        ? { status: 200 }
+        : { status: connection.refused, problem: connection.problem }
     }
   const kafka =
     (request: typeof kafkaProduce): Ask =>
@@ -201,8 +203,8 @@ describe('rate limits on every door', () => {
     async (_door, user, ask, first, second) => {
       const door = ask()
       const answers = [await door(user), await door(user)]
-      expect(answers[0]).toMatchObject(first)
-      expect(answers[1]).toMatchObject(second)
+      expect(answers[0], JSON.stringify(answers[0])).toMatchObject(first)
+      expect(answers[1], JSON.stringify(answers[1])).toMatchObject(second)
     }
   )
 
