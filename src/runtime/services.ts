@@ -170,7 +170,17 @@ export function buildServices(
     schemaValidator,
     produce,
     authenticate: authenticateCredentials,
-    idempotency: new IdempotencyCache(),
+    idempotency: new IdempotencyCache(
+      undefined,
+      undefined,
+      store && config.state
+        ? {
+            store,
+            onUnavailable: config.state.onUnavailable,
+            report: (outcome) => unavailable('idempotency', outcome),
+          }
+        : undefined
+    ),
     accepting: options.accepting,
     streamService,
     observability,
