@@ -33,6 +33,9 @@ export interface Lease {
   failed: boolean
   /** For a Kafka charge: when the shared debt last reported is paid off (clock ms). */
   debtUntil: number
+  /** Requests (and their bytes) awaiting `prepare` now: the next fetch asks for them all. */
+  waiting: number
+  waitingBytes: number
 }
 
 /** Whether the lease can pay, the wait when it cannot, or that the store is unreachable. */
@@ -67,8 +70,13 @@ export class SharedBuckets {
   check(scope: string, id: string, bytes: number, now: number): LeaseCheck {
     const lease = this.#lease(scope, id, now)
     if (this.#pays(lease, bytes)) return lease
+    const idle = now >= lease.expires && lease.fetching === undefined && lease.waitMs === 0
     if (lease.fetching === undefined) void this.#fetch(lease, scope, id, bytes)
     if (lease.failed || !this.#store.ready) return 'down'
+    // A door that did not `prepare` (streams, views, replies) and finds nothing at hand after a
+    // quiet second takes this request on credit: the fetch just started pays the debt to the
+    // store. At most one request per bucket and node per lease goes ahead of the store's word.
+    if (idle) return lease
     return Math.max(1, lease.waitMs)
   }
 
@@ -77,11 +85,30 @@ export class SharedBuckets {
     return this.#leases.get(scope, id)
   }
 
-  /** Fetches a lease for the request unless the one held pays for it; never rejects. */
+  /**
+   * Fetches enough for the request unless the lease already pays for it; never rejects. Requests
+   * waiting at once are counted, so one fetch asks for all of them (not one token for many).
+   */
   prepare(scope: string, id: string, bytes: number, now: number): Promise<void> | undefined {
     const lease = this.#lease(scope, id, now)
-    if (this.#pays(lease, bytes)) return undefined
-    return lease.fetching ?? this.#fetch(lease, scope, id, bytes)
+    if (lease.waiting === 0 && this.#pays(lease, bytes)) return undefined
+    return this.#prepare(lease, scope, id, bytes)
+  }
+
+  async #prepare(lease: Lease, scope: string, id: string, bytes: number): Promise<void> {
+    lease.waiting += 1
+    lease.waitingBytes += bytes
+    try {
+      // A second round when the store had tokens but fewer were asked for than now wait.
+      for (let round = 0; round < 2; round++) {
+        if (this.#pays(lease, lease.waitingBytes, lease.waiting)) return
+        await (lease.fetching ?? this.#fetch(lease, scope, id, bytes))
+        if (lease.failed || lease.waitMs > 0) return
+      }
+    } finally {
+      lease.waiting -= 1
+      lease.waitingBytes -= bytes
+    }
   }
 
   /**
@@ -123,6 +150,8 @@ export class SharedBuckets {
         waitMs: 0,
         failed: false,
         debtUntil: 0,
+        waiting: 0,
+        waitingBytes: 0,
       }
       if (this.#leases.size >= MAX_LEASES) this.#leases.evict(MAX_LEASES / 10)
       this.#leases.add(scope, id, lease)
@@ -134,8 +163,8 @@ export class SharedBuckets {
     return lease
   }
 
-  #pays(lease: Lease, bytes: number): boolean {
-    if (this.#requests !== undefined && lease.requests < 1) return false
+  #pays(lease: Lease, bytes: number, requests = 1): boolean {
+    if (this.#requests !== undefined && lease.requests < requests) return false
     const b = this.#bytes
     return b === undefined || lease.bytes >= Math.min(bytes, b.capacity)
   }
@@ -149,16 +178,17 @@ export class SharedBuckets {
     const r = this.#requests
     const b = this.#bytes
     const calls: Promise<void>[] = []
-    if (r !== undefined && lease.requests < 1) {
+    if (r !== undefined && lease.requests < Math.max(1, lease.waiting)) {
       const need = 1 - Math.min(lease.requests, 0) // a request, and any debt
-      const want = Math.max(need, Math.floor(r.capacity / 10))
+      const want = Math.max(need, lease.waiting - lease.requests, Math.floor(r.capacity / 10))
       calls.push(this.#take(lease, `${key}:r`, r, want, need, 'requests'))
     }
     if (b !== undefined) {
       // A request larger than the bucket waits for a full bucket and leaves a debt behind.
       const need = Math.min(bytes, b.capacity) - Math.min(lease.bytes, 0)
-      if (lease.bytes < Math.min(bytes, b.capacity)) {
-        const want = Math.max(need, Math.floor(b.capacity / 10))
+      if (lease.bytes < Math.min(Math.max(bytes, lease.waitingBytes), b.capacity)) {
+        const waiting = lease.waitingBytes - lease.bytes
+        const want = Math.max(need, waiting, Math.floor(b.capacity / 10))
         calls.push(this.#take(lease, `${key}:b`, b, want, Math.min(need, b.capacity), 'bytes'))
       }
     }

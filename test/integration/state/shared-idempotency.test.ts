@@ -20,7 +20,7 @@ async function gateway(topic: string, prefix: string, onUnavailable = 'fail-open
   kind: redis
   url: ${redis.url}
   keyPrefix: '${prefix}:'
-  commandTimeoutMs: 200
+  commandTimeoutMs: 2000 # a busy test machine must not look like a store outage
   onUnavailable: ${onUnavailable}
 virtualClusters:
   - name: shop

@@ -22,7 +22,7 @@ afterAll(async () => {
 async function gateway(prefix: string, onUnavailable = 'fail-open'): Promise<number> {
   const port = await freePortRange(4)
   await startTestGateway(`state:
-  { kind: redis, url: '${redis.url}', keyPrefix: '${prefix}:', onUnavailable: ${onUnavailable} }
+  { kind: redis, url: '${redis.url}', keyPrefix: '${prefix}:', commandTimeoutMs: 2000, onUnavailable: ${onUnavailable} }
 virtualClusters:
   - name: open
     backendCluster: main
@@ -83,7 +83,7 @@ describe('Kafka listener quotas shared through redis', () => {
       const refused = await produce(client, topic, 1)
       // Throttled, not refused: the record is written, as a broker over its quota writes it.
       expect(refused.responses[0]?.partitionResponses[0]?.errorCode).toBe(0)
-      expect(refused.throttleTimeMs).toBeGreaterThanOrEqual(1_000)
+      expect(refused.throttleTimeMs).toBeGreaterThan(900)
     } finally {
       client.destroy()
       await redis.restart()
