@@ -264,8 +264,9 @@ export class PolicyEngine {
    * rejects, and never outlasts the store's command timeout. Undefined when there is nothing to wait for.
    */
   prepare(request: PolicyRequest, routePolicies?: readonly string[]): Promise<void> | undefined {
+    if (this.#options.state === undefined) return undefined // without a store: nothing to fetch
     const limiters = this.#chain(request.virtualCluster, routePolicies).limiters
-    if (limiters.length === 0 || this.#options.state === undefined) return undefined
+    if (limiters.length === 0) return undefined
     const now = this.#now()
     const waits = limiters.map((limiter) => limiter.prepare(request, now))
     return waits.some((w) => w !== undefined) ? Promise.all(waits).then(() => {}) : undefined
