@@ -68,6 +68,8 @@ export function planReload(current: WeirConfig, next: WeirConfig): ReloadPlan {
     plan.restartAll = 'backend clusters changed'
   } else if (!isDeepStrictEqual(current.schemaRegistries, next.schemaRegistries)) {
     plan.restartAll = 'schema registries changed'
+  } else if (!isDeepStrictEqual(current.state, next.state)) {
+    plan.restartAll = 'shared state store changed'
   }
   const before = new Map(current.listeners.map((l) => [l.name, l]))
   const after = new Map(next.listeners.map((l) => [l.name, l]))

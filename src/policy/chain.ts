@@ -64,7 +64,10 @@ export class PolicyCatalog {
       if (policy.kind === 'acl') this.#acls.set(policy.name, compileAclPolicy(policy))
       else if (policy.kind === 'rate-limit') {
         const kept = options.previous?.limiter(policy.name)
-        const reuse = kept !== undefined && sameRateLimit(kept.config, policy)
+        const reuse =
+          kept !== undefined &&
+          sameRateLimit(kept.config, policy) &&
+          kept.store === options.rateLimits?.shared?.store
         this.#limiters.set(policy.name, reuse ? kept : new RateLimiter(policy, options.rateLimits))
       } else if (policy.kind === 'connection-limit') {
         // Counts are carried over whatever changed: the connections they count are still open.

@@ -28,6 +28,7 @@ import type {
   RateLimiterOptions,
 } from './rate-limit.ts'
 import { evaluateIpFilters } from './ip-filter.ts'
+import type { SharedRateLimits } from './rate-limit-shared.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { MaskSchemaSource, MaskSide, RecordMask } from './mask/mask-set.ts'
@@ -52,6 +53,8 @@ export interface PolicyEngineOptions {
   dataKeys?: DataKeyCacheOptions
   /** Where KMS failures are told to the operator (the log), a few at most per window. */
   onKmsFailure?: KmsFailureReport
+  /** The store of the config's `state:` section: rate limits become cluster-wide. */
+  state?: Pick<SharedRateLimits, 'store' | 'report'>
 }
 
 interface VirtualClusterPolicies {
@@ -136,8 +139,13 @@ export class PolicyEngine {
     const kms = this.#kmsProviders.resolve(config.kms)
     const provider = (name: string) => kms.get(name)?.kms
     const cache = this.#dataKeys
+    const state = config.state === undefined ? undefined : options.state
+    const shared =
+      state && config.state
+        ? { ...state, onUnavailable: config.state.onUnavailable, now: this.#now }
+        : undefined
     const catalog = new PolicyCatalog(config.policies, {
-      rateLimits: options.rateLimits,
+      rateLimits: { ...options.rateLimits, shared },
       previous,
       maskSchemas: options.maskSchemas,
       encryption: { kms: provider, cache },
@@ -235,7 +243,11 @@ export class PolicyEngine {
       const checked = limiter.check(request, now)
       if (typeof checked === 'number') {
         pending.length = 0
-        return limiter.refusal(request, now)
+        return limiter.refusal(request, now, checked)
+      }
+      if ('verdict' in checked) {
+        pending.length = 0
+        return checked // a fail-closed limit whose shared store is down
       }
       pending[i] = checked
     }
@@ -244,6 +256,20 @@ export class PolicyEngine {
     }
     pending.length = 0
     return allow
+  }
+
+  /**
+   * With a shared state store, fetches the tokens the request's rate limits need from it unless
+   * this node holds enough; `authorize` then decides synchronously. Doors await it first; it never
+   * rejects, and never outlasts the store's command timeout. Undefined when there is nothing to wait for.
+   */
+  prepare(request: PolicyRequest, routePolicies?: readonly string[]): Promise<void> | undefined {
+    if (this.#options.state === undefined) return undefined // without a store: nothing to fetch
+    const limiters = this.#chain(request.virtualCluster, routePolicies).limiters
+    if (limiters.length === 0) return undefined
+    const now = this.#now()
+    const waits = limiters.map((limiter) => limiter.prepare(request, now))
+    return waits.some((w) => w !== undefined) ? Promise.all(waits).then(() => {}) : undefined
   }
 
   /**

@@ -6,6 +6,7 @@ import type { RateLimitPolicyConfig } from '../config/schema/index.ts'
 import type { Decision } from '../core/decision.ts'
 import type { Door, PolicyRequest } from '../core/policy-request.ts'
 import { BucketStore } from './bucket-store.ts'
+import { SharedBuckets, type OnUnavailable, type SharedRateLimits } from './rate-limit-shared.ts'
 import { rateLimitItem, type RateLimitDimension } from './rate-limit-headers.ts'
 
 /** Monotonic milliseconds (performance.now), injectable for tests. */
@@ -23,6 +24,8 @@ export interface RateLimiterOptions {
   maxBuckets?: number
   /** How often buckets that refilled completely are dropped (default 60 s). */
   sweepIntervalMs?: number
+  /** The shared state store (`state:`): buckets become cluster-wide. */
+  shared?: SharedRateLimits
 }
 
 export type RateLimitDeny = Extract<Decision, { verdict: 'deny' }>
@@ -47,6 +50,9 @@ const doorIds: Readonly<Record<Door, string>> = {
   kafka: 'door:kafka',
 }
 
+/** How long a client is told to wait when a fail-closed limit cannot reach the store. */
+const STORE_DOWN_RETRY_MS = 1_000
+
 /** Float slack so a bucket refilled to 0.9999999 still pays for a 1-token request. */
 const EPSILON = 1e-6
 
@@ -62,6 +68,12 @@ export class RateLimiter {
   readonly #sweepIntervalMs: number
   readonly #description: string
   #lastSweep = Number.NEGATIVE_INFINITY
+  readonly #shared: SharedBuckets | undefined
+  readonly #store: SharedRateLimits['store'] | undefined
+  /** The lease `check` just found short, for `refusal` in the same synchronous turn. */
+  #refusedLease: Bucket | undefined
+  readonly #onUnavailable: OnUnavailable
+  readonly #report: ((outcome: OnUnavailable) => void) | undefined
 
   constructor(config: RateLimitPolicyConfig, options: RateLimiterOptions = {}) {
     this.name = config.name
@@ -82,6 +94,24 @@ export class RateLimiter {
       ...(config.bytesPerSecond === undefined ? [] : [`${config.bytesPerSecond} bytes/s`]),
     ]
     this.#description = `rate limit "${config.name}" exceeded (${rates.join(', ')} per ${config.per})`
+    const shared = options.shared
+    this.#onUnavailable = config.onUnavailable ?? shared?.onUnavailable ?? 'fail-open'
+    this.#report = shared?.report
+    this.#store = shared?.store
+    this.#shared =
+      shared === undefined
+        ? undefined
+        : new SharedBuckets(
+            shared.store,
+            config.name,
+            { requests: this.#requests, bytes: this.#bytes },
+            shared.now
+          )
+  }
+
+  /** The shared state store the buckets live in, if any. */
+  get store(): SharedRateLimits['store'] | undefined {
+    return this.#store
   }
 
   /** Buckets currently held (for tests and metrics). */
@@ -109,8 +139,17 @@ export class RateLimiter {
    * Brings the request's bucket up to `now` and returns it if it can pay for the request, or else
    * the milliseconds until it could. Never charges; see `commit`.
    */
-  check(request: PolicyRequest, now: number): Bucket | number {
+  check(request: PolicyRequest, now: number): Bucket | number | RateLimitDeny {
     const id = this.idOf(request)
+    if (this.#shared !== undefined) {
+      const leased = this.#shared.check(request.virtualCluster, id, request.bytes, now)
+      if (typeof leased === 'number')
+        this.#refusedLease = this.#shared.peek(request.virtualCluster, id)
+      if (leased !== 'down') return leased
+      // The store is unreachable: this node's own bucket decides, or nothing passes.
+      this.#report?.(this.#onUnavailable)
+      if (this.#onUnavailable === 'fail-closed') return this.#storeDown()
+    }
     let bucket = this.#buckets.get(request.virtualCluster, id)
     if (bucket === undefined) bucket = this.#create(request.virtualCluster, id, now)
     else this.#refill(bucket, now)
@@ -133,6 +172,38 @@ export class RateLimiter {
    */
   charge(charge: RateLimitCharge, now: number): number {
     const id = this.idOf(charge)
+    // Shared: the node's own bucket is charged too, so it is current if the store goes away.
+    let shared = 0
+    if (this.#shared !== undefined) {
+      const { virtualCluster, requests, bytes } = charge
+      const answer = this.#shared.charge(virtualCluster, id, requests, bytes, now)
+      if (answer === 'down') {
+        this.#report?.(this.#onUnavailable)
+        if (this.#onUnavailable === 'fail-closed') shared = STORE_DOWN_RETRY_MS
+      } else shared = answer
+    }
+    return Math.max(shared, this.#chargeLocal(charge, id, now))
+  }
+
+  /**
+   * Fetches the store's tokens for the request's buckets unless this node holds enough: doors
+   * await it before `authorize`, which then decides synchronously. Undefined without a store.
+   */
+  prepare(request: PolicyRequest, now: number): Promise<void> | undefined {
+    return this.#shared?.prepare(request.virtualCluster, this.idOf(request), request.bytes, now)
+  }
+
+  #storeDown(): RateLimitDeny {
+    return {
+      verdict: 'deny',
+      code: 'backend-unavailable',
+      detail: `rate limit "${this.name}" cannot be checked: the shared state store is unavailable (fail-closed)`,
+      policy: this.name,
+      retryAfterMs: STORE_DOWN_RETRY_MS,
+    }
+  }
+
+  #chargeLocal(charge: RateLimitCharge, id: string, now: number): number {
     let bucket = this.#buckets.get(charge.virtualCluster, id)
     if (bucket === undefined) bucket = this.#create(charge.virtualCluster, id, now)
     else this.#refill(bucket, now)
@@ -150,10 +221,12 @@ export class RateLimiter {
     return wait
   }
 
-  /** The refusal for a request `check` turned down. */
-  refusal(request: PolicyRequest, now: number): RateLimitDeny {
-    const bucket = this.#peek(request, now)
-    const wait = this.#wait(bucket, request.bytes)
+  /** The refusal for a request `check` turned down (`wait`: what it said, when shared). */
+  refusal(request: PolicyRequest, now: number, waitMs?: number): RateLimitDeny {
+    const bucket = this.#refusedLease ?? this.#peek(request, now)
+    const wait =
+      this.#refusedLease === undefined ? this.#wait(bucket, request.bytes) : (waitMs ?? 1)
+    this.#refusedLease = undefined
     return {
       verdict: 'deny',
       code: 'rate-limited',
@@ -171,7 +244,9 @@ export class RateLimiter {
 
   /** `RateLimit` items for a request's bucket, without charging or creating it. */
   statusOf(request: PolicyRequest, now: number): string {
-    return this.status(this.#peek(request, now), 0)
+    // Shared: what this node holds of the store's bucket.
+    const lease = this.#shared?.peek(request.virtualCluster, this.idOf(request))
+    return this.status(lease ?? this.#peek(request, now), 0)
   }
 
   /** `RateLimit` items: tokens left, and seconds until the request (or a full bucket) fits. */

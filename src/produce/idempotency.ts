@@ -1,9 +1,10 @@
 // Idempotency-Key: a repeat of a request within the TTL gets the first answer and produces
 // nothing; concurrent repeats wait for the first one. Keys are scoped to principal and route, and
 // reusing a key with a different body is an error (as the IETF Idempotency-Key draft says).
-// The cache is per node: behind a load balancer, route by the key or accept a per-node window.
+// The cache is per node unless a shared state store is configured (idempotency-shared.ts).
 import { createHash } from 'node:crypto'
 import { GatewayError } from '../core/errors.ts'
+import { SharedIdempotency, type SharedIdempotencyOptions } from './idempotency-shared.ts'
 
 export interface StoredResponse {
   status: number
@@ -21,10 +22,16 @@ export class IdempotencyCache {
   readonly #ttlMs: number
   readonly #maxEntries: number
   readonly #entries = new Map<string, Entry>()
+  readonly #shared: SharedIdempotency | undefined
 
-  constructor(ttlMs = 24 * 60 * 60 * 1000, maxEntries = 100_000) {
+  constructor(
+    ttlMs = 24 * 60 * 60 * 1000,
+    maxEntries = 100_000,
+    shared?: SharedIdempotencyOptions
+  ) {
     this.#ttlMs = ttlMs
     this.#maxEntries = maxEntries
+    this.#shared = shared === undefined ? undefined : new SharedIdempotency(shared)
   }
 
   static fingerprint(body: Uint8Array): string {
@@ -41,7 +48,14 @@ export class IdempotencyCache {
   ): Promise<StoredResponse & { replayed: boolean }> {
     const { principal, route, key, body } = request
     if (!key) return produce().then((response) => ({ ...response, replayed: false }))
-    return this.run(`${principal}\u0000${route}`, key, IdempotencyCache.fingerprint(body), produce)
+    const scope = `${principal}\u0000${route}`
+    const fingerprint = IdempotencyCache.fingerprint(body)
+    if (this.#shared === undefined) return this.run(scope, key, fingerprint, produce)
+    // The store's key: names can hold any character, so each part is encoded.
+    const id = [principal, route, key].map(encodeURIComponent).join(':')
+    return this.#shared.run(id, key, fingerprint, this.#ttlMs, produce, () =>
+      this.run(scope, key, fingerprint, produce)
+    )
   }
 
   /**

@@ -20,6 +20,8 @@ import type { Principal } from '../core/principal.ts'
 /** The policy decisions produce needs (the policy engine provides them). */
 export interface ProducePolicies {
   authorize(request: PolicyRequest, routePolicies: readonly string[]): Decision
+  /** Shared rate limits' tokens from the store, awaited before `authorize` (see the engine). */
+  prepare?(request: PolicyRequest, routePolicies: readonly string[]): Promise<void> | undefined
   /** The transform policy's header edits for a topic, as on every write door. */
   writeTransform(
     virtualCluster: string,
@@ -86,19 +88,20 @@ export class ProduceService {
       )
     const topic = backendTopicOf(namespaceOf(vc), command.topic)
 
-    const decision = this.#deps.policies.authorize(
-      {
-        door: command.door,
-        operation: 'produce',
-        virtualCluster: vc.name,
-        route: command.route,
-        resources: [{ type: 'topic', name: command.topic }, ...(command.alsoAccess ?? [])],
-        principal: command.principal,
-        records: command.events.length,
-        bytes: command.bytes,
-      },
-      command.routePolicies
-    )
+    const request: PolicyRequest = {
+      door: command.door,
+      operation: 'produce',
+      virtualCluster: vc.name,
+      route: command.route,
+      resources: [{ type: 'topic', name: command.topic }, ...(command.alsoAccess ?? [])],
+      principal: command.principal,
+      records: command.events.length,
+      bytes: command.bytes,
+    }
+    // Shared rate limits: the tokens come from the store first (nothing to wait for otherwise).
+    const prepared = this.#deps.policies.prepare?.(request, command.routePolicies)
+    if (prepared !== undefined) await prepared
+    const decision = this.#deps.policies.authorize(request, command.routePolicies)
     if (decision.verdict === 'deny') throw fromDecision(decision)
 
     // Every event is serialized before any is sent: one violation anywhere and nothing is.

@@ -17,11 +17,13 @@ import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts
 import { Observability } from '../observability/observability.ts'
 import { registrySchemaSource } from '../policy/fields/index.ts'
 import { PolicyEngine } from '../policy/index.ts'
+import type { OnUnavailable } from '../policy/rate-limit-shared.ts'
 import { SchemaValidator } from '../policy/schema/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
 import { SchemaCatalog } from '../schema/index.ts'
 import { StreamService } from '../stream/stream-service.ts'
 import { startKafkaResources, type KafkaResources } from './kafka-resources.ts'
+import { RedisStateStore } from '../state/redis-store.ts'
 
 export interface ServicesOptions {
   /** Where relative file paths in the config (schema files) start: the config file's folder. */
@@ -83,8 +85,13 @@ export function buildServices(
         'schema registry unreachable: using the cached schema'
       ),
   })
+  // The shared state store (`state:`), owned by these services: a change to it rebuilds them.
+  const store = config.state === undefined ? undefined : new RedisStateStore(config.state, logger)
+  const unavailable = (use: 'rate-limit' | 'idempotency', outcome: OnUnavailable) =>
+    observability.metrics.stateUnavailable(use, outcome)
   // Masks read Confluent-framed values with their writer schema from the registry.
   const policies = new PolicyEngine(config, {
+    state: store && { store, report: (outcome) => unavailable('rate-limit', outcome) },
     previous: options.previousPolicies,
     maskSchemas: (registry, id) => registrySchemaSource(schemas.registry(registry), id),
     // Clients are told the KMS failed; the operator is told how (path, the provider's words).
@@ -163,7 +170,17 @@ export function buildServices(
     schemaValidator,
     produce,
     authenticate: authenticateCredentials,
-    idempotency: new IdempotencyCache(),
+    idempotency: new IdempotencyCache(
+      undefined,
+      undefined,
+      store && config.state
+        ? {
+            store,
+            onUnavailable: config.state.onUnavailable,
+            report: (outcome) => unavailable('idempotency', outcome),
+          }
+        : undefined
+    ),
     accepting: options.accepting,
     streamService,
     observability,
@@ -199,6 +216,7 @@ export function buildServices(
       // Access log records of the last requests are flushed while the clients are still up.
       await observability.close()
       await backends.close()
+      await store?.close()
       return { undelivered: drained.undelivered }
     },
   }

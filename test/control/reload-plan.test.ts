@@ -189,6 +189,14 @@ describe('planReload', () => {
     expect(plan.listeners).toHaveLength(3)
   })
 
+  it('restarts every listener when the shared state store is added or changed', () => {
+    const plan = planOf((doc) => {
+      doc.state = { kind: 'redis', url: 'redis://127.0.0.1:6379' }
+    })
+    expect(plan.restartAll).toBe('shared state store changed')
+    expect(plan.listeners).toHaveLength(3)
+  })
+
   it('starts a listener that was added and stops one that was removed', () => {
     const plan = planOf((doc) => {
       doc.listeners = doc.listeners.filter((l: Doc) => l.name !== 'other')

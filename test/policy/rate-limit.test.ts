@@ -17,7 +17,7 @@ const from = (key: string, bytes: number) => request({ principal: principal(key)
 /** check + commit, as the engine does when nothing else refuses. */
 function take(l: RateLimiter, key: string, bytes: number, now: number): boolean {
   const checked = l.check(from(key, bytes), now)
-  if (typeof checked === 'number') return false
+  if (typeof checked === 'number' || 'verdict' in checked) return false
   l.commit(checked, bytes)
   return true
 }

@@ -9,6 +9,7 @@ import { Listener } from './listeners.ts'
 // Observability: metrics, tracing and access log settings.
 import { Observability } from './observability.ts'
 import { Policy, type SchemaRef } from './policies.ts'
+import { State } from './state.ts'
 import { type AuthMethod } from './authentication.ts'
 import { type ProduceRoute, type TopicsEndpoint, type FromRequest } from './routes.ts'
 import type { Stream, StreamFilters } from './streams.ts'
@@ -27,6 +28,8 @@ export const WeirConfigSchema = z
     dataKeys: DataKeys.default(DataKeys.parse({})),
     /** The admin API (off unless set): its own listener, never a public one. */
     admin: Admin.optional(),
+    /** A store shared by every node (rate limits, Idempotency-Key); per node when unset. */
+    state: State.optional(),
     logging: z
       .object({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
@@ -70,4 +73,5 @@ export type StreamConfig = z.output<typeof Stream>
 export type StreamFiltersConfig = z.output<typeof StreamFilters>
 export type ObservabilityConfig = z.output<typeof Observability>
 export type KmsConfig = z.output<typeof Kms>
+export type StateConfig = z.output<typeof State>
 export type AccessLogSinkConfig = ObservabilityConfig['accessLog']['sinks'][number]

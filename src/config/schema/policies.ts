@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { Cidr, Name } from './common.ts'
 import { EncryptPolicy } from './encrypt-policy.ts'
 import { MaskPolicy } from './mask-policy.ts'
+import { OnUnavailable } from './state.ts'
 import { StreamFilters } from './streams.ts'
 
 /**
@@ -43,6 +44,8 @@ export const RateLimitPolicy = z
     bytesPerSecond: z.number().positive().optional(),
     /** Bucket size, as seconds of the rate (1 = one second's worth may arrive at once). */
     burstSeconds: z.number().positive().default(1),
+    /** With a shared `state` store: what to do while it is down (default: the store's choice). */
+    onUnavailable: OnUnavailable.optional(),
   })
   .strict()
   .refine((p) => p.requestsPerSecond !== undefined || p.bytesPerSecond !== undefined, {

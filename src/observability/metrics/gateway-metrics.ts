@@ -78,6 +78,7 @@ export class GatewayMetrics implements Observer {
   readonly #reloads: Counter<'result'>
   readonly #accessLogRecords: Counter<'sink' | 'result'>
   readonly #otlpExports: Counter<'result'>
+  readonly #stateUnavailable: Counter<'use' | 'outcome'>
   readonly #sources = new Map<string, Set<SourceRead>>()
 
   constructor(
@@ -165,6 +166,12 @@ export class GatewayMetrics implements Observer {
       labelNames: ['result'],
       registers,
     })
+    this.#stateUnavailable = new Counter({
+      name: 'weir_state_unavailable_total',
+      help: 'Decisions taken without the shared state store (down or slow), by use and outcome (fail-open, fail-closed)',
+      labelNames: ['use', 'outcome'],
+      registers,
+    })
     this.#sourceGauge(
       'weir_producer_buffer_records',
       'Records accepted and not yet acknowledged by the brokers (async delivery and batchers)',
@@ -245,6 +252,11 @@ export class GatewayMetrics implements Observer {
 
   configApplied(generation: number): void {
     this.#configGeneration.set(generation)
+  }
+
+  /** A decision taken without the shared state store. */
+  stateUnavailable(use: 'rate-limit' | 'idempotency', outcome: 'fail-open' | 'fail-closed'): void {
+    this.#stateUnavailable.inc({ use, outcome })
   }
 
   reload(result: 'applied' | 'rejected' | 'failed'): void {
