@@ -455,7 +455,7 @@ export class ProxyConnection {
  * Writes to one side; when it cannot take more, stops reading the other until it drains, so a
  * slow client never makes the gateway buffer a fast broker's responses (or the other way).
  */
-function send(to: Socket, from: Socket, bytes: Buffer): void {
+function send(to: Socket, from: Socket, bytes: Uint8Array): void {
   if (to.write(bytes) || from.isPaused()) return
   from.pause()
   to.once('drain', () => from.resume())

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net'
 import { CodecError, FrameSplitter, peekCorrelationId } from '../protocol/index.ts'
 import type { RequestScope } from '../observability/observability.ts'
 import type { FilterContext, ResponseEdit, ResponseFilter } from './filters/types.ts'
-import { rewriteResponse } from './response-path.ts'
+import { rewriteResponse, type Chunks } from './response-path.ts'
 
 export interface InFlight {
   correlationId: number
@@ -38,7 +38,7 @@ export interface ResponseLineHost {
   /** A broker response arrived for `entry` (its size, framing included). */
   answered(entry: InFlight, bytes: number): void
   /** Writes to the client, holding the broker's reads while the client cannot take more. */
-  toClient(bytes: Buffer): void
+  toClient(bytes: Uint8Array): void
   /** Sends the gateway's last answer, then ends the connection. */
   endWith(answer: Buffer): void
   close(why: string, detail?: string): void
@@ -174,20 +174,24 @@ export class ResponseLine {
       host.toClient(sizePrefix(payload.length))
       host.toClient(payload)
     } else {
-      host.toClient(rewritten)
+      for (const chunk of rewritten) host.toClient(chunk)
     }
     this.#afterResponse()
     return true
   }
 
   /** Holds every later response until `edited` is sent; the backend is not read meanwhile. */
-  #holdFor(edited: Promise<Buffer>): void {
+  #holdFor(edited: Promise<Chunks>): void {
     const upstream = this.#host.upstream()
     upstream.pause()
     this.#editing = edited.then(
       (framed) => {
         if (this.#closed) return
-        this.#host.toClient(framed)
+        // One segment out of several writes, as #inOrder does.
+        const client = this.#host.client
+        client.cork()
+        for (const chunk of framed) this.#host.toClient(chunk)
+        client.uncork()
         this.#editing = undefined
         this.#afterResponse()
         upstream.resume()

@@ -88,11 +88,42 @@ export function encodeResponse<Res>(
   header: ResponseHeader,
   body: Res
 ): Buffer {
+  return responseWriter(api, version, header, body, Number.POSITIVE_INFINITY).finish()
+}
+
+/**
+ * Bytes values from this size on go out by reference: a broker's records (kilobytes to
+ * megabytes) are not worth a copy, a topic id or a short key is not worth a chunk.
+ */
+export const REFERENCE_FROM_BYTES = 1024
+
+/**
+ * Encodes a response as a frame, size prefix included, as chunks to write in order: the bytes
+ * values of `referenceFrom` bytes or more (a Fetch response's records) are the very buffers the
+ * body holds, not copies. Their concatenation is what encodeResponse gives.
+ */
+export function encodeResponseChunks<Res>(
+  api: ApiDefinition<unknown, Res>,
+  version: number,
+  header: ResponseHeader,
+  body: Res,
+  referenceFrom = REFERENCE_FROM_BYTES
+): Uint8Array[] {
+  return responseWriter(api, version, header, body, referenceFrom).finishChunks()
+}
+
+function responseWriter<Res>(
+  api: ApiDefinition<unknown, Res>,
+  version: number,
+  header: ResponseHeader,
+  body: Res,
+  referenceFrom: number
+): Writer {
   if (!supportsVersion(api, version)) throw unsupportedVersion(`${api.name}Response`, version)
-  const w = new Writer()
+  const w = new Writer(256, referenceFrom)
   w.int32(0)
   writeResponseHeader(w, responseHeaderVersion(api.key, version), header)
   api.writeResponse(w, version, body)
-  w.patchInt32(0, w.offset - 4)
-  return w.finish()
+  w.patchInt32(0, w.size - 4)
+  return w
 }

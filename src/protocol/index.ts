@@ -6,6 +6,7 @@ export {
   decodeResponse,
   encodeRequest,
   encodeResponse,
+  encodeResponseChunks,
   requestApi,
   type DecodedRequest,
   type DecodedResponse,
