@@ -129,7 +129,7 @@ export class ProxyConnection {
       answered: (entry, bytes) => {
         if (entry.scope !== undefined) this.#observe(entry, bytes, undefined, true)
       },
-      toClient: (bytes) => send(this.#client, this.#upstream, bytes),
+      toClient: (bytes, written) => send(this.#client, this.#upstream, bytes, written),
       endWith: (answer) => {
         this.#queue.length = 0
         this.#client.end(answer, () => this.close('refused after answering'))
@@ -455,8 +455,8 @@ export class ProxyConnection {
  * Writes to one side; when it cannot take more, stops reading the other until it drains, so a
  * slow client never makes the gateway buffer a fast broker's responses (or the other way).
  */
-function send(to: Socket, from: Socket, bytes: Uint8Array): void {
-  if (to.write(bytes) || from.isPaused()) return
+function send(to: Socket, from: Socket, bytes: Uint8Array, written?: () => void): void {
+  if (to.write(bytes, written) || from.isPaused()) return
   from.pause()
   to.once('drain', () => from.resume())
 }

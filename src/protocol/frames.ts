@@ -14,8 +14,15 @@ export class FrameSplitter {
   /** The size of the frame being collected, or -1 while its prefix is still incomplete. */
   private size = -1
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+  /** Where a frame spread over several chunks is gathered (a pool may lend the buffer). */
+  private readonly allocate: (bytes: number) => Buffer
+
+  constructor(
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    allocate: (bytes: number) => Buffer = Buffer.allocUnsafe
+  ) {
     this.maxFrameBytes = maxFrameBytes
+    this.allocate = allocate
   }
 
   /** Bytes received but not yet returned as part of a frame. */
@@ -64,7 +71,7 @@ export class FrameSplitter {
       else this.chunks[0] = first.subarray(bytes)
       return first.subarray(0, bytes)
     }
-    const out = Buffer.allocUnsafe(bytes)
+    const out = this.allocate(bytes)
     let filled = 0
     while (filled < bytes) {
       const chunk = this.chunks[0]!
