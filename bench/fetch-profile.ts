@@ -60,7 +60,9 @@ async function startWeir(root: string, dir: string, i: number) {
     command: process.execPath,
     args: [...nodeArgs, path.join(root, 'src/cli.ts'), 'start', '-c', config],
     cwd: root,
-    ...(process.env.WEIR_BENCH_WEIR_LOG ? { logFile: `${process.env.WEIR_BENCH_WEIR_LOG}-${i}.log` } : {}),
+    ...(process.env.WEIR_BENCH_WEIR_LOG
+      ? { logFile: `${process.env.WEIR_BENCH_WEIR_LOG}-${i}.log` }
+      : {}),
     url: `http://127.0.0.1:${health}`,
     readyPath: '/readyz',
   })
@@ -127,7 +129,8 @@ try {
   )
   for (const [p, t] of tally) {
     const rate = mean(t.recordsPerSec)
-    const cpu = p === 'direct' ? '' : `, Weir CPU ${((t.cpuSeconds * 1000) / t.mib).toFixed(2)} ms/MiB`
+    const cpu =
+      p === 'direct' ? '' : `, Weir CPU ${((t.cpuSeconds * 1000) / t.mib).toFixed(2)} ms/MiB`
     console.log(`${p}: ${Math.round(rate)} records/s (${(rate / direct).toFixed(2)}x direct)${cpu}`)
   }
 } finally {

@@ -31,6 +31,7 @@ import { ResponseLine, sizePrefix, type InFlight } from './response-line.ts'
 import { PreAuthGuard, type PreAuthLimits } from './pre-auth.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
+import { lentReads } from './upstream.ts'
 import { undecodable } from './version-caps.ts'
 
 const API_VERSIONS = 18
@@ -143,7 +144,9 @@ export class ProxyConnection {
 
   #attach(upstream: Socket): void {
     upstream.setNoDelay(true)
-    upstream.on('data', (chunk: Buffer) => this.#line.fromUpstream(chunk))
+    const reads = lentReads(upstream)
+    if (reads !== undefined) reads.deliver = (bytes) => this.#line.fromUpstream(bytes, true)
+    else upstream.on('data', (chunk: Buffer) => this.#line.fromUpstream(chunk))
     upstream.on('error', (err) => this.close('backend error', err.message))
     upstream.on('close', () => this.close('backend closed'))
   }
@@ -169,6 +172,8 @@ export class ProxyConnection {
         }
         const old = this.#upstream
         for (const event of ['data', 'close', 'error']) old.removeAllListeners(event)
+        const oldReads = lentReads(old)
+        if (oldReads !== undefined) oldReads.deliver = undefined
         old.on('error', () => undefined)
         old.destroy()
         this.#upstream = upstream

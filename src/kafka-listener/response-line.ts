@@ -100,11 +100,11 @@ export class ResponseLine {
     })
   }
 
-  /** Bytes from the broker. */
-  fromUpstream(chunk: Buffer): void {
+  /** Bytes from the broker; `lent`: only for the call (the socket reuses their buffer). */
+  fromUpstream(chunk: Buffer, lent = false): void {
     let frames: Buffer[]
     try {
-      frames = this.#frames.push(chunk)
+      frames = lent ? this.#frames.pushCopy(chunk) : this.#frames.push(chunk)
     } catch (err) {
       this.#host.close('backend protocol error', (err as Error).message)
       return
