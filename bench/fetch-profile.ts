@@ -1,4 +1,4 @@
-// node bench/fetch-profile.ts [--records N] [--rounds R] [--namespace] [--roots DIR,DIR...]
+// node bench/fetch-profile.ts [--records N] [--rounds R] [--namespace] [--roots DIR,DIR...] [--produce]
 // A short consume-only load for the Kafka listener's Fetch path: one topic filled once with
 // ProducerPerformance (1 KiB records, Kafka's default 16 KiB batches), then ConsumerPerformance
 // from the earliest offset straight to the broker and through one Weir per source tree in
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     namespace: { type: 'boolean', default: false },
     roots: { type: 'string', default: repoRoot },
+    /** Also produce `records` through each Weir once, for its CPU per MiB produced. */
+    produce: { type: 'boolean', default: false },
   },
 })
 const records = Number(values.records)
@@ -120,6 +122,21 @@ try {
       if (weir) t.cpuSeconds += weir.weir.cpuSeconds() - cpuBefore
       console.log(`round ${round} ${p}: ${Math.round(run.recordsPerSec)} records/s`)
     }
+  }
+  // The produce side, for comparison: Kafka's default producer through each Weir, in turn.
+  for (const weir of values.produce ? weirs : []) {
+    const cpuBefore = weir.weir.cpuSeconds()
+    const run = await producerPerformance(tools, {
+      bootstrap: weir.bootstrap,
+      topic: backendTopic.slice(prefix.length),
+      records,
+      throughput: -1,
+      recordBytes: 1024,
+      timeoutMs: 180_000,
+    })
+    const mib = (run.records * 1024) / 2 ** 20
+    const cpu = ((weir.weir.cpuSeconds() - cpuBefore) * 1000) / mib
+    console.log(`produce through ${weir.root}: Weir CPU ${cpu.toFixed(2)} ms/MiB produced`)
   }
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
   const direct = mean(tally.get('direct')?.recordsPerSec ?? [])
