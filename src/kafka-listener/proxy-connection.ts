@@ -8,7 +8,7 @@ import {
   apiByKey,
   CodecError,
   decodeRequest,
-  encodeRequest,
+  encodeRequestChunks,
   encodeResponse,
   FrameSplitter,
   peekRequestHeader,
@@ -403,8 +403,8 @@ export class ProxyConnection {
         return
       }
       entry.onResponse = d.onResponse
-      const bytes = d.changed ? encodeRequest(api, decoded.header, decoded.body) : undefined
-      // encodeRequest frames it (size prefix included).
+      // Framed (size prefix included), the records referenced, not copied.
+      const bytes = d.changed ? encodeRequestChunks(api, decoded.header, decoded.body) : undefined
       this.#forward(entry, responds, payload, bytes)
     }
     if (decision instanceof Promise) return decision.then(apply)
@@ -412,11 +412,11 @@ export class ProxyConnection {
     return undefined
   }
 
-  #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Buffer): void {
+  #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Uint8Array[]): void {
     if (responds) this.#line.expect(entry)
     else this.#observe(entry, 0)
     if (framed !== undefined) {
-      send(this.#upstream, this.#client, framed)
+      for (const chunk of framed) send(this.#upstream, this.#client, chunk)
       return
     }
     send(this.#upstream, this.#client, sizePrefix(payload.length))

@@ -4,7 +4,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CodecError } from '../../src/protocol/codec-error.ts'
-import { encodeResponse, encodeResponseChunks } from '../../src/protocol/codec.ts'
+import {
+  encodeRequest,
+  encodeRequestChunks,
+  encodeResponse,
+  encodeResponseChunks,
+} from '../../src/protocol/codec.ts'
 import { apis } from '../../src/protocol/generated/apis.ts'
 import {
   defaultFetchableTopicResponse,
@@ -12,6 +17,10 @@ import {
   defaultPartitionData,
   type FetchResponse,
 } from '../../src/protocol/generated/messages/fetch-response.ts'
+import {
+  defaultPartitionProduceData,
+  defaultTopicProduceData,
+} from '../../src/protocol/generated/messages/produce-request.ts'
 import { Writer } from '../../src/protocol/writer.ts'
 import { MessageArbitraries } from './support/arbitraries.ts'
 import { messageVersions } from './support/codecs.ts'
@@ -72,6 +81,24 @@ describe('encodeResponseChunks', () => {
       expect(chunks).not.toContain(small)
     }
   )
+
+  it('gives a Produce request byte for byte, its large records by reference', () => {
+    const records = Buffer.alloc(4000, 9)
+    const body = {
+      ...apis.produce.defaultRequest(),
+      topicData: [
+        {
+          ...defaultTopicProduceData(),
+          name: 'orders',
+          partitionData: [{ ...defaultPartitionProduceData(), records }],
+        },
+      ],
+    }
+    const header = { requestApiKey: 0, requestApiVersion: 9, correlationId: 5, clientId: 'c' }
+    const chunks = encodeRequestChunks(apis.produce, header, body)
+    expect(Buffer.concat(chunks).equals(encodeRequest(apis.produce, header, body))).toBe(true)
+    expect(chunks).toContain(records)
+  })
 
   it('refuses to give one buffer of what it wrote by reference', () => {
     const w = new Writer(16, 2)
