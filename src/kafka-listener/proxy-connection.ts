@@ -8,7 +8,7 @@ import {
   apiByKey,
   CodecError,
   decodeRequest,
-  encodeRequest,
+  encodeRequestChunks,
   encodeResponse,
   FrameSplitter,
   peekRequestHeader,
@@ -31,6 +31,7 @@ import { ResponseLine, sizePrefix, type InFlight } from './response-line.ts'
 import { PreAuthGuard, type PreAuthLimits } from './pre-auth.ts'
 import { expectsResponse } from './produce-acks.ts'
 import { runRequestFilters } from './request-pipeline.ts'
+import { lentReads } from './upstream.ts'
 import { undecodable } from './version-caps.ts'
 
 const API_VERSIONS = 18
@@ -129,7 +130,7 @@ export class ProxyConnection {
       answered: (entry, bytes) => {
         if (entry.scope !== undefined) this.#observe(entry, bytes, undefined, true)
       },
-      toClient: (bytes) => send(this.#client, this.#upstream, bytes),
+      toClient: (bytes, written) => send(this.#client, this.#upstream, bytes, written),
       endWith: (answer) => {
         this.#queue.length = 0
         this.#client.end(answer, () => this.close('refused after answering'))
@@ -143,7 +144,9 @@ export class ProxyConnection {
 
   #attach(upstream: Socket): void {
     upstream.setNoDelay(true)
-    upstream.on('data', (chunk: Buffer) => this.#line.fromUpstream(chunk))
+    const reads = lentReads(upstream)
+    if (reads !== undefined) reads.deliver = (bytes) => this.#line.fromUpstream(bytes, true)
+    else upstream.on('data', (chunk: Buffer) => this.#line.fromUpstream(chunk))
     upstream.on('error', (err) => this.close('backend error', err.message))
     upstream.on('close', () => this.close('backend closed'))
   }
@@ -169,6 +172,8 @@ export class ProxyConnection {
         }
         const old = this.#upstream
         for (const event of ['data', 'close', 'error']) old.removeAllListeners(event)
+        const oldReads = lentReads(old)
+        if (oldReads !== undefined) oldReads.deliver = undefined
         old.on('error', () => undefined)
         old.destroy()
         this.#upstream = upstream
@@ -398,8 +403,8 @@ export class ProxyConnection {
         return
       }
       entry.onResponse = d.onResponse
-      const bytes = d.changed ? encodeRequest(api, decoded.header, decoded.body) : undefined
-      // encodeRequest frames it (size prefix included).
+      // Framed (size prefix included), the records referenced, not copied.
+      const bytes = d.changed ? encodeRequestChunks(api, decoded.header, decoded.body) : undefined
       this.#forward(entry, responds, payload, bytes)
     }
     if (decision instanceof Promise) return decision.then(apply)
@@ -407,11 +412,11 @@ export class ProxyConnection {
     return undefined
   }
 
-  #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Buffer): void {
+  #forward(entry: InFlight, responds: boolean, payload: Buffer, framed?: Uint8Array[]): void {
     if (responds) this.#line.expect(entry)
     else this.#observe(entry, 0)
     if (framed !== undefined) {
-      send(this.#upstream, this.#client, framed)
+      for (const chunk of framed) send(this.#upstream, this.#client, chunk)
       return
     }
     send(this.#upstream, this.#client, sizePrefix(payload.length))
@@ -455,8 +460,8 @@ export class ProxyConnection {
  * Writes to one side; when it cannot take more, stops reading the other until it drains, so a
  * slow client never makes the gateway buffer a fast broker's responses (or the other way).
  */
-function send(to: Socket, from: Socket, bytes: Buffer): void {
-  if (to.write(bytes) || from.isPaused()) return
+function send(to: Socket, from: Socket, bytes: Uint8Array, written?: () => void): void {
+  if (to.write(bytes, written) || from.isPaused()) return
   from.pause()
   to.once('drain', () => from.resume())
 }

@@ -8,7 +8,8 @@ import type { Socket } from 'node:net'
 import { CodecError, FrameSplitter, peekCorrelationId } from '../protocol/index.ts'
 import type { RequestScope } from '../observability/observability.ts'
 import type { FilterContext, ResponseEdit, ResponseFilter } from './filters/types.ts'
-import { rewriteResponse } from './response-path.ts'
+import { responseBuffers } from './frame-buffers.ts'
+import { rewriteResponse, type Chunks } from './response-path.ts'
 
 export interface InFlight {
   correlationId: number
@@ -37,8 +38,11 @@ export interface ResponseLineHost {
   readonly filterContext: FilterContext
   /** A broker response arrived for `entry` (its size, framing included). */
   answered(entry: InFlight, bytes: number): void
-  /** Writes to the client, holding the broker's reads while the client cannot take more. */
-  toClient(bytes: Buffer): void
+  /**
+   * Writes to the client, holding the broker's reads while the client cannot take more;
+   * `written` once the socket is done with `bytes`.
+   */
+  toClient(bytes: Uint8Array, written?: () => void): void
   /** Sends the gateway's last answer, then ends the connection. */
   endWith(answer: Buffer): void
   close(why: string, detail?: string): void
@@ -50,7 +54,7 @@ export class ResponseLine {
   readonly #host: ResponseLineHost
   readonly #entries: InFlight[] = []
   /** Responses can be large (a fetch of many partitions): the backend is trusted to 1 GiB. */
-  readonly #frames = new FrameSplitter(1024 * 1024 * 1024)
+  readonly #frames = new FrameSplitter(1024 * 1024 * 1024, responseBuffers.allocate)
   /** A response whose edit is under way; the frames after it wait in `#held`. */
   #editing: Promise<void> | undefined
   readonly #held: Buffer[] = []
@@ -96,11 +100,11 @@ export class ResponseLine {
     })
   }
 
-  /** Bytes from the broker. */
-  fromUpstream(chunk: Buffer): void {
+  /** Bytes from the broker; `lent`: only for the call (the socket reuses their buffer). */
+  fromUpstream(chunk: Buffer, lent = false): void {
     let frames: Buffer[]
     try {
-      frames = this.#frames.push(chunk)
+      frames = lent ? this.#frames.pushCopy(chunk) : this.#frames.push(chunk)
     } catch (err) {
       this.#host.close('backend protocol error', (err as Error).message)
       return
@@ -172,22 +176,29 @@ export class ResponseLine {
     }
     if (rewritten === undefined) {
       host.toClient(sizePrefix(payload.length))
-      host.toClient(payload)
+      host.toClient(payload, giveBack(payload))
     } else {
-      host.toClient(rewritten)
+      // The records went out as views of the payload: its buffer is free once they are written.
+      this.#send(rewritten, giveBack(payload))
     }
     this.#afterResponse()
     return true
   }
 
   /** Holds every later response until `edited` is sent; the backend is not read meanwhile. */
-  #holdFor(edited: Promise<Buffer>): void {
+  #holdFor(edited: Promise<Chunks>): void {
     const upstream = this.#host.upstream()
     upstream.pause()
     this.#editing = edited.then(
       (framed) => {
         if (this.#closed) return
-        this.#host.toClient(framed)
+        // One segment out of several writes, as #inOrder does. The payload's buffer is not
+        // given back: an edit that waited (on a KMS, say) may have left work behind that still
+        // reads views of it (a wrapped key being unwrapped for a later response).
+        const client = this.#host.client
+        client.cork()
+        this.#send(framed)
+        client.uncork()
         this.#editing = undefined
         this.#afterResponse()
         upstream.resume()
@@ -199,6 +210,13 @@ export class ResponseLine {
         this.#host.close(reason, (err as Error).message)
       }
     )
+  }
+
+  /** A rewritten response; `written` once the socket is done with all of it. */
+  #send(chunks: Chunks, written?: () => void): void {
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) this.#host.toClient(chunks[i] as Uint8Array)
+    this.#host.toClient(chunks[last] as Uint8Array, written)
   }
 
   /** A response went out: the gateway's own answers behind it go too. */
@@ -224,6 +242,11 @@ export class ResponseLine {
       this.#host.toClient(entry.local as Buffer)
     }
   }
+}
+
+/** Once the socket wrote the last of a response, the buffer its payload was gathered in is free. */
+function giveBack(payload: Buffer): (() => void) | undefined {
+  return responseBuffers.lent(payload) ? () => responseBuffers.release(payload) : undefined
 }
 
 export function sizePrefix(length: number): Buffer {

@@ -1,7 +1,13 @@
 // A broker response on its way back: decoded only when a response filter wants its API and
 // version, or when a request filter asked to edit the answer to its request; re-encoded only
-// when something changed it.
-import { apiByKey, decodeResponse, encodeResponse, type ApiDefinition } from '../protocol/index.ts'
+// when something changed it, and then as chunks: the records of a Fetch response nobody edited
+// (a namespace renames topics, not records) go out as views of the broker's frame, never copied.
+import {
+  apiByKey,
+  decodeResponse,
+  encodeResponseChunks,
+  type ApiDefinition,
+} from '../protocol/index.ts'
 import type { FilterContext, ResponseEdit, ResponseFilter } from './filters/types.ts'
 
 const API_VERSIONS = 18
@@ -14,6 +20,9 @@ export interface AnsweredRequest {
   onResponse?: ResponseEdit
 }
 
+/** A framed response as chunks, to write in order. */
+export type Chunks = Uint8Array[]
+
 /**
  * The framed response to send instead of `payload`, or undefined to send `payload` as it came;
  * a promise of it while the request's edit waits. Throws (or rejects with) CodecError when the
@@ -24,7 +33,7 @@ export function rewriteResponse(
   payload: Buffer,
   filters: readonly ResponseFilter<unknown>[] | undefined,
   context: FilterContext
-): Buffer | undefined | Promise<Buffer> {
+): Chunks | undefined | Promise<Chunks> {
   const applicable = filters?.filter((f) => request.apiVersion >= (f.minVersion ?? 0)) ?? []
   if (applicable.length === 0 && request.onResponse === undefined) return undefined
   const api = apiByKey.get(request.apiKey) as ApiDefinition
@@ -45,10 +54,10 @@ export function rewriteResponse(
     // after the response filters).
     const edited = request.onResponse(decoded.body)
     if (edited instanceof Promise) {
-      return edited.then(() => encodeResponse(api, version, decoded.header, decoded.body))
+      return edited.then(() => encodeResponseChunks(api, version, decoded.header, decoded.body))
     }
     changed = true
   }
   // encodeResponse frames it (size prefix included).
-  return changed ? encodeResponse(api, version, decoded.header, decoded.body) : undefined
+  return changed ? encodeResponseChunks(api, version, decoded.header, decoded.body) : undefined
 }

@@ -14,13 +14,20 @@ export class FrameSplitter {
   /** The size of the frame being collected, or -1 while its prefix is still incomplete. */
   private size = -1
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+  /** Where a frame spread over several chunks is gathered (a pool may lend the buffer). */
+  private readonly allocate: (bytes: number) => Buffer
+
+  constructor(
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    allocate: (bytes: number) => Buffer = Buffer.allocUnsafe
+  ) {
     this.maxFrameBytes = maxFrameBytes
+    this.allocate = allocate
   }
 
   /** Bytes received but not yet returned as part of a frame. */
   get buffered(): number {
-    return this.length
+    return this.length + this.prefixLength + this.filled
   }
 
   /** Drops whatever is buffered: nothing of a closed connection's input stays referenced. */
@@ -28,6 +35,52 @@ export class FrameSplitter {
     this.chunks = []
     this.length = 0
     this.size = -1
+    this.prefixLength = 0
+    this.gathering = undefined
+    this.filled = 0
+  }
+
+  // pushCopy's state: the size prefix read so far, and the frame being filled.
+  private readonly prefix = Buffer.alloc(4)
+  private prefixLength = 0
+  private gathering: Buffer | undefined
+  private filled = 0
+
+  /**
+   * As push, for bytes that are only lent for the call (a socket reading into one buffer it
+   * reuses): every byte is copied, once, straight into its frame's buffer, which is allocated
+   * as soon as the size prefix is read. Use one of push and pushCopy on a stream, not both.
+   */
+  pushCopy(chunk: Uint8Array): Buffer[] {
+    const frames: Buffer[] = []
+    let at = 0
+    while (at < chunk.length) {
+      if (this.gathering === undefined) {
+        const n = Math.min(4 - this.prefixLength, chunk.length - at)
+        this.prefix.set(chunk.subarray(at, at + n), this.prefixLength)
+        this.prefixLength += n
+        at += n
+        if (this.prefixLength < 4) break
+        const size = this.prefix.readInt32BE(0)
+        if (size < 0 || size > this.maxFrameBytes) {
+          throw new CodecError(`frame size ${size} is outside 0..${this.maxFrameBytes}`)
+        }
+        this.prefixLength = 0
+        this.gathering = this.allocate(size)
+        this.filled = 0
+      }
+      const frame = this.gathering
+      const n = Math.min(frame.length - this.filled, chunk.length - at)
+      frame.set(chunk.subarray(at, at + n), this.filled)
+      this.filled += n
+      at += n
+      if (this.filled === frame.length) {
+        frames.push(frame)
+        this.gathering = undefined
+        this.filled = 0
+      }
+    }
+    return frames
   }
 
   /** Adds received bytes; returns the payloads of the frames they complete, in order. A payload
@@ -64,7 +117,7 @@ export class FrameSplitter {
       else this.chunks[0] = first.subarray(bytes)
       return first.subarray(0, bytes)
     }
-    const out = Buffer.allocUnsafe(bytes)
+    const out = this.allocate(bytes)
     let filled = 0
     while (filled < bytes) {
       const chunk = this.chunks[0]!

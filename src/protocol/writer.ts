@@ -6,17 +6,55 @@ import type { HasTaggedFields, TaggedField } from './values.ts'
 
 const MAX_STRING_BYTES = 0x7fff
 
+/** Bytes that go out by reference: where in the writer's own bytes they stand. */
+interface Splice {
+  at: number
+  bytes: Uint8Array
+}
+
 export class Writer {
   private buffer: Buffer
+  /** Where the writer is in its own buffer (bytes written by reference are not in it). */
   offset = 0
+  /** Byte values at least this long are referenced, not copied (see `byReference`). */
+  private readonly referenceFrom: number
+  private readonly splices: Splice[] = []
+  private referenced = 0
+  /** Inside a known tagged field, whose size is measured on the buffer: everything is copied. */
+  private taggedDepth = 0
 
-  constructor(initialSize = 256) {
+  /**
+   * `referenceFrom`: bytes values (a Fetch partition's records, say) of at least this many bytes
+   * are not copied but referenced, so `finishChunks` hands them out as the very views it was
+   * given: forwarding a broker's records then costs no copy. Only for `finishChunks`.
+   */
+  constructor(initialSize = 256, referenceFrom = Number.POSITIVE_INFINITY) {
     this.buffer = Buffer.allocUnsafe(initialSize)
+    this.referenceFrom = referenceFrom
+  }
+
+  /** How many bytes were written, those written by reference included. */
+  get size(): number {
+    return this.offset + this.referenced
   }
 
   /** The bytes written so far (a view of the writer's buffer). */
   finish(): Buffer {
+    if (this.splices.length > 0) throw new CodecError('bytes were written by reference')
     return this.buffer.subarray(0, this.offset)
+  }
+
+  /** The bytes written so far, in order: views of the writer's buffer between those referenced. */
+  finishChunks(): Uint8Array[] {
+    const chunks: Uint8Array[] = []
+    let from = 0
+    for (const { at, bytes } of this.splices) {
+      if (at > from) chunks.push(this.buffer.subarray(from, at))
+      chunks.push(bytes)
+      from = at
+    }
+    if (this.offset > from) chunks.push(this.buffer.subarray(from, this.offset))
+    return chunks
   }
 
   private byte(value: number): void {
@@ -136,6 +174,11 @@ export class Writer {
   }
 
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= this.referenceFrom && this.taggedDepth === 0) {
+      this.splices.push({ at: this.offset, bytes })
+      this.referenced += bytes.length
+      return
+    }
     const at = this.reserve(bytes.length)
     this.buffer.set(bytes, at)
   }
@@ -206,7 +249,12 @@ export class Writer {
     // The size prefix comes first but is known only afterwards: reserve one byte, the usual
     // size, and shift the value along if its size needs more.
     const sizeAt = this.reserve(1)
-    write()
+    this.taggedDepth++
+    try {
+      write()
+    } finally {
+      this.taggedDepth--
+    }
     const size = this.offset - sizeAt - 1
     const sizeBytes = uvarintSize(size)
     if (sizeBytes > 1) {
