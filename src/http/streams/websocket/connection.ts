@@ -2,6 +2,7 @@
 // the frames it sends, and the pump that moves deliveries to the socket no faster than the
 // socket takes them. Everything the client may do wrong ends in an error frame (a refused
 // subscribe) or a close code with a reason (a malformed frame, an overflowing buffer).
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { GatewayError, wsCloseCode } from '../../../core/errors.ts'
 import type { Principal } from '../../../core/principal.ts'
@@ -28,6 +29,8 @@ import {
  * in socket buffers nobody counts.
  */
 const HIGH_WATER = 64 * 1024
+/** Record frames are Buffers of UTF-8 JSON: sent as text, as every weir.v1 frame is. */
+const TEXT = { binary: false }
 /** Subscriptions one connection may hold at once. */
 const MAX_SUBSCRIPTIONS = 16
 
@@ -39,6 +42,11 @@ export interface ConnectionContext {
   /** The topics this connection may read (the URL's, already authorized). */
   topics: readonly string[]
   logger: Logger
+  /**
+   * The socket under `ws`, corked while the pump sends a burst: ws writes every message by
+   * itself, and a batch of records would otherwise cost a system call per frame.
+   */
+  socket?: Pick<Duplex, 'cork' | 'uncork'>
   /** The connection ended (gives back its connection slot). */
   onClose(): void
 }
@@ -55,6 +63,8 @@ export class StreamConnection {
   readonly #subscriptions = new Map<string, StreamSession>()
   #nextId = 1
   #blocked = false
+  /** A pump is due once the records being handed over now are all queued. */
+  #pumpDue = false
   #closed = false
   #released = false
   /** Answered a ping since the last heartbeat. */
@@ -187,7 +197,7 @@ export class StreamConnection {
       }
       this.#subscriptions.set(id, session)
       this.#send(JSON.stringify({ type: 'subscribed', id, topics: wanted.topics }))
-      session.onWake(() => this.#pump())
+      session.onWake(() => this.#wake(session))
       this.#pump()
     } catch (err) {
       this.#refuse(err, id)
@@ -212,9 +222,37 @@ export class StreamConnection {
     }
   }
 
-  /** Sends what the sessions hold, round robin, while the socket keeps up. */
+  /**
+   * The consumer hands over a batch of records one by one, synchronously: the pump waits until
+   * the batch is queued and sends it in one socket write. Unless this subscriber's queue is full:
+   * waiting then would apply the overflow policy to records the socket could take now.
+   */
+  #wake(session: StreamSession): void {
+    if (!session.hasRoom) {
+      this.#pump()
+      return
+    }
+    if (this.#pumpDue) return
+    this.#pumpDue = true
+    queueMicrotask(() => {
+      this.#pumpDue = false
+      this.#pump()
+    })
+  }
+
+  /** Sends what the sessions hold, round robin, while the socket keeps up, as one write. */
   #pump(): void {
     if (this.#blocked || this.#closed) return
+    const socket = this.#context.socket
+    socket?.cork()
+    try {
+      this.#sendQueued()
+    } finally {
+      socket?.uncork()
+    }
+  }
+
+  #sendQueued(): void {
     let progressed = true
     while (progressed) {
       progressed = false
@@ -226,14 +264,14 @@ export class StreamConnection {
           if (this.#ws.bufferedAmount + frame.length > HIGH_WATER) {
             // Wait until this frame reached the socket before sending more.
             this.#blocked = true
-            this.#ws.send(frame, () => {
+            this.#ws.send(frame, TEXT, () => {
               this.#blocked = false
               this.#drained = true
               this.#pump()
             })
             return
           }
-          this.#ws.send(frame)
+          this.#ws.send(frame, TEXT)
         } else if (session.ended !== undefined) {
           this.#ended(id, session)
           if (this.#closed) return
