@@ -119,8 +119,8 @@ export function withPosition(
 /**
  * A session's cursor as deliveries move it: changed in place, with the read-only copy and the
  * text made only when asked for, and kept until it moves again. (A fresh copy of the maps per
- * delivery was a twentieth of a fan-out node's CPU, most of it for WebSocket clients that never
- * read the cursor.)
+ * delivery was a twentieth of a fan-out node's CPU, half of it for WebSocket clients, which
+ * never read the cursor.)
  */
 export class MovingCursor {
   readonly #start: Cursor

@@ -1,6 +1,6 @@
 // The WebSocket stream protocol (`weir.v1`): JSON text frames both ways. What clients may send is
 // checked here, so the connection only ever sees well-formed commands; what the server sends is
-// built here, records by splicing the text every subscriber shares (never re-serialized), once.
+// built here, records from the JSON text their subscribers share, in bytes made once per rendering.
 import { z } from 'zod'
 import { GatewayError } from '../../../core/errors.ts'
 import type { GapNotice } from '../../../stream/delivery-queue.ts'
