@@ -168,11 +168,6 @@ export class StreamSession implements Subscriber {
     return delivery
   }
 
-  /** Whether another record fits without the overflow policy acting on it. */
-  get hasRoom(): boolean {
-    return this.#hasRoom()
-  }
-
   /** Deliveries waiting. */
   get pending(): number {
     return this.#queue.length

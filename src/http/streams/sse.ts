@@ -9,6 +9,7 @@ import { sharedEncoding } from '../../stream/record-json.ts'
 import type { StreamRecord } from '../../stream/record.ts'
 import type { SessionEnd, StreamSession } from '../../stream/session.ts'
 import type { Admission } from './admission.ts'
+import { holdWritesForThisTurn } from './batched-writes.ts'
 import { sseEvent, SseWriter } from '../sse-writer.ts'
 
 /** How long an EventSource waits before reconnecting (its `retry:` field). */
@@ -47,6 +48,8 @@ export function streamSse(
   }
   const pump = () => {
     if (done || waiting) return
+    // node:http holds a response's writes until the next tick; a batch takes longer than that.
+    if (response.socket) holdWritesForThisTurn(response.socket)
     for (let delivery = session.take(); delivery !== undefined; delivery = session.take()) {
       if (!write(sse, delivery, group ? '' : session.cursorText)) {
         waiting = true

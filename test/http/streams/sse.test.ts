@@ -18,6 +18,7 @@ import {
 function fakeResponse() {
   const chunks: Buffer[] = []
   const response = {
+    socket: null,
     writeHead: () => response,
     write(chunk: string | Buffer) {
       chunks.push(Buffer.from(chunk))
@@ -58,6 +59,34 @@ describe('SSE record events for many subscribers', () => {
     expect(recordEvent(rendering(1)).toString('utf8')).toBe(
       `event: record\ndata: ${serializeRecord(rendering(1)).json}\n\n`
     )
+  })
+
+  it('writes the events of a batch while the socket is held, each its own chunk', async () => {
+    const session = subscriberSession(maskedEndpoint(), reader(1), true)
+    const out = fakeResponse()
+    const calls: string[] = []
+    Object.assign(out.response, {
+      socket: { cork: () => calls.push('cork'), uncork: () => calls.push('uncork') },
+    })
+    streamSse(
+      out.response,
+      session,
+      { principal: reader(1), topics: ['orders'] },
+      {
+        heartbeatMs: 60_000,
+      }
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    calls.length = 0
+    for (let offset = 0; offset < 3; offset++) session.deliver(personRecord(offset)) // one batch
+    expect(out.chunks.slice(1).map((c) => c.toString().split('\n')[0])).toEqual([
+      'id: 1~orders~1',
+      'id: 1~orders~2',
+      'id: 1~orders~3',
+    ])
+    expect(calls).toEqual(['cork'])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(calls).toEqual(['cork', 'uncork'])
   })
 
   it('names a tombstone in its shared event', () => {

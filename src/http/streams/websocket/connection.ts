@@ -2,7 +2,6 @@
 // the frames it sends, and the pump that moves deliveries to the socket no faster than the
 // socket takes them. Everything the client may do wrong ends in an error frame (a refused
 // subscribe) or a close code with a reason (a malformed frame, an overflowing buffer).
-import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { GatewayError, wsCloseCode } from '../../../core/errors.ts'
 import type { Principal } from '../../../core/principal.ts'
@@ -13,6 +12,7 @@ import { isGap } from '../../../stream/delivery-queue.ts'
 import type { StreamEndpoint } from '../../../stream/endpoint.ts'
 import type { StreamSession } from '../../../stream/session.ts'
 import type { StreamService } from '../../../stream/stream-service.ts'
+import { holdWritesForThisTurn, type Corkable } from '../batched-writes.ts'
 import {
   closeReason,
   errorFrame,
@@ -43,10 +43,10 @@ export interface ConnectionContext {
   topics: readonly string[]
   logger: Logger
   /**
-   * The socket under `ws`, corked while the pump sends a burst: ws writes every message by
-   * itself, and a batch of records would otherwise cost a system call per frame.
+   * The socket under `ws`: ws writes every message by itself, so the records of a batch are
+   * held on it for one write (see batched-writes.ts).
    */
-  socket?: Pick<Duplex, 'cork' | 'uncork'>
+  socket?: Corkable
   /** The connection ended (gives back its connection slot). */
   onClose(): void
 }
@@ -63,8 +63,6 @@ export class StreamConnection {
   readonly #subscriptions = new Map<string, StreamSession>()
   #nextId = 1
   #blocked = false
-  /** A pump is due once the records being handed over now are all queued. */
-  #pumpDue = false
   #closed = false
   #released = false
   /** Answered a ping since the last heartbeat. */
@@ -197,7 +195,7 @@ export class StreamConnection {
       }
       this.#subscriptions.set(id, session)
       this.#send(JSON.stringify({ type: 'subscribed', id, topics: wanted.topics }))
-      session.onWake(() => this.#wake(session))
+      session.onWake(() => this.#pump())
       this.#pump()
     } catch (err) {
       this.#refuse(err, id)
@@ -222,37 +220,10 @@ export class StreamConnection {
     }
   }
 
-  /**
-   * The consumer hands over a batch of records one by one, synchronously: the pump waits until
-   * the batch is queued and sends it in one socket write. Unless this subscriber's queue is full:
-   * waiting then would apply the overflow policy to records the socket could take now.
-   */
-  #wake(session: StreamSession): void {
-    if (!session.hasRoom) {
-      this.#pump()
-      return
-    }
-    if (this.#pumpDue) return
-    this.#pumpDue = true
-    queueMicrotask(() => {
-      this.#pumpDue = false
-      this.#pump()
-    })
-  }
-
-  /** Sends what the sessions hold, round robin, while the socket keeps up, as one write. */
+  /** Sends what the sessions hold, round robin, while the socket keeps up. */
   #pump(): void {
     if (this.#blocked || this.#closed) return
-    const socket = this.#context.socket
-    socket?.cork()
-    try {
-      this.#sendQueued()
-    } finally {
-      socket?.uncork()
-    }
-  }
-
-  #sendQueued(): void {
+    if (this.#context.socket !== undefined) holdWritesForThisTurn(this.#context.socket)
     let progressed = true
     while (progressed) {
       progressed = false
