@@ -26,6 +26,19 @@ export class SseWriter {
     return this.#response.write(sseEvent(name, data, id, retryMs))
   }
 
+  /**
+   * Writes an event encoded once for many subscribers (its `event:` and `data:` lines, as
+   * sseEvent makes them without an id) after this subscriber's own `id:` line: the bytes
+   * `event()` would write, in one chunk, with only the id line made per subscriber.
+   */
+  encoded(event: Buffer, id = ''): boolean {
+    if (id === '') return this.#response.write(event)
+    const head = `id: ${id}\n`
+    const bytes = Buffer.allocUnsafe(Buffer.byteLength(head) + event.length)
+    event.copy(bytes, bytes.write(head))
+    return this.#response.write(bytes)
+  }
+
   /** A comment line: keeps the connection alive through proxies that cut idle ones. */
   heartbeat(): boolean {
     return this.#response.write(': keep-alive\n\n')

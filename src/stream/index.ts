@@ -11,7 +11,7 @@ export {
   type RecordDeserializer,
   type StreamRecord,
 } from './record.ts'
-export { serializeRecord, type SerializedRecord } from './record-json.ts'
+export { serializeRecord, sharedEncoding, type SerializedRecord } from './record-json.ts'
 export {
   advance,
   decodeCursor,

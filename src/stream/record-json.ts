@@ -20,3 +20,24 @@ export function serializeRecord(record: StreamRecord): SerializedRecord {
   }
   return found
 }
+
+/**
+ * A door's own bytes for a delivered record (a WebSocket message, an SSE event), made by `encode`
+ * once per rendering and shared by every subscriber who gets that rendering: a stream's
+ * subscribers get the same record object, and a principal a mask or decryption shows another
+ * rendering to gets another object, with bytes of its own. Only what is the same for every
+ * subscriber belongs in them (never a subscriber's cursor).
+ */
+export function sharedEncoding(
+  encode: (serialized: SerializedRecord, record: StreamRecord) => Buffer
+): (record: StreamRecord) => Buffer {
+  const encoded = new WeakMap<StreamRecord, Buffer>()
+  return (record) => {
+    let bytes = encoded.get(record)
+    if (bytes === undefined) {
+      bytes = encode(serializeRecord(record), record)
+      encoded.set(record, bytes)
+    }
+    return bytes
+  }
+}

@@ -13,7 +13,7 @@ import type {
   Subscription,
 } from '../kafka/consumer/types.ts'
 import type { Logger } from '../observability/logger.ts'
-import { advance, withPosition, type Cursor } from './cursor.ts'
+import { MovingCursor, nextOffset, type Cursor } from './cursor.ts'
 import { DeliveryQueue, isGap, type Delivery, type OverflowPolicy } from './delivery-queue.ts'
 import type { Rendered, StreamEndpoint } from './endpoint.ts'
 import { serializeRecord } from './record-json.ts'
@@ -71,7 +71,7 @@ export class StreamSession implements Subscriber {
   readonly #queue: DeliveryQueue
   /** Records waiting for their rendering (schema decoding), in arrival order. */
   readonly #staging: Staged[] = []
-  #cursor: Cursor
+  readonly #cursor: MovingCursor
   #subscription: Subscription | undefined
   /** Acks to send once subscribed (records can arrive before subscribe() resolves). */
   #earlyAcks: Position[] = []
@@ -88,7 +88,7 @@ export class StreamSession implements Subscriber {
     this.endpoint = options.endpoint
     this.#principal = options.principal
     this.topics = options.topics
-    this.#cursor = options.cursor
+    this.#cursor = new MovingCursor(options.cursor)
     this.#queue = new DeliveryQueue({ ...options.buffer, onRoom: () => this.#roomAgain() })
   }
 
@@ -131,13 +131,10 @@ export class StreamSession implements Subscriber {
    * start began, so that a client that resumes before its first record misses nothing.
    */
   seed(positions: readonly { topic: string; partition: number; offset: string }[]): void {
-    let cursor = this.#cursor
     for (const { topic, partition, offset } of positions) {
       const client = this.endpoint.clientTopic(topic)
-      if (cursor.get(client)?.has(partition)) continue
-      cursor = withPosition(cursor, client, partition, offset)
+      if (!this.#cursor.has(client, partition)) this.#cursor.set(client, partition, offset)
     }
-    this.#cursor = cursor
   }
 
   /** Ends the session as the node shuts down. */
@@ -157,12 +154,10 @@ export class StreamSession implements Subscriber {
     const delivery = this.#queue.shift()
     if (delivery === undefined) return undefined
     if (isGap(delivery)) {
-      for (const range of delivery.ranges) {
-        this.#cursor = advance(this.#cursor, { ...range, offset: range.to })
-      }
+      for (const range of delivery.ranges) this.#move(range.topic, range.partition, range.to)
       return delivery
     }
-    this.#cursor = advance(this.#cursor, delivery)
+    this.#move(delivery.topic, delivery.partition, delivery.offset)
     const observer = this.#options.observer
     if (observer !== undefined) {
       observer.delivered(serializeRecord(delivery).bytes, this.#sources.get(delivery))
@@ -180,7 +175,12 @@ export class StreamSession implements Subscriber {
 
   /** Positions after the last delivery taken: what a client resumes from. */
   get cursor(): Cursor {
-    return this.#cursor
+    return this.#cursor.value
+  }
+
+  /** The cursor as a client hands it back (encodeCursor), made once per move. */
+  get cursorText(): string {
+    return this.#cursor.text
   }
 
   get ended(): SessionEnd | undefined {
@@ -214,9 +214,7 @@ export class StreamSession implements Subscriber {
       // nothing queued before it may move past it (a resume need not read it again).
       const client = this.endpoint.clientTopic(record.topic)
       this.#ack([client, record.partition, record.offset])
-      if (this.#queue.length === 0) {
-        this.#cursor = advance(this.#cursor, { ...record, topic: client })
-      }
+      if (this.#queue.length === 0) this.#move(client, record.partition, record.offset)
       return
     }
     if (this.#options.observer?.tracing === true) this.#sources.set(rendered, record)
@@ -256,6 +254,11 @@ export class StreamSession implements Subscriber {
     }
     staging.length = 0
     if (this.#hasRoom()) this.#roomAgain()
+  }
+
+  /** The cursor past `offset`, a record delivered (or dropped, or filtered out). */
+  #move(topic: string, partition: number, offset: string): void {
+    this.#cursor.set(topic, partition, nextOffset(offset))
   }
 
   #hasRoom(): boolean {

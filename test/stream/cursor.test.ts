@@ -6,6 +6,7 @@ import {
   decodeCursor,
   emptyCursor,
   encodeCursor,
+  MovingCursor,
   nextOffset,
   resumeFrom,
   type Cursor,
@@ -159,5 +160,27 @@ describe('advance and resume', () => {
       from: 'start',
       start: { timestamp: 1 },
     })
+  })
+})
+
+describe('MovingCursor', () => {
+  it('is its start until it moves, then moves in place and hands out copies it keeps still', () => {
+    const start: Cursor = new Map([['orders', new Map([[0, '5']])]])
+    const moving = new MovingCursor(start)
+    expect(moving.value).toBe(start)
+    expect(moving.text).toBe('1~orders~5')
+    expect(moving.has('orders', 0)).toBe(true)
+    expect(moving.has('orders', 1)).toBe(false)
+
+    moving.set('orders', 1, '9')
+    moving.set('payments', 0, '2')
+    const seen = moving.value
+    expect(moving.value).toBe(seen) // one copy per move, however often asked
+    expect(moving.text).toBe('1~orders~5_9~payments~2')
+    expect(encodeCursor(seen)).toBe(moving.text)
+    moving.set('orders', 0, '6')
+    expect(encodeCursor(seen)).toBe('1~orders~5_9~payments~2') // a copy handed out stays put
+    expect(moving.text).toBe('1~orders~6_9~payments~2')
+    expect(start.get('orders')?.get(0)).toBe('5') // the start is never changed
   })
 })

@@ -9,7 +9,6 @@
 import type { ServerResponse } from 'node:http'
 import { GatewayError } from '../../core/errors.ts'
 import type { Principal } from '../../core/principal.ts'
-import { encodeCursor } from '../../stream/cursor.ts'
 import { isGap, type GapNotice } from '../../stream/delivery-queue.ts'
 import type { StreamEndpoint } from '../../stream/endpoint.ts'
 import { serializeRecord } from '../../stream/record-json.ts'
@@ -71,7 +70,7 @@ export class LongPollDoor {
       if (records.length >= max) break
       delivery = session.take()
     }
-    const cursor = encodeCursor(session.cursor)
+    const cursor = session.cursorText
     const end = session.ended
     if (end === undefined) {
       this.#park(this.#key(endpoint, admission.principal, admission.topics, cursor), session)

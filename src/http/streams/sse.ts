@@ -4,12 +4,13 @@
 // `ready` event carries the starting cursor, so even a client that saw no record resumes from
 // where it started. Records are acknowledged as they are written (SSE has no way back).
 import type { ServerResponse } from 'node:http'
-import { encodeCursor } from '../../stream/cursor.ts'
 import { isGap, type Delivery } from '../../stream/delivery-queue.ts'
-import { serializeRecord } from '../../stream/record-json.ts'
+import { sharedEncoding } from '../../stream/record-json.ts'
+import type { StreamRecord } from '../../stream/record.ts'
 import type { SessionEnd, StreamSession } from '../../stream/session.ts'
 import type { Admission } from './admission.ts'
-import { SseWriter } from '../sse-writer.ts'
+import { holdWritesForThisTurn } from './batched-writes.ts'
+import { sseEvent, SseWriter } from '../sse-writer.ts'
 
 /** How long an EventSource waits before reconnecting (its `retry:` field). */
 const RETRY_MS = 2000
@@ -34,7 +35,7 @@ export function streamSse(
     delivery: session.endpoint.config.delivery,
   })
   // A group resumes from its commits: an id would suggest a position the client cannot pick.
-  sse.event('ready', ready, group ? '' : encodeCursor(session.cursor), RETRY_MS)
+  sse.event('ready', ready, group ? '' : session.cursorText, RETRY_MS)
 
   let waiting = false
   let done = false
@@ -47,8 +48,10 @@ export function streamSse(
   }
   const pump = () => {
     if (done || waiting) return
+    // node:http holds a response's writes until the next tick; a batch takes longer than that.
+    if (response.socket) holdWritesForThisTurn(response.socket)
     for (let delivery = session.take(); delivery !== undefined; delivery = session.take()) {
-      if (!write(sse, delivery, group ? '' : encodeCursor(session.cursor))) {
+      if (!write(sse, delivery, group ? '' : session.cursorText)) {
         waiting = true
         sse.onDrain(() => {
           waiting = false
@@ -72,10 +75,17 @@ export function streamSse(
   pump()
 }
 
+/**
+ * A record's event without its `id:` line (`event: record` or `tombstone`, the `data:` line): made
+ * once per rendering of the record and shared by every subscriber who gets that rendering.
+ */
+export const recordEvent: (record: StreamRecord) => Buffer = sharedEncoding(({ json }, record) =>
+  Buffer.from(sseEvent(record.tombstone ? 'tombstone' : 'record', json, ''))
+)
+
 function write(sse: SseWriter, delivery: Delivery, cursor: string): boolean {
   if (isGap(delivery)) return sse.event('gap', JSON.stringify(delivery), cursor)
-  const kind = delivery.tombstone ? 'tombstone' : 'record'
-  return sse.event(kind, serializeRecord(delivery).json, cursor)
+  return sse.encoded(recordEvent(delivery), cursor)
 }
 
 /** The last event: why the stream ends (EventSource reconnects by itself afterwards). */

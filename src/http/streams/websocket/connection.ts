@@ -12,6 +12,7 @@ import { isGap } from '../../../stream/delivery-queue.ts'
 import type { StreamEndpoint } from '../../../stream/endpoint.ts'
 import type { StreamSession } from '../../../stream/session.ts'
 import type { StreamService } from '../../../stream/stream-service.ts'
+import { holdWritesForThisTurn, type Corkable } from '../batched-writes.ts'
 import {
   closeReason,
   errorFrame,
@@ -28,6 +29,8 @@ import {
  * in socket buffers nobody counts.
  */
 const HIGH_WATER = 64 * 1024
+/** Record frames are Buffers of UTF-8 JSON: sent as text, as every weir.v1 frame is. */
+const TEXT = { binary: false }
 /** Subscriptions one connection may hold at once. */
 const MAX_SUBSCRIPTIONS = 16
 
@@ -39,6 +42,11 @@ export interface ConnectionContext {
   /** The topics this connection may read (the URL's, already authorized). */
   topics: readonly string[]
   logger: Logger
+  /**
+   * The socket under `ws`: ws writes every message by itself, so the records of a batch are
+   * held on it for one write (see batched-writes.ts).
+   */
+  socket?: Corkable
   /** The connection ended (gives back its connection slot). */
   onClose(): void
 }
@@ -215,6 +223,7 @@ export class StreamConnection {
   /** Sends what the sessions hold, round robin, while the socket keeps up. */
   #pump(): void {
     if (this.#blocked || this.#closed) return
+    if (this.#context.socket !== undefined) holdWritesForThisTurn(this.#context.socket)
     let progressed = true
     while (progressed) {
       progressed = false
@@ -226,14 +235,14 @@ export class StreamConnection {
           if (this.#ws.bufferedAmount + frame.length > HIGH_WATER) {
             // Wait until this frame reached the socket before sending more.
             this.#blocked = true
-            this.#ws.send(frame, () => {
+            this.#ws.send(frame, TEXT, () => {
               this.#blocked = false
               this.#drained = true
               this.#pump()
             })
             return
           }
-          this.#ws.send(frame)
+          this.#ws.send(frame, TEXT)
         } else if (session.ended !== undefined) {
           this.#ended(id, session)
           if (this.#closed) return

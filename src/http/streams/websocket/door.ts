@@ -99,6 +99,7 @@ export class WebSocketDoor {
           principal: admission.principal,
           topics: admission.topics,
           logger: this.#logger,
+          socket,
           onClose: () => {
             lease.release()
             this.#forget(connection, match.endpoint.config.heartbeatMs)

@@ -1,10 +1,10 @@
 // The WebSocket stream protocol (`weir.v1`): JSON text frames both ways. What clients may send is
 // checked here, so the connection only ever sees well-formed commands; what the server sends is
-// built here, records by splicing the text every subscriber shares (never re-serialized).
+// built here, records from the JSON text their subscribers share, in bytes made once per rendering.
 import { z } from 'zod'
 import { GatewayError } from '../../../core/errors.ts'
 import type { GapNotice } from '../../../stream/delivery-queue.ts'
-import { serializeRecord } from '../../../stream/record-json.ts'
+import { sharedEncoding } from '../../../stream/record-json.ts'
 import type { StreamRecord } from '../../../stream/record.ts'
 
 export const SUBPROTOCOL = 'weir.v1'
@@ -64,10 +64,13 @@ export function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame {
   return parsed.data
 }
 
-export function recordFrame(record: StreamRecord): string {
-  const { json } = serializeRecord(record)
-  return `{"type":"record",${json.slice(1)}`
-}
+/**
+ * A record's message, `{"type":"record",…}` in UTF-8: made once per rendering of the record and
+ * sent as it is to every subscriber who gets that rendering (ws frames a Buffer without copying).
+ */
+export const recordFrame: (record: StreamRecord) => Buffer = sharedEncoding(({ json }) =>
+  Buffer.from(`{"type":"record",${json.slice(1)}`)
+)
 
 export function gapFrame(gap: GapNotice): string {
   return JSON.stringify(gap)

@@ -112,10 +112,12 @@ const record: StreamRecord = {
 
 describe('server frames', () => {
   it('splices "type":"record" into the shared JSON of a record', () => {
-    const frame = recordFrame(record)
+    const frame = recordFrame(record).toString('utf8')
     expect(JSON.parse(frame)).toEqual({ type: 'record', ...record })
     expect(frame).toBe(`{"type":"record",${serializeRecord(record).json.slice(1)}`)
     expect(frame.startsWith('{"type":"record","topic":"orders"')).toBe(true)
+    // Made once, shared by every subscriber the record goes to.
+    expect(recordFrame(record)).toBe(recordFrame(record))
   })
 
   it('writes gap notices as they are', () => {
