@@ -36,7 +36,9 @@ export interface ServerSpec {
   logFile?: string
   url: string
   /** Path whose 2xx answer means ready. */
-  readyPath: string
+  readyPath?: string
+  /** Instead of readyPath, for a server without HTTP: true once ready; throwing fails the start. */
+  ready?: () => Promise<boolean>
   readyTimeoutMs?: number
 }
 
@@ -84,17 +86,18 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     cleanup()
   }
 
+  const isReady =
+    spec.ready ??
+    (() =>
+      fetch(`${spec.url}${spec.readyPath ?? '/'}`, { signal: AbortSignal.timeout(2000) }).then(
+        (res) => res.ok,
+        () => false
+      ))
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000)
   try {
     for (;;) {
       if (exited(child)) throw new Error(`${spec.name} exited during start-up`)
-      const ready = await fetch(`${spec.url}${spec.readyPath}`, {
-        signal: AbortSignal.timeout(2000),
-      }).then(
-        (res) => res.ok,
-        () => false
-      )
-      if (ready) break
+      if (await isReady()) break
       if (Date.now() > deadline) throw new Error(`${spec.name} did not become ready in time`)
       await sleep(200)
     }

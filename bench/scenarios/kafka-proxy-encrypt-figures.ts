@@ -2,7 +2,7 @@
 // encryption off (the comparison) and against direct, and Weir's CPU per record.
 import type { ConsumerRun, ProducerRun } from '../kafka-perf.ts'
 import { figureId, type Figure } from '../scenario.ts'
-import { consumedBy, producedBy, sum } from './kafka-proxy.ts'
+import { consumedBy, plan, producedBy, sum } from './kafka-proxy.ts'
 import type { Measured } from './kafka-proxy-encrypt.ts'
 import { encryptName as name, label, type Path } from './kafka-proxy-encrypt-weir.ts'
 
@@ -58,7 +58,7 @@ export function encryptFigures(
   consumed: Measured<ConsumerRun>,
   records: number
 ): Figure[] {
-  const producedRate = (p: Path): Rate => producedBy(produced.runs[p])
+  const producedRate = (p: Path): Rate => producedBy(produced.runs[p], plan.recordBytes)
   const consumedRate = (p: Path): Rate => consumedBy(consumed.runs[p])
   const fullSpeedCores = (p: Path): number =>
     produced.cpu[p].weir / sum(produced.runs[p].map((r) => r.seconds))

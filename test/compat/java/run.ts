@@ -2,17 +2,14 @@
 // address and returns what it printed. Java and the jars are required, never optional: a missing
 // runtime or Maven fails the caller rather than skipping it.
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { findJava } from '../../../scripts/local-stack/java.ts'
+import { compiledOnce, findJava } from '../../../scripts/local-stack/java.ts'
 import { mavenClasspath } from '../../../scripts/local-stack/maven.ts'
-import { cacheRoot, versions } from '../../../scripts/local-stack/paths.ts'
+import { versions } from '../../../scripts/local-stack/paths.ts'
 
-const run = promisify(execFile)
 const program = path.join(path.dirname(fileURLToPath(import.meta.url)), 'Compat.java')
 
 /** kafka-clients 4.x logs through SLF4J 1.7; slf4j-simple lets Compat.java read its own log. */
@@ -68,22 +65,8 @@ export function prepareJavaCompat(): Promise<JavaCompat> {
     // The broker's 17 is what the stack already requires; javac sits beside java in a JDK.
     const java = findJava(17)
     const lib = await javaClientsClasspath()
-    const source = readFileSync(program)
-    const hash = createHash('sha256').update(versions.kafka).update(source).digest('hex')
-    const classes = path.join(cacheRoot, 'compat-java', hash.slice(0, 16))
-    const marker = path.join(classes, '.complete')
-    if (!existsSync(marker)) {
-      rmSync(classes, { recursive: true, force: true })
-      mkdirSync(classes, { recursive: true })
-      const javac = path.join(path.dirname(java), 'javac')
-      await run(javac, ['-d', classes, '-cp', `${lib}/*`, program]).catch((err: Error) => {
-        throw new Error(
-          `cannot compile Compat.java with ${javac} (a JDK is needed): ${err.message}`
-        )
-      })
-      writeFileSync(marker, new Date().toISOString())
-    }
-    return { java, classpath: `${classes}${path.delimiter}${lib}/*` }
+    const classpath = await compiledOnce(java, program, lib, 'compat-java', versions.kafka)
+    return { java, classpath }
   })()
   prepared.catch(() => (prepared = undefined))
   return prepared
