@@ -1,5 +1,5 @@
 // CPU per record of encrypt policies in the policy engine, in process (no broker, no network):
-// what every door runs per record on the way in (encryptFor) and out (maskFor on the fetch side,
+// what every door runs per record on the way in (encryptFor) and out (recordEditsFor on the fetch side,
 // which decrypts for a principal allowed to), with encryption off and on in the same run. A
 // JSON value of ~200 bytes; one field sealed (by pointer), or the whole value. The data key is
 // cached after the first record, as in steady traffic. `node bench/encrypt-records.ts`
@@ -82,7 +82,7 @@ for (const [label, encrypt] of [
   let sealed = record(value)
   const produce = await perRecord(async () => {
     const r = record(value)
-    const edit = engine.maskFor('vc', 'orders', alice, 'produce')
+    const edit = engine.recordEditsFor('vc', 'orders', alice, 'produce')
     if (edit !== undefined) {
       await edit.prepare([r])
       edit.apply(r)
@@ -91,7 +91,7 @@ for (const [label, encrypt] of [
   }, N)
   const consume = await perRecord(async () => {
     const r = record(sealed.value as Buffer, sealed.headers)
-    const edit = engine.maskFor('vc', 'orders', alice, 'fetch')
+    const edit = engine.recordEditsFor('vc', 'orders', alice, 'fetch')
     if (edit === undefined) return
     const pending = edit.prepare([r])
     if (pending !== undefined) await pending

@@ -77,7 +77,7 @@ function hasTransformPolicies(
     policies.readTransform !== undefined &&
     policies.writeTransform !== undefined &&
     policies.hasMasks !== undefined &&
-    policies.maskFor !== undefined
+    policies.recordEditsFor !== undefined
   )
 }
 

@@ -31,7 +31,7 @@ import { evaluateIpFilters } from './ip-filter.ts'
 import type { SharedRateLimits } from './rate-limit-shared.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 import type { Principal } from '../core/principal.ts'
-import type { MaskSchemaSource, MaskSide, RecordMask } from './mask/mask-set.ts'
+import type { MaskSchemaSource, MaskSide, RecordEdit } from './mask/mask-set.ts'
 import type { KmsFailureReport } from '../kms/reporting.ts'
 import { KmsProviders } from './encrypt/kms-providers.ts'
 import { DataKeyCache, type DataKeyCacheOptions } from './encrypt/dek-cache.ts'
@@ -443,13 +443,13 @@ export class PolicyEngine {
    * masks applied to what it sees: the ciphertext. Undefined when nothing applies: the door does
    * nothing.
    */
-  maskFor(
+  recordEditsFor(
     virtualCluster: string,
     topic: string,
     principal: Principal,
     side: MaskSide,
     routePolicies?: readonly string[]
-  ): RecordMask | undefined {
+  ): RecordEdit | undefined {
     const chain = this.#chain(virtualCluster, routePolicies)
     if (!chain.masks.any && !chain.encrypts.any) return undefined
     const registry = this.#vc(virtualCluster).registry
@@ -467,7 +467,7 @@ export class PolicyEngine {
     virtualCluster: string,
     topic: string,
     routePolicies?: readonly string[]
-  ): RecordMask | undefined {
+  ): RecordEdit | undefined {
     const chain = this.#chain(virtualCluster, routePolicies)
     if (!chain.encrypts.any) return undefined
     return chain.encrypts.encryptor(topic, this.#vc(virtualCluster).registry)
@@ -483,7 +483,7 @@ export class PolicyEngine {
     topic: string,
     principal: Principal,
     routePolicies?: readonly string[]
-  ): RecordMask | undefined {
+  ): RecordEdit | undefined {
     const chain = this.#chain(virtualCluster, routePolicies)
     if (!chain.encrypts.covers(topic)) return undefined
     const request = {

@@ -4,12 +4,12 @@
 import type { RecordView } from '../core/records/record-view.ts'
 import { decodeHeader } from './encrypt/header.ts'
 import { encryptionHeaderOf } from './encrypt/targets.ts'
-import type { RecordMask } from './mask/mask-set.ts'
+import type { RecordEdit } from './mask/mask-set.ts'
 
 export function chainRecordEdits(
-  first: RecordMask | undefined,
-  second: RecordMask | undefined
-): RecordMask | undefined {
+  first: RecordEdit | undefined,
+  second: RecordEdit | undefined
+): RecordEdit | undefined {
   if (first === undefined) return second
   if (second === undefined) return first
   const prepareSecond = (records: readonly RecordView[]) =>
@@ -39,7 +39,7 @@ export function chainRecordEdits(
  * ciphertext, never JSON or a framed value (one in 256 would start with the wire format's magic
  * byte and have the mask look up a random schema id), so the mask leaves it as it is.
  */
-export function skippingSealedValues(mask: RecordMask | undefined): RecordMask | undefined {
+export function skippingSealedValues(mask: RecordEdit | undefined): RecordEdit | undefined {
   if (mask === undefined) return undefined
   const open = (records: readonly RecordView[]) => records.filter((r) => !valueSealed(r))
   return {

@@ -14,7 +14,7 @@ import { backendTopicOf, namespaceOf } from '../namespace/index.ts'
 import type { SchemaValidator } from '../policy/schema/index.ts'
 import type { ProduceCommand } from './event.ts'
 import { writeOutgoing, type WriteTransform } from '../policy/transform/index.ts'
-import { maskOutgoing, type MaskSide, type RecordMask } from '../policy/mask/index.ts'
+import { maskOutgoing, type MaskSide, type RecordEdit } from '../policy/mask/index.ts'
 import type { Principal } from '../core/principal.ts'
 
 /** The policy decisions produce needs (the policy engine provides them). */
@@ -29,13 +29,13 @@ export interface ProducePolicies {
     routePolicies: readonly string[]
   ): WriteTransform | undefined
   /** The produce-side mask policies' edit of a topic's values, as on every write door. */
-  maskFor(
+  recordEditsFor(
     virtualCluster: string,
     topic: string,
     principal: Principal,
     side: MaskSide,
     routePolicies: readonly string[]
-  ): RecordMask | undefined
+  ): RecordEdit | undefined
 }
 
 /** Events' keys and values to bytes through their topic's schema policy (the engine's). */
@@ -130,7 +130,7 @@ export class ProduceService {
     )
     if (transform !== undefined) writeOutgoing(transform, records, command.topic)
     // Stored masked: the broker never sees the clear value.
-    const mask = this.#deps.policies.maskFor(
+    const mask = this.#deps.policies.recordEditsFor(
       vc.name,
       command.topic,
       command.principal,

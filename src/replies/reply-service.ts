@@ -22,7 +22,7 @@ import { Correlator, routeTag } from './correlation.ts'
 import { CORRELATION_HEADER, headerText, REPLY_TO_HEADER, replyFromRecord } from './reply-record.ts'
 import { ReplyStore, type ReplyStoreStats, type StoredReply } from './reply-store.ts'
 import type { Principal } from '../core/principal.ts'
-import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
+import { maskRecord, type RecordEdits } from '../policy/mask/index.ts'
 import { storedHeaders } from '../policy/encrypt/index.ts'
 
 export type ReplyConfig = NonNullable<ProduceRouteConfig['reply']>
@@ -66,7 +66,7 @@ interface Running {
 export interface ReplyServiceDeps {
   backends: BackendClusters
   admins: ClusterAdmins
-  policies: ReadTransforms & RecordMasks
+  policies: ReadTransforms & RecordEdits
   logger: Logger
 }
 
@@ -214,7 +214,7 @@ export class ReplyService {
 
   async #shown(route: ReplyRoute, reply: StoredReply, principal: Principal): Promise<StoredReply> {
     const { virtualCluster, topic, policies } = route
-    const mask = this.#deps.policies.maskFor(
+    const mask = this.#deps.policies.recordEditsFor(
       virtualCluster.name,
       topic,
       principal,

@@ -11,7 +11,7 @@ import type { ConsumedRecord } from '../kafka/consumer/types.ts'
 import { backendTopicOf, clientTopicOf, namespaceOf } from '../namespace/index.ts'
 import { compileFilters, type RecordFilter } from '../policy/filter/filters.ts'
 import { readConsumed, type ReadTransforms } from '../policy/transform/index.ts'
-import { maskConsumed, type RecordMasks } from '../policy/mask/index.ts'
+import { maskConsumed, type RecordEdits } from '../policy/mask/index.ts'
 import type { Principal } from '../core/principal.ts'
 import { formatRecord, type RecordDeserializer, type StreamRecord } from './record.ts'
 
@@ -47,7 +47,7 @@ export interface StreamEndpoint {
 export interface EndpointDeps {
   schemas: RecordDeserializer
   /** The policy engine's read transforms and masks (asked per record: a reload applies at once). */
-  policies: ReadTransforms & RecordMasks
+  policies: ReadTransforms & RecordEdits
   /** Framed-looking bytes the registry could not decode (sent on as base64). */
   onDecodeError?: (stream: string, part: 'key' | 'value', error: unknown) => void
 }
@@ -122,7 +122,7 @@ export function streamEndpoint(
     render(consumed, principal) {
       const topic = clientTopic(consumed.topic)
       const name = virtualCluster.name
-      const mask = deps.policies.maskFor(name, topic, principal, 'fetch', config.policies)
+      const mask = deps.policies.recordEditsFor(name, topic, principal, 'fetch', config.policies)
       const who = mask === undefined ? undefined : principal.name
       const found = who === undefined ? rendered.get(consumed) : masked.get(consumed)?.get(who)
       if (found !== undefined) return found

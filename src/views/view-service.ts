@@ -17,7 +17,7 @@ import type { RecordDeserializer } from '../stream/record.ts'
 import { viewKey } from './view-key.ts'
 import { ViewTable, type ViewEntry, type ViewStats } from './view-table.ts'
 import type { Principal } from '../core/principal.ts'
-import { maskRecord, type RecordMasks } from '../policy/mask/index.ts'
+import { maskRecord, type RecordEdits } from '../policy/mask/index.ts'
 import { consumedEncryptionHeader, storedHeaders } from '../policy/encrypt/index.ts'
 
 export type ViewConfig = HttpListenerConfig['views'][number]
@@ -54,7 +54,7 @@ export interface ViewServiceDeps {
   admins: ClusterAdmins
   schemas: RecordDeserializer
   policies: ReadTransforms &
-    RecordMasks & {
+    RecordEdits & {
       masksTopic(
         vc: string,
         topic: string,
@@ -209,7 +209,7 @@ export class ViewService {
   #shown(view: View, entry: ViewEntry, principal: Principal): Buffer | Promise<Buffer> {
     const { topic, policies: routePolicies } = view.config
     const vc = view.virtualCluster.name
-    const mask = this.#deps.policies.maskFor(vc, topic, principal, 'fetch', routePolicies)
+    const mask = this.#deps.policies.recordEditsFor(vc, topic, principal, 'fetch', routePolicies)
     if (mask === undefined) return entry.value
     const record = {
       topic,

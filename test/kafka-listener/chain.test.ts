@@ -31,7 +31,7 @@ function policies(applies: Applies): ListenerPolicies {
     readTransform: () => undefined,
     writeTransform: () => undefined,
     hasMasks: () => false,
-    maskFor: () => undefined,
+    recordEditsFor: () => undefined,
   }
 }
 

@@ -75,7 +75,7 @@ function fakes(
         return options.decision ?? allow
       },
       writeTransform: () => undefined,
-      maskFor: () => undefined,
+      recordEditsFor: () => undefined,
     },
     serializer: {
       serialize(target, records) {

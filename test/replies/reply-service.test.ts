@@ -37,7 +37,7 @@ function services() {
   const schemas = { deserialize: () => Promise.reject(new Error('no registry')) }
   const policies = {
     readTransform: () => undefined,
-    maskFor: () => undefined,
+    recordEditsFor: () => undefined,
     masksTopic: () => false,
   }
   return {

@@ -304,7 +304,7 @@ describe('render', () => {
     const e = endpoint(streamConfig({ policies: ['stream-policy'] }), vc, {
       schemas: noSchemas,
       policies: {
-        maskFor: () => undefined,
+        recordEditsFor: () => undefined,
         readTransform: (...args) => {
           asked.push(args)
           return read

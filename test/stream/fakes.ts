@@ -32,7 +32,7 @@ import type { StreamHub, StreamPolicies } from '../../src/stream/stream-service.
 export const silentLogger = (): Logger => pino({ level: 'silent' })
 
 /** An engine with no transform policies: streams render records as they are. */
-export const noTransforms = { readTransform: () => undefined, maskFor: () => undefined }
+export const noTransforms = { readTransform: () => undefined, recordEditsFor: () => undefined }
 
 export const alice: Principal = { name: 'alice', method: 'api-key', roles: [] }
 

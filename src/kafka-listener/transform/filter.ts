@@ -11,7 +11,7 @@
 import { GatewayError, kafkaErrorCode } from '../../core/errors.ts'
 import { anonymous, type Principal } from '../../core/principal.ts'
 import type { RecordView } from '../../core/records/record-view.ts'
-import type { MaskSide, RecordMask } from '../../policy/mask/index.ts'
+import type { MaskSide, RecordEdit } from '../../policy/mask/index.ts'
 import type { ReadTransforms, WriteTransform } from '../../policy/transform/index.ts'
 import { CodecError, type FetchResponse, type ProduceRequest } from '../../protocol/index.ts'
 import { isRequestOf, responseEdit } from '../filters/by-api.ts'
@@ -36,12 +36,12 @@ export interface TransformPolicies extends ReadTransforms {
   hasTransforms(virtualCluster: string): boolean
   writeTransform(virtualCluster: string, topic: string): WriteTransform | undefined
   hasMasks(virtualCluster: string): boolean
-  maskFor(
+  recordEditsFor(
     virtualCluster: string,
     topic: string,
     principal: Principal,
     side: MaskSide
-  ): RecordMask | undefined
+  ): RecordEdit | undefined
 }
 
 export interface TransformDeps {
@@ -99,7 +99,7 @@ function applies(policies: TransformPolicies, virtualCluster: string): boolean {
  * encryptions reserved under one data key, once), then applied to each.
  */
 async function editKafkaRecords(
-  edits: RecordMask,
+  edits: RecordEdit,
   topic: string,
   records: readonly KafkaRecord[]
 ): Promise<void> {
@@ -132,7 +132,7 @@ async function produce(
   for (const topic of request.topicData) {
     const write = deps.policies.writeTransform(deps.virtualCluster, topic.name)
     // Stored masked: the broker never sees the clear value.
-    const mask = deps.policies.maskFor(deps.virtualCluster, topic.name, principal, 'produce')
+    const mask = deps.policies.recordEditsFor(deps.virtualCluster, topic.name, principal, 'produce')
     if (write === undefined && mask === undefined) continue
     const headers = write && writeKafkaRecord(write, topic.name)
     const edit = async (records: KafkaRecord[]) => {
@@ -168,7 +168,7 @@ async function editFetch(
 ): Promise<void> {
   for (const topic of response.responses) {
     const read = deps.policies.readTransform(deps.virtualCluster, topic.topic)
-    const mask = deps.policies.maskFor(deps.virtualCluster, topic.topic, principal, 'fetch')
+    const mask = deps.policies.recordEditsFor(deps.virtualCluster, topic.topic, principal, 'fetch')
     if (read === undefined && mask === undefined) continue
     for (const partition of topic.partitions) {
       const records = partition.records

@@ -12,7 +12,7 @@ import { BoundedMap } from '../../schema/lru.ts'
 import { encodingOf } from '../fields/encoding.ts'
 import { FieldEditor } from '../fields/editor.ts'
 import { openFields } from '../fields/sealed.ts'
-import type { MaskSchemaSource, RecordMask } from '../mask/mask-set.ts'
+import type { MaskSchemaSource, RecordEdit } from '../mask/mask-set.ts'
 import { valueContext } from './aes-gcm.ts'
 import type { EnvelopeReader, Opener } from './reader.ts'
 import { encryptionHeaderOf, headerTarget, KEY_TARGET, withoutEncryptionHeader } from './targets.ts'
@@ -39,7 +39,7 @@ export class Decryption {
     this.#now = now
   }
 
-  decryptor(registry: string | undefined): RecordMask {
+  decryptor(registry: string | undefined): RecordEdit {
     return {
       prepare: (records) => {
         let pending: Promise<unknown>[] | undefined

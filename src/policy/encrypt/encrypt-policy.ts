@@ -10,7 +10,7 @@ import type { RecordView } from '../../core/records/record-view.ts'
 import type { KeyManagement } from '../../kms/index.ts'
 import { FieldEditor } from '../fields/editor.ts'
 import { sealFields } from '../fields/sealed.ts'
-import type { MaskSchemaSource, RecordMask } from '../mask/mask-set.ts'
+import type { MaskSchemaSource, RecordEdit } from '../mask/mask-set.ts'
 import { valueContext } from './aes-gcm.ts'
 import type { DataKeyCache } from './dek-cache.ts'
 import { Envelope, type Sealer } from './envelope.ts'
@@ -71,7 +71,7 @@ export class EncryptPolicy {
   }
 
   /** What a door that writes does to the records of a topic it covers. */
-  encryptor(registry: string | undefined): RecordMask {
+  encryptor(registry: string | undefined): RecordEdit {
     const { config } = this
     const editor = this.#editor(registry)
     let sealer: Sealer | undefined

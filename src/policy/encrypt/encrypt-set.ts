@@ -1,7 +1,7 @@
 // The encrypt policies in force for one chain, and the two decisions every door asks: how the
 // records of a topic are sealed on the way in (the first policy listed that covers the topic;
 // for every writer), and whether a principal reads them opened on the way out.
-import type { RecordMask } from '../mask/mask-set.ts'
+import type { RecordEdit } from '../mask/mask-set.ts'
 import type { EncryptPolicy } from './encrypt-policy.ts'
 
 export class EncryptSet {
@@ -20,7 +20,7 @@ export class EncryptSet {
     return this.#policies.some((p) => p.topics(topic))
   }
 
-  encryptor(topic: string, registry: string | undefined): RecordMask | undefined {
+  encryptor(topic: string, registry: string | undefined): RecordEdit | undefined {
     return this.#policies.find((p) => p.topics(topic))?.encryptor(registry)
   }
 }

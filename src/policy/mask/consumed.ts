@@ -5,22 +5,22 @@
 import type { Principal } from '../../core/principal.ts'
 import type { RecordHeader, RecordView } from '../../core/records/record-view.ts'
 import type { ConsumedRecord } from '../../kafka/consumer/types.ts'
-import { maskRecord, type MaskSide, type RecordMask } from './mask-set.ts'
+import { maskRecord, type MaskSide, type RecordEdit } from './mask-set.ts'
 
-/** What a door reading consumed records asks the engine (PolicyEngine.maskFor). */
-export interface RecordMasks {
-  maskFor(
+/** What a door reading consumed records asks the engine (PolicyEngine.recordEditsFor). */
+export interface RecordEdits {
+  recordEditsFor(
     virtualCluster: string,
     topic: string,
     principal: Principal,
     side: MaskSide,
     routePolicies?: readonly string[]
-  ): RecordMask | undefined
+  ): RecordEdit | undefined
 }
 
 /** The record with its value masked; a promise only while a writer schema is being fetched. */
 export function maskConsumed(
-  mask: RecordMask,
+  mask: RecordEdit,
   record: ConsumedRecord,
   clientTopic: string
 ): ConsumedRecord | Promise<ConsumedRecord> {

@@ -7,7 +7,7 @@ export {
   maskRecord,
   type MaskSchemaSource,
   type MaskSide,
-  type RecordMask,
+  type RecordEdit,
 } from './mask-set.ts'
 export { maskOutgoing } from './outgoing.ts'
-export { maskConsumed, type RecordMasks } from './consumed.ts'
+export { maskConsumed, type RecordEdits } from './consumed.ts'

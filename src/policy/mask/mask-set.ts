@@ -18,11 +18,17 @@ export type MaskSchemaSource = (registry: string, id: number) => Promise<SchemaS
 
 export type MaskSide = MaskPolicyConfig['side']
 
-/** What a door does to the records of one topic for one principal. */
-export interface RecordMask {
-  /** Fetches the writer schemas these records need; undefined when none is missing (no await). */
+/**
+ * What a door does to the records of one topic for one principal: a mask, an encryption or a
+ * decryption, or several chained (the engine's `recordEditsFor`).
+ */
+export interface RecordEdit {
+  /**
+   * Gets what these records need (writer schemas, data keys); undefined when nothing is missing,
+   * so a door need not await.
+   */
   prepare(records: readonly RecordView[]): Promise<void> | undefined
-  /** Masks the record's value in place; `prepare` must have settled for it first. */
+  /** Edits the record in place; `prepare` must have settled for it first. */
   apply(record: RecordView): void
 }
 
@@ -30,7 +36,7 @@ export interface RecordMask {
  * Masks one record in place: at once when its writer schema is at hand, else once it is fetched
  * (the promise). For doors that mask one record at a time.
  */
-export function maskRecord(mask: RecordMask, record: RecordView): void | Promise<void> {
+export function maskRecord(mask: RecordEdit, record: RecordView): void | Promise<void> {
   const pending = mask.prepare([record])
   if (pending === undefined) return mask.apply(record)
   return pending.then(() => mask.apply(record))
@@ -99,7 +105,7 @@ export class MaskSet {
     principal: Principal,
     side: MaskSide,
     registry: string | undefined
-  ): RecordMask | undefined {
+  ): RecordEdit | undefined {
     const masks: CompiledMask[] = []
     for (const policy of this.#policies) {
       if (policy.config.side !== side || !policy.topics(topic)) continue
@@ -112,7 +118,7 @@ export class MaskSet {
   }
 }
 
-function recordMask(masks: readonly CompiledMask[], registry: string | undefined): RecordMask {
+function recordMask(masks: readonly CompiledMask[], registry: string | undefined): RecordEdit {
   return {
     prepare(records) {
       let pending: Promise<void>[] | undefined

@@ -3,11 +3,11 @@
 // policy applies: the key and headers may change too).
 import type { OutgoingRecord } from '../../kafka/producer/record.ts'
 import type { RecordView } from '../../core/records/record-view.ts'
-import type { RecordMask } from './mask-set.ts'
+import type { RecordEdit } from './mask-set.ts'
 
 /** Masks each record's value in place, once any writer schema it needs is fetched. */
 export async function maskOutgoing(
-  mask: RecordMask,
+  mask: RecordEdit,
   records: readonly OutgoingRecord[],
   clientTopic: string
 ): Promise<void> {

@@ -8,7 +8,7 @@ import {
   transformFilter,
   type TransformPolicies,
 } from '../../../src/kafka-listener/transform/filter.ts'
-import type { RecordMask } from '../../../src/policy/mask/index.ts'
+import type { RecordEdit } from '../../../src/policy/mask/index.ts'
 import {
   createRecordBatch,
   decodeRecordBatches,
@@ -19,7 +19,7 @@ import { text } from './support.ts'
 const KAFKA_STORAGE_ERROR = 56
 
 /** A mask that upper-cases values, whose prepare answers what `pending` says for each call. */
-function upperCase(pending: (call: number) => Promise<void> | undefined): RecordMask {
+function upperCase(pending: (call: number) => Promise<void> | undefined): RecordEdit {
   let calls = 0
   return {
     prepare: () => pending(++calls),
@@ -29,17 +29,17 @@ function upperCase(pending: (call: number) => Promise<void> | undefined): Record
   }
 }
 
-function policiesWith(mask: RecordMask): TransformPolicies {
+function policiesWith(mask: RecordEdit): TransformPolicies {
   return {
     hasTransforms: () => false,
     readTransform: () => undefined,
     writeTransform: () => undefined,
     hasMasks: () => true,
-    maskFor: (_vc, _topic, _principal, side) => (side === 'fetch' ? mask : undefined),
+    recordEditsFor: (_vc, _topic, _principal, side) => (side === 'fetch' ? mask : undefined),
   }
 }
 
-async function fetchThrough(mask: RecordMask) {
+async function fetchThrough(mask: RecordEdit) {
   const records = await encodeRecordBatch(
     createRecordBatch(
       ['a', 'b', 'c'].map((v) => ({ key: null, value: text(v), headers: [] })),

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import type { RecordView } from '../../../src/core/records/record-view.ts'
 import { decodeHeader, ENCRYPTION_HEADER } from '../../../src/policy/encrypt/index.ts'
 import { PolicyEngine } from '../../../src/policy/engine.ts'
-import type { RecordMask } from '../../../src/policy/mask/index.ts'
+import type { RecordEdit } from '../../../src/policy/mask/index.ts'
 import { principal } from '../fixtures.ts'
 import { WeirConfigSchema } from '../../../src/config/schema/index.ts'
 
@@ -69,7 +69,7 @@ const record = (value: unknown, extra: Partial<RecordView> = {}): RecordView => 
   ...extra,
 })
 
-async function through(edit: RecordMask | undefined, r: RecordView): Promise<RecordView> {
+async function through(edit: RecordEdit | undefined, r: RecordView): Promise<RecordView> {
   if (edit === undefined) return r
   await edit.prepare([r])
   edit.apply(r)
@@ -84,12 +84,15 @@ const targetsOf = (r: RecordView) => {
 describe('encrypt policies in the engine', () => {
   it('seals the whole value; alice, allowed to decrypt, reads it clear; bob reads it as stored', async () => {
     const e = engine({ value: true })
-    const written = await through(e.maskFor('vc', 'orders', alice, 'produce'), record({ n: 1 }))
+    const written = await through(
+      e.recordEditsFor('vc', 'orders', alice, 'produce'),
+      record({ n: 1 })
+    )
     expect(written.value?.toString()).not.toContain('"n"')
     expect(targetsOf(written)).toEqual([''])
     expect(e.decryptFor('vc', 'orders', bob)).toBeUndefined()
-    expect(e.maskFor('vc', 'orders', bob, 'fetch')).toBeUndefined()
-    const read = await through(e.maskFor('vc', 'orders', alice, 'fetch'), { ...written })
+    expect(e.recordEditsFor('vc', 'orders', bob, 'fetch')).toBeUndefined()
+    const read = await through(e.recordEditsFor('vc', 'orders', alice, 'fetch'), { ...written })
     expect(JSON.parse(String(read.value))).toEqual({ n: 1 })
     expect(read.headers).toEqual([])
     // Topics no policy covers are neither sealed nor opened.
@@ -138,7 +141,7 @@ describe('encrypt policies in the engine', () => {
     const e = engine({ fields: { pointers: ['/card'] } }, [mask])
     const written = await through(e.encryptFor('vc', 'orders'), record({ card: '4111' }))
     const shown = async (who: typeof alice) => {
-      const r = await through(e.maskFor('vc', 'orders', who, 'fetch'), { ...written })
+      const r = await through(e.recordEditsFor('vc', 'orders', who, 'fetch'), { ...written })
       return (JSON.parse(String(r.value)) as { card: string }).card
     }
     expect(await shown(alice)).toBe('41**')
@@ -158,7 +161,7 @@ describe('encrypt policies in the engine', () => {
     const framed = { ...written, value: Buffer.concat([Buffer.of(0, 0, 0, 0, 9), written.value!]) }
     for (const sealed of [written, framed]) {
       const before = sealed.value
-      const read = await through(e.maskFor('vc', 'orders', bob, 'fetch'), { ...sealed })
+      const read = await through(e.recordEditsFor('vc', 'orders', bob, 'fetch'), { ...sealed })
       expect(read.value).toBe(before)
     }
   })

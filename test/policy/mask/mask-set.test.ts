@@ -51,7 +51,7 @@ const record = (value: Buffer | null): RecordView => ({
 })
 const json = (v: unknown) => Buffer.from(JSON.stringify(v))
 
-async function masked(mask: ReturnType<PolicyEngine['maskFor']>, value: Buffer | null) {
+async function masked(mask: ReturnType<PolicyEngine['recordEditsFor']>, value: Buffer | null) {
   const r = record(value)
   if (mask === undefined) return r.value
   await mask.prepare([r])
@@ -74,11 +74,11 @@ const fetchMask = {
   except: ['ops-admin'],
 }
 
-describe('maskFor', () => {
+describe('recordEditsFor', () => {
   it('masks fetch-side values for the principals and roles named, not for those excepted or others', async () => {
     const { e } = engine([fetchMask])
     const value = json({ email: 'jane@example.com', name: 'Jane' })
-    const of = (p: ReturnType<typeof principal>) => e.maskFor('vc', 'customers', p, 'fetch')
+    const of = (p: ReturnType<typeof principal>) => e.recordEditsFor('vc', 'customers', p, 'fetch')
     expect(JSON.parse(String(await masked(of(principal('ann', ['support'])), value)))).toEqual({
       email: 'j***@example.com',
       name: 'Jane',
@@ -86,34 +86,35 @@ describe('maskFor', () => {
     expect(of(principal('ops-bob'))).toBeDefined()
     expect(of(principal('ops-admin'))).toBeUndefined()
     expect(of(principal('carol'))).toBeUndefined()
-    expect(e.maskFor('vc', 'orders', principal('ops-bob'), 'fetch')).toBeUndefined()
-    expect(e.maskFor('vc', 'customers', principal('ops-bob'), 'produce')).toBeUndefined()
+    expect(e.recordEditsFor('vc', 'orders', principal('ops-bob'), 'fetch')).toBeUndefined()
+    expect(e.recordEditsFor('vc', 'customers', principal('ops-bob'), 'produce')).toBeUndefined()
     expect(e.hasMasks('vc')).toBe(true)
   })
 
   it('masks produce-side JSON values whoever writes them, on the topics named', async () => {
     const { e } = engine([produceMask])
-    const mask = e.maskFor('vc', 'customers', principal('anyone'), 'produce')
+    const mask = e.recordEditsFor('vc', 'customers', principal('anyone'), 'produce')
     const out = await masked(mask, json({ email: 'jane@example.com', name: 'Jane' }))
     expect(JSON.parse(String(out))).toEqual({ email: 'j***@example.com', name: 'Jane' })
-    expect(e.maskFor('vc', 'customers', principal('anyone'), 'fetch')).toBeUndefined()
-    expect(e.maskFor('vc', 'orders', principal('anyone'), 'produce')).toBeUndefined()
+    expect(e.recordEditsFor('vc', 'customers', principal('anyone'), 'fetch')).toBeUndefined()
+    expect(e.recordEditsFor('vc', 'orders', principal('anyone'), 'produce')).toBeUndefined()
     expect(e.hasMasks('vc')).toBe(true)
   })
 
   it('masks produce-side values of the writers it names only, not those excepted or others', () => {
     const { e } = engine([{ ...fetchMask, side: 'produce' }])
-    const of = (p: ReturnType<typeof principal>) => e.maskFor('vc', 'customers', p, 'produce')
+    const of = (p: ReturnType<typeof principal>) =>
+      e.recordEditsFor('vc', 'customers', p, 'produce')
     expect(of(principal('ann', ['support']))).toBeDefined()
     expect(of(principal('ops-bob'))).toBeDefined()
     expect(of(principal('ops-admin'))).toBeUndefined()
     expect(of(principal('carol'))).toBeUndefined()
-    expect(e.maskFor('vc', 'customers', principal('ops-bob'), 'fetch')).toBeUndefined()
+    expect(e.recordEditsFor('vc', 'customers', principal('ops-bob'), 'fetch')).toBeUndefined()
   })
 
   it('reads a Confluent-framed Avro value with its writer schema, fetched once, and masks its tagged field', async () => {
     const { e, fetched } = engine([produceMask])
-    const mask = e.maskFor('vc', 'customers', principal('ops-bob'), 'produce')
+    const mask = e.recordEditsFor('vc', 'customers', principal('ops-bob'), 'produce')
     const value = frame(7, type.toBuffer({ email: 'jane@example.com', name: 'Jane' }))
     const out = (await masked(mask, value)) as Buffer
     expect(out.subarray(0, 5)).toEqual(value.subarray(0, 5))
@@ -127,7 +128,7 @@ describe('maskFor', () => {
 
   it('passes values that are neither JSON nor registry-framed untouched', async () => {
     const { e } = engine([produceMask])
-    const mask = e.maskFor('vc', 'customers', principal('ops-bob'), 'produce')
+    const mask = e.recordEditsFor('vc', 'customers', principal('ops-bob'), 'produce')
     expect(await masked(mask, Buffer.from('plain text'))).toEqual(Buffer.from('plain text'))
     expect(await masked(mask, null)).toBeNull()
   })
