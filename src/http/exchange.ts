@@ -30,6 +30,8 @@ export interface HttpReply {
   status: number
   body: unknown
   headers: Record<string, string>
+  /** The body as JSON text, when it was serialized already (to count its bytes): sent as is. */
+  json?: string
 }
 
 /** Node's parsed headers (lower-case names) read through the HeaderReader shape, without copying. */

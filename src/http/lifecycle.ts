@@ -211,8 +211,11 @@ export class HttpLifecycle {
       error = err
       reply = this.errorReply(err, { route: route.route })
     }
-    if (observed.scope !== undefined) observed.finish(reply.status, jsonBytes(reply.body), error)
-    return reply
+    if (observed.scope === undefined) return reply
+    // Serialized once: counted for the access log here, then sent as is.
+    const json = JSON.stringify(reply.body)
+    observed.finish(reply.status, Buffer.byteLength(json ?? ''), error)
+    return { ...reply, json }
   }
 
   /** The whole lifecycle as a hono handler: errors answered here, not by app.onError. */
@@ -251,11 +254,6 @@ export function honoReply(c: Context, reply: HttpReply): Response {
   const headers = { ...reply.headers }
   if (reply.status >= 400) headers['content-type'] = PROBLEM_CONTENT_TYPE
   return c.json(reply.body, reply.status as ContentfulStatusCode, headers)
-}
-
-/** The size of a JSON reply body, as it is sent. */
-function jsonBytes(body: unknown): number {
-  return Buffer.byteLength(JSON.stringify(body) ?? '')
 }
 
 /**

@@ -6,7 +6,7 @@ import { PROBLEM_CONTENT_TYPE } from '../core/problem.ts'
 import type { HttpReply } from './exchange.ts'
 
 export function sendReply(response: ServerResponse, reply: HttpReply): void {
-  const body = JSON.stringify(reply.body)
+  const body = reply.json ?? JSON.stringify(reply.body)
   const headers: Record<string, string | number> = {
     'content-type': reply.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json',
     'content-length': Buffer.byteLength(body),

@@ -237,10 +237,13 @@ export class RequestScope {
       startedAt: this.startedAt,
       traceId: this.traceId,
     }
-    endSpan(this.span, {
-      rejected: observation.outcome === 'rejected',
-      attributes: spanAttributes(observation),
-    })
+    // The span's attributes are built only when the request is traced.
+    if (this.span !== undefined) {
+      endSpan(this.span, {
+        rejected: observation.outcome === 'rejected',
+        attributes: spanAttributes(observation),
+      })
+    }
     this.#owner.observe(observation)
   }
 }

@@ -95,7 +95,13 @@ describe('the HTTP request lifecycle', () => {
       client({ 'x-api-key': 'k1', 'x-request-id': 'r-1' }, 'CN=alice'),
       handler
     )
-    expect(reply).toEqual({ status: 202, body: { by: 'alice', id: 'r-1' }, headers: {} })
+    // The body serialized once, for the access log's byte count and the answer alike.
+    expect(reply).toEqual({
+      status: 202,
+      body: { by: 'alice', id: 'r-1' },
+      headers: {},
+      json: '{"by":"alice","id":"r-1"}',
+    })
     expect(authentications).toEqual([
       { virtualCluster: 'tenant-a', credentials: { apiKey: 'k1', clientCertSubject: 'CN=alice' } },
     ])

@@ -21,6 +21,7 @@ import {
 } from '../../src/protocol/records/batch.ts'
 import { compress, Compression, decompress } from '../../src/protocol/records/compression.ts'
 import { crc32c } from '../../src/protocol/records/crc32c.ts'
+import { recordSize, recordSizer } from '../../src/protocol/records/record.ts'
 
 const codes = Object.entries(Compression) as [string, number][]
 
@@ -225,5 +226,42 @@ describe('batch framing', () => {
     lying.writeInt32BE(0x7fffffff, 57)
     await expect(decodeRecordBatch(lying, { verifyCrc: false })).rejects.toThrow(/record count/)
     await expect(decodeRecordBatch(good.subarray(0, 60))).rejects.toThrow(CodecError)
+  })
+})
+
+describe('recordSizer', () => {
+  const bytes = fc.option(
+    fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+    {
+      nil: null,
+    }
+  )
+  it('sizes a record from its parts as recordSize sizes the KafkaRecord', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 1n << 40n }),
+        fc.nat({ max: 1 << 24 }),
+        bytes,
+        bytes,
+        fc.dictionary(
+          fc.string({ unit: 'grapheme', maxLength: 20 }),
+          fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+          { maxKeys: 5 }
+        ),
+        (timestampDelta, offsetDelta, key, value, headers) => {
+          const sized = recordSizer(timestampDelta, offsetDelta)(key, value, headers)
+          expect(sized).toBe(
+            recordSize({
+              attributes: 0,
+              timestampDelta,
+              offsetDelta,
+              key,
+              value,
+              headers: Object.entries(headers).map(([k, v]) => ({ key: k, value: v })),
+            })
+          )
+        }
+      )
+    )
   })
 })

@@ -1,5 +1,5 @@
 // What the doors hand to the producer, and what comes back once the brokers acknowledged it.
-import { BATCH_HEADER_BYTES, recordSize } from '../../protocol/records/index.ts'
+import { BATCH_HEADER_BYTES, recordSizer } from '../../protocol/records/index.ts'
 import type { BackendIdentity } from '../backend-identity.ts'
 
 export interface OutgoingRecord {
@@ -49,16 +49,11 @@ export function recordBytes(record: OutgoingRecord): number {
  * max.message.bytes, so sizing batches from key and value bytes alone overshoots it.
  */
 export function encodedRecordBytes(record: OutgoingRecord): number {
-  return recordSize({
-    attributes: 0,
-    // A year of milliseconds between the batch's first record and this one; a million records.
-    timestampDelta: 365n * 24n * 3600n * 1000n,
-    offsetDelta: 1 << 20,
-    key: record.key,
-    value: record.value,
-    headers: Object.entries(record.headers).map(([key, value]) => ({ key, value })),
-  })
+  return largestRecordSize(record.key, record.value, record.headers)
 }
+
+// A year of milliseconds between the batch's first record and this one; a million records.
+const largestRecordSize = recordSizer(365n * 24n * 3600n * 1000n, 1 << 20)
 
 /** The framing of one record batch (magic v2), before its records. */
 export const BATCH_OVERHEAD_BYTES = BATCH_HEADER_BYTES

@@ -20,4 +20,4 @@ export {
   type CompressionCode,
 } from './compression.ts'
 export { crc32c } from './crc32c.ts'
-export { recordSize, type KafkaRecord, type RecordHeader } from './record.ts'
+export { recordSize, recordSizer, type KafkaRecord, type RecordHeader } from './record.ts'
