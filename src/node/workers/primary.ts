@@ -15,7 +15,7 @@ import { startAdminListener } from '../admin-listener.ts'
 import { operationsListener, operationsUrls } from '../operations-listener.ts'
 import { countedReloads, nodeLogger, type FileRoleOptions, type RunningNode } from '../roles.ts'
 import { mergedMetrics } from './merged-metrics.ts'
-import { WorkerPool } from './worker-pool.ts'
+import { WorkerPool, type Running } from './worker-pool.ts'
 
 /**
  * Workers share a port through a handle the primary binds per address and port: two listeners
@@ -38,12 +38,12 @@ function checkForWorkers(config: WeirConfig): void {
 /** Readiness of the node: ready once every worker runs the current generation. */
 function poolReadiness(
   pool: WorkerPool,
-  store: () => ConfigStore | undefined,
+  store: () => ConfigStore,
   accepting: () => boolean
 ): ReadinessSource {
   return {
     accepting,
-    backendClusters: () => store()?.current.config.backendClusters.map((c) => c.name) ?? [],
+    backendClusters: () => store().current.config.backendClusters.map((c) => c.name),
     // Any worker's probe answers: they reach the same clusters.
     probe: async (name) =>
       (await pool.ask({ kind: 'probe', backendCluster: name }))[0]?.value ?? {
@@ -51,7 +51,7 @@ function poolReadiness(
         error: 'no worker answered',
       },
     loading: () => {
-      const generation = store()?.current.version.generation
+      const generation = store().current.version.generation
       return pool
         .generations()
         .filter((w) => w.generation !== generation)
@@ -68,16 +68,14 @@ export async function startPrimary(
   const logger = nodeLogger(fileDoc.config)
   const { doc, source } = await startingDocument(fileDoc, stateFile, logger)
   checkForWorkers(doc.config)
-  let store: ConfigStore | undefined
   let accepting = true
+  // What a (re)started worker runs: the running document, kept in step with the store below.
+  let latest: Running = { raw: doc.raw, generation: 1 }
   const pool = new WorkerPool({
     count: options.workers,
     configDir: path.dirname(path.resolve(options.file)),
     logger,
-    current: () =>
-      store === undefined
-        ? { raw: doc.raw, generation: 1 }
-        : { raw: store.current.raw, generation: store.current.version.generation },
+    current: () => latest,
   })
   try {
     await pool.start()
@@ -85,26 +83,29 @@ export async function startPrimary(
     await pool.drain()
     throw err
   }
-  store = new ConfigStore(doc, {
+  const store: ConfigStore = new ConfigStore(doc, {
     ...countedReloads({
-      // `raw` is given by the store (the document as validated); generation is the next one.
+      // `raw` is the document as the store validated it; the generation is the next one.
       apply: (_config, raw) =>
-        pool.apply({ raw, generation: (store?.current.version.generation ?? 0) + 1 }),
+        pool.apply({ raw, generation: store.current.version.generation + 1 }),
       check: checkForWorkers,
     }),
     logger,
     source: source === 'file' ? options.file : source,
   })
-  const running = store
+  store.onApplied(({ raw, version }) => {
+    latest = { raw, generation: version.generation }
+    pool.catchUp()
+  })
   const primaryMetrics = nodeMetrics()
-  primaryMetrics.configApplied(running.current.version.generation)
-  running.onApplied(({ version }) => primaryMetrics.configApplied(version.generation))
-  const state = persistAdminChanges(running, stateFile, fileDoc, logger)
+  primaryMetrics.configApplied(store.current.version.generation)
+  store.onApplied(({ version }) => primaryMetrics.configApplied(version.generation))
+  const state = persistAdminChanges(store, stateFile, fileDoc, logger)
   const metrics = metricsRoutes(
     mergedMetrics(primaryMetrics, pool),
-    () => running.current.config.observability.metrics
+    () => store.current.config.observability.metrics
   )
-  const admin = await startAdminListener({ store: running, logger, open: metrics })
+  const admin = await startAdminListener({ store, logger, open: metrics })
   const operations = await operationsListener(
     options.operations,
     {
@@ -118,7 +119,7 @@ export async function startPrimary(
     },
     logger
   )
-  const watch = options.watch ? watchConfigFile(options.file, running, logger) : undefined
+  const watch = options.watch ? watchConfigFile(options.file, store, logger) : undefined
   logger.info({ workers: options.workers, pid: process.pid }, 'workers started')
   const listeners = doc.config.listeners.map((l) =>
     l.kind === 'kafka' ? `kafka://${l.host}:${l.port}` : `http://${l.host}:${l.port}`

@@ -70,23 +70,36 @@ export class WorkerPool {
 
   /** Sends a validated change to every worker; rejects if any could not apply it. */
   async apply(next: Running): Promise<unknown> {
-    const results = await Promise.all(
-      [...this.#slots.values()].map(async (slot) => {
-        const reply = await this.#request(slot, APPLY_TIMEOUT_MS, (id) => ({
-          type: 'weir:apply',
-          id,
-          ...next,
-        }))
-        if (reply.type === 'weir:applied' && reply.error === undefined) {
-          slot.generation = reply.generation
-          return reply.result
-        }
-        throw new Error(
-          `worker ${slot.worker.id}: ${reply.type === 'weir:applied' ? reply.error : 'no answer'}`
-        )
-      })
-    )
+    // A worker still starting runs the old document: it catches up once running.
+    const running = [...this.#slots.values()].filter((s) => s.generation > 0)
+    const results = await Promise.all(running.map((slot) => this.#applyTo(slot, next)))
     return results[0]
+  }
+
+  /** Brings every running worker that lags the current configuration up to it. */
+  catchUp(): void {
+    const current = this.options.current()
+    for (const slot of this.#slots.values()) {
+      if (slot.generation === 0 || slot.generation === current.generation) continue
+      this.#applyTo(slot, current).catch((err: unknown) =>
+        this.options.logger.error({ err, worker: slot.slot }, 'worker could not catch up')
+      )
+    }
+  }
+
+  async #applyTo(slot: Slot, next: Running): Promise<unknown> {
+    const reply = await this.#request(slot, APPLY_TIMEOUT_MS, (id) => ({
+      type: 'weir:apply',
+      id,
+      ...next,
+    }))
+    if (reply.type === 'weir:applied' && reply.error === undefined) {
+      slot.generation = reply.generation
+      return reply.result
+    }
+    throw new Error(
+      `worker ${slot.slot}: ${reply.type === 'weir:applied' ? reply.error : 'no answer'}`
+    )
   }
 
   /** Every running worker's answer (a worker that fails to answer is left out). */
@@ -118,8 +131,11 @@ export class WorkerPool {
           worker.on('message', (m: FromWorker) => {
             if (isWeirMessage(m) && m.type === 'weir:drained') undelivered = m.undelivered
           })
-          if (worker.isDead()) resolve(0)
-          else worker.once('exit', () => resolve(undelivered))
+          if (worker.isDead()) return resolve(0)
+          // The count may not cross IPC before the worker exits: its exit code says it too.
+          worker.once('exit', (code) =>
+            resolve(code === 0 ? undelivered : Math.max(1, undelivered))
+          )
           worker.send({ type: 'weir:drain' } satisfies ToWorker)
         })
     )
@@ -145,6 +161,7 @@ export class WorkerPool {
             'worker running'
           )
           resolve()
+          this.catchUp()
         } else if (m.type === 'weir:start-failed') {
           reject(new Error(`worker ${slot} could not start: ${m.error}`))
         } else if ('id' in m) {

@@ -2,13 +2,15 @@
 // over them, a reload that reaches both, a killed worker replaced, and SIGTERM draining every
 // worker with no accepted record lost.
 import { writeFileSync } from 'node:fs'
+import { Kafka, logLevel } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../../scripts/local-stack/ports.ts'
 import { createTopic, stack, testKafka } from '../../support/kafka.ts'
+import { freePortRange } from '../../support/ports.ts'
 import { idSource, postEvents, readTopicIds, type Attempt } from '../../support/load.ts'
 import { startWeir, type LogLine } from '../../support/weir-process.ts'
 
-function weirConfig(routes: { path: string; topic: string }[]): string {
+function weirConfig(routes: { path: string; topic: string }[], kafkaPort?: number): string {
   return `backendClusters:
   - name: main
     bootstrapServers: ${stack().bootstrap}
@@ -22,6 +24,7 @@ listeners:
     port: \${PORT}
     routes:
 ${routes.map((r) => `      - { path: ${r.path}, virtualCluster: vc, topic: ${r.topic}, delivery: { mode: async } }`).join('\n')}
+${kafkaPort === undefined ? '' : `  - { name: kafka, kind: kafka, virtualCluster: vc, port: ${kafkaPort} }`}
 `
 }
 
@@ -92,6 +95,34 @@ describe('weir start --workers 2', () => {
     expect(Object.fromEntries(generations)).toEqual({ '{worker="0"}': 2, '{worker="1"}': 2 })
     // A worker left on the old generation would answer 404 for the new route.
     expect(new Set(statuses(await post(`${weir.url}/b`, 24, nextId)))).toEqual(new Set([202]))
+  })
+
+  it('serves the Kafka listener bootstrap and broker ports from both workers', async () => {
+    const topic = await createTopic('workers-kafka', 2)
+    const kafkaPort = await freePortRange(3)
+    const weir = await startWorkers(weirConfig([{ path: '/a', topic }], kafkaPort))
+    const kafka = new Kafka({
+      clientId: 'workers',
+      brokers: [`127.0.0.1:${kafkaPort}`],
+      logLevel: logLevel.NOTHING,
+    })
+    // Four clients, each with its own bootstrap and broker connections: round-robin spreads them.
+    const producers = Array.from({ length: 4 }, () => kafka.producer())
+    try {
+      await Promise.all(
+        producers.map(async (producer, i) => {
+          await producer.connect()
+          await producer.send({ topic, messages: [{ value: `from-${i}` }] })
+        })
+      )
+    } finally {
+      await Promise.all(producers.map((p) => p.disconnect()))
+    }
+    const values = (await readTopicIds(testKafka(), topic)).length
+    expect(values).toBe(4)
+    const perWorker = samples(await weir.metrics(), 'weir_worker_requests')
+    expect(perWorker.get('{worker="0"}'), weir.tail()).toBeGreaterThan(0)
+    expect(perWorker.get('{worker="1"}'), weir.tail()).toBeGreaterThan(0)
   })
 
   it('replaces a worker that dies, and keeps serving', async () => {
