@@ -111,11 +111,33 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     pid,
     url: spec.url,
     logFile,
-    peakRssBytes: () => statusBytes(pid, 'VmHWM'),
-    rssBytes: () => statusBytes(pid, 'VmRSS'),
-    cpuSeconds: () => processCpuSeconds(pid),
+    // Summed over its child processes too: Weir's workers (`--workers N`) are children.
+    peakRssBytes: () => sumOverTree(pid, (p) => statusBytes(p, 'VmHWM')),
+    rssBytes: () => sumOverTree(pid, (p) => statusBytes(p, 'VmRSS')),
+    cpuSeconds: () => sumOverTree(pid, processCpuSeconds),
     stop,
   }
+}
+
+/** A process and its descendants (Linux: /proc/<pid>/task/<pid>/children), itself first. */
+function processTree(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`
+  if (!existsSync(file)) return [pid]
+  const children = readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  return [pid, ...children.flatMap(processTree)]
+}
+
+function sumOverTree(pid: number, read: (pid: number) => number): number {
+  return processTree(pid).reduce((sum, p) => sum + read(p), 0)
+}
+
+/**
+ * `--workers N` for every Weir the bench starts when WEIR_BENCH_WEIR_WORKERS is set: run a
+ * scenario once without it and once with `WEIR_BENCH_WEIR_WORKERS=2` to compare.
+ */
+export function weirWorkerArgs(): string[] {
+  const workers = process.env.WEIR_BENCH_WEIR_WORKERS
+  return workers ? ['--workers', workers] : []
 }
 
 /**
@@ -129,7 +151,14 @@ export function startWeirServer(config: string, logFile: string, healthUrl: stri
   return startServer({
     name: 'weir',
     command: process.execPath,
-    args: [...nodeArgs, path.join(weirRoot, 'src/cli.ts'), 'start', '-c', config],
+    args: [
+      ...nodeArgs,
+      path.join(weirRoot, 'src/cli.ts'),
+      'start',
+      '-c',
+      config,
+      ...weirWorkerArgs(),
+    ],
     cwd: weirRoot,
     logFile,
     url: healthUrl,

@@ -1,5 +1,7 @@
 // weir start -c FILE [--role ...] | weir validate -c FILE | weir hash-secret
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { ConfigError, formatIssue, loadConfigFile } from './config/index.ts'
@@ -11,6 +13,8 @@ import {
   type RunningNode,
 } from './node/roles.ts'
 import type { OperationsAddress } from './node/operations-listener.ts'
+import { startPrimary } from './node/workers/primary.ts'
+import { runWorker } from './node/workers/worker.ts'
 import {
   DEFAULT_ITERATIONS,
   hashApiKey,
@@ -37,6 +41,10 @@ commands:
                                       mTLS); no -c;
                                       --listener-port binds a listener of the document
                                       to another port on this data plane
+               --workers N|auto   (standalone) N worker processes sharing every
+                                      listening port (auto: one per core); the admin
+                                      API, file watch and /metrics (summed over the
+                                      workers) stay on the primary
                --metrics-port PORT [--metrics-host HOST]   (any role) serve GET /metrics,
                                       /healthz and /readyz on their own listener, without
                                       authentication (host default 127.0.0.1); a data
@@ -85,11 +93,27 @@ function operationsAddress(values: StartFlags): OperationsAddress | undefined | 
   return { host: values['metrics-host'] ?? '127.0.0.1', port: Number(port) }
 }
 
+/** --workers: a count, `auto` (one per core), absent (one process), or a usage error. */
+function workerCount(role: string, flag: string | undefined): number | undefined | string {
+  if (flag === undefined) return undefined
+  if (role !== 'standalone') return '--workers goes with --role standalone'
+  if (flag === 'auto') return availableParallelism()
+  const n = Number(flag)
+  return /^\d+$/.test(flag) && n >= 1 && n <= 1024
+    ? n
+    : `--workers is N (1-1024) or auto, not "${flag}"`
+}
+
 async function start(role: string, values: StartFlags): Promise<number> {
   let node: RunningNode
   const operations = operationsAddress(values)
   if (typeof operations === 'string') {
     console.error(`weir start: ${operations}`)
+    return 2
+  }
+  const workers = workerCount(role, values.workers)
+  if (typeof workers === 'string') {
+    console.error(`weir start: ${workers}`)
     return 2
   }
   if (role === 'data-plane') {
@@ -140,7 +164,11 @@ async function start(role: string, values: StartFlags): Promise<number> {
     }
     const options = { file: values.config, watch: values.watch !== false, operations }
     node =
-      role === 'control-plane' ? await startControlPlane(options) : await startStandalone(options)
+      role === 'control-plane'
+        ? await startControlPlane(options)
+        : workers !== undefined
+          ? await startPrimary({ ...options, workers })
+          : await startStandalone(options)
   }
   const { logger } = node
   logger.info({ role, config: values.config, listeners: node.urls }, 'weir started')
@@ -182,6 +210,7 @@ interface StartFlags {
   'listener-port'?: string[]
   'metrics-port'?: string
   'metrics-host'?: string
+  workers?: string
   watch?: boolean
 }
 
@@ -245,6 +274,8 @@ function hashAs(values: {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A worker of `weir start --workers N`: its configuration comes from the primary.
+  if (cluster.isWorker) return runWorker()
   if (argv[0] === 'openapi') return openapiCommand(argv.slice(1))
   let parsed
   try {
@@ -271,6 +302,7 @@ export async function main(argv: string[]): Promise<number> {
         'listener-port': { type: 'string', multiple: true },
         'metrics-port': { type: 'string' },
         'metrics-host': { type: 'string' },
+        workers: { type: 'string' },
         watch: { type: 'boolean', default: true },
       },
       allowNegative: true,

@@ -114,6 +114,36 @@ describe('weir start --role data-plane', () => {
     vi.unstubAllEnvs()
   })
 
+  it('refuses a --workers count it cannot run, or --workers outside the standalone role', async () => {
+    const { err } = captureConsole()
+    const file = configFile('listeners: []\n')
+    for (const count of ['0', 'two', '1.5', '5000']) {
+      expect(await main(['start', '-c', file, '--workers', count])).toBe(2)
+      expect(err.at(-1)).toBe(`weir start: --workers is N (1-1024) or auto, not "${count}"`)
+    }
+    expect(await main(['start', '-c', file, '--role', 'control-plane', '--workers', '2'])).toBe(2)
+    expect(err.at(-1)).toBe('weir start: --workers goes with --role standalone')
+  })
+
+  it('refuses port 0 with --workers: the workers could not share it', async () => {
+    const { err } = captureConsole()
+    const file = configFile(`backendClusters:
+  - name: main
+    bootstrapServers: 127.0.0.1:1
+virtualClusters:
+  - name: vc
+    backendCluster: main
+listeners:
+  - name: public
+    kind: http
+    port: 0
+`)
+    expect(await main(['start', '-c', file, '--workers', '2', '--no-watch'])).toBe(1)
+    expect(err.at(-1)).toBe(
+      'weir start: listener "public": port 0 cannot be shared by workers; give a port number'
+    )
+  })
+
   it('refuses a metrics port it cannot use, or a metrics host without a port, with exit 2', async () => {
     vi.stubEnv('WEIR_CONTROL_PLANE_TOKEN', 'token')
     const { err } = captureConsole()

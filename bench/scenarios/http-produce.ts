@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { repoRoot, startServer, type ServerProcess } from '../gateway-process.ts'
+import { repoRoot, startServer, weirWorkerArgs, type ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
 import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
@@ -151,7 +151,14 @@ export async function startWeir(
   return startServer({
     name: 'weir',
     command: process.execPath,
-    args: [...weirNodeArgs, path.join(weirRoot, 'src/cli.ts'), 'start', '-c', config],
+    args: [
+      ...weirNodeArgs,
+      path.join(weirRoot, 'src/cli.ts'),
+      'start',
+      '-c',
+      config,
+      ...weirWorkerArgs(),
+    ],
     cwd: weirRoot,
     logFile: path.join(dir, 'weir.log'),
     url: `http://127.0.0.1:${port}`,

@@ -29,7 +29,8 @@ export interface AppliedConfig extends ConfigDocument {
 }
 
 /** Applies a validated config to whatever runs it; throws when it cannot be applied. */
-export type Applier = (config: WeirConfig) => Promise<unknown>
+/** Applies a validated config; `raw` is the document it came from (sent as-is to worker processes). */
+export type Applier = (config: WeirConfig, raw: Record<string, unknown>) => Promise<unknown>
 
 /** The candidate was refused: the running config stays. */
 export class ConfigRejected extends Error {
@@ -123,7 +124,7 @@ export class ConfigStore {
       }
       let result: unknown
       try {
-        result = await this.#apply(config)
+        result = await this.#apply(config, raw)
       } catch (err) {
         this.#logger.error(
           { source, err },

@@ -66,7 +66,7 @@ export interface DataPlaneOptions {
   operations?: OperationsAddress
 }
 
-function nodeLogger(config: WeirConfig | undefined): Logger {
+export function nodeLogger(config: WeirConfig | undefined): Logger {
   const logger = createLogger({ level: config?.logging.level ?? 'info' })
   routeProcessWarnings(logger)
   return logger
@@ -91,8 +91,8 @@ function observeConfig(store: ConfigStore): ReturnType<typeof metricsRoutes> {
 }
 
 /** Counts reload results: `check` refusing is a rejection, `apply` throwing a failure. */
-function countedReloads(options: {
-  apply: (config: WeirConfig) => Promise<unknown>
+export function countedReloads(options: {
+  apply: (config: WeirConfig, raw: Record<string, unknown>) => Promise<unknown>
   check: (config: WeirConfig) => void
 }): typeof options {
   const metrics = nodeMetrics()
@@ -105,9 +105,9 @@ function countedReloads(options: {
         throw err
       }
     },
-    async apply(config) {
+    async apply(config, raw) {
       try {
-        const result = await options.apply(config)
+        const result = await options.apply(config, raw)
         metrics.reload('applied')
         return result
       } catch (err) {

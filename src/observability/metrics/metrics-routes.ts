@@ -11,7 +11,7 @@ export interface MetricsRouteSettings {
 }
 
 export function metricsRoutes(
-  metrics: GatewayMetrics,
+  metrics: Pick<GatewayMetrics, 'metrics' | 'contentType'>,
   settings: () => MetricsRouteSettings | undefined
 ): Hono {
   const app = new Hono()
