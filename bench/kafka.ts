@@ -39,3 +39,15 @@ export async function freshTopic(
   }
   return { topic, remove }
 }
+
+/** Records a topic holds: the sum over its partitions of high minus low watermark. */
+export async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic)
+    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
+  } finally {
+    await admin.disconnect()
+  }
+}

@@ -8,7 +8,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Kafka } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { BackendCluster } from '../../src/config/schema/clusters.ts'
 import { Observability as ObservabilitySchema } from '../../src/config/schema/observability.ts'
@@ -18,7 +17,7 @@ import { GatewayMetrics } from '../../src/observability/metrics/gateway-metrics.
 import { Observability } from '../../src/observability/observability.ts'
 import { repoRoot, startServer, type ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
-import { benchKafka, freshTopic } from '../kafka.ts'
+import { benchKafka, freshTopic, recordsIn } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
@@ -121,17 +120,6 @@ async function accessLogRecords(adminUrl: string, result: 'sent' | 'dropped'): P
     total += Number(line.slice(line.lastIndexOf(' ') + 1))
   }
   return total
-}
-
-async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 function figuresOf(run: Running): Figure[] {

@@ -9,7 +9,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { repoRoot, startServer, weirWorkerArgs, type ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
-import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
+import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
@@ -189,17 +189,6 @@ async function primeIdempotentProducers(ctx: BenchContext): Promise<void> {
   } finally {
     await producer.disconnect()
     await remove().catch((err: unknown) => ctx.log(`could not delete ${topic}: ${String(err)}`))
-  }
-}
-
-async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
-  } finally {
-    await admin.disconnect()
   }
 }
 

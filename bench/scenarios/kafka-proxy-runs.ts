@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Kafka } from 'kafkajs'
 import type { ServerProcess } from '../gateway-process.ts'
+import { recordsIn } from '../kafka.ts'
 import {
   consumerPerformance,
   producerPerformance,
@@ -23,17 +24,6 @@ const labels: Record<Path, string> = {
   kroxylicious: 'Kroxylicious',
 }
 export const label = (p: Path): string => labels[p]
-
-export async function recordsIn(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
 
 export const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0)
 const mean = (xs: readonly number[]): number => sum(xs) / xs.length

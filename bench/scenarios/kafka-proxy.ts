@@ -28,14 +28,8 @@ import {
 } from './kafka-proxy-runs.ts'
 
 // What kafka-proxy-secure and kafka-proxy-encrypt share with this scenario.
-export {
-  addWarnings,
-  consumedBy,
-  producedBy,
-  recordsIn,
-  sum,
-  type Warnings,
-} from './kafka-proxy-runs.ts'
+export { addWarnings, consumedBy, producedBy, sum, type Warnings } from './kafka-proxy-runs.ts'
+export { recordsIn } from '../kafka.ts'
 
 const name = 'kafka-proxy'
 

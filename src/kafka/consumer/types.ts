@@ -3,6 +3,7 @@
 import type { StreamConfig } from '../../config/index.ts'
 import type { GatewayError } from '../../core/errors.ts'
 import type { BackendIdentity } from '../backend-identity.ts'
+import type { ConsumerTuning } from '../client/port.ts'
 
 /** A record as consumed from Kafka, before any formatting (that is src/stream/'s job). */
 export interface ConsumedRecord {
@@ -111,15 +112,11 @@ export interface GroupSpec extends SpecBase {
 export type ConsumerSpec = SharedSpec | DedicatedSpec | GroupSpec
 export type ConsumerKind = ConsumerSpec['kind']
 
-/** Tuning of the hub's consumers; every field has a production default (see hub-settings.ts). */
-export interface HubSettings {
-  sessionTimeoutMs: number
-  heartbeatIntervalMs: number
-  rebalanceTimeoutMs: number
-  /** Longest a fetch waits for records; also how soon a paused consumer notices it may resume. */
-  maxWaitTimeMs: number
-  maxBytesPerPartition: number
-  maxBytes: number
+/**
+ * Tuning of the hub's consumers; every field has a production default (see hub-settings.ts).
+ * `maxWaitTimeMs` (of ConsumerTuning) is also how soon a paused consumer notices it may resume.
+ */
+export interface HubSettings extends ConsumerTuning {
   /** How long a shared or group consumer without subscribers waits for one before it stops. */
   lingerMs: number
   /** Longest a subscribe may take to find the topics, join the group and be positioned. */
