@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../src/config/index.ts'
+import { parseConfig } from '../../src/config/index.ts'
+import { configIssuesOf } from '../support/config.ts'
 
 const config = (vc: string) => `
 backendClusters:
@@ -24,15 +25,7 @@ const authenticated = `    authentication:
         keys: [{ principal: alice, sha256: ${'a'.repeat(64)} }]
 `
 
-function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('backend identities in the configuration', () => {
   it('reads a password from ${file:...}, less its trailing newline, and keeps it a string', () => {

@@ -1,11 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import {
-  ConfigError,
-  loadConfigFile,
-  parseConfig,
-  type ConfigIssue,
-} from '../../src/config/index.ts'
+import { loadConfigFile, parseConfig } from '../../src/config/index.ts'
+import { configIssuesOf } from '../support/config.ts'
 
 const minimal = `
 backendClusters:
@@ -20,15 +16,7 @@ listeners:
     port: 8080
 `
 
-function issuesOf(text: string, env: Record<string, string> = {}): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', env)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('parseConfig', () => {
   it('accepts a minimal config and fills defaults', () => {

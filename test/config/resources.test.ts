@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import path from 'node:path'
-import {
-  ConfigError,
-  loadConfigFile,
-  parseConfig,
-  type ConfigIssue,
-} from '../../src/config/index.ts'
+import { loadConfigFile, parseConfig } from '../../src/config/index.ts'
+import { configIssuesOf } from '../support/config.ts'
 
 const base = (listener: string, namespace = '') => `
 backendClusters:
@@ -20,15 +16,7 @@ ${namespace}listeners:
     port: 8080
 ${listener}`
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 const secret = 'x'.repeat(32)
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../src/config/index.ts'
+import { parseConfig } from '../../src/config/index.ts'
 import { CorsPolicy, varyWithOrigin } from '../../src/http/cors.ts'
+import { configIssuesOf } from '../support/config.ts'
 
 function listenerWithCors(cors: string): string {
   return `
@@ -24,15 +25,7 @@ function policy(cors: string): CorsPolicy {
   return new CorsPolicy(listener.cors)
 }
 
-function issuesOf(cors: string): ConfigIssue[] {
-  try {
-    parseConfig(listenerWithCors(cors), 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = (cors: string) => configIssuesOf(listenerWithCors(cors))
 
 describe('CorsPolicy.verdict', () => {
   const cors = policy(`{ origins: ['https://app.example.com', 'https://*.example.org'] }`)

@@ -1,7 +1,8 @@
 // `kind: encrypt` policies in the configuration: defaults, what to encrypt said once, DEK bounds
 // held to NIST's limit, and the KMS they name must exist.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../../src/config/index.ts'
+import { parseConfig } from '../../../src/config/index.ts'
+import { configIssuesOf } from '../../support/config.ts'
 
 const config = (policy: string) => `
 backendClusters: [{ name: local, bootstrapServers: 127.0.0.1:9092 }]
@@ -14,15 +15,7 @@ policies:
 ${policy}
 `
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('encrypt policies', () => {
   it('reads fields by pointer and tag, with the default DEK bounds', () => {

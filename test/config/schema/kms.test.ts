@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../../src/config/index.ts'
+import { parseConfig } from '../../../src/config/index.ts'
 import { redactSecrets } from '../../../src/control/secrets.ts'
+import { configIssuesOf } from '../../support/config.ts'
 
 const config = (kms: string) => `
 backendClusters: [{ name: local, bootstrapServers: 127.0.0.1:9092 }]
@@ -15,15 +16,7 @@ kms:
 ${kms}
 `
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('kms entries', () => {
   it('reads a keyring and an AWS KMS with its defaults and a secret from ${file:...}', () => {

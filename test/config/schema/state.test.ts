@@ -1,8 +1,9 @@
 // The `state:` section (a shared store for rate limits and Idempotency-Key): optional, with its
 // defaults; a rate-limit policy's own `onUnavailable`; the password a secret like every other.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../../src/config/index.ts'
+import { parseConfig } from '../../../src/config/index.ts'
 import { redactSecrets } from '../../../src/control/secrets.ts'
+import { configIssuesOf } from '../../support/config.ts'
 
 const config = (more: string) => `
 backendClusters: [{ name: local, bootstrapServers: 127.0.0.1:9092 }]
@@ -11,15 +12,7 @@ listeners: [{ name: public, kind: http, port: 8080 }]
 ${more}
 `
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('state section', () => {
   it('is absent unless set: every node keeps its own', () => {

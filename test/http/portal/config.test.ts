@@ -1,6 +1,7 @@
 // The `portal` option of an http listener, and the paths it must not share.
 import { describe, expect, it } from 'vitest'
-import { ConfigError, parseConfig, type ConfigIssue } from '../../../src/config/index.ts'
+import { parseConfig } from '../../../src/config/index.ts'
+import { configIssuesOf } from '../../support/config.ts'
 
 function config(listener: string): string {
   return `
@@ -13,15 +14,7 @@ listeners:
 ${listener}`
 }
 
-function issuesOf(text: string): ConfigIssue[] {
-  try {
-    parseConfig(text, 'test.yaml', {})
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues
-    throw err
-  }
-  throw new Error('expected the config to be rejected')
-}
+const issuesOf = configIssuesOf
 
 describe('portal config', () => {
   it('is off unless set; true takes the defaults', () => {

@@ -25,6 +25,7 @@ import { connectSse, connectWs, Inbox, wsUrl } from '../../support/stream-client
 import { runJavaCompat } from '../../compat/java/run.ts'
 import { runPythonCompat } from '../../compat/python/run.ts'
 import { basic } from './doors.ts'
+import { consumeUntilCrash, firstSseEvent, viewAnswerOnceHeld } from './unreadable.ts'
 
 type User = 'alice' | 'bob'
 type Shown = Record<string, unknown>
@@ -393,14 +394,9 @@ listeners:
     }, 40_000)
 
     it('SSE: a kms-unavailable problem event, and no record', async () => {
-      const client = await connectSse(`${fresh}${streamPath()}`, basic('alice'))
-      try {
-        const event = await client.events.next((e) => e.event !== 'ready', 30_000)
-        expect(event.event).toBe('problem')
-        expect(JSON.parse(event.data)).toMatchObject({ type: KMS_UNAVAILABLE })
-      } finally {
-        client.close()
-      }
+      const event = await firstSseEvent(`${fresh}${streamPath()}`, basic('alice'), 30_000)
+      expect(event.event).toBe('problem')
+      expect(JSON.parse(event.data)).toMatchObject({ type: KMS_UNAVAILABLE })
     }, 40_000)
 
     it('Kafka Fetch: the partition answered KAFKA_STORAGE_ERROR (retried by clients), no record', async () => {
@@ -411,31 +407,17 @@ listeners:
         retry: { retries: 0 },
         logLevel: logLevel.NOTHING,
       }).consumer({ groupId: uniqueName('encrypt-kms-down'), retry: { retries: 0 } })
-      const delivered: unknown[] = []
-      const crashed = new Promise<unknown>((resolve) =>
-        consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error))
-      )
-      await consumer.connect()
-      try {
-        await consumer.subscribe({ topic, fromBeginning: true })
-        await consumer.run({ eachMessage: async ({ message }) => void delivered.push(message) })
-        // kafkajs retries it (retriable), here not at all: the crash carries the partition's code.
-        expect(await crashed).toMatchObject({
-          name: 'KafkaJSNumberOfRetriesExceeded',
-          cause: { type: 'KAFKA_STORAGE_ERROR', retriable: true },
-        })
-        expect(delivered).toEqual([])
-      } finally {
-        await consumer.disconnect()
-      }
+      const { error, delivered } = await consumeUntilCrash(consumer, topic)
+      // kafkajs retries it (retriable), here not at all: the crash carries the partition's code.
+      expect(error).toMatchObject({
+        name: 'KafkaJSNumberOfRetriesExceeded',
+        cause: { type: 'KAFKA_STORAGE_ERROR', retriable: true },
+      })
+      expect(delivered).toEqual([])
     }, 40_000)
 
     it('a view: 503 kms-unavailable once the view holds the records', async () => {
-      let res = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('alice') })
-      for (let i = 0; i < 100 && res.status === 404; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100))
-        res = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('alice') })
-      }
+      const res = await viewAnswerOnceHeld(`${fresh}/views/orders/${written.http}`, basic('alice'))
       expect(res.status).toBe(503)
       expect(await res.json()).toMatchObject({ type: KMS_UNAVAILABLE })
       const bob = await fetch(`${fresh}/views/orders/${written.http}`, { headers: basic('bob') })

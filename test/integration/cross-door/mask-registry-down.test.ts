@@ -12,8 +12,9 @@ import { within } from '../../support/deadline.ts'
 import { startTestGateway, waitReady } from '../../support/gateway.ts'
 import { createTopic, endOffsetSum, stack, uniqueName } from '../../support/kafka.ts'
 import { freePortRange } from '../../support/ports.ts'
-import { connectSse, connectWs, produceRecords, wsUrl } from '../../support/stream-clients.ts'
+import { connectWs, produceRecords, wsUrl } from '../../support/stream-clients.ts'
 import { basic } from './doors.ts'
+import { consumeUntilCrash, firstSseEvent, viewAnswerOnceHeld } from './unreadable.ts'
 
 const BACKEND_UNAVAILABLE = 'https://weir.dev/problems/backend-unavailable'
 const customer = {
@@ -100,22 +101,12 @@ listeners:
       groupId: uniqueName('mask-down'),
       retry: { retries: 0 },
     })
-    const delivered: unknown[] = []
-    const crashed = new Promise<unknown>((resolve) =>
-      consumer.on(consumer.events.CRASH, ({ payload }) => resolve(payload.error))
-    )
-    await consumer.connect()
-    try {
-      await consumer.subscribe({ topic: shown, fromBeginning: true })
-      await consumer.run({ eachMessage: async ({ message }) => void delivered.push(message) })
-      expect(await crashed).toMatchObject({
-        name: 'KafkaJSNumberOfRetriesExceeded',
-        cause: { type: 'KAFKA_STORAGE_ERROR', retriable: true },
-      })
-      expect(delivered).toEqual([])
-    } finally {
-      await consumer.disconnect()
-    }
+    const { error, delivered } = await consumeUntilCrash(consumer, shown)
+    expect(error).toMatchObject({
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      cause: { type: 'KAFKA_STORAGE_ERROR', retriable: true },
+    })
+    expect(delivered).toEqual([])
     const bob = kafka('bob').consumer({ groupId: uniqueName('mask-down-bob') })
     let handed: (value: Buffer | null) => void = () => {}
     const value = new Promise<Buffer | null>((resolve) => (handed = resolve))
@@ -143,22 +134,13 @@ listeners:
   }, 20_000)
 
   it('SSE: a backend-unavailable problem event, no record', async () => {
-    const client = await connectSse(`${url}/streams/${shown}`, basic('alice'))
-    try {
-      const event = await client.events.next((e) => e.event !== 'ready', 15_000)
-      expect(event.event).toBe('problem')
-      expect(JSON.parse(event.data)).toMatchObject({ type: BACKEND_UNAVAILABLE })
-    } finally {
-      client.close()
-    }
+    const event = await firstSseEvent(`${url}/streams/${shown}`, basic('alice'), 15_000)
+    expect(event.event).toBe('problem')
+    expect(JSON.parse(event.data)).toMatchObject({ type: BACKEND_UNAVAILABLE })
   }, 20_000)
 
   it('a view: 503 backend-unavailable once it holds the record', async () => {
-    let res = await fetch(`${url}/views/customers/k1`, { headers: basic('alice') })
-    for (let i = 0; i < 100 && res.status === 404; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      res = await fetch(`${url}/views/customers/k1`, { headers: basic('alice') })
-    }
+    const res = await viewAnswerOnceHeld(`${url}/views/customers/k1`, basic('alice'))
     expect(res.status).toBe(503)
     expect(await res.json()).toMatchObject({ type: BACKEND_UNAVAILABLE })
   }, 20_000)
