@@ -1,5 +1,5 @@
 // Writes a run's figures twice: RESULTS.md for people, results.json for tools and later diffs.
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Machine, Versions } from './environment.ts'
 import type { ReportedFigure } from './plan.ts'
@@ -188,5 +188,21 @@ export function writeReport(dir: string, report: RunReport): void {
     }),
   }
   writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(json, null, 2)}\n`)
-  writeFileSync(path.join(dir, 'RESULTS.md'), renderMarkdown(report))
+  const markdown = path.join(dir, 'RESULTS.md')
+  const notes = existsSync(markdown) ? handWrittenNotes(readFileSync(markdown, 'utf8')) : ''
+  writeFileSync(markdown, `${renderMarkdown(report)}\n${notesMarker}\n\n${notes}`)
+}
+
+/**
+ * Where the generated part of RESULTS.md ends. What follows it is written by people (before and
+ * after comparisons, runs of other trees, what a figure means) and each run keeps it as it is.
+ */
+export const notesMarker = '<!-- Notes below are written by hand; `npm run bench` keeps them. -->'
+
+/** The hand-written notes of a RESULTS.md: after the marker, or (older files) from the first "## Issue". */
+export function handWrittenNotes(markdown: string): string {
+  const marker = markdown.indexOf(notesMarker)
+  if (marker >= 0) return markdown.slice(marker + notesMarker.length).replace(/^\n+/, '')
+  const issue = markdown.search(/^## Issue /m)
+  return issue >= 0 ? markdown.slice(issue) : ''
 }
