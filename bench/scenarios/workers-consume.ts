@@ -5,6 +5,7 @@
 // as its own group, and the figures are over all of them.
 import { mkdtempSync } from 'node:fs'
 import path from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
 import type { WeirServer } from '../gateway-process.ts'
 import { freshTopic, recordsIn } from '../kafka.ts'
 import { consumerPerformance, producerPerformance, type ConsumerRun } from '../kafka-perf.ts'
@@ -74,6 +75,32 @@ async function consumeTogether(
   }
 }
 
+/**
+ * The broker port Weir advertises (one broker on the bench stack), for the clients to bootstrap
+ * on. Round-robin hands each new connection of a port to the next worker, and a consumer opens
+ * two on the broker port, its coordinator's and then its fetch connection: clients bootstrapping
+ * on the bootstrap port would send every fetch connection to the same worker (the first run of
+ * this scenario: 93 % of the requests on one worker). A third connection per client, its
+ * bootstrap one, on the same port shifts the turn, so the fetch connections alternate.
+ */
+async function brokerAddress(bootstrap: string): Promise<string> {
+  const admin = new Kafka({
+    clientId: 'weir-bench-workers',
+    brokers: [bootstrap],
+    logLevel: logLevel.ERROR,
+  }).admin()
+  await admin.connect()
+  try {
+    const { brokers } = await admin.describeCluster()
+    if (brokers.length !== 1)
+      throw new Error(`the workers scenario needs one broker, not ${brokers.length}`)
+    const [broker] = brokers as [(typeof brokers)[number]]
+    return `${broker.host}:${broker.port}`
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** Finished requests per worker so far, from the primary's merged /metrics. */
 async function workerRequests(weir: WeirServer): Promise<number[]> {
   const text = await (await fetch(`${weir.operationsUrl}/metrics`)).text()
@@ -110,7 +137,7 @@ export async function measureConsume(ctx: BenchContext, scenario: string): Promi
       const dir = mkdtempSync(path.join(run.dir, `${shape}-`))
       const started = await startWeir(ctx, run.kafka, dir, {}, shapes[shape].workers)
       weirs[shape] = started.weir
-      bootstrapOf[shape] = started.bootstrap
+      bootstrapOf[shape] = await brokerAddress(started.bootstrap)
       ctx.log(`warming up ${labelOf(shape)}`)
       await consumeTogether(
         run,

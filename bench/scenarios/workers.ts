@@ -101,7 +101,8 @@ export const workers: Scenario = {
     `process, ${timing.warmUpSeconds} s warm-up and ${timing.measureSeconds} s measured each, ` +
     `a shape's figures the mean of its two runs, against direct-produce. (2) Kafka listener: ` +
     `kafka-proxy's consume, ${consumePlan.clients} ConsumerPerformance clients at once per run ` +
-    `(one client fetches over one connection, which stays on one worker), each reading all ` +
+    `(one client fetches over one connection, which stays on one worker; they bootstrap on the ` +
+    `broker port, so that their fetch connections alternate between the workers), each reading all ` +
     `${consumePlan.records} ${consumePlan.recordBytes}-byte records of a 3-partition topic as ` +
     `its own group, in the order direct, 1 process, 2 workers, 2 workers, 1 process, direct, ` +
     `after a ${consumePlan.warmUpRecords}-record warm-up through each Weir; throughput over ` +
