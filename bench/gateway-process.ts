@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../scripts/local-stack/ports.ts'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -52,6 +53,13 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null
 }
 
+/** True when `url` answers 2xx within 2 s. */
+const answersOk = (url: string): Promise<boolean> =>
+  fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+    (res) => res.ok,
+    () => false
+  )
+
 /** Starts the server and waits until `readyPath` answers 200; fails with its log's tail. */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const scratch = spec.logFile ? undefined : mkdtempSync(path.join(os.tmpdir(), 'weir-bench-'))
@@ -86,13 +94,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     cleanup()
   }
 
-  const isReady =
-    spec.ready ??
-    (() =>
-      fetch(`${spec.url}${spec.readyPath ?? '/'}`, { signal: AbortSignal.timeout(2000) }).then(
-        (res) => res.ok,
-        () => false
-      ))
+  const isReady = spec.ready ?? (() => answersOk(`${spec.url}${spec.readyPath ?? '/'}`))
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000)
   try {
     for (;;) {
@@ -131,24 +133,40 @@ function sumOverTree(pid: number, read: (pid: number) => number): number {
   return processTree(pid).reduce((sum, p) => sum + read(p), 0)
 }
 
-/**
- * `--workers N` for every Weir the bench starts when WEIR_BENCH_WEIR_WORKERS is set: run a
- * scenario once without it and once with `WEIR_BENCH_WEIR_WORKERS=2` to compare.
- */
-export function weirWorkerArgs(): string[] {
-  const workers = process.env.WEIR_BENCH_WEIR_WORKERS
-  return workers ? ['--workers', workers] : []
+export interface WeirServerSpec {
+  /** The configuration file (`weir start -c`). */
+  config: string
+  logFile: string
+  /** One of its http listeners, no trailing slash: the base URL the bench sends to. */
+  url: string
+  /**
+   * `--workers N`: WEIR_BENCH_WEIR_WORKERS's when not given (to run a whole bench with workers),
+   * one process when neither says; null: one process whatever the environment says.
+   */
+  workers?: string | null
+}
+
+export interface WeirServer extends ServerProcess {
+  /** The primary's operations listener (`--metrics-port`) when it runs workers: /metrics. */
+  operationsUrl?: string
 }
 
 /**
- * Weir itself (`weir start -c config`) as a server under test, ready once `healthUrl`'s /readyz
- * answers: WEIR_BENCH_WEIR_ROOT runs another checkout's Weir, WEIR_BENCH_WEIR_NODE_ARGS gives its
- * Node options (a profiler, say).
+ * Weir itself (`weir start -c config`) as a server under test: WEIR_BENCH_WEIR_ROOT runs another
+ * checkout's Weir, WEIR_BENCH_WEIR_NODE_ARGS gives its Node options (a profiler, say). Ready once
+ * /readyz answers; with workers, the primary's /readyz: a listener answers as soon as the first
+ * worker listens, the primary's operations listener once every worker runs the configuration.
  */
-export function startWeirServer(config: string, logFile: string, healthUrl: string) {
+export async function startWeirServer(spec: WeirServerSpec): Promise<WeirServer> {
   const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
   const nodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-  return startServer({
+  const workers =
+    spec.workers === null ? undefined : (spec.workers ?? process.env.WEIR_BENCH_WEIR_WORKERS)
+  const operationsUrl = workers ? `http://127.0.0.1:${await freePort()}` : undefined
+  const workerArgs = operationsUrl
+    ? ['--workers', workers as string, '--metrics-port', new URL(operationsUrl).port]
+    : []
+  const server = await startServer({
     name: 'weir',
     command: process.execPath,
     args: [
@@ -156,14 +174,16 @@ export function startWeirServer(config: string, logFile: string, healthUrl: stri
       path.join(weirRoot, 'src/cli.ts'),
       'start',
       '-c',
-      config,
-      ...weirWorkerArgs(),
+      spec.config,
+      ...workerArgs,
     ],
     cwd: weirRoot,
-    logFile,
-    url: healthUrl,
+    logFile: spec.logFile,
+    url: spec.url,
     readyPath: '/readyz',
+    ...(operationsUrl ? { ready: () => answersOk(`${operationsUrl}/readyz`) } : {}),
   })
+  return { ...server, operationsUrl }
 }
 
 /** A size field of /proc/<pid>/status (VmRSS, VmHWM...), in bytes; NaN where /proc is missing. */

@@ -214,7 +214,18 @@ export interface ConsumerRun {
   fetchMs: number
   recordsPerSec: number
   mibPerSec: number
+  /**
+   * When the last record came, in ms since the epoch (the tool's end.time, read in this machine's
+   * time zone as the tool writes it): lines up runs that went at once.
+   */
+  endMs: number
   warnings: Map<string, number>
+}
+
+/** The tool's default --date-format, `yyyy-MM-dd HH:mm:ss:SSS`, as ms since the epoch. */
+function toolTime(text: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}):(\d{3})$/.exec(text.trim())
+  return m ? new Date(`${m[1]}T${m[2]}.${m[3]}`).getTime() : Number.NaN
 }
 
 /**
@@ -260,9 +271,11 @@ export async function consumerPerformance(
     .find((l) => l.split(',').length === 10)
   if (line === undefined)
     throw new Error(`ConsumerPerformance printed no summary:\n${stdout}\n${stderr}`)
-  const f = line.split(',').map((x) => Number(x.trim()))
+  const fields = line.split(',')
+  const f = fields.map((x) => Number(x.trim()))
   const at = (i: number): number => f[i] ?? Number.NaN
   return {
+    endMs: toolTime(fields[1] ?? ''),
     mib: at(2),
     records: at(4),
     rebalanceMs: at(6),

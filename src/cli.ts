@@ -13,6 +13,7 @@ import {
   type RunningNode,
 } from './node/roles.ts'
 import type { OperationsAddress } from './node/operations-listener.ts'
+import { onWorkers } from './node/workers/data-plane.ts'
 import { startPrimary } from './node/workers/primary.ts'
 import { runWorker } from './node/workers/worker.ts'
 import {
@@ -41,10 +42,11 @@ commands:
                                       mTLS); no -c;
                                       --listener-port binds a listener of the document
                                       to another port on this data plane
-               --workers N|auto   (standalone) N worker processes sharing every
-                                      listening port (auto: one per core); the admin
-                                      API, file watch and /metrics (summed over the
-                                      workers) stay on the primary
+               --workers N|auto   (standalone, data-plane) N worker processes sharing
+                                      every listening port (auto: one per core); the
+                                      admin API, file watch or control plane agent, and
+                                      /metrics (summed over the workers) stay on the
+                                      primary
                --metrics-port PORT [--metrics-host HOST]   (any role) serve GET /metrics,
                                       /healthz and /readyz on their own listener, without
                                       authentication (host default 127.0.0.1); a data
@@ -96,7 +98,7 @@ function operationsAddress(values: StartFlags): OperationsAddress | undefined | 
 /** --workers: a count, `auto` (one per core), absent (one process), or a usage error. */
 function workerCount(role: string, flag: string | undefined): number | undefined | string {
   if (flag === undefined) return undefined
-  if (role !== 'standalone') return '--workers goes with --role standalone'
+  if (role === 'control-plane') return '--workers goes with --role standalone or data-plane'
   if (flag === 'auto') return availableParallelism()
   const n = Number(flag)
   return /^\d+$/.test(flag) && n >= 1 && n <= 1024
@@ -156,6 +158,7 @@ async function start(role: string, values: StartFlags): Promise<number> {
       pollIntervalMs,
       listenerPorts,
       operations,
+      run: workers === undefined ? undefined : onWorkers(workers),
     })
   } else {
     if (!values.config) {

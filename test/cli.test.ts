@@ -114,7 +114,7 @@ describe('weir start --role data-plane', () => {
     vi.unstubAllEnvs()
   })
 
-  it('refuses a --workers count it cannot run, or --workers outside the standalone role', async () => {
+  it('refuses a --workers count it cannot run, or --workers with the control-plane role', async () => {
     const { err } = captureConsole()
     const file = configFile('listeners: []\n')
     for (const count of ['0', 'two', '1.5', '5000']) {
@@ -122,7 +122,7 @@ describe('weir start --role data-plane', () => {
       expect(err.at(-1)).toBe(`weir start: --workers is N (1-1024) or auto, not "${count}"`)
     }
     expect(await main(['start', '-c', file, '--role', 'control-plane', '--workers', '2'])).toBe(2)
-    expect(err.at(-1)).toBe('weir start: --workers goes with --role standalone')
+    expect(err.at(-1)).toBe('weir start: --workers goes with --role standalone or data-plane')
   })
 
   it('refuses port 0 with --workers: the workers could not share it', async () => {

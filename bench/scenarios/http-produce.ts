@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { repoRoot, startServer, weirWorkerArgs, type ServerProcess } from '../gateway-process.ts'
+import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
 import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
@@ -104,7 +104,7 @@ async function registerSchema(registryUrl: string, subject: string): Promise<num
   return (JSON.parse(text) as { id: number }).id
 }
 
-function weirConfig(ctx: BenchContext, port: number): string {
+export function weirConfig(ctx: BenchContext, port: number): string {
   const registry = ctx.registryUrl
     ? `schemaRegistries:\n  - name: registry\n    url: ${ctx.registryUrl}\n`
     : ''
@@ -135,34 +135,23 @@ logging:
 `
 }
 
-/** Node options for the Weir process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
-const weirNodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-
-/** `weir start` in its own process, with the config `yaml` gives for the port it listens on. */
+/**
+ * `weir start` in its own process, with the config `yaml` gives for the port it listens on;
+ * `workers` as in WeirServerSpec.
+ */
 export async function startWeir(
   dir: string,
-  yaml: (port: number) => string
+  yaml: (port: number) => string,
+  workers?: string | null
 ): Promise<ServerProcess> {
-  // The checkout whose Weir runs (another worktree, to compare a change); this one by default.
-  const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
   const port = await freePort()
   const config = path.join(dir, 'weir.yaml')
   writeFileSync(config, yaml(port))
-  return startServer({
-    name: 'weir',
-    command: process.execPath,
-    args: [
-      ...weirNodeArgs,
-      path.join(weirRoot, 'src/cli.ts'),
-      'start',
-      '-c',
-      config,
-      ...weirWorkerArgs(),
-    ],
-    cwd: weirRoot,
+  return startWeirServer({
+    config,
     logFile: path.join(dir, 'weir.log'),
     url: `http://127.0.0.1:${port}`,
-    readyPath: '/readyz',
+    workers,
   })
 }
 
@@ -171,7 +160,7 @@ export async function startWeir(
  * producer asks for a producer id: a few seconds of broker work that would land in the first
  * variant's figures. One idempotent send before measuring anything gets it done.
  */
-async function primeIdempotentProducers(ctx: BenchContext): Promise<void> {
+export async function primeIdempotentProducers(ctx: BenchContext): Promise<void> {
   // Quiet: kafkajs logs the coordinator's "still loading" answers it retries, which is the point.
   const kafka = new Kafka({
     clientId: 'weir-bench-prime',

@@ -11,6 +11,7 @@ import { kafkaProxy } from './kafka-proxy.ts'
 import { kafkaProxyEncrypt } from './kafka-proxy-encrypt.ts'
 import { kafkaProxySecure } from './kafka-proxy-secure.ts'
 import { requestReply } from './request-reply.ts'
+import { workers } from './workers.ts'
 
 export const scenarios: readonly Scenario[] = [
   directProduce,
@@ -21,6 +22,7 @@ export const scenarios: readonly Scenario[] = [
   kafkaProxy,
   kafkaProxySecure,
   kafkaProxyEncrypt,
+  workers,
   requestReply,
   accessLog,
 ]

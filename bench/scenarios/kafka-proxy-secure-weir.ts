@@ -224,10 +224,10 @@ export async function startSecureWeir(
     config,
     weirConfig({ bootstrap: ctx.bootstrap, registryUrl, port, health, certDir, virtualClusters })
   )
-  const weir = await startWeirServer(
+  const weir = await startWeirServer({
     config,
-    path.join(dir, 'weir.log'),
-    `http://127.0.0.1:${health}`
-  )
+    logFile: path.join(dir, 'weir.log'),
+    url: `http://127.0.0.1:${health}`,
+  })
   return { weir, tenants }
 }

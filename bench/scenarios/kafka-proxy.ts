@@ -10,7 +10,7 @@ import path from 'node:path'
 import type { Kafka } from 'kafkajs'
 import { versions } from '../../scripts/local-stack/paths.ts'
 import { freePort } from '../../scripts/local-stack/ports.ts'
-import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
+import { startWeirServer, type ServerProcess, type WeirServer } from '../gateway-process.ts'
 import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import { perfTools, producerPerformance, warningsIn, type PerfTools } from '../kafka-perf.ts'
 import { kroxyliciousVersion, startKroxylicious, type Kroxylicious } from '../peers/kroxylicious.ts'
@@ -117,8 +117,9 @@ export async function startWeir(
   ctx: BenchContext,
   kafka: Kafka,
   dir: string,
-  extras: WeirExtras = {}
-): Promise<{ weir: ServerProcess; bootstrap: string }> {
+  extras: WeirExtras = {},
+  workers?: string | null
+): Promise<{ weir: WeirServer; bootstrap: string }> {
   // Broker N is served on brokerPortBase + N. A free port for the lowest node id; with more
   // brokers (an external cluster), the ports after it are taken on trust.
   const admin = kafka.admin()
@@ -130,11 +131,12 @@ export async function startWeir(
   const health = await freePort()
   const config = path.join(dir, 'weir.yaml')
   writeFileSync(config, weirConfig(ctx.bootstrap, port, brokerPortBase, health, extras))
-  const weir = await startWeirServer(
+  const weir = await startWeirServer({
     config,
-    path.join(dir, 'weir.log'),
-    `http://127.0.0.1:${health}`
-  )
+    logFile: path.join(dir, 'weir.log'),
+    url: `http://127.0.0.1:${health}`,
+    workers,
+  })
   return { weir, bootstrap: `127.0.0.1:${port}` }
 }
 

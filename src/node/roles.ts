@@ -21,8 +21,9 @@ import { persistAdminChanges, startingDocument } from '../control/state-file.ts'
 import { checkRunnable, startGateway, type Gateway } from '../gateway.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { routeProcessWarnings } from '../observability/process-warnings.ts'
-import { nodeMetrics } from '../observability/metrics/gateway-metrics.ts'
+import { nodeMetrics, type GatewayMetrics } from '../observability/metrics/gateway-metrics.ts'
 import { metricsRoutes } from '../observability/metrics/metrics-routes.ts'
+import type { ReadinessSource } from '../http/health.ts'
 import { startAdminListener, type AdminListener } from './admin-listener.ts'
 import {
   awaitingConfiguration,
@@ -64,6 +65,47 @@ export interface DataPlaneOptions {
   listenerPorts?: Record<string, number>
   /** Where to serve /metrics, /healthz and /readyz (--metrics-port): a data plane's only way. */
   operations?: OperationsAddress
+  /** What runs the configuration: the gateway in this process unless given (--workers). */
+  run?: DataPlaneRunner
+}
+
+/** What /metrics serves: a node's registry, or one merged over workers. */
+type MetricsText = Pick<GatewayMetrics, 'metrics' | 'contentType'>
+
+/** A data plane's configuration, running: its store (fed by the agent), doors and metrics. */
+export interface RunningConfig {
+  store: ConfigStore
+  readiness(): ReadinessSource
+  /** Metrics for /metrics when not this process's own (workers: merged over them). */
+  metrics?: MetricsText
+  /** The listeners it runs, by name, for the control plane's view. */
+  listeners(): string[]
+  urls: string[]
+  stop(): Promise<{ undelivered: number }>
+}
+
+export type DataPlaneRunner = (
+  doc: ConfigDocument,
+  logger: Logger,
+  source: string
+) => Promise<RunningConfig>
+
+/** The gateway in this process, reloaded in place by every change. */
+const inProcess: DataPlaneRunner = async (doc, logger, source) => {
+  const gateway = await startGateway(doc.config, logger)
+  const store = new ConfigStore(doc, {
+    ...countedReloads({ apply: (next) => gateway.reload(next), check: checkRunnable }),
+    logger,
+    source,
+  })
+  observeConfig(store)
+  return {
+    store,
+    readiness: () => gateway.readiness,
+    listeners: () => [...gateway.listeners, ...gateway.kafkaListeners].map((l) => l.name),
+    urls: gatewayUrls(gateway),
+    stop: () => gateway.stop(),
+  }
 }
 
 export function nodeLogger(config: WeirConfig | undefined): Logger {
@@ -257,24 +299,23 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<Running
   const bootLogger = nodeLogger(undefined)
   // Up before the first configuration arrives: a data plane waiting for its control plane is
   // alive, visible to scrapers, and not ready.
-  let store: ConfigStore | undefined
-  let gateway: Gateway | undefined
+  let running: RunningConfig | undefined
+  const own = nodeMetrics()
+  const metrics: MetricsText = {
+    contentType: own.contentType,
+    metrics: () => (running?.metrics ?? own).metrics(),
+  }
   const waiting = awaitingConfiguration('the configuration from the control plane')
   const operations = await operationsListener(
     options.operations,
     {
-      metrics: metricsRoutes(nodeMetrics(), () => store?.current.config.observability.metrics),
-      readiness: () => gateway?.readiness ?? waiting,
+      metrics: metricsRoutes(metrics, () => running?.store.current.config.observability.metrics),
+      readiness: () => running?.readiness() ?? waiting,
     },
     bootLogger
   )
   try {
-    return await runDataPlane(options, bootLogger, operations, {
-      started(g, s) {
-        gateway = g
-        store = s
-      },
-    })
+    return await runDataPlane(options, bootLogger, operations, (r) => (running = r))
   } catch (err) {
     await operations?.close()
     throw err
@@ -285,7 +326,7 @@ async function runDataPlane(
   options: DataPlaneOptions,
   bootLogger: Logger,
   operations: OperationsListener | undefined,
-  hooks: { started(gateway: Gateway, store: ConfigStore): void }
+  started: (running: RunningConfig) => void
 ): Promise<RunningNode> {
   const agent = new DataPlaneAgent({
     controlPlane: options.controlPlane.replace(/\/+$/, ''),
@@ -301,15 +342,10 @@ async function runDataPlane(
   const config = validateConfigObject(first, `configuration from ${fetched.from}`)
   checkRunnable(config)
   const logger = nodeLogger(config)
-  const gateway = await startGateway(config, logger)
   const doc: ConfigDocument = { raw: first, config }
-  const store = new ConfigStore(doc, {
-    ...countedReloads({ apply: (next) => gateway.reload(next), check: checkRunnable }),
-    logger,
-    source: fetched.from,
-  })
-  observeConfig(store)
-  hooks.started(gateway, store)
+  const running = await (options.run ?? inProcess)(doc, logger, fetched.from)
+  const { store } = running
+  started(running)
   agent.start(
     fetched,
     async (raw) => {
@@ -318,7 +354,7 @@ async function runDataPlane(
     () => ({
       health: 'ok',
       generation: store.current.version.generation,
-      listeners: [...gateway.listeners, ...gateway.kafkaListeners].map((l) => l.name),
+      listeners: running.listeners(),
     })
   )
   const named = new Set(config.listeners.map((l) => l.name))
@@ -329,11 +365,11 @@ async function runDataPlane(
   logger.info({ controlPlane: options.controlPlane, from: fetched.from }, 'data plane started')
   return {
     logger,
-    urls: [...gatewayUrls(gateway), ...operationsUrls(operations)],
+    urls: [...running.urls, ...operationsUrls(operations)],
     async stop() {
       agent.stop()
       // Last: /readyz says "shutting down" while the gateway drains.
-      const result = await gateway.stop()
+      const result = await running.stop()
       await operations?.close()
       return result
     },

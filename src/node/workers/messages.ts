@@ -9,7 +9,7 @@ export type ToWorker =
       type: 'weir:run'
       raw: Record<string, unknown>
       generation: number
-      configDir: string
+      configDir?: string
     }
   | { type: 'weir:apply'; id: number; raw: Record<string, unknown>; generation: number }
   | { type: 'weir:drain' }

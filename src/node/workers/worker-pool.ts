@@ -35,7 +35,7 @@ interface Slot {
 
 interface PoolOptions {
   count: number
-  configDir: string
+  configDir?: string
   logger: Logger
   /** The configuration a (re)started worker runs. */
   current: () => Running

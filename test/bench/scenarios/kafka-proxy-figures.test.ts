@@ -18,6 +18,7 @@ const consumed = (records: number, fetchMs: number): ConsumerRun => ({
   mib: records / 1024,
   rebalanceMs: 400,
   fetchMs,
+  endMs: 0,
   recordsPerSec: (records * 1000) / fetchMs,
   mibPerSec: records / 1024 / (fetchMs / 1000),
   warnings: new Map(),
