@@ -16,7 +16,7 @@ import { undecodable } from '../version-caps.ts'
 /** What the filter needs of the PolicyEngine (or a delegate to the current one, across reloads). */
 export interface ConnectionPolicies {
   hasConnectionLimits(virtualCluster: string): boolean
-  admit(connection: ConnectionRequest): ConnectionAdmission
+  admit(connection: ConnectionRequest): Promise<ConnectionAdmission>
 }
 
 export function connectionLimitFilter(deps: {
@@ -33,10 +33,10 @@ export function connectionLimitFilter(deps: {
       // Produce v0-2 passes undecoded: its connection is counted at its next request.
       !undecodable(apiKey, version) &&
       policies.hasConnectionLimits(virtualCluster),
-    onRequest(_body, _header, { state }): RequestDecision {
+    async onRequest(_body, _header, { state }): Promise<RequestDecision> {
       const principal = state.principal
       if (principal === undefined) return forward
-      const admission = policies.admit({ door: 'kafka', virtualCluster, principal })
+      const admission = await policies.admit({ door: 'kafka', virtualCluster, principal })
       if (admission.verdict === 'deny') return { kind: 'close', reason: admission.detail }
       state.scratch.set(admitted, true)
       ;(state.onClose ??= []).push(() => admission.lease.release())

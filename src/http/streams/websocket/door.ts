@@ -79,7 +79,7 @@ export class WebSocketDoor {
       }
       let lease
       try {
-        lease = this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
+        lease = await this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
       } catch (err) {
         rejectUpgrade(socket, this.#deps.lifecycle.errorReply(err, { stream: match.endpoint.name }))
         return

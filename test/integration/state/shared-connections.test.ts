@@ -1,0 +1,168 @@
+// Connection limits on a shared state store against a real redis-server: two nodes share one
+// principal's slots (together they hold no more than the limit), the slots of a node that was
+// killed come back to the others once its lease expires, and with the store down each limit does
+// what it says (fail-open: this node's own count; fail-closed: 503 with Retry-After).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestGateway } from '../../support/gateway.ts'
+import { createTopic, stack, uniqueName } from '../../support/kafka.ts'
+import { startRedis, type RedisServer } from '../../support/redis.ts'
+import { connectSse, type SseClient } from '../../support/stream-clients.ts'
+import { startWeirProcess } from '../../support/weir-process.ts'
+
+let redis: RedisServer
+beforeAll(async () => {
+  redis = await startRedis()
+})
+afterAll(async () => {
+  await redis.stop()
+})
+
+interface Node {
+  prefix: string
+  topic: string
+  maxConnections?: number
+  onUnavailable?: string
+  commandTimeoutMs?: number
+}
+
+/** The sections after backendClusters: one SSE stream under a connection limit, shared in redis. */
+function body(node: Node, port: string): string {
+  return `state:
+  kind: redis
+  url: ${redis.url}
+  keyPrefix: '${node.prefix}:'
+  commandTimeoutMs: ${node.commandTimeoutMs ?? 2_000}
+  connectionLeaseMs: 1500
+  onUnavailable: ${node.onUnavailable ?? 'fail-open'}
+virtualClusters:
+  - name: shop
+    backendCluster: main
+    policies: [conns]
+policies:
+  - { name: conns, kind: connection-limit, maxConnections: ${node.maxConnections ?? 3} }
+listeners:
+  - name: public
+    kind: http
+    port: ${port}
+    streams:
+      - { path: /streams/orders, virtualCluster: shop, topics: [${node.topic}] }
+`
+}
+
+async function gateway(node: Node): Promise<string> {
+  const { url } = await startTestGateway(body(node, '0'))
+  return `${url}/streams/orders`
+}
+
+const held: SseClient[] = []
+afterAll(() => {
+  for (const client of held.splice(0)) client.close()
+})
+
+/** An SSE connection to `url`, kept open until the file ends (or the test closes it). */
+async function open(url: string): Promise<SseClient> {
+  const client = await connectSse(url)
+  if (client.status === 200) held.push(client)
+  return client
+}
+
+describe('connection limits shared through redis', () => {
+  it('two nodes together hold no more connections of a principal than the limit', async () => {
+    const node = { prefix: uniqueName('conns'), topic: await createTopic('state-conns') }
+    const [a, b] = await Promise.all([gateway(node), gateway(node)])
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => open(i % 2 === 0 ? a : b))
+    )
+    const statuses = clients.map((c) => c.status)
+    // Per node, each would have taken three.
+    expect(
+      statuses.filter((s) => s === 200),
+      statuses.join()
+    ).toHaveLength(3)
+    expect(
+      statuses.filter((s) => s === 429),
+      statuses.join()
+    ).toHaveLength(5)
+    const refused = clients.find((c) => c.status === 429)
+    expect(refused?.headers.get('retry-after')).toBe('1')
+    expect(refused?.body).toMatchObject({
+      detail: expect.stringContaining('already holds 3 connections') as unknown,
+    })
+    // One closes anywhere: its slot is free on either node.
+    const first = clients.find((c) => c.status === 200) as SseClient
+    first.close()
+    const again = await retryUntil(
+      () => open(b),
+      (c) => c.status === 200
+    )
+    expect(again.status).toBe(200)
+  })
+
+  it('gives a killed node’s slots back once its lease expires, and not before', async () => {
+    const node = { prefix: uniqueName('killed'), topic: await createTopic('state-killed') }
+    const other = await startWeirProcess(`backendClusters:
+  - name: main
+    bootstrapServers: ${stack().bootstrap}
+${body(node, '${PORT}')}`)
+    const there = `${other.url}/streams/orders`
+    const taken = await Promise.all([open(there), open(there), open(there)])
+    expect(taken.map((c) => c.status)).toEqual([200, 200, 200])
+    const here = await gateway(node)
+    // The other node is alive and renewing: past its lease, its three slots are still held.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    expect((await open(here)).status).toBe(429)
+    other.child.kill('SIGKILL')
+    await other.exited
+    const back = await retryUntil(
+      () => open(here),
+      (c) => c.status === 200
+    )
+    expect(back.status, JSON.stringify(back.body)).toBe(200)
+  })
+
+  it('with the store down, fail-open counts on the node and fail-closed answers 503', async () => {
+    const topic = await createTopic('state-conns-down')
+    const open1 = await gateway({
+      prefix: uniqueName('open'),
+      topic,
+      maxConnections: 1,
+      onUnavailable: 'fail-open',
+      commandTimeoutMs: 200,
+    })
+    const closed = await gateway({
+      prefix: uniqueName('closed'),
+      topic,
+      onUnavailable: 'fail-closed',
+      commandTimeoutMs: 200,
+    })
+    await redis.kill()
+    try {
+      const [whenOpen, whenClosed] = await Promise.all([open(open1), open(closed)])
+      expect(whenOpen.status).toBe(200)
+      // Fail-open still limits, by this node's own count.
+      expect((await open(open1)).status).toBe(429)
+      expect(whenClosed.status).toBe(503)
+      expect(whenClosed.headers.get('content-type')).toContain('application/problem+json')
+      expect(whenClosed.headers.get('retry-after')).toBe('1')
+      expect(whenClosed.body).toMatchObject({
+        detail: expect.stringContaining('shared state store is unavailable') as unknown,
+      })
+    } finally {
+      await redis.restart()
+    }
+    const back = await retryUntil(
+      () => open(closed),
+      (c) => c.status === 200
+    )
+    expect(back.status).toBe(200)
+  })
+})
+
+async function retryUntil<T>(attempt: () => Promise<T>, done: (a: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const a = await attempt()
+    if (done(a) || Date.now() > deadline) return a
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
