@@ -1,13 +1,18 @@
 // Connection limits on a shared state store against a real redis-server: two nodes share one
 // principal's slots (together they hold no more than the limit), the slots of a node that was
 // killed come back to the others once its lease expires, and with the store down each limit does
-// what it says (fail-open: this node's own count; fail-closed: 503 with Retry-After).
+// what it says (fail-open: this node's own count; fail-closed: 503 with Retry-After; on the Kafka
+// listener the connection is closed, as over the limit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../../src/policy/secrets.ts'
+import type { WireClient } from '../../kafka-listener/support/wire-client.ts'
 import { startTestGateway } from '../../support/gateway.ts'
 import { createTopic, stack, uniqueName } from '../../support/kafka.ts'
+import { freePortRange } from '../../support/ports.ts'
 import { startRedis, type RedisServer } from '../../support/redis.ts'
 import { connectSse, type SseClient } from '../../support/stream-clients.ts'
 import { startWeirProcess } from '../../support/weir-process.ts'
+import { kafkaLogin, kafkaProduce } from '../cross-door/doors.ts'
 
 let redis: RedisServer
 beforeAll(async () => {
@@ -155,6 +160,76 @@ ${body(node, '${PORT}')}`)
       (c) => c.status === 200
     )
     expect(back.status).toBe(200)
+  })
+})
+
+describe('connection limits shared through redis on the Kafka listener', () => {
+  /** A node whose Kafka listener lets `alice` (SASL PLAIN) hold one connection, cluster-wide. */
+  async function kafkaNode(prefix: string, onUnavailable: string): Promise<number> {
+    const port = await freePortRange(3)
+    await startTestGateway(`state:
+  kind: redis
+  url: ${redis.url}
+  keyPrefix: '${prefix}:'
+  commandTimeoutMs: 500
+  connectionLeaseMs: 1500
+  onUnavailable: ${onUnavailable}
+virtualClusters:
+  - name: shop
+    backendCluster: main
+    policies: [conns]
+    authentication:
+      - kind: basic
+        users:
+          - { username: alice, passwordHash: '${await hashPassword('alice-password')}' }
+policies:
+  - { name: conns, kind: connection-limit, maxConnections: 1 }
+listeners:
+  - { name: public, kind: http, port: 0 }
+  - { name: kafka, kind: kafka, virtualCluster: shop, port: ${port} }
+`)
+    return port
+  }
+
+  const clients: WireClient[] = []
+  afterAll(() => {
+    for (const client of clients.splice(0)) client.destroy()
+  })
+  /** Logs in as alice and produces once: 0 when it was written, -1 when the node closed it. */
+  async function produce(port: number, topic: string): Promise<number> {
+    const client = await kafkaLogin(port, 'alice')
+    clients.push(client)
+    const answer = await kafkaProduce(client, topic).catch(() => undefined)
+    return answer === undefined && client.isClosed ? -1 : (answer?.errorCode ?? -2)
+  }
+
+  it('a connection held on one node closes the next on another; fail-closed closes it with the store down', async () => {
+    const topic = await createTopic('state-kafka-conns')
+    const prefix = uniqueName('kafka')
+    const [a, b] = await Promise.all([
+      kafkaNode(prefix, 'fail-closed'),
+      kafkaNode(prefix, 'fail-closed'),
+    ])
+    expect(await produce(a, topic)).toBe(0)
+    expect(await produce(b, topic)).toBe(-1)
+    for (const client of clients.splice(0)) client.destroy()
+    // Once the first is gone, either node takes alice again.
+    const again = await retryUntil(
+      async () => {
+        const answer = await produce(b, topic)
+        if (answer !== 0) for (const client of clients.splice(0)) client.destroy()
+        return answer
+      },
+      (answer) => answer === 0
+    )
+    expect(again).toBe(0)
+    for (const client of clients.splice(0)) client.destroy()
+    await redis.kill()
+    try {
+      expect(await produce(a, topic)).toBe(-1)
+    } finally {
+      await redis.restart()
+    }
   })
 })
 
