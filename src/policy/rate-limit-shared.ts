@@ -73,7 +73,7 @@ export class SharedBuckets {
     const idle = now >= lease.expires && lease.fetching === undefined && lease.waitMs === 0
     if (lease.fetching === undefined) void this.#fetch(lease, scope, id, bytes)
     if (lease.failed || !this.#store.ready) return 'down'
-    // A door that did not `prepare` (streams, views, replies) and finds nothing at hand after a
+    // A caller that did not `prepare` (every door does) and finds nothing at hand after a
     // quiet second takes this request on credit: the fetch just started pays the debt to the
     // store. At most one request per bucket and node per lease goes ahead of the store's word.
     if (idle) return lease

@@ -8,7 +8,8 @@
 // and reconnect after `reconnect.backoff.ms`, the Kafka counterpart of HTTP 429 and WebSocket
 // 1013. Answering SaslAuthenticate with SASL_AUTHENTICATION_FAILED instead would be fatal to
 // Java and kafkajs clients (an AuthenticationException is never retried), and connections that
-// authenticate without SASL have no such response to carry it.
+// authenticate without SASL have no such response to carry it. A shared state store that cannot
+// be reached by a fail-closed limit closes the connection the same way.
 import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { undecodable } from '../version-caps.ts'
@@ -36,10 +37,18 @@ export function connectionLimitFilter(deps: {
     async onRequest(_body, _header, { state }): Promise<RequestDecision> {
       const principal = state.principal
       if (principal === undefined) return forward
+      // Registered before the wait: a connection that closes meanwhile gives the slot back too.
+      let release: (() => void) | undefined
+      let closed = false
+      ;(state.onClose ??= []).push(() => {
+        closed = true
+        release?.()
+      })
       const admission = await policies.admit({ door: 'kafka', virtualCluster, principal })
       if (admission.verdict === 'deny') return { kind: 'close', reason: admission.detail }
       state.scratch.set(admitted, true)
-      ;(state.onClose ??= []).push(() => admission.lease.release())
+      release = () => admission.lease.release()
+      if (closed) release()
       return forward
     },
   }

@@ -125,6 +125,18 @@ ${body(node, '${PORT}')}`)
     expect(back.status, JSON.stringify(back.body)).toBe(200)
   })
 
+  it('counts the connections still held again once a restarted (empty) store is back', async () => {
+    const node = { prefix: uniqueName('restart'), topic: await createTopic('state-conns-restart') }
+    const [a, b] = await Promise.all([gateway(node), gateway(node)])
+    const taken = await Promise.all([open(a), open(a), open(a)])
+    expect(taken.map((c) => c.status)).toEqual([200, 200, 200])
+    await redis.restart()
+    // The node's next renewal writes its whole count (three) into the new store in one go.
+    const keys = () => redis.command('KEYS', `${node.prefix}:cl:*`)
+    await retryUntil(keys, (reply) => reply.includes(':cl:'))
+    expect((await open(b)).status).toBe(429)
+  })
+
   it('with the store down, fail-open counts on the node and fail-closed answers 503', async () => {
     const topic = await createTopic('state-conns-down')
     const open1 = await gateway({

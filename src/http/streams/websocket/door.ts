@@ -85,7 +85,11 @@ export class WebSocketDoor {
         return
       }
       // The slot is the connection's once upgraded; a socket that closes before that (the
-      // client gave up while we authenticated) gives it back here.
+      // client gave up while we authenticated) gives it back here, or now if it already did.
+      if (socket.destroyed) {
+        lease.release()
+        return
+      }
       let upgraded = false
       socket.once('close', () => {
         if (!upgraded) lease.release()
