@@ -10,7 +10,7 @@
 // Java and kafkajs clients (an AuthenticationException is never retried), and connections that
 // authenticate without SASL have no such response to carry it. A shared state store that cannot
 // be reached by a fail-closed limit closes the connection the same way.
-import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
+import type { ConnectionAdmission, ConnectionRequest, Lease } from '../../policy/index.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { undecodable } from '../version-caps.ts'
 
@@ -38,17 +38,16 @@ export function connectionLimitFilter(deps: {
       const principal = state.principal
       if (principal === undefined) return forward
       // Registered before the wait: a connection that closes meanwhile gives the slot back too.
-      let release: (() => void) | undefined
-      let closed = false
+      const slot: { lease?: Lease; closed: boolean } = { closed: false }
       ;(state.onClose ??= []).push(() => {
-        closed = true
-        release?.()
+        slot.closed = true
+        slot.lease?.release()
       })
       const admission = await policies.admit({ door: 'kafka', virtualCluster, principal })
       if (admission.verdict === 'deny') return { kind: 'close', reason: admission.detail }
       state.scratch.set(admitted, true)
-      release = () => admission.lease.release()
-      if (closed) release()
+      slot.lease = admission.lease
+      if (slot.closed) admission.lease.release()
       return forward
     },
   }
