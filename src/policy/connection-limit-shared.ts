@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto'
 import type { StateStore } from '../state/store.ts'
 import type { ConnectionAdmission, ConnectionLimit } from './connection-limit.ts'
 import { admitted, connectionRefusal } from './connection-limit.ts'
-import type { OnUnavailable } from './rate-limit-shared.ts'
+import { storeDownRefusal, type OnUnavailable } from './rate-limit-shared.ts'
 
 export interface SharedConnectionSettings {
   /** How long a node's counts outlive its last renewal (a dead node's slots come back after it). */
@@ -20,9 +20,6 @@ export interface SharedConnectionSettings {
   /** The state section's default, for limits that set none. */
   onUnavailable: OnUnavailable
 }
-
-/** How long a client refused by a fail-closed limit whose store is down is told to wait. */
-const STORE_DOWN_RETRY_MS = 1_000
 
 export class SharedConnectionSlots {
   /** This node's name in the store: a fresh one per process, so a restarted node starts at 0. */
@@ -78,7 +75,7 @@ export class SharedConnectionSlots {
       this.#report(choice)
       if (choice === 'fail-closed') {
         undo()
-        return this.#storeDown(limit)
+        return storeDownRefusal(`connection limit "${limit.policy}"`, limit.policy)
       }
       // Fail-open: this node's own count decides (the reservation is in it).
       const held = limit.counter.count(limit.key) - 1
@@ -123,17 +120,6 @@ export class SharedConnectionSlots {
     }, this.#settings.leaseMs / 3)
     // Held connections keep the process alive, not the renewal of their counts.
     this.#renewal.unref()
-  }
-
-  #storeDown(limit: ConnectionLimit): ConnectionAdmission {
-    return {
-      verdict: 'deny',
-      code: 'backend-unavailable',
-      detail: `connection limit "${limit.policy}" cannot be checked: the shared state store is unavailable (fail-closed)`,
-      policy: limit.policy,
-      retryAfterMs: STORE_DOWN_RETRY_MS,
-      headers: { 'Retry-After': String(STORE_DOWN_RETRY_MS / 1000) },
-    }
   }
 }
 

@@ -4,10 +4,28 @@
 // nodes together can never spend more than the bucket holds; the price is that tokens a node
 // leased and did not spend within `leaseMs` are lost to the others (a node may refuse while
 // another holds spare tokens), bounded by the lease size: a tenth of the bucket.
+import type { Decision } from '../core/decision.ts'
 import type { BucketShape, StateStore } from '../state/store.ts'
 import { BucketStore } from './bucket-store.ts'
 
 export type OnUnavailable = 'fail-open' | 'fail-closed'
+
+/** How long a client refused by a fail-closed limit whose store is down is told to wait. */
+export const STORE_DOWN_RETRY_MS = 1_000
+
+/** The refusal (503) of a fail-closed `limit` (rate or connection) while the store is down. */
+export function storeDownRefusal(
+  limit: string,
+  policy: string
+): Extract<Decision, { verdict: 'deny' }> {
+  return {
+    verdict: 'deny',
+    code: 'backend-unavailable',
+    detail: `${limit} cannot be checked: the shared state store is unavailable (fail-closed)`,
+    policy,
+    retryAfterMs: STORE_DOWN_RETRY_MS,
+  }
+}
 
 export interface SharedRateLimits {
   store: StateStore

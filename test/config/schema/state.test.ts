@@ -1,5 +1,5 @@
 // The `state:` section (a shared store for rate limits and Idempotency-Key): optional, with its
-// defaults; a rate-limit or connection-limit policy's own `onUnavailable`; the password a secret like every other.
+// defaults; a rate-limit policy's own `onUnavailable`; the password a secret like every other.
 import { describe, expect, it } from 'vitest'
 import { ConfigError, parseConfig, type ConfigIssue } from '../../../src/config/index.ts'
 import { redactSecrets } from '../../../src/control/secrets.ts'
