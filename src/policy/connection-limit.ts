@@ -1,12 +1,14 @@
 // Connection limits (`kind: connection-limit`): how many connections one principal (or a whole
 // virtual cluster) may hold at once, counted across every door the policy applies to: WebSocket,
 // SSE, long-poll sessions, reply sockets and Kafka connections. A connection takes a slot when it
-// is admitted and gives it back when it closes (its lease). One node counts its own connections:
-// a client spread over N nodes may hold N times the limit.
+// is admitted and gives it back when it closes (its lease). Without a shared state store one node
+// counts its own connections (a client spread over N nodes may hold N times the limit); with one,
+// the counts are cluster-wide (connection-limit-shared.ts).
 import type { ConnectionLimitPolicyConfig } from '../config/schema/index.ts'
 import type { Decision } from '../core/decision.ts'
 import type { Door } from '../core/policy-request.ts'
 import type { Principal } from '../core/principal.ts'
+import type { OnUnavailable } from './rate-limit-shared.ts'
 
 /** A connection about to be held open, as the engine counts it. */
 export interface ConnectionRequest {
@@ -60,6 +62,8 @@ export interface ConnectionLimit {
   /** Says what was exceeded, for the refusal's detail. */
   describe(held: number): string
   policy: string
+  /** With a shared state store: what to do while it is down (default: the store's choice). */
+  onUnavailable?: OnUnavailable
 }
 
 /** A `connection-limit` policy: its settings and its counts (kept across reloads). */
@@ -88,6 +92,7 @@ export class ConnectionLimiter {
         : connection.virtualCluster,
       max: config.maxConnections,
       policy: this.name,
+      onUnavailable: config.onUnavailable,
       describe: (held) =>
         `${whose} already holds ${held} connections, the most connection limit "${this.name}" allows`,
     }
@@ -101,18 +106,13 @@ export class ConnectionLimiter {
 export function admitConnection(limits: readonly ConnectionLimit[]): ConnectionAdmission {
   for (const limit of limits) {
     const held = limit.counter.count(limit.key)
-    if (held >= limit.max) {
-      return {
-        verdict: 'deny',
-        code: 'rate-limited',
-        detail: limit.describe(held),
-        policy: limit.policy,
-        retryAfterMs: RETRY_AFTER_MS,
-        headers: { 'Retry-After': String(RETRY_AFTER_MS / 1000) },
-      }
-    }
+    if (held >= limit.max) return connectionRefusal(limit, held)
   }
-  const releases = limits.map((limit) => limit.counter.take(limit.key))
+  return admitted(limits.map((limit) => limit.counter.take(limit.key)))
+}
+
+/** An admission whose lease gives back every slot taken (once). */
+export function admitted(releases: readonly (() => void)[]): ConnectionAdmission {
   let released = false
   return {
     verdict: 'allow',
@@ -123,5 +123,20 @@ export function admitConnection(limits: readonly ConnectionLimit[]): ConnectionA
         for (const release of releases) release()
       },
     },
+  }
+}
+
+/** The refusal of a connection over `limit`, which `held` connections fill already. */
+export function connectionRefusal(
+  limit: ConnectionLimit,
+  held: number
+): Extract<Decision, { verdict: 'deny' }> {
+  return {
+    verdict: 'deny',
+    code: 'rate-limited',
+    detail: limit.describe(held),
+    policy: limit.policy,
+    retryAfterMs: RETRY_AFTER_MS,
+    headers: { 'Retry-After': String(RETRY_AFTER_MS / 1000) },
   }
 }

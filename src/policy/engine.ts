@@ -27,8 +27,9 @@ import type {
   RateLimiter,
   RateLimiterOptions,
 } from './rate-limit.ts'
+import { SharedConnectionSlots } from './connection-limit-shared.ts'
 import { evaluateIpFilters } from './ip-filter.ts'
-import type { SharedRateLimits } from './rate-limit-shared.ts'
+import type { OnUnavailable, SharedRateLimits } from './rate-limit-shared.ts'
 import type { ReadTransform, WriteTransform } from './transform/index.ts'
 import type { Principal } from '../core/principal.ts'
 import type { MaskSchemaSource, MaskSide, RecordEdit } from './mask/mask-set.ts'
@@ -53,8 +54,11 @@ export interface PolicyEngineOptions {
   dataKeys?: DataKeyCacheOptions
   /** Where KMS failures are told to the operator (the log), a few at most per window. */
   onKmsFailure?: KmsFailureReport
-  /** The store of the config's `state:` section: rate limits become cluster-wide. */
-  state?: Pick<SharedRateLimits, 'store' | 'report'>
+  /** The store of the config's `state:` section: rate and connection limits become cluster-wide. */
+  state?: Pick<SharedRateLimits, 'store' | 'report'> & {
+    /** Counts (and logs) a connection admitted or refused without the store. */
+    reportConnection?: (outcome: OnUnavailable) => void
+  }
 }
 
 interface VirtualClusterPolicies {
@@ -94,6 +98,8 @@ export class PolicyEngine {
   readonly #pending: Bucket[] = []
   /** Connections per stream and principal (a stream's `maxConnectionsPerPrincipal`). */
   readonly #routeConnections: ConnectionCounter
+  /** With a `state:` store: connection counts across nodes. */
+  #connectionSlots: SharedConnectionSlots | undefined
   /** Kept across reloads: a reload does not have every data key unwrapped again. */
   readonly #dataKeys: DataKeyCache
   /** Kept across reloads too: an unchanged `kms:` entry keeps its provider. */
@@ -132,6 +138,19 @@ export class PolicyEngine {
   #adopt(config: WeirConfig): void {
     this.#kmsProviders.adopt(this.#compiled.kms)
     this.#dataKeys.configure({ ...config.dataKeys, ...this.#options.dataKeys })
+    const state = this.#options.state
+    if (state === undefined || config.state === undefined) {
+      this.#connectionSlots = undefined
+      return
+    }
+    const settings = {
+      leaseMs: config.state.connectionLeaseMs,
+      onUnavailable: config.state.onUnavailable,
+    }
+    if (this.#connectionSlots === undefined) {
+      const report = state.reportConnection ?? state.report
+      this.#connectionSlots = new SharedConnectionSlots(state.store, settings, report)
+    } else this.#connectionSlots.configure(settings)
   }
 
   #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
@@ -273,6 +292,19 @@ export class PolicyEngine {
   }
 
   /**
+   * `prepare`, then `authorize`: what every door that can wait asks, so that with a shared state
+   * store its rate limits are decided by the store's buckets (credit or 429, alike on every node).
+   */
+  async prepareAndAuthorize(
+    request: PolicyRequest,
+    routePolicies?: readonly string[]
+  ): Promise<Decision> {
+    const prepared = this.prepare(request, routePolicies)
+    if (prepared !== undefined) await prepared
+    return this.authorize(request, routePolicies)
+  }
+
+  /**
    * The ACL verdict on one resource alone, charging no rate limit: for the Kafka door, which asks
    * it per topic, group and transactional id of a request (answering each with its own error) and
    * applies rate limits as broker quotas do.
@@ -290,12 +322,14 @@ export class PolicyEngine {
    * session, a reply socket, an authenticated Kafka connection), or the refusal: every connection
    * limit that applies must have room, and then each is charged. `perRoute`: a stream's own
    * `maxConnectionsPerPrincipal`, counted per stream and principal. The lease goes back on close.
+   * With a shared state store the counts are every node's (never rejects, and never outlasts the
+   * store's command timeout); without one, this node's, and the answer is there at once.
    */
-  admit(
+  async admit(
     connection: ConnectionRequest,
     routePolicies?: readonly string[],
     perRoute?: number
-  ): ConnectionAdmission {
+  ): Promise<ConnectionAdmission> {
     const chain = this.#chain(connection.virtualCluster, routePolicies)
     if (connection.client !== undefined && chain.ipFilters.length > 0) {
       const refused = evaluateIpFilters(chain.ipFilters, connection.client)
@@ -315,7 +349,9 @@ export class PolicyEngine {
           `principal "${principal.name}" already holds ${held} connections to stream "${route}", the most allowed`,
       })
     }
-    return admitConnection(limits)
+    const shared = this.#connectionSlots
+    if (shared === undefined || limits.length === 0) return admitConnection(limits)
+    return shared.admit(limits)
   }
 
   /** Whether any ACL applies to the virtual cluster; without one everything is allowed. */

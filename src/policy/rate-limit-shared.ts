@@ -4,10 +4,28 @@
 // nodes together can never spend more than the bucket holds; the price is that tokens a node
 // leased and did not spend within `leaseMs` are lost to the others (a node may refuse while
 // another holds spare tokens), bounded by the lease size: a tenth of the bucket.
+import type { Decision } from '../core/decision.ts'
 import type { BucketShape, StateStore } from '../state/store.ts'
 import { BucketStore } from './bucket-store.ts'
 
 export type OnUnavailable = 'fail-open' | 'fail-closed'
+
+/** How long a client refused by a fail-closed limit whose store is down is told to wait. */
+export const STORE_DOWN_RETRY_MS = 1_000
+
+/** The refusal (503) of a fail-closed `limit` (rate or connection) while the store is down. */
+export function storeDownRefusal(
+  limit: string,
+  policy: string
+): Extract<Decision, { verdict: 'deny' }> {
+  return {
+    verdict: 'deny',
+    code: 'backend-unavailable',
+    detail: `${limit} cannot be checked: the shared state store is unavailable (fail-closed)`,
+    policy,
+    retryAfterMs: STORE_DOWN_RETRY_MS,
+  }
+}
 
 export interface SharedRateLimits {
   store: StateStore
@@ -73,7 +91,7 @@ export class SharedBuckets {
     const idle = now >= lease.expires && lease.fetching === undefined && lease.waitMs === 0
     if (lease.fetching === undefined) void this.#fetch(lease, scope, id, bytes)
     if (lease.failed || !this.#store.ready) return 'down'
-    // A door that did not `prepare` (streams, views, replies) and finds nothing at hand after a
+    // A caller that did not `prepare` (every door does) and finds nothing at hand after a
     // quiet second takes this request on credit: the fetch just started pays the debt to the
     // store. At most one request per bucket and node per lease goes ahead of the store's word.
     if (idle) return lease

@@ -6,7 +6,13 @@ import type { RateLimitPolicyConfig } from '../config/schema/index.ts'
 import type { Decision } from '../core/decision.ts'
 import type { Door, PolicyRequest } from '../core/policy-request.ts'
 import { BucketStore } from './bucket-store.ts'
-import { SharedBuckets, type OnUnavailable, type SharedRateLimits } from './rate-limit-shared.ts'
+import {
+  SharedBuckets,
+  STORE_DOWN_RETRY_MS,
+  storeDownRefusal,
+  type OnUnavailable,
+  type SharedRateLimits,
+} from './rate-limit-shared.ts'
 import { rateLimitItem, type RateLimitDimension } from './rate-limit-headers.ts'
 
 /** Monotonic milliseconds (performance.now), injectable for tests. */
@@ -49,9 +55,6 @@ const doorIds: Readonly<Record<Door, string>> = {
   'long-poll': 'door:long-poll',
   kafka: 'door:kafka',
 }
-
-/** How long a client is told to wait when a fail-closed limit cannot reach the store. */
-const STORE_DOWN_RETRY_MS = 1_000
 
 /** Float slack so a bucket refilled to 0.9999999 still pays for a 1-token request. */
 const EPSILON = 1e-6
@@ -148,7 +151,9 @@ export class RateLimiter {
       if (leased !== 'down') return leased
       // The store is unreachable: this node's own bucket decides, or nothing passes.
       this.#report?.(this.#onUnavailable)
-      if (this.#onUnavailable === 'fail-closed') return this.#storeDown()
+      if (this.#onUnavailable === 'fail-closed') {
+        return storeDownRefusal(`rate limit "${this.name}"`, this.name)
+      }
     }
     let bucket = this.#buckets.get(request.virtualCluster, id)
     if (bucket === undefined) bucket = this.#create(request.virtualCluster, id, now)
@@ -191,16 +196,6 @@ export class RateLimiter {
    */
   prepare(request: PolicyRequest, now: number): Promise<void> | undefined {
     return this.#shared?.prepare(request.virtualCluster, this.idOf(request), request.bytes, now)
-  }
-
-  #storeDown(): RateLimitDeny {
-    return {
-      verdict: 'deny',
-      code: 'backend-unavailable',
-      detail: `rate limit "${this.name}" cannot be checked: the shared state store is unavailable (fail-closed)`,
-      policy: this.name,
-      retryAfterMs: STORE_DOWN_RETRY_MS,
-    }
   }
 
   #chargeLocal(charge: RateLimitCharge, id: string, now: number): number {

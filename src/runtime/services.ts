@@ -87,11 +87,17 @@ export function buildServices(
   })
   // The shared state store (`state:`), owned by these services: a change to it rebuilds them.
   const store = config.state === undefined ? undefined : new RedisStateStore(config.state, logger)
-  const unavailable = (use: 'rate-limit' | 'idempotency', outcome: OnUnavailable) =>
-    observability.metrics.stateUnavailable(use, outcome)
+  const unavailable = (
+    use: 'rate-limit' | 'connection-limit' | 'idempotency',
+    outcome: OnUnavailable
+  ) => observability.metrics.stateUnavailable(use, outcome)
   // Masks read Confluent-framed values with their writer schema from the registry.
   const policies = new PolicyEngine(config, {
-    state: store && { store, report: (outcome) => unavailable('rate-limit', outcome) },
+    state: store && {
+      store,
+      report: (outcome) => unavailable('rate-limit', outcome),
+      reportConnection: (outcome) => unavailable('connection-limit', outcome),
+    },
     previous: options.previousPolicies,
     maskSchemas: (registry, id) => registrySchemaSource(schemas.registry(registry), id),
     // Clients are told the KMS failed; the operator is told how (path, the provider's words).

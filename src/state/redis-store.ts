@@ -10,13 +10,16 @@ import {
   StoreUnavailableError,
   type BucketShape,
   type IdempotencyRecord,
+  type SlotsAnswer,
   type StateStore,
   type TokenTake,
 } from './store.ts'
+import { CONNECTION_SLOTS_SCRIPT } from './connection-slots-script.ts'
 import { TOKEN_BUCKET_SCRIPT } from './token-bucket-script.ts'
 
 type TokenBucketClient = Redis & {
   tokenBucket(key: string, ...args: (string | number)[]): Promise<[string, string, string]>
+  connectionSlots(key: string, ...args: (string | number)[]): Promise<[number, number]>
 }
 
 /** Reconnect backoff: doubling from 50 ms, at most 2 s apart, for as long as Weir runs. */
@@ -58,6 +61,7 @@ export class RedisStateStore implements StateStore {
     }
     const client = new Redis(options) as TokenBucketClient
     client.defineCommand('tokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_SCRIPT })
+    client.defineCommand('connectionSlots', { numberOfKeys: 1, lua: CONNECTION_SLOTS_SCRIPT })
     // Told once per outage, not once per failed call or reconnect attempt.
     let down = false
     client.on('error', (err: Error) => {
@@ -107,6 +111,19 @@ export class RedisStateStore implements StateStore {
       this.#client.tokenBucket(this.#prefix + key, shape.rate, shape.capacity, want, min, debt)
     )
     return { granted: Number(granted), balance: Number(balance), waitMs: Number(wait) }
+  }
+
+  async setSlots(
+    key: string,
+    node: string,
+    count: number,
+    max: number,
+    ttlMs: number
+  ): Promise<SlotsAnswer> {
+    const [set, others] = await this.#call(() =>
+      this.#client.connectionSlots(this.#prefix + key, node, count, max, ttlMs)
+    )
+    return { set: set === 1, others }
   }
 
   async claim(

@@ -1,5 +1,5 @@
 // What Weir keeps in a store shared by its nodes (`state:`): token buckets that two nodes cannot
-// both spend the last token of, and Idempotency-Key records. The policy engine and the produce
+// both spend the last token of, Idempotency-Key records, and each node's connection counts. The policy engine and the produce
 // path talk to this interface; only src/state/redis-store.ts knows the client library.
 
 /** A bucket's settings, sent with every call: a reload that changes them takes effect at once. */
@@ -17,6 +17,14 @@ export interface TokenTake {
   balance: number
   /** Milliseconds until `min` tokens will be there; 0 when they were granted. */
   waitMs: number
+}
+
+/** The store's answer to a node's connection count under one limit. */
+export interface SlotsAnswer {
+  /** Whether the count was set (false: the live nodes' counts with it would pass `max`). */
+  set: boolean
+  /** What the other live nodes hold under the key. */
+  others: number
 }
 
 /** A recorded Idempotency-Key answer, or the marker of a first request still running. */
@@ -42,6 +50,17 @@ export interface StateStore {
   complete(key: string, fingerprint: string, response: string, ttlMs: number): Promise<void>
   /** Forgets a claim whose request failed, so a retry may run it again. */
   release(key: string): Promise<void>
+  /**
+   * Sets `node`'s whole count of connections under `key`, living `ttlMs` unless set again, unless
+   * the other live nodes' counts plus `count` pass `max` (-1: set whatever they hold).
+   */
+  setSlots(
+    key: string,
+    node: string,
+    count: number,
+    max: number,
+    ttlMs: number
+  ): Promise<SlotsAnswer>
   /** Closes the connection (the services that opened it are retired). */
   close(): Promise<void>
 }

@@ -39,12 +39,12 @@ export interface StreamHub {
 }
 
 export interface StreamPolicies {
-  authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
+  prepareAndAuthorize(request: PolicyRequest, routePolicies?: readonly string[]): Promise<Decision>
   admit(
     connection: ConnectionRequest,
     routePolicies?: readonly string[],
     perRoute?: number
-  ): ConnectionAdmission
+  ): Promise<ConnectionAdmission>
 }
 
 export interface OpenRequest {
@@ -88,15 +88,15 @@ export class StreamService {
 
   /**
    * ACL `consume` on every topic and the stream's rate limits, as one request: any topic denied
-   * refuses it all, and a stream over several topics is charged once. Throws the refusal.
+   * refuses it all, and a stream over several topics is charged once. Rejects with the refusal.
    */
-  authorize(
+  async authorize(
     endpoint: StreamEndpoint,
     door: StreamDoor,
     principal: Principal,
     topics: readonly string[]
-  ): void {
-    const decision = this.#policies.authorize(
+  ): Promise<void> {
+    const decision = await this.#policies.prepareAndAuthorize(
       {
         door,
         operation: 'consume',
@@ -116,10 +116,10 @@ export class StreamService {
    * A connection slot of the principal (connection-limit policies, and the stream's own
    * `maxConnectionsPerPrincipal`), given back with `release` when the connection ends.
    */
-  admit(endpoint: StreamEndpoint, principal: Principal, door: StreamDoor): Lease {
+  async admit(endpoint: StreamEndpoint, principal: Principal, door: StreamDoor): Promise<Lease> {
     try {
       this.#checkOpen()
-      const admitted = this.#policies.admit(
+      const admitted = await this.#policies.admit(
         { door, virtualCluster: endpoint.virtualCluster.name, route: endpoint.name, principal },
         endpoint.config.policies,
         endpoint.config.maxConnectionsPerPrincipal

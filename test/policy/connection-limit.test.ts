@@ -35,11 +35,11 @@ function lease(admission: ConnectionAdmission): Lease {
 }
 
 describe('PolicyEngine.admit', () => {
-  it('counts a principal’s connections across doors, then refuses as rate-limited with a retry hint', () => {
+  it('counts a principal’s connections across doors, then refuses as rate-limited with a retry hint', async () => {
     const e = engine(['two-each'])
-    lease(e.admit(connect('alice', 'websocket')))
-    const kafka = lease(e.admit(connect('alice', 'kafka')))
-    expect(e.admit(connect('alice', 'sse'))).toEqual({
+    lease(await e.admit(connect('alice', 'websocket')))
+    const kafka = lease(await e.admit(connect('alice', 'kafka')))
+    expect(await e.admit(connect('alice', 'sse'))).toEqual({
       verdict: 'deny',
       code: 'rate-limited',
       detail:
@@ -49,74 +49,74 @@ describe('PolicyEngine.admit', () => {
       headers: { 'Retry-After': '1' },
     })
     // Someone else, or the same name in another virtual cluster, counts apart.
-    lease(e.admit(connect('bob', 'long-poll')))
-    lease(e.admit(connect('alice', 'sse', 'other')))
+    lease(await e.admit(connect('bob', 'long-poll')))
+    lease(await e.admit(connect('alice', 'sse', 'other')))
     kafka.release()
-    lease(e.admit(connect('alice', 'sse')))
+    lease(await e.admit(connect('alice', 'sse')))
   })
 
-  it('gives one slot back however often a lease is released', () => {
+  it('gives one slot back however often a lease is released', async () => {
     const e = engine(['two-each'])
-    const first = lease(e.admit(connect('alice')))
-    lease(e.admit(connect('alice')))
+    const first = lease(await e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
     first.release()
     first.release()
-    lease(e.admit(connect('alice')))
-    expect(e.admit(connect('alice')).verdict).toBe('deny')
+    lease(await e.admit(connect('alice')))
+    expect((await e.admit(connect('alice'))).verdict).toBe('deny')
   })
 
-  it('takes no slot of any limit when one of them is full', () => {
+  it('takes no slot of any limit when one of them is full', async () => {
     const e = engine(['three-in-all', 'two-each'])
-    lease(e.admit(connect('alice')))
-    lease(e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
     // alice is at her limit: refused, and the cluster's count stays at 2 ...
     for (let i = 0; i < 5; i++)
-      expect(e.admit(connect('alice'))).toMatchObject({ policy: 'two-each' })
+      expect(await e.admit(connect('alice'))).toMatchObject({ policy: 'two-each' })
     // ... so one more principal fits, and then the cluster is full.
-    lease(e.admit(connect('bob')))
-    expect(e.admit(connect('carol'))).toMatchObject({
+    lease(await e.admit(connect('bob')))
+    expect(await e.admit(connect('carol'))).toMatchObject({
       policy: 'three-in-all',
       detail:
         'virtual cluster "vc" already holds 3 connections, the most connection limit "three-in-all" allows',
     })
   })
 
-  it('applies a route’s own limit per route and principal (a stream’s maxConnectionsPerPrincipal)', () => {
+  it('applies a route’s own limit per route and principal (a stream’s maxConnectionsPerPrincipal)', async () => {
     const e = engine([])
     const onStream = (who: string, route: string) => ({ ...connect(who), route })
-    const held = lease(e.admit(onStream('alice', 'orders'), [], 1))
-    expect(e.admit(onStream('alice', 'orders'), [], 1)).toMatchObject({
+    const held = lease(await e.admit(onStream('alice', 'orders'), [], 1))
+    expect(await e.admit(onStream('alice', 'orders'), [], 1)).toMatchObject({
       code: 'rate-limited',
       detail: 'principal "alice" already holds 1 connections to stream "orders", the most allowed',
     })
-    lease(e.admit(onStream('alice', 'payments'), [], 1))
-    lease(e.admit(onStream('bob', 'orders'), [], 1))
+    lease(await e.admit(onStream('alice', 'payments'), [], 1))
+    lease(await e.admit(onStream('bob', 'orders'), [], 1))
     held.release()
-    lease(e.admit(onStream('alice', 'orders'), [], 1))
+    lease(await e.admit(onStream('alice', 'orders'), [], 1))
   })
 
-  it('applies a route’s connection-limit policies with the cluster’s', () => {
+  it('applies a route’s connection-limit policies with the cluster’s', async () => {
     const e = engine([])
-    lease(e.admit(connect('alice'), ['two-each']))
-    lease(e.admit(connect('alice'), ['two-each']))
-    expect(e.admit(connect('alice'), ['two-each']).verdict).toBe('deny')
+    lease(await e.admit(connect('alice'), ['two-each']))
+    lease(await e.admit(connect('alice'), ['two-each']))
+    expect((await e.admit(connect('alice'), ['two-each'])).verdict).toBe('deny')
     // Without the route's policy nothing limits the cluster.
-    lease(e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
     expect(e.hasConnectionLimits('vc')).toBe(false)
     expect(engine(['two-each']).hasConnectionLimits('vc')).toBe(true)
   })
 
-  it('keeps counting the connections still open across a reload', () => {
+  it('keeps counting the connections still open across a reload', async () => {
     const e = engine(['two-each'])
-    lease(e.admit(connect('alice')))
-    lease(e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
+    lease(await e.admit(connect('alice')))
     e.reload(
       config({
         policies: [{ name: 'two-each', kind: 'connection-limit', maxConnections: 3 }],
         virtualClusters: [{ name: 'vc', policies: ['two-each'] }],
       })
     )
-    lease(e.admit(connect('alice')))
-    expect(e.admit(connect('alice')).verdict).toBe('deny')
+    lease(await e.admit(connect('alice')))
+    expect((await e.admit(connect('alice'))).verdict).toBe('deny')
   })
 })

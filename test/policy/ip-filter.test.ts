@@ -61,8 +61,10 @@ describe('ip-filter policy', () => {
       virtualCluster: 'vc',
       principal: principal('a'),
     }
-    expect(e.admit({ ...connection, client: '203.0.113.7' })).toMatchObject({ code: 'forbidden' })
-    expect(e.admit({ ...connection, client: '198.51.100.1' }).verdict).toBe('allow')
+    expect(await e.admit({ ...connection, client: '203.0.113.7' })).toMatchObject({
+      code: 'forbidden',
+    })
+    expect((await e.admit({ ...connection, client: '198.51.100.1' })).verdict).toBe('allow')
   })
 
   it('refuses a config with a bad CIDR or with neither list', () => {

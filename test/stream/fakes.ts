@@ -198,16 +198,19 @@ export class FakePolicies implements StreamPolicies {
   /** Counts a stream's own limit (`perRoute`) as the engine does; no connection-limit policy. */
   readonly #connections = new ConnectionCounter()
 
-  authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision {
+  async prepareAndAuthorize(
+    request: PolicyRequest,
+    routePolicies?: readonly string[]
+  ): Promise<Decision> {
     this.requests.push({ request, routePolicies })
     return this.decide(request)
   }
 
-  admit(
+  async admit(
     connection: ConnectionRequest,
     routePolicies?: readonly string[],
     perRoute?: number
-  ): ConnectionAdmission {
+  ): Promise<ConnectionAdmission> {
     this.admissions.push({ connection, routePolicies, perRoute })
     const { route, principal } = connection
     return admitConnection(

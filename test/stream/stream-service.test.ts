@@ -61,16 +61,6 @@ async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
   throw new Error('it resolved')
 }
 
-function refusal(fn: () => unknown): GatewayError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof GatewayError) return err
-    throw err
-  }
-  throw new Error('it was allowed')
-}
-
 const cursorOf = (entries: Record<string, Record<number, string>>): Cursor =>
   new Map(
     Object.entries(entries).map(([topic, ps]) => [
@@ -80,10 +70,10 @@ const cursorOf = (entries: Record<string, Record<number, string>>): Cursor =>
   )
 
 describe('StreamService.authorize', () => {
-  it('asks the policies once for consume on every topic, with the door, stream and its policies', () => {
+  it('asks the policies once for consume on every topic, with the door, stream and its policies', async () => {
     const { service, policies } = setup()
     const e = endpoint({ policies: ['stream-quota'] })
-    service.authorize(e, 'sse', alice, ['orders', 'payments'])
+    await service.authorize(e, 'sse', alice, ['orders', 'payments'])
     expect(policies.requests).toEqual([
       {
         request: {
@@ -104,7 +94,7 @@ describe('StreamService.authorize', () => {
     ])
   })
 
-  it('throws the denial as its GatewayError', () => {
+  it('rejects with the denial as its GatewayError', async () => {
     const { service, policies } = setup()
     policies.decide = (): Decision => ({
       verdict: 'deny',
@@ -113,7 +103,7 @@ describe('StreamService.authorize', () => {
       retryAfterMs: 1500,
       headers: { 'ratelimit-policy': 'x' },
     })
-    const error = refusal(() =>
+    const error = await rejection(
       service.authorize(endpoint(), 'long-poll', alice, ['orders', 'payments'])
     )
     expect(error.code).toBe('rate-limited')
@@ -351,21 +341,25 @@ describe('StreamService.open: seeding the cursor', () => {
 })
 
 describe('StreamService.admit', () => {
-  it('limits connections per principal and stream', () => {
+  it('limits connections per principal and stream', async () => {
     const { service } = setup()
     const e = endpoint({ maxConnectionsPerPrincipal: 1, policies: ['conns'] })
-    const lease = service.admit(e, alice, 'sse')
-    const refused = refusal(() => service.admit(e, alice, 'websocket'))
+    const lease = await service.admit(e, alice, 'sse')
+    const refused = await rejection(service.admit(e, alice, 'websocket'))
     expect(refused.code).toBe('rate-limited')
     expect(refused.retryAfterSeconds).toBe(1)
-    service.admit(e, { ...alice, name: 'bob' }, 'sse')
+    await service.admit(e, { ...alice, name: 'bob' }, 'sse')
     lease.release()
-    service.admit(e, alice, 'long-poll')
+    await service.admit(e, alice, 'long-poll')
   })
 
-  it('asks the policy engine, with the door, stream, its policies and its own limit', () => {
+  it('asks the policy engine, with the door, stream, its policies and its own limit', async () => {
     const { service, policies } = setup()
-    service.admit(endpoint({ maxConnectionsPerPrincipal: 7, policies: ['conns'] }), alice, 'sse')
+    await service.admit(
+      endpoint({ maxConnectionsPerPrincipal: 7, policies: ['conns'] }),
+      alice,
+      'sse'
+    )
     expect(policies.admissions).toEqual([
       {
         connection: { door: 'sse', virtualCluster: 'acme', route: 'orders-live', principal: alice },
@@ -395,7 +389,7 @@ describe('StreamService.close', () => {
     expect(hub.closes).toBe(1)
     expect(hub.subscribed.map((s) => s.subscription.unsubscribes)).toEqual([1, 1])
 
-    const refused = refusal(() => service.admit(e, alice, 'sse'))
+    const refused = await rejection(service.admit(e, alice, 'sse'))
     expect(refused.code).toBe('overloaded')
     expect(refused.retryAfterSeconds).toBe(1)
     expect((await rejection(service.open(request(e)))).code).toBe('overloaded')

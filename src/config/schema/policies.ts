@@ -65,6 +65,8 @@ export const ConnectionLimitPolicy = z
     /** Whose connections are counted together. */
     per: z.enum(['principal', 'virtual-cluster']).default('principal'),
     maxConnections: z.number().int().positive(),
+    /** With a shared `state` store: what to do while it is down (default: the store's choice). */
+    onUnavailable: OnUnavailable.optional(),
   })
   .strict()
 

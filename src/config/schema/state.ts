@@ -1,5 +1,5 @@
-// Shared state (`state:`): where rate-limit buckets and Idempotency-Key records live when several
-// Weir nodes serve the same clients. Without it every node keeps its own, as documented.
+// Shared state (`state:`): where rate-limit buckets, Idempotency-Key records and connection counts
+// live when several Weir nodes serve the same clients. Without it every node keeps its own, as documented.
 import { z } from 'zod'
 import { ClientTls, Millis } from './common.ts'
 
@@ -20,7 +20,12 @@ const RedisState = z
     connectTimeoutMs: Millis.min(1).default(2_000),
     /** The bound of one store call: past it the call counts as the store being unavailable. */
     commandTimeoutMs: Millis.min(1).default(250),
-    /** The default of every rate-limit policy (each may set its own `onUnavailable`). */
+    /**
+     * How long a node's connection counts outlive it: a node renews them every third of this, and
+     * the connection slots of a node that died come back to the others after at most this long.
+     */
+    connectionLeaseMs: Millis.min(300).default(15_000),
+    /** The default of every rate-limit and connection-limit policy (each may set its own). */
     onUnavailable: OnUnavailable.default('fail-open'),
   })
   .strict()

@@ -39,7 +39,7 @@ export function fetchReply(
       const { replies, id, route, expiresAt } = target
       const vc = target.virtualCluster
       allowOrThrow(
-        deps.policies.authorize(
+        await deps.policies.prepareAndAuthorize(
           {
             door: 'http',
             operation: 'consume',

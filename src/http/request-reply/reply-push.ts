@@ -85,17 +85,17 @@ function locatePush(
 }
 
 /** Authorizes `consume` on the reply topics of an authenticated client, and takes its slot. */
-export function authorizePush(
+export async function authorizePush(
   deps: ResourceDoorDeps,
   door: PushDoor,
   { principal, target: { virtualCluster, replies, routes } }: Admitted<PushTarget>
-): PushAdmission {
+): Promise<PushAdmission> {
   // One request over every route's reply topic: decided together, charged once. Each route's
   // own policies apply to the connection as a whole.
   const route = routes.length === 1 ? (routes[0] as ReplyRoute).name : replies.requests.path
   const policies = [...new Set(routes.flatMap((r) => r.policies))]
   allowOrThrow(
-    deps.policies.authorize(
+    await deps.policies.prepareAndAuthorize(
       {
         door,
         operation: 'consume',
@@ -109,7 +109,7 @@ export function authorizePush(
       policies
     )
   )
-  const admitted = deps.policies.admit({ door, virtualCluster, route, principal }, policies)
+  const admitted = await deps.policies.admit({ door, virtualCluster, route, principal }, policies)
   if (admitted.verdict === 'deny') throw fromDecision(admitted)
   return {
     principal,
@@ -201,12 +201,17 @@ export function replyEvents(listener: string, deps: ResourceDoorDeps, template: 
         return locate(c, observed)
       },
     },
-    (admitted, c) => {
+    async (admitted, c) => {
       const response = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
       if (response === undefined) {
         throw new GatewayError('internal', 'replies are pushed over a node:http connection only')
       }
-      const admission = authorizePush(deps, 'sse', admitted)
+      const admission = await authorizePush(deps, 'sse', admitted)
+      // The client left while its slot was being taken: no close event will come to give it back.
+      if (response.socket === null || response.socket.destroyed) {
+        admission.lease.release()
+        return RESPONSE_ALREADY_SENT
+      }
       const sse = new SseWriter(response)
       sse.event(
         'ready',

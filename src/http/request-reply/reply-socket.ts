@@ -39,7 +39,12 @@ export function replySocketUpgrade(
       .then((admitted) => authorizePush(deps, 'websocket', admitted))
       .then(
         (admission) => {
-          // A socket that closes before the upgrade completes gives its slot back here.
+          // A socket that closes before the upgrade completes gives its slot back here, or now
+          // if it closed while the slot was being taken.
+          if (socket.destroyed) {
+            admission.lease.release()
+            return
+          }
           let upgraded = false
           socket.once('close', () => {
             if (!upgraded) admission.lease.release()

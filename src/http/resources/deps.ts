@@ -17,10 +17,13 @@ import type { ReadTransforms } from '../../policy/transform/index.ts'
 
 /** The policy engine, as these doors use it (read transforms: before a view or reply serves). */
 export interface ResourcePolicies extends ReadTransforms {
-  /** ACLs and rate limits. */
-  authorize(request: PolicyRequest, routePolicies?: readonly string[]): Decision
+  /** ACLs and rate limits (shared ones fetched from the state store first). */
+  prepareAndAuthorize(request: PolicyRequest, routePolicies?: readonly string[]): Promise<Decision>
   /** A slot for a push connection (connection limits); the lease goes back on close. */
-  admit(connection: ConnectionRequest, routePolicies?: readonly string[]): ConnectionAdmission
+  admit(
+    connection: ConnectionRequest,
+    routePolicies?: readonly string[]
+  ): Promise<ConnectionAdmission>
 }
 
 export interface ResourceDoorDeps {

@@ -111,7 +111,7 @@ export async function admit(
   const observed = lifecycle.observe(route, 'GET', request.headers)
   try {
     const { principal } = await lifecycle.enter(route, request, request, observed)
-    const admission = admitClient(deps, match, door, request, principal)
+    const admission = await admitClient(deps, match, door, request, principal)
     // Admitted: the session that follows is observed when it ends.
     observed.scope?.span?.end()
     return admission
@@ -121,15 +121,15 @@ export async function admit(
   }
 }
 
-function admitClient(
+async function admitClient(
   deps: StreamDoorDeps,
   { endpoint, params }: StreamMatch,
   door: StreamDoor,
   request: StreamRequest,
   principal: Principal
-): Admission {
+): Promise<Admission> {
   const topics = endpoint.topicsFor(params, listParam(request.query.get('topics')))
-  deps.service.authorize(endpoint, door, principal, topics)
+  await deps.service.authorize(endpoint, door, principal, topics)
   const from = request.query.get('from')
   if (from !== null && !endpoint.config.clientStart) {
     throw new GatewayError('bad-request', `stream "${endpoint.name}" does not take "from"`)

@@ -115,7 +115,7 @@ export class LongPollDoor {
   }
 
   async #open(endpoint: StreamEndpoint, admission: Admission): Promise<StreamSession> {
-    const lease = this.#deps.service.admit(endpoint, admission.principal, 'long-poll')
+    const lease = await this.#deps.service.admit(endpoint, admission.principal, 'long-poll')
     try {
       return await this.#deps.service.open({
         endpoint,

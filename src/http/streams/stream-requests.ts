@@ -57,7 +57,7 @@ async function serveSse(
     query: url.searchParams,
     cursor: client.headers.get('last-event-id'),
   })
-  const lease = deps.service.admit(endpoint, admission.principal, 'sse')
+  const lease = await deps.service.admit(endpoint, admission.principal, 'sse')
   let session
   try {
     session = await deps.service.open({

@@ -67,7 +67,7 @@ async function admit(
   deps: ResourceDoorDeps
 ): Promise<number> {
   allowOrThrow(
-    deps.policies.authorize(
+    await deps.policies.prepareAndAuthorize(
       {
         door: 'http',
         operation: 'consume',

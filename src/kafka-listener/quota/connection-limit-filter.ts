@@ -8,15 +8,16 @@
 // and reconnect after `reconnect.backoff.ms`, the Kafka counterpart of HTTP 429 and WebSocket
 // 1013. Answering SaslAuthenticate with SASL_AUTHENTICATION_FAILED instead would be fatal to
 // Java and kafkajs clients (an AuthenticationException is never retried), and connections that
-// authenticate without SASL have no such response to carry it.
-import type { ConnectionAdmission, ConnectionRequest } from '../../policy/index.ts'
+// authenticate without SASL have no such response to carry it. A shared state store that cannot
+// be reached by a fail-closed limit closes the connection the same way.
+import type { ConnectionAdmission, ConnectionRequest, Lease } from '../../policy/index.ts'
 import { forward, type RequestDecision, type RequestFilter } from '../filters/types.ts'
 import { undecodable } from '../version-caps.ts'
 
 /** What the filter needs of the PolicyEngine (or a delegate to the current one, across reloads). */
 export interface ConnectionPolicies {
   hasConnectionLimits(virtualCluster: string): boolean
-  admit(connection: ConnectionRequest): ConnectionAdmission
+  admit(connection: ConnectionRequest): Promise<ConnectionAdmission>
 }
 
 export function connectionLimitFilter(deps: {
@@ -33,13 +34,20 @@ export function connectionLimitFilter(deps: {
       // Produce v0-2 passes undecoded: its connection is counted at its next request.
       !undecodable(apiKey, version) &&
       policies.hasConnectionLimits(virtualCluster),
-    onRequest(_body, _header, { state }): RequestDecision {
+    async onRequest(_body, _header, { state }): Promise<RequestDecision> {
       const principal = state.principal
       if (principal === undefined) return forward
-      const admission = policies.admit({ door: 'kafka', virtualCluster, principal })
+      // Registered before the wait: a connection that closes meanwhile gives the slot back too.
+      const slot: { lease?: Lease; closed: boolean } = { closed: false }
+      ;(state.onClose ??= []).push(() => {
+        slot.closed = true
+        slot.lease?.release()
+      })
+      const admission = await policies.admit({ door: 'kafka', virtualCluster, principal })
       if (admission.verdict === 'deny') return { kind: 'close', reason: admission.detail }
       state.scratch.set(admitted, true)
-      ;(state.onClose ??= []).push(() => admission.lease.release())
+      slot.lease = admission.lease
+      if (slot.closed) admission.lease.release()
       return forward
     },
   }

@@ -255,7 +255,10 @@ export class GatewayMetrics implements Observer {
   }
 
   /** A decision taken without the shared state store. */
-  stateUnavailable(use: 'rate-limit' | 'idempotency', outcome: 'fail-open' | 'fail-closed'): void {
+  stateUnavailable(
+    use: 'rate-limit' | 'connection-limit' | 'idempotency',
+    outcome: 'fail-open' | 'fail-closed'
+  ): void {
     this.#stateUnavailable.inc({ use, outcome })
   }
 

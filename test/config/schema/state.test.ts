@@ -26,7 +26,8 @@ describe('state section', () => {
   password: \${REDIS_PASSWORD}
 policies:
   - { name: strict, kind: rate-limit, requestsPerSecond: 5, onUnavailable: fail-closed }
-  - { name: loose, kind: rate-limit, requestsPerSecond: 5 }`)
+  - { name: loose, kind: rate-limit, requestsPerSecond: 5 }
+  - { name: conns, kind: connection-limit, maxConnections: 5, onUnavailable: fail-closed }`)
     const parsed = parseConfig(text, 't', { REDIS_PASSWORD: 'hunter2' })
     expect(parsed.state).toEqual({
       kind: 'redis',
@@ -35,20 +36,28 @@ policies:
       keyPrefix: 'weir:',
       connectTimeoutMs: 2_000,
       commandTimeoutMs: 250,
+      connectionLeaseMs: 15_000,
       onUnavailable: 'fail-open',
     })
     // A policy without its own takes the state section's (the engine applies it).
     expect(parsed.policies.map((p) => ('onUnavailable' in p ? p.onUnavailable : '-'))).toEqual([
       'fail-closed',
       '-',
+      'fail-closed',
     ])
     expect(JSON.stringify(redactSecrets(parsed))).not.toContain('hunter2')
   })
 
-  it('refuses a url that is not redis:// or rediss://, and an unknown failure mode', () => {
+  it('refuses a url that is not redis:// or rediss://, an unknown failure mode and a lease shorter than a renewal can keep', () => {
     const issues = issuesOf(
-      config(`state: { kind: redis, url: 'http://127.0.0.1:6379', onUnavailable: fail-soft }`)
+      config(
+        `state: { kind: redis, url: 'http://127.0.0.1:6379', connectionLeaseMs: 100, onUnavailable: fail-soft }`
+      )
     )
-    expect(issues.map((i) => i.path)).toEqual(['state.url', 'state.onUnavailable'])
+    expect(issues.map((i) => i.path)).toEqual([
+      'state.url',
+      'state.connectionLeaseMs',
+      'state.onUnavailable',
+    ])
   })
 })

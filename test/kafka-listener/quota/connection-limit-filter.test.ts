@@ -31,9 +31,9 @@ function setup(policies: string[] = ['one-each']) {
     clientId: 'test',
   })
   /** The filter as the proxy runs it: asked whether it wants the request, then for a decision. */
-  const request = (state: ConnectionState, apiKey = METADATA, version = 12) =>
+  const request = async (state: ConnectionState, apiKey = METADATA, version = 12) =>
     filter.wants(apiKey, version, state)
-      ? filter.onRequest({}, header(apiKey), { brokers, state })
+      ? await filter.onRequest({}, header(apiKey), { brokers, state })
       : 'not wanted'
   /** What ProxyConnection.close does. */
   const close = (state: ConnectionState) => {
@@ -43,38 +43,38 @@ function setup(policies: string[] = ['one-each']) {
 }
 
 describe('connectionLimitFilter', () => {
-  it('takes a slot at the first request after authentication, and only then', () => {
+  it('takes a slot at the first request after authentication, and only then', async () => {
     const { request, connection } = setup()
     const state = connection()
-    expect(request(state)).toBe('not wanted')
+    expect(await request(state)).toBe('not wanted')
     state.principal = principal('alice')
-    expect(request(state)).toEqual({ kind: 'forward', changed: false })
-    expect(request(state)).toBe('not wanted')
+    expect(await request(state)).toEqual({ kind: 'forward', changed: false })
+    expect(await request(state)).toBe('not wanted')
   })
 
-  it('closes a connection over the limit, saying why, and frees the slot when one closes', () => {
+  it('closes a connection over the limit, saying why, and frees the slot when one closes', async () => {
     const { request, connection, close } = setup()
     const first = connection('alice')
-    request(first)
-    expect(request(connection('alice'))).toEqual({
+    await request(first)
+    expect(await request(connection('alice'))).toEqual({
       kind: 'close',
       reason:
         'principal "alice" already holds 1 connections, the most connection limit "one-each" allows',
     })
-    expect(request(connection('bob'))).toEqual({ kind: 'forward', changed: false })
+    expect(await request(connection('bob'))).toEqual({ kind: 'forward', changed: false })
     close(first)
-    expect(request(connection('alice'))).toEqual({ kind: 'forward', changed: false })
+    expect(await request(connection('alice'))).toEqual({ kind: 'forward', changed: false })
   })
 
-  it('leaves Produce v0-2 alone (never decoded): the next request counts the connection', () => {
+  it('leaves Produce v0-2 alone (never decoded): the next request counts the connection', async () => {
     const { request, connection } = setup()
     const state = connection('alice')
-    expect(request(state, PRODUCE, 2)).toBe('not wanted')
-    expect(request(state, PRODUCE, 3)).toEqual({ kind: 'forward', changed: false })
+    expect(await request(state, PRODUCE, 2)).toBe('not wanted')
+    expect(await request(state, PRODUCE, 3)).toEqual({ kind: 'forward', changed: false })
   })
 
-  it('wants nothing where no connection limit applies', () => {
+  it('wants nothing where no connection limit applies', async () => {
     const { request, connection } = setup([])
-    expect(request(connection('alice'))).toBe('not wanted')
+    expect(await request(connection('alice'))).toBe('not wanted')
   })
 })

@@ -178,7 +178,7 @@ export class StreamConnection {
       }
       const { service, endpoint, principal } = this.#context
       // Later subscriptions are authorized as they come (policies may have changed since).
-      if (!authorized) service.authorize(endpoint, 'websocket', principal, wanted.topics)
+      if (!authorized) await service.authorize(endpoint, 'websocket', principal, wanted.topics)
       const session = await service.open({
         endpoint,
         door: 'websocket',

@@ -79,13 +79,17 @@ export class WebSocketDoor {
       }
       let lease
       try {
-        lease = this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
+        lease = await this.#deps.service.admit(match.endpoint, admission.principal, 'websocket')
       } catch (err) {
         rejectUpgrade(socket, this.#deps.lifecycle.errorReply(err, { stream: match.endpoint.name }))
         return
       }
       // The slot is the connection's once upgraded; a socket that closes before that (the
-      // client gave up while we authenticated) gives it back here.
+      // client gave up while we authenticated) gives it back here, or now if it already did.
+      if (socket.destroyed) {
+        lease.release()
+        return
+      }
       let upgraded = false
       socket.once('close', () => {
         if (!upgraded) lease.release()
