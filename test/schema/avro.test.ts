@@ -153,6 +153,33 @@ describe('Avro validation', () => {
   })
 })
 
+describe('Avro writing', () => {
+  const codec = compileAvro(order)
+  const plain = avro.Type.forSchema(order as avro.schema.AvroSchema)
+  const sized = (bytes: number) => ({ id: 'x'.repeat(bytes), amount: 1, note: null, items: [] })
+
+  // 64 KiB is the scratch buffer's first size, 1 MiB the most it keeps.
+  for (const bytes of [10, 2000, 70_000, 1_100_000, 30]) {
+    it(`writes a ${bytes}-byte string field as avsc does, after the headroom asked for`, () => {
+      const value = sized(bytes)
+      const bare = codec.write(value)
+      const framed = codec.write(value, 5)
+      if (!bare.ok || !framed.ok) throw new Error('expected success')
+      expect(bare.payload.equals(plain.toBuffer(value))).toBe(true)
+      expect(framed.payload.length).toBe(bare.payload.length + 5)
+      expect(framed.payload.subarray(5).equals(bare.payload)).toBe(true)
+    })
+  }
+
+  it('gives each record bytes of its own (the scratch buffer is reused)', () => {
+    const first = codec.write(sized(100))
+    const second = codec.write(sized(200))
+    if (!first.ok || !second.ok) throw new Error('expected success')
+    expect(plain.fromBuffer(first.payload)).toMatchObject({ id: 'x'.repeat(100) })
+    expect(plain.fromBuffer(second.payload)).toMatchObject({ id: 'x'.repeat(200) })
+  })
+})
+
 describe('Avro unions', () => {
   const schema = {
     type: 'record',
