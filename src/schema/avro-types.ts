@@ -25,12 +25,23 @@ export function isLong(value: unknown): value is LongValue {
     : typeof value === 'bigint' && value >= int64Min && value <= int64Max
 }
 
+// avsc asks for a long's 8 bytes only to pack them into the record at once (and restores them if
+// it flips them): one buffer serves every write, and a number needs no BigInt on its way there.
+const longBytes = Buffer.alloc(8)
+const twoTo32 = 2 ** 32
+
 const longType = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer): LongValue => narrow(buf.readBigInt64LE(0)),
   toBuffer: (value: LongValue): Buffer => {
-    const buf = Buffer.allocUnsafe(8)
-    buf.writeBigInt64LE(BigInt(value))
-    return buf
+    if (typeof value === 'bigint') {
+      longBytes.writeBigInt64LE(value)
+      return longBytes
+    }
+    // Two's complement in two halves: a safe integer's high half fits an int32.
+    const high = Math.floor(value / twoTo32)
+    longBytes.writeUInt32LE(value - high * twoTo32, 0)
+    longBytes.writeInt32LE(high, 4)
+    return longBytes
   },
   fromJSON: (value: unknown): LongValue =>
     typeof value === 'number' ? value : narrow(BigInt(value as string)),

@@ -82,11 +82,15 @@ export function compileJsonSchema(
   return {
     format: 'json-schema',
     validate,
-    write(value): WriteResult {
+    write(value, headroom = 0): WriteResult {
       const violations = validate(value)
       if (violations.length > 0) return { ok: false, violations }
       try {
-        return { ok: true, payload: Buffer.from(JSON.stringify(value), 'utf8') }
+        const text = JSON.stringify(value)
+        if (headroom === 0) return { ok: true, payload: Buffer.from(text, 'utf8') }
+        const payload = Buffer.allocUnsafe(headroom + Buffer.byteLength(text))
+        payload.write(text, headroom, 'utf8')
+        return { ok: true, payload }
       } catch (err) {
         return { ok: false, violations: [{ path: '', message: (err as Error).message }] }
       }

@@ -3,6 +3,8 @@
 export class BoundedMap<K, V> {
   readonly #max: number
   readonly #entries = new Map<K, V>()
+  /** The most recently used key, when known: a hot key is looked up without reordering. */
+  #newest: K | undefined
 
   constructor(max: number) {
     if (!(max >= 1)) throw new RangeError(`a bounded map needs room for at least one entry`)
@@ -15,10 +17,11 @@ export class BoundedMap<K, V> {
 
   get(key: K): V | undefined {
     const value = this.#entries.get(key)
-    if (value === undefined) return undefined
+    if (value === undefined || key === this.#newest) return value
     // Re-inserting moves the key to the back of Map's insertion order: most recently used.
     this.#entries.delete(key)
     this.#entries.set(key, value)
+    this.#newest = key
     return value
   }
 
@@ -30,6 +33,7 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     this.#entries.delete(key)
     this.#entries.set(key, value)
+    this.#newest = key
     if (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next()
       if (!oldest.done) this.#entries.delete(oldest.value)
@@ -38,5 +42,6 @@ export class BoundedMap<K, V> {
 
   delete(key: K): void {
     this.#entries.delete(key)
+    if (key === this.#newest) this.#newest = undefined
   }
 }

@@ -4,7 +4,7 @@
 // id a reader could look up.
 import { GatewayError } from '../core/errors.ts'
 import type { Violation } from '../core/violation.ts'
-import { frame, unframe } from './wire-format.ts'
+import { HEADER_SIZE, unframe, writeHeader } from './wire-format.ts'
 import type { Codec, SchemaFormat, SchemaPart } from './types.ts'
 
 export type SerializeResult =
@@ -37,11 +37,16 @@ export function resolvedSchema(codec: Codec, origin: SchemaOrigin): ResolvedSche
   const { part, id } = origin
   const tag = (violations: Violation[]) => violations.map((v) => ({ ...v, part }))
   const serialize = (value: unknown): SerializeResult => {
-    const written = codec.write(value)
+    if (id === undefined) {
+      const written = codec.write(value)
+      return written.ok
+        ? { ok: true, bytes: written.payload }
+        : { ok: false, violations: tag(written.violations) }
+    }
+    // Written after room for the frame's header: the record is allocated and copied once.
+    const written = codec.write(value, HEADER_SIZE)
     if (!written.ok) return { ok: false, violations: tag(written.violations) }
-    return id === undefined
-      ? { ok: true, bytes: written.payload }
-      : { ok: true, bytes: frame(id, written.payload), schemaId: id }
+    return { ok: true, bytes: writeHeader(id, written.payload), schemaId: id }
   }
   return {
     ...origin,

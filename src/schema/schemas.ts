@@ -109,7 +109,7 @@ export class SchemaCatalog {
     context: SchemaContext,
     value: unknown
   ): Promise<SerializeResult> {
-    const ready = this.#ready(ref, context)
+    const ready = this.ready(ref, context)
     if (!ready) return this.resolve(ref, context).then((schema) => schema.serialize(value))
     try {
       return Promise.resolve(ready.serialize(value))
@@ -118,8 +118,12 @@ export class SchemaCatalog {
     }
   }
 
-  /** The resolved schema when it is at hand without waiting (the common case), else undefined. */
-  #ready(ref: SchemaRefConfig, context: SchemaContext): ResolvedSchema | undefined {
+  /**
+   * What `resolve` would answer, when it is at hand without waiting (the common case), else
+   * undefined: a subject's version only while its lookup is fresh (cacheTtlMs), so a new
+   * version is followed exactly as `resolve` follows it.
+   */
+  ready(ref: SchemaRefConfig, context: SchemaContext): ResolvedSchema | undefined {
     const plan = this.#plans.get(ref)?.peek(planKey(context))
     if (plan === undefined) return undefined
     if (plan.kind === 'fixed') return plan.ready

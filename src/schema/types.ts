@@ -29,6 +29,10 @@ export type WriteResult = { ok: true; payload: Buffer } | { ok: false; violation
 export interface Codec {
   readonly format: SchemaFormat
   validate(value: unknown): Violation[]
-  write(value: unknown): WriteResult
+  /**
+   * `headroom` bytes are left unwritten at the start of the payload, for the caller's framing:
+   * the record's bytes are then allocated and copied once, not once more to be framed.
+   */
+  write(value: unknown, headroom?: number): WriteResult
   read(payload: Buffer): unknown
 }

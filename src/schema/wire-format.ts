@@ -7,10 +7,15 @@ export const HEADER_SIZE = 5
 
 export function frame(schemaId: number, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_SIZE + payload.length)
-  out[0] = MAGIC_BYTE
-  out.writeInt32BE(schemaId, 1)
   payload.copy(out, HEADER_SIZE)
-  return out
+  return writeHeader(schemaId, out)
+}
+
+/** Fills in the header of `framed`, a payload written after HEADER_SIZE bytes of room. */
+export function writeHeader(schemaId: number, framed: Buffer): Buffer {
+  framed[0] = MAGIC_BYTE
+  framed.writeInt32BE(schemaId, 1)
+  return framed
 }
 
 export interface Framed {

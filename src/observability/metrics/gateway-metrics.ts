@@ -12,6 +12,7 @@ import {
 } from 'prom-client'
 import type { Observation, Observer } from '../observer.ts'
 import { LabelLimiter, type LabelLimitSettings } from './label-limit.ts'
+import { BufferedCounter, SeriesCache, type RequestSeries } from './request-series.ts'
 
 export interface MetricsSettings {
   labels: {
@@ -58,6 +59,14 @@ const requestLabels = [
 ] as const
 const flowLabels = ['door', 'virtual_cluster', 'route', 'topic', 'principal', 'direction'] as const
 
+type Labels<L extends readonly string[]> = Record<L[number], string>
+type Series = RequestSeries<
+  Labels<typeof requestLabels>,
+  Labels<typeof flowLabels>,
+  Labels<['door', 'virtual_cluster', 'route', 'outcome']>,
+  Labels<['door', 'virtual_cluster', 'route']>
+>
+
 export class GatewayMetrics implements Observer {
   readonly registry = new Registry()
   /** When counting began (epoch ms): the start of every cumulative series (OTLP export). */
@@ -80,6 +89,10 @@ export class GatewayMetrics implements Observer {
   readonly #otlpExports: Counter<'result'>
   readonly #stateUnavailable: Counter<'use' | 'outcome'>
   readonly #sources = new Map<string, Set<SourceRead>>()
+  readonly #requestsBuffer: BufferedCounter<(typeof requestLabels)[number]>
+  readonly #recordsBuffer: BufferedCounter<(typeof flowLabels)[number]>
+  readonly #bytesBuffer: BufferedCounter<(typeof flowLabels)[number]>
+  readonly #series: SeriesCache<Series>
 
   constructor(
     settings: MetricsSettings = defaultMetricsSettings,
@@ -98,18 +111,32 @@ export class GatewayMetrics implements Observer {
       help: 'Finished gateway requests (HTTP produce, Kafka requests) and stream sessions, by outcome and rejection reason',
       labelNames: requestLabels,
       registers,
+      // Increments are buffered on the hot path (request-series.ts): hand them over first.
+      collect: () => this.#requestsBuffer.flush(),
     })
     this.#records = new Counter({
       name: 'weir_records_total',
       help: 'Records in (produced) and out (delivered to stream clients)',
       labelNames: flowLabels,
       registers,
+      // Increments are buffered on the hot path (request-series.ts): hand them over first.
+      collect: () => this.#recordsBuffer.flush(),
     })
     this.#bytes = new Counter({
       name: 'weir_bytes_total',
       help: 'Payload bytes in (request bodies, Kafka requests) and out (responses, stream deliveries)',
       labelNames: flowLabels,
       registers,
+      // Increments are buffered on the hot path (request-series.ts): hand them over first.
+      collect: () => this.#bytesBuffer.flush(),
+    })
+    this.#requestsBuffer = new BufferedCounter(this.#requests)
+    this.#recordsBuffer = new BufferedCounter(this.#records)
+    this.#bytesBuffer = new BufferedCounter(this.#bytes)
+    this.#series = new SeriesCache(10_000, () => {
+      this.#requestsBuffer.flush()
+      this.#recordsBuffer.flush()
+      this.#bytesBuffer.flush()
     })
     this.#duration = new Histogram({
       name: 'weir_request_duration_seconds',
@@ -196,6 +223,8 @@ export class GatewayMetrics implements Observer {
 
   /** New label limits (buckets stay as they were created). */
   configure(settings: MetricsSettings): void {
+    // The cached label sets were limited by the old settings.
+    this.#series.clear()
     const { labels } = settings
     this.#principal = this.#principal.reconfigured(labels.principal)
     this.#topic = this.#topic.reconfigured(labels.topic)
@@ -209,24 +238,35 @@ export class GatewayMetrics implements Observer {
   }
 
   observe(o: Observation): void {
+    const key = `${o.door}\0${o.virtualCluster ?? ''}\0${o.route ?? ''}\0${o.topic ?? ''}\0${o.principal ?? ''}\0${o.outcome}\0${o.reason ?? ''}`
+    const series = this.#series.get(key, () => this.#labelSets(o))
+    this.#requestsBuffer.add(series.request, 1)
+    if (o.bytesIn > 0) this.#bytesBuffer.add(series.inbound, o.bytesIn)
+    if (o.bytesOut > 0) this.#bytesBuffer.add(series.outbound, o.bytesOut)
+    if (o.records > 0) {
+      // Produce requests bring records in; stream sessions take them out.
+      this.#recordsBuffer.add(o.kind === 'session' ? series.outbound : series.inbound, o.records)
+    }
+    if (o.kind === 'request') {
+      this.#duration.observe(series.duration, o.durationMs / 1000)
+      if (o.backendMs !== undefined) this.#backend.observe(series.backend, o.backendMs / 1000)
+    }
+  }
+
+  /** An observation's label sets, its unbounded values through the limiters. */
+  #labelSets(o: Observation): Series {
     const base = {
       door: o.door,
       virtual_cluster: o.virtualCluster ?? '',
       route: this.#route.value(o.route),
     }
     const who = { topic: this.#topic.value(o.topic), principal: this.#principal.value(o.principal) }
-    this.#requests.inc({ ...base, ...who, outcome: o.outcome, reason: o.reason ?? '' })
-    const inbound = { ...base, ...who, direction: 'in' }
-    const outbound = { ...base, ...who, direction: 'out' }
-    if (o.bytesIn > 0) this.#bytes.inc(inbound, o.bytesIn)
-    if (o.bytesOut > 0) this.#bytes.inc(outbound, o.bytesOut)
-    if (o.records > 0) {
-      // Produce requests bring records in; stream sessions take them out.
-      this.#records.inc(o.kind === 'session' ? outbound : inbound, o.records)
-    }
-    if (o.kind === 'request') {
-      this.#duration.observe({ ...base, outcome: o.outcome }, o.durationMs / 1000)
-      if (o.backendMs !== undefined) this.#backend.observe(base, o.backendMs / 1000)
+    return {
+      request: { ...base, ...who, outcome: o.outcome, reason: o.reason ?? '' },
+      inbound: { ...base, ...who, direction: 'in' },
+      outbound: { ...base, ...who, direction: 'out' },
+      duration: { ...base, outcome: o.outcome },
+      backend: base,
     }
   }
 

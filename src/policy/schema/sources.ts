@@ -22,4 +22,6 @@ export interface RecordSchemas {
   codecById(registry: string, id: number): Promise<Codec>
   /** A policy's schema for a topic's key or value: the one records are written with. */
   resolve(ref: SchemaRefConfig, context: SchemaContext): Promise<ResolvedSchema>
+  /** The schema `resolve` would answer, when it is at hand without waiting; else undefined. */
+  ready(ref: SchemaRefConfig, context: SchemaContext): ResolvedSchema | undefined
 }

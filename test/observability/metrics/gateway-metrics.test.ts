@@ -100,6 +100,32 @@ describe('GatewayMetrics', () => {
     expect(await principals()).toEqual(new Set(['user-0-0', 'user-0-1', 'late-0', '_other']))
   })
 
+  it('counts what was observed between reads once, whichever way the registry is read', async () => {
+    const metrics = new GatewayMetrics()
+    for (let i = 0; i < 3; i++) metrics.observe(request())
+    expect(await metricValue(metrics, 'weir_requests_total', { principal: 'alice' })).toBe(3)
+    expect(await metrics.metrics()).toContain(
+      'weir_bytes_total{door="http",virtual_cluster="shop",route="orders",topic="orders",principal="alice",direction="in"} 300'
+    )
+    metrics.observe(request({ records: 5 }))
+    const json = await metrics.registry.getMetricsAsJSON()
+    const records = json.find((m) => m.name === 'weir_records_total')
+    expect(records?.values).toEqual([expect.objectContaining({ value: 11 })])
+    expect(await metricValue(metrics, 'weir_requests_total', { principal: 'alice' })).toBe(4)
+  })
+
+  it('labels what comes after a reload by the new limits, though the same values came before', async () => {
+    const metrics = new GatewayMetrics()
+    metrics.observe(request())
+    metrics.configure({
+      ...defaultMetricsSettings,
+      labels: { ...defaultMetricsSettings.labels, principal: { mode: 'drop', max: 0 } },
+    })
+    metrics.observe(request())
+    expect(await metricValue(metrics, 'weir_requests_total', { principal: 'alice' })).toBe(1)
+    expect(await metricValue(metrics, 'weir_requests_total', { principal: '_all' })).toBe(1)
+  })
+
   it('reads gauges from their sources at scrape time, summing sources', async () => {
     const metrics = new GatewayMetrics()
     let buffered = 3

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest'
 import { GatewayError } from '../../../src/core/errors.ts'
 import type { Payload } from '../../../src/core/payload.ts'
 import { PolicyEngine } from '../../../src/policy/engine.ts'
-import { SchemaValidator, type RecordsVerdict } from '../../../src/policy/schema/index.ts'
+import {
+  SchemaValidator,
+  type RecordsVerdict,
+  type SerializedRecord,
+} from '../../../src/policy/schema/index.ts'
 import { SchemaCatalog } from '../../../src/schema/schemas.ts'
 import { frame } from '../../../src/schema/wire-format.ts'
 import { MemoryRegistry } from '../../support/memory-registry.ts'
@@ -30,7 +34,8 @@ const jsonOrder = {
 
 function setup(
   policy: Record<string, unknown>,
-  vc: Record<string, unknown> = { name: 'vc', schemaRegistry: 'main' }
+  vc: Record<string, unknown> = { name: 'vc', schemaRegistry: 'main' },
+  now?: () => number
 ) {
   const registry = new MemoryRegistry()
   const engine = new PolicyEngine(
@@ -41,7 +46,7 @@ function setup(
   )
   const schemas = new SchemaCatalog(
     [{ name: 'main', url: registry.url, cacheTtlMs: 60_000, requestTimeoutMs: 1000 }],
-    { transport: registry.transport }
+    { transport: registry.transport, now }
   )
   const target = {
     virtualCluster: 'vc',
@@ -210,6 +215,76 @@ describe('one verdict for serialized and serializing doors', () => {
     expect(await overKafka(validator, target, [frame(1, Buffer.from([]))])).toMatchObject({
       ok: false,
       error: { code: 'internal', detail: expect.stringContaining('has no registry') as string },
+    })
+  })
+})
+
+describe('serialize on the hot path', () => {
+  const avroOrderV2 = {
+    ...avroOrder,
+    fields: [...avroOrder.fields, { name: 'note', type: ['null', 'string'], default: null }],
+  }
+  const order = [{ key: none, value: json({ id: 'a', qty: 1 }) }]
+  const idOf = (records: SerializedRecord[]) => records[0]?.value?.readInt32BE(1)
+
+  it('answers without a promise while the schema is cached, and follows a new latest version after cacheTtlMs', async () => {
+    const clock = { now: 0 }
+    const { registry, validator, target } = setup(
+      { value: { format: 'avro' } },
+      undefined,
+      () => clock.now
+    )
+    const v1 = registry.add('orders-value', avroOrder)
+    const first = validator.serialize(target, order)
+    expect(first).toBeInstanceOf(Promise)
+    expect(idOf(await first)).toBe(v1)
+
+    const cached = validator.serialize(target, order)
+    expect(Array.isArray(cached)).toBe(true)
+    expect(cached).toEqual([
+      {
+        key: null,
+        value: frame(
+          v1,
+          avro.Type.forSchema(avroOrder as avro.Schema).toBuffer({ id: 'a', qty: 1 })
+        ),
+      },
+    ])
+
+    const v2 = registry.add('orders-value', avroOrderV2)
+    clock.now = 59_999
+    expect(idOf(validator.serialize(target, order) as SerializedRecord[])).toBe(v1)
+    clock.now = 60_000
+    const refreshed = validator.serialize(target, order)
+    expect(refreshed).toBeInstanceOf(Promise)
+    expect(idOf(await refreshed)).toBe(v2)
+    expect(idOf(validator.serialize(target, order) as SerializedRecord[])).toBe(v2)
+    expect(registry.take().filter((r) => r.includes('/subjects/'))).toEqual([
+      'GET /subjects/orders-value/versions/latest',
+      'GET /subjects/orders-value/versions/latest',
+    ])
+  })
+
+  it('refuses an invalid record at once through a cached schema, naming every violation', async () => {
+    const { registry, validator, target } = setup({ value: { format: 'avro' } })
+    registry.add('orders-value', avroOrder)
+    await validator.serialize(target, order)
+    let refusal: unknown
+    try {
+      validator.serialize(target, [order[0]!, { key: none, value: json({ id: 1 }) }])
+    } catch (err) {
+      refusal = err
+    }
+    expect(refusal).toBeInstanceOf(GatewayError)
+    expect(refusal).toMatchObject({
+      code: 'invalid-record',
+      detail: '1 of 2 records do not match the schema; nothing was produced',
+      extensions: {
+        violations: [
+          { record: 1, part: 'value', path: '/id', message: expect.any(String) as string },
+          { record: 1, part: 'value', path: '/qty', message: expect.any(String) as string },
+        ],
+      },
     })
   })
 })
