@@ -5,14 +5,23 @@
 import type { SchemaPolicyConfig, WeirConfig } from '../config/schema/index.ts'
 import { allow, type Decision } from '../core/decision.ts'
 import type { PolicyRequest } from '../core/policy-request.ts'
-import type { Credentials } from '../core/principal.ts'
-import { Authenticator, type AuthResult } from './authn/authenticator.ts'
+import type { Credentials, Principal } from '../core/principal.ts'
+import type { KmsFailureReport } from '../kms/reporting.ts'
+import type { AuthResult } from './authn/authenticator.ts'
 import type { BasicOptions } from './authn/basic.ts'
 import type { JwksOptions } from './authn/jwt.ts'
 import type { ScramLogin } from './authn/scram.ts'
 import type { ScramMechanism } from './authn/scram-keys.ts'
 import type { AclRequest } from './acl.ts'
-import { PolicyCatalog, type Chain } from './chain.ts'
+import type { Chain } from './chain.ts'
+import {
+  compilePolicies,
+  routeChain,
+  virtualClusterOf,
+  type CompiledPolicies,
+  type RateLimitCounts,
+  type VirtualClusterPolicies,
+} from './compile.ts'
 import {
   admitConnection,
   ConnectionCounter,
@@ -20,25 +29,23 @@ import {
   type ConnectionLimit,
   type ConnectionRequest,
 } from './connection-limit.ts'
-import type {
-  Bucket,
-  Clock,
-  RateLimitCharge,
-  RateLimiter,
-  RateLimiterOptions,
-} from './rate-limit.ts'
 import { SharedConnectionSlots } from './connection-limit-shared.ts'
-import { evaluateIpFilters } from './ip-filter.ts'
-import type { OnUnavailable, SharedRateLimits } from './rate-limit-shared.ts'
-import type { ReadTransform, WriteTransform } from './transform/index.ts'
-import type { Principal } from '../core/principal.ts'
-import type { MaskSchemaSource, MaskSide, RecordEdit } from './mask/mask-set.ts'
-import type { KmsFailureReport } from '../kms/reporting.ts'
-import { KmsProviders } from './encrypt/kms-providers.ts'
 import { DataKeyCache, type DataKeyCacheOptions } from './encrypt/dek-cache.ts'
-import { Decryption } from './encrypt/decryption.ts'
-import { EnvelopeReader } from './encrypt/reader.ts'
-import { chainRecordEdits, skippingSealedValues } from './record-edits.ts'
+import { KmsProviders } from './encrypt/kms-providers.ts'
+import { evaluateIpFilters } from './ip-filter.ts'
+import type { MaskSchemaSource, MaskSide, RecordEdit } from './mask/mask-set.ts'
+import type { Bucket, Clock, RateLimitCharge, RateLimiterOptions } from './rate-limit.ts'
+import type { OnUnavailable, SharedRateLimits } from './rate-limit-shared.ts'
+import {
+  chargeAfter,
+  chargeOrRefuse,
+  prepareRateLimits,
+  rateLimitHeadersOf,
+} from './rate-limits.ts'
+import { decryptorOf, encryptorOf, recordEditsOf, type EditContext } from './record-edits-for.ts'
+import type { ReadTransform, WriteTransform } from './transform/index.ts'
+
+export type { RateLimitCounts } from './compile.ts'
 
 export interface PolicyEngineOptions {
   /** Monotonic milliseconds for rate limits and credential caches (default performance.now). */
@@ -61,39 +68,10 @@ export interface PolicyEngineOptions {
   }
 }
 
-interface VirtualClusterPolicies {
-  names: readonly string[]
-  /** Where its Confluent-framed values' writer schemas are (masks read them). */
-  registry: string | undefined
-  authenticator: Authenticator
-  chain: Chain
-  /** Route chains by the route's policy list: by identity first (config arrays are stable)... */
-  byList: WeakMap<readonly string[], Chain>
-  /** ...then by content, for callers that build a fresh array per request. */
-  byKey: Map<string, Chain>
-  /** What the cluster's own rate limits count (asked per Kafka request, so computed once). */
-  counts: RateLimitCounts
-}
-
-/** Whether any rate limit counts requests, and whether any counts payload bytes. */
-export interface RateLimitCounts {
-  requests: boolean
-  bytes: boolean
-}
-
-/** What an engine compiles a config into; a reload swaps the whole of it at once. */
-interface Compiled {
-  catalog: PolicyCatalog
-  vcs: Map<string, VirtualClusterPolicies>
-  /** The `kms:` entries' providers, by name. */
-  kms: ReturnType<KmsProviders['resolve']>
-  decryption: Decryption
-}
-
 export class PolicyEngine {
   readonly #now: Clock
   readonly #options: PolicyEngineOptions
-  #compiled: Compiled
+  #compiled: CompiledPolicies
   /** Buckets that passed their check, awaiting commit. authorize is synchronous, so one suffices. */
   readonly #pending: Bucket[] = []
   /** Connections per stream and principal (a stream's `maxConnectionsPerPrincipal`). */
@@ -116,8 +94,10 @@ export class PolicyEngine {
       options.previous === undefined
         ? new KmsProviders(options.onKmsFailure)
         : options.previous.#kmsProviders
-    const previous = options.previous === undefined ? undefined : options.previous.#compiled.catalog
-    this.#compiled = this.#compile(config, previous)
+    this.#compiled = this.#compile(
+      config,
+      options.previous === undefined ? undefined : options.previous.#compiled
+    )
     this.#adopt(config)
     this.#routeConnections =
       options.previous === undefined ? new ConnectionCounter() : options.previous.#routeConnections
@@ -130,7 +110,7 @@ export class PolicyEngine {
    * new ones do not compile.
    */
   reload(config: WeirConfig): void {
-    this.#compiled = this.#compile(config, this.#compiled.catalog)
+    this.#compiled = this.#compile(config, this.#compiled)
     this.#adopt(config)
   }
 
@@ -153,51 +133,16 @@ export class PolicyEngine {
     } else this.#connectionSlots.configure(settings)
   }
 
-  #compile(config: WeirConfig, previous: PolicyCatalog | undefined): Compiled {
-    const options = this.#options
-    const kms = this.#kmsProviders.resolve(config.kms)
-    const provider = (name: string) => kms.get(name)?.kms
-    const cache = this.#dataKeys
-    const state = config.state === undefined ? undefined : options.state
-    const shared =
-      state && config.state
-        ? { ...state, onUnavailable: config.state.onUnavailable, now: this.#now }
-        : undefined
-    const catalog = new PolicyCatalog(config.policies, {
-      rateLimits: { ...options.rateLimits, shared },
-      previous,
-      maskSchemas: options.maskSchemas,
-      encryption: { kms: provider, cache },
+  #compile(config: WeirConfig, previous: CompiledPolicies | undefined): CompiledPolicies {
+    const { state, ...options } = this.#options
+    return compilePolicies(config, {
+      ...options,
+      now: this.#now,
+      state: config.state === undefined ? undefined : state,
+      kmsProviders: this.#kmsProviders,
+      dataKeys: this.#dataKeys,
+      previous: previous?.catalog,
     })
-    const reader = new EnvelopeReader({ kms: provider, cache })
-    const decryption = new Decryption(reader, options.maskSchemas)
-    const vcs = new Map<string, VirtualClusterPolicies>()
-    const authOptions = { jwks: options.jwks, basic: { ...options.basic, now: this.#now } }
-    for (const vc of config.virtualClusters) {
-      let authenticator: Authenticator
-      try {
-        authenticator = new Authenticator(vc.authentication, authOptions)
-      } catch (err) {
-        // Bad keys or hashes surface when the config loads, named by where they are.
-        throw new Error(`virtual cluster "${vc.name}" authentication: ${(err as Error).message}`, {
-          cause: err,
-        })
-      }
-      const chain = catalog.chain(vc.policies)
-      vcs.set(vc.name, {
-        names: vc.policies,
-        registry: vc.schemaRegistry,
-        authenticator,
-        chain,
-        byList: new WeakMap(),
-        byKey: new Map(),
-        counts: {
-          requests: chain.limiters.some((l) => l.config.requestsPerSecond !== undefined),
-          bytes: chain.limiters.some((l) => l.config.bytesPerSecond !== undefined),
-        },
-      })
-    }
-    return { catalog, vcs, kms, decryption }
   }
 
   /**
@@ -255,26 +200,7 @@ export class PolicyEngine {
     }
     const limiters = chain.limiters
     if (limiters.length === 0) return allow
-    const now = this.#now()
-    const pending = this.#pending
-    for (let i = 0; i < limiters.length; i++) {
-      const limiter = limiters[i] as RateLimiter
-      const checked = limiter.check(request, now)
-      if (typeof checked === 'number') {
-        pending.length = 0
-        return limiter.refusal(request, now, checked)
-      }
-      if ('verdict' in checked) {
-        pending.length = 0
-        return checked // a fail-closed limit whose shared store is down
-      }
-      pending[i] = checked
-    }
-    for (let i = 0; i < limiters.length; i++) {
-      ;(limiters[i] as RateLimiter).commit(pending[i] as Bucket, request.bytes)
-    }
-    pending.length = 0
-    return allow
+    return chargeOrRefuse(limiters, request, this.#now(), this.#pending)
   }
 
   /**
@@ -286,9 +212,7 @@ export class PolicyEngine {
     if (this.#options.state === undefined) return undefined // without a store: nothing to fetch
     const limiters = this.#chain(request.virtualCluster, routePolicies).limiters
     if (limiters.length === 0) return undefined
-    const now = this.#now()
-    const waits = limiters.map((limiter) => limiter.prepare(request, now))
-    return waits.some((w) => w !== undefined) ? Promise.all(waits).then(() => {}) : undefined
+    return prepareRateLimits(limiters, request, this.#now())
   }
 
   /**
@@ -382,12 +306,7 @@ export class PolicyEngine {
   chargeRateLimits(charge: RateLimitCharge): { throttleMs: number } {
     const limiters = this.#vc(charge.virtualCluster).chain.limiters
     if (limiters.length === 0) return { throttleMs: 0 }
-    const now = this.#now()
-    let wait = 0
-    for (const limiter of limiters) wait = Math.max(wait, limiter.charge(charge, now))
-    // Whole milliseconds, rounded up (the wire field is an int32); the slack keeps float noise
-    // (2500.0000001) from adding one.
-    return { throttleMs: Math.max(0, Math.ceil(wait - 1e-6)) }
+    return chargeAfter(limiters, charge, this.#now())
   }
 
   /**
@@ -400,11 +319,7 @@ export class PolicyEngine {
   ): Record<string, string> | undefined {
     const limiters = this.#chain(request.virtualCluster, routePolicies).limiters
     if (limiters.length === 0) return undefined
-    const now = this.#now()
-    return {
-      'RateLimit-Policy': limiters.map((l) => l.policyHeader).join(', '),
-      RateLimit: limiters.map((l) => l.statusOf(request, now)).join(', '),
-    }
+    return rateLimitHeadersOf(limiters, request, this.#now())
   }
 
   /** The schema policy for a topic: the last matching one, so a route's wins over its cluster's. */
@@ -486,16 +401,7 @@ export class PolicyEngine {
     side: MaskSide,
     routePolicies?: readonly string[]
   ): RecordEdit | undefined {
-    const chain = this.#chain(virtualCluster, routePolicies)
-    if (!chain.masks.any && !chain.encrypts.any) return undefined
-    const registry = this.#vc(virtualCluster).registry
-    const mask = chain.masks.any ? chain.masks.maskFor(topic, principal, side, registry) : undefined
-    if (side === 'produce') {
-      return chainRecordEdits(mask, this.encryptFor(virtualCluster, topic, routePolicies))
-    }
-    const decrypt = this.decryptFor(virtualCluster, topic, principal, routePolicies)
-    if (decrypt === undefined && chain.encrypts.covers(topic)) return skippingSealedValues(mask)
-    return chainRecordEdits(decrypt, mask)
+    return recordEditsOf(this.#edits(virtualCluster, routePolicies), topic, principal, side)
   }
 
   /** How every door that writes seals the records of `topic`; undefined when none applies. */
@@ -504,9 +410,7 @@ export class PolicyEngine {
     topic: string,
     routePolicies?: readonly string[]
   ): RecordEdit | undefined {
-    const chain = this.#chain(virtualCluster, routePolicies)
-    if (!chain.encrypts.any) return undefined
-    return chain.encrypts.encryptor(topic, this.#vc(virtualCluster).registry)
+    return encryptorOf(this.#edits(virtualCluster, routePolicies), topic)
   }
 
   /**
@@ -520,36 +424,22 @@ export class PolicyEngine {
     principal: Principal,
     routePolicies?: readonly string[]
   ): RecordEdit | undefined {
-    const chain = this.#chain(virtualCluster, routePolicies)
-    if (!chain.encrypts.covers(topic)) return undefined
-    const request = {
-      principal,
-      operation: 'decrypt' as const,
-      resource: { type: 'topic' as const, name: topic },
-    }
-    if (chain.acl !== undefined && chain.acl.evaluate(request).verdict !== 'allow') return undefined
-    return this.#compiled.decryption.decryptor(this.#vc(virtualCluster).registry)
+    return decryptorOf(this.#edits(virtualCluster, routePolicies), topic, principal)
   }
 
   #vc(name: string): VirtualClusterPolicies {
-    const vc = this.#compiled.vcs.get(name)
-    if (vc === undefined) throw new Error(`no virtual cluster named "${name}"`)
-    return vc
+    return virtualClusterOf(this.#compiled, name)
   }
 
   #chain(virtualCluster: string, routePolicies: readonly string[] | undefined): Chain {
-    const vc = this.#vc(virtualCluster)
-    if (routePolicies === undefined || routePolicies.length === 0) return vc.chain
-    let chain = vc.byList.get(routePolicies)
-    if (chain === undefined) {
-      const key = routePolicies.join('\u0000')
-      chain = vc.byKey.get(key)
-      if (chain === undefined) {
-        chain = this.#compiled.catalog.chain([...vc.names, ...routePolicies])
-        vc.byKey.set(key, chain)
-      }
-      vc.byList.set(routePolicies, chain)
+    return routeChain(this.#compiled, virtualCluster, routePolicies)
+  }
+
+  #edits(virtualCluster: string, routePolicies: readonly string[] | undefined): EditContext {
+    return {
+      chain: this.#chain(virtualCluster, routePolicies),
+      registry: this.#vc(virtualCluster).registry,
+      decryption: this.#compiled.decryption,
     }
-    return chain
   }
 }
