@@ -13,7 +13,7 @@ import { kafkaJsClient } from '../../src/kafka/kafkajs/client.ts'
 import { platformaticClient } from '../../src/kafka/platformatic/client.ts'
 import type { OutgoingRecord } from '../../src/kafka/producer/record.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
+import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
 import { drive, type LoadPlan } from '../load.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { producePlan, recordBytes, warmUpPlan } from './direct-produce.ts'
@@ -107,10 +107,17 @@ async function measureSends(
   const sender = await open(topic)
   try {
     ctx.log(`${label}: warming up on ${topic}`)
-    await drive({ ...warmUpPlan, inFlight: plan.inFlight }, sender.send)
+    const warm = await drive({ ...warmUpPlan, inFlight: plan.inFlight }, sender.send)
     const before = process.cpuUsage()
     const result = await drive(plan, sender.send)
     const cpu = process.cpuUsage(before)
+    // A fast path that lost records measured nothing: every acknowledged record is in the topic.
+    const landed = await recordsIn(kafka, topic)
+    if (landed < warm.records + result.records) {
+      ctx.problem(
+        `${label}: ${warm.records + result.records} records acknowledged, ${landed} in ${topic}`
+      )
+    }
     ctx.log(`${label}: ${Math.round(result.records / (result.elapsedMs / 1000))} records/s`)
     totals.records += result.records
     totals.seconds += result.elapsedMs / 1000
