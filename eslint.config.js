@@ -25,7 +25,7 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: { 'import-x/no-restricted-paths': ['error', { zones: dependencyZones }] },
   },
-  clientLibraryImports,
+  ...clientLibraryImports,
   {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },

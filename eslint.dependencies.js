@@ -101,28 +101,37 @@ export const dependencyZones = [
 
 // Kafka client libraries stay behind the client port (src/kafka/client/port.ts): only their
 // adapter imports one, so a second adapter, or a replacement, touches nothing else.
-export const clientLibraryImports = {
-  files: ['src/**/*.ts'],
-  ignores: ['src/kafka/kafkajs/**'],
-  rules: {
+const adapters = [
+  { library: 'kafkajs', folder: 'src/kafka/kafkajs' },
+  { library: '@platformatic/kafka', folder: 'src/kafka/platformatic' },
+]
+
+/** Forbids importing each of `libraries` (one flat-config rule: a later one would replace it). */
+const onlyAdapters = (libraries) => {
+  const message = (library) =>
+    `only the ${library} adapter (${adapters.find((a) => a.library === library).folder}/) imports ${library}: use the Kafka client port, src/kafka/client/port.ts`
+  return {
     'no-restricted-imports': [
       'error',
       {
-        paths: [
-          {
-            name: 'kafkajs',
-            message:
-              'only the kafkajs adapter (src/kafka/kafkajs/) imports kafkajs: use the Kafka client port, src/kafka/client/port.ts',
-          },
-        ],
-        patterns: [
-          {
-            group: ['kafkajs/*'],
-            message:
-              'only the kafkajs adapter (src/kafka/kafkajs/) imports kafkajs: use the Kafka client port, src/kafka/client/port.ts',
-          },
-        ],
+        paths: libraries.map((library) => ({ name: library, message: message(library) })),
+        patterns: libraries.map((library) => ({
+          group: [`${library}/*`],
+          message: message(library),
+        })),
       },
     ],
-  },
+  }
 }
+
+export const clientLibraryImports = [
+  {
+    files: ['src/**/*.ts'],
+    ignores: adapters.map((a) => `${a.folder}/**`),
+    rules: onlyAdapters(adapters.map((a) => a.library)),
+  },
+  ...adapters.map((adapter) => ({
+    files: [`${adapter.folder}/**/*.ts`],
+    rules: onlyAdapters(adapters.filter((a) => a !== adapter).map((a) => a.library)),
+  })),
+]

@@ -104,7 +104,8 @@ async function registerSchema(registryUrl: string, subject: string): Promise<num
   return (JSON.parse(text) as { id: number }).id
 }
 
-export function weirConfig(ctx: BenchContext, port: number): string {
+/** `client`: the cluster's Kafka client library (backendClusters[].client). */
+export function weirConfig(ctx: BenchContext, port: number, client = 'kafkajs'): string {
   const registry = ctx.registryUrl
     ? `schemaRegistries:\n  - name: registry\n    url: ${ctx.registryUrl}\n`
     : ''
@@ -113,6 +114,7 @@ export function weirConfig(ctx: BenchContext, port: number): string {
   return `backendClusters:
   - name: bench
     bootstrapServers: ${ctx.bootstrap}
+    client: ${client}
 ${registry}virtualClusters:
   - name: bench
     backendCluster: bench

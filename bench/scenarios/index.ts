@@ -2,6 +2,7 @@
 // added here; the runner still runs each one's baselines before it, whatever this order.
 import type { Scenario } from '../scenario.ts'
 import { accessLog } from './access-log.ts'
+import { clientAdapters } from './client-adapters.ts'
 import { directProduce } from './direct-produce.ts'
 import { fanout } from './fanout.ts'
 import { httpProduce } from './http-produce.ts'
@@ -25,4 +26,5 @@ export const scenarios: readonly Scenario[] = [
   workers,
   requestReply,
   accessLog,
+  clientAdapters,
 ]

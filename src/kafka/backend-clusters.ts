@@ -1,5 +1,5 @@
 // The backend Kafka clusters a node talks to: one client each (the port of client/port.ts, on
-// kafkajs), created on first use, and
+// the library the cluster's `client` names), created on first use, and
 // one more per tenant identity (backend-identity.ts) that is used there, so identities never share
 // a connection; per cluster, its health (circuit breaker, readiness), asked as the cluster's own
 // identity, and a cache of the topics it has, per identity (the brokers list a topic only to the
@@ -11,6 +11,7 @@ import { TopicCache } from './backend/topic-cache.ts'
 import { clusterIdentityKey, identityKey, type BackendIdentity } from './backend-identity.ts'
 import type { KafkaAdmin, KafkaClient } from './client/port.ts'
 import { kafkaJsClient } from './kafkajs/client.ts'
+import { platformaticClient } from './platformatic/client.ts'
 
 export type { ProbeResult } from './backend/health.ts'
 
@@ -41,7 +42,8 @@ export class BackendClusters {
         backendCluster: name,
         ...(identity === undefined ? {} : { backendIdentity: identityKey(identity) }),
       })
-      client = kafkaJsClient(config, logger, identity)
+      const adapter = config.client === 'platformatic' ? platformaticClient : kafkaJsClient
+      client = adapter(config, logger, identity)
       this.#clients.set(key, client)
     }
     return client

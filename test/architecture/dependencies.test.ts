@@ -57,7 +57,7 @@ describe('dependencies point inward', () => {
   })
 })
 
-describe('only the kafkajs adapter imports kafkajs', () => {
+describe('only its adapter imports a Kafka client library', () => {
   const rule = 'no-restricted-imports'
 
   it.each([
@@ -65,6 +65,7 @@ describe('only the kafkajs adapter imports kafkajs', () => {
     ['src/produce/probe.ts', "import { CompressionTypes } from 'kafkajs'"],
     ['src/kafka/producer/probe.ts', "import type { Producer } from 'kafkajs'"],
     ['src/kafka/consumer/probe.ts', "import 'kafkajs/types/index.js'"],
+    ['src/kafka/platformatic/probe.ts', "import { Kafka } from 'kafkajs'"],
   ])('%s: %s is refused', async (file, code) => {
     expect(await violations(file, code, rule)).toEqual([
       expect.stringMatching(/only the kafkajs adapter \(src\/kafka\/kafkajs\/\) imports kafkajs/),
@@ -72,7 +73,20 @@ describe('only the kafkajs adapter imports kafkajs', () => {
   })
 
   it.each([
+    ['src/kafka/producer/probe.ts', "import { Producer } from '@platformatic/kafka'"],
+    ['src/kafka/kafkajs/probe.ts', "import '@platformatic/kafka/dist/errors.js'"],
+    ['src/produce/probe.ts', "import type { Producer } from '@platformatic/kafka'"],
+  ])('%s: %s is refused', async (file, code) => {
+    expect(await violations(file, code, rule)).toEqual([
+      expect.stringMatching(
+        /only the @platformatic\/kafka adapter \(src\/kafka\/platformatic\/\) imports @platformatic\/kafka/
+      ),
+    ])
+  })
+
+  it.each([
     ['src/kafka/kafkajs/probe.ts', "import { Kafka } from 'kafkajs'"],
+    ['src/kafka/platformatic/probe.ts', "import { Producer } from '@platformatic/kafka'"],
     ['src/observability/probe.ts', "import pino from 'pino'"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await violations(file, code, rule)).toEqual([])

@@ -59,6 +59,12 @@ export const BackendCluster = z
       z.array(HostPort).min(1)
     ),
     clientId: z.string().default('weir'),
+    /**
+     * The Kafka client library Weir's producers use for this cluster: `kafkajs`, or
+     * `platformatic` (@platformatic/kafka; its transactional producers, consumers and admin
+     * requests stay on kafkajs). See README, "Kafka client library".
+     */
+    client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
     tls: ClientTls.optional(),
     sasl: ClientSasl.optional(),
     connectionTimeoutMs: Millis.default(3000),

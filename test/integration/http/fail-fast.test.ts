@@ -15,10 +15,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Far below what kafkajs's retries take with this config (well over 30 s), far above a normal answer. */
 const DEADLINE_MS = 10_000
 
-function weirConfig(bootstrap: string, extra = ''): string {
+/** The Kafka client libraries a backend cluster can use (`client`): each passes every test here. */
+const clients = ['kafkajs', 'platformatic'] as const
+type Client = (typeof clients)[number]
+
+function weirConfig(bootstrap: string, client: Client, extra = ''): string {
   return `backendClusters:
   - name: main
     bootstrapServers: ${bootstrap}
+    client: ${client}
     connectionTimeoutMs: 1000
     requestTimeoutMs: 30000
     health: { intervalMs: 300, timeoutMs: 1000 }
@@ -44,10 +49,10 @@ logging:
 ${extra}`
 }
 
-describe('a topic that does not exist', () => {
+describe.each(clients)('a topic that does not exist (%s client)', (library) => {
   it('is answered 404 from the topic cache while a concurrent POST to a topic that exists gets its 202', async () => {
     const topic = await createTopic('lane-good')
-    const weir = await startWeirProcess(weirConfig(stack().bootstrap))
+    const weir = await startWeirProcess(weirConfig(stack().bootstrap, library))
     const nextId = idSource('lane')
     const post = (name: string) =>
       postEvents(`${weir.url}/sync/${name}`, [nextId()], { batch: false, timeoutMs: DEADLINE_MS })
@@ -88,7 +93,7 @@ describe('a topic that does not exist', () => {
     const topic = await createTopic('lane-sigterm')
     const graceMs = 5000
     const weir = await startWeirProcess(
-      weirConfig(stack().bootstrap, `shutdownGraceMs: ${graceMs}\n`)
+      weirConfig(stack().bootstrap, library, `shutdownGraceMs: ${graceMs}\n`)
     )
     const nextId = idSource('sigterm')
     const attempts: Attempt[] = []
@@ -123,7 +128,7 @@ describe('a topic that does not exist', () => {
   })
 })
 
-describe('a backend cluster that is down (a broker of its own)', () => {
+describe.each(clients)('a backend cluster that is down (own broker, %s client)', (library) => {
   let broker: DedicatedKafka
   beforeAll(async () => {
     broker = await startDedicatedKafka('fail-fast')
@@ -134,7 +139,7 @@ describe('a backend cluster that is down (a broker of its own)', () => {
 
   it('answers sync produce and /readyz 503 at once, buffers async records, and recovers after the probe', async () => {
     const topic = await broker.createTopic('outage', 1)
-    const weir = await startWeirProcess(weirConfig(broker.bootstrap))
+    const weir = await startWeirProcess(weirConfig(broker.bootstrap, library))
     const nextId = idSource('outage')
     const post = (mode: 'sync' | 'async', timeoutMs = DEADLINE_MS) =>
       postEvents(`${weir.url}/${mode}/${topic}`, [nextId()], { batch: false, timeoutMs })
@@ -187,7 +192,7 @@ describe('a backend cluster that is down (a broker of its own)', () => {
     const topic = await broker.createTopic('frozen', 1)
     const graceMs = 3000
     const weir = await startWeirProcess(
-      weirConfig(broker.bootstrap, `shutdownGraceMs: ${graceMs}\n`)
+      weirConfig(broker.bootstrap, library, `shutdownGraceMs: ${graceMs}\n`)
     )
     const nextId = idSource('frozen')
     const post = (mode: 'sync' | 'async') =>

@@ -22,15 +22,20 @@ import { startWeirProcess } from '../../support/weir-process.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** The Kafka client libraries a backend cluster can use (`client`): each passes every test here. */
+const clients = ['kafkajs', 'platformatic'] as const
+type Client = (typeof clients)[number]
+
 function weirConfig(
   bootstrap: string,
   producer: string,
   routes: string,
-  requestTimeoutMs = 5000
+  { requestTimeoutMs = 5000, client }: { requestTimeoutMs?: number; client: Client }
 ): string {
   return `backendClusters:
   - name: main
     bootstrapServers: ${bootstrap}
+    client: ${client}
     connectionTimeoutMs: 1000
     requestTimeoutMs: ${requestTimeoutMs}
     producer:
@@ -66,7 +71,7 @@ function lost(attempts: readonly Attempt[], inTopic: ReadonlySet<string>): strin
 
 const describeOutcome = (attempts: readonly Attempt[]) => JSON.stringify(tally(attempts))
 
-describe('async delivery across SIGTERM', () => {
+describe.each(clients)('async delivery across SIGTERM (%s client)', (library) => {
   it('keeps every record it answered 202 for, refuses work once stopping, and exits 0', async () => {
     const topic = await createTopic('drain', 3)
     // Small batches so that records are still buffered when the signal comes: 2,000 records take
@@ -75,7 +80,8 @@ describe('async delivery across SIGTERM', () => {
       weirConfig(
         stack().bootstrap,
         'lingerMs: 5\nmaxBatchRecords: 20',
-        `- path: /events\n  virtualCluster: vc\n  topic: ${topic}\n  delivery: { mode: async }`
+        `- path: /events\n  virtualCluster: vc\n  topic: ${topic}\n  delivery: { mode: async }`,
+        { client: library }
       )
     )
     const url = `${weir.url}/events`
@@ -166,7 +172,7 @@ describe('async delivery across SIGTERM', () => {
   })
 })
 
-describe('a broker outage under load (a broker of its own)', () => {
+describe.each(clients)('a broker outage under load (a broker of its own, %s client)', (library) => {
   let broker: DedicatedKafka
   beforeAll(async () => {
     broker = await startDedicatedKafka('resilience')
@@ -229,7 +235,7 @@ describe('a broker outage under load (a broker of its own)', () => {
           broker.bootstrap,
           'lingerMs: 5\nretries: 2\nretryBackoffMs: 100',
           `- path: /events\n  virtualCluster: vc\n  topic: ${topic}\n  delivery: ${delivery}`,
-          1500
+          { requestTimeoutMs: 1500, client: library }
         )
       )
       const { attempts, backAt, recoveredAt, timeline } = await underLoad(
@@ -340,7 +346,7 @@ async function underLoad(
   return { attempts, backAt, recoveredAt, timeline: steps.join(', ') }
 }
 
-describe('a record for a topic that does not exist', () => {
+describe.each(clients)('a record for a topic that does not exist (%s client)', (library) => {
   it.each(['sync', 'async'] as const)(
     '%s route: does not fail the records batched with it, nor make the backend look down',
     async (mode) => {
@@ -351,7 +357,8 @@ describe('a record for a topic that does not exist', () => {
         weirConfig(
           stack().bootstrap,
           'lingerMs: 200',
-          `- path: /t/{name}\n  virtualCluster: vc\n  topic: { from: path, name: name, allowed: ['*'] }\n  delivery: { mode: ${mode} }`
+          `- path: /t/{name}\n  virtualCluster: vc\n  topic: { from: path, name: name, allowed: ['*'] }\n  delivery: { mode: ${mode} }`,
+          { client: library }
         )
       )
       const nextId = idSource(`neighbour-${mode}`)
