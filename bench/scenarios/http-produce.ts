@@ -421,8 +421,9 @@ export const httpProduce: Scenario = {
     `like Weir, a fresh one per variant, takes the same JSON requests; each JSON variant runs on ` +
     `both, Weir first then the bridge, the next variant the other way round, and Weir's ` +
     `throughput and CPU per event are also given against the bridge's. Half load (json-single): ` +
-    `after the full-speed runs, the direct path (a kafkajs producer, one record per send(), ` +
-    `acks=all), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
+    `after the full-speed runs, the direct path (a kafkajs producer, acks=all, a record per ` +
+    `event, the records of 2 ms sent together as Weir's producer and the bridge do: kafkajs ` +
+    `has no linger, and a record per send() queues at about 1,000/s here), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
     `throughput of the slower of Weir and the bridge (so no path is past half its maximum and ` +
     `all are compared at the same offered load), from an open-loop load (bench/open-loop.ts: ` +
     `sends start on schedule whether or not earlier ones were answered, latency from the ` +
