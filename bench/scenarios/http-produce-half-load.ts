@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { Partitioners, type Kafka, type Message } from 'kafkajs'
 import { Pool } from 'undici'
+import { describeErrors, errorCount, runHttpLoad } from '../http-load.ts'
 import { freshTopic, recordsIn } from '../kafka.ts'
 import { lingering } from '../linger.ts'
 import { openLoop, type OpenLoopResult } from '../open-loop.ts'
@@ -14,7 +15,12 @@ import { recordBytes } from './direct-produce.ts'
 import type { HttpTarget, Variant } from './http-produce.ts'
 
 export const halfLoad = {
-  /** Open loop at the rate before the measured part: connections, JIT, the producer's metadata. */
+  /**
+   * A fresh server's warm-up at full speed (closed loop, as the full-speed runs'): at half load
+   * alone, a fresh Weir took 4 to 6 s to stop queueing (JIT), the bridge 2 to 4 s.
+   */
+  fullSpeedWarmUpSeconds: 3,
+  /** Then open loop at the rate before the measured part, to settle at it. */
   warmUpSeconds: 2,
   seconds: 5,
   /** A direct p99 above this at half load means the machine, not the path, set the latency. */
@@ -33,22 +39,25 @@ interface AtRate {
   result: OpenLoopResult
 }
 
-/** Warm-up, then the measured open-loop run; checks that every success landed in `topic`. */
+/**
+ * Warm-up, then the measured open-loop run; checks that every success, and the `before` events
+ * accepted earlier, landed in `topic`.
+ */
 async function measured(
   ctx: BenchContext,
   kafka: Kafka,
   label: string,
-  topic: string,
-  rate: number,
+  run: { topic: string; rate: number; before?: number },
   send: () => Promise<boolean>
 ): Promise<OpenLoopResult> {
+  const { topic, rate } = run
   ctx.log(`half load: ${label} at ${Math.round(rate)} requests/s on ${topic}`)
   const warm = await openLoop(rate, halfLoad.warmUpSeconds, send)
   const result = await openLoop(rate, halfLoad.seconds, send)
   const failed = warm.failed + result.failed
   if (failed > 0) ctx.problem(`half load: ${label} failed ${failed} sends`)
   const landed = await recordsIn(kafka, topic)
-  const accepted = warm.ok + result.ok
+  const accepted = (run.before ?? 0) + warm.ok + result.ok
   if (landed < accepted) {
     ctx.problem(`half load: ${label} accepted ${accepted} events but ${landed} are in ${topic}`)
   }
@@ -69,7 +78,19 @@ async function httpAtRate(
   const pool = new Pool(server.url, { connections: variant.connections, pipelining: 1 })
   try {
     const { path, headers } = target.request(topic, variant)
-    return await measured(ctx, kafka, target.label, topic, rate, async () => {
+    ctx.log(`half load: warming up ${target.label} at full speed`)
+    const warm = await runHttpLoad({
+      url: `${server.url}${path}`,
+      headers,
+      body,
+      connections: variant.connections,
+      seconds: halfLoad.fullSpeedWarmUpSeconds,
+      okStatus: target.okStatus,
+    })
+    if (errorCount(warm) > 0) {
+      ctx.problem(`half load: ${target.label} failed warm-up requests (${describeErrors(warm)})`)
+    }
+    return await measured(ctx, kafka, target.label, { topic, rate, before: warm.ok }, async () => {
       const res = await pool.request({ path, method: 'POST', headers, body })
       await res.body.dump()
       return res.statusCode === target.okStatus
@@ -99,7 +120,9 @@ async function directAtRate(
     const send = lingering<Message>(lingerMs, (messages) =>
       producer.send({ topic, acks: -1, messages })
     )
-    return await measured(ctx, kafka, 'direct', topic, rate, () => send({ value }).then(() => true))
+    return await measured(ctx, kafka, 'direct', { topic, rate }, () =>
+      send({ value }).then(() => true)
+    )
   } finally {
     await producer.disconnect()
   }

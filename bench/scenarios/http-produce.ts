@@ -427,8 +427,9 @@ export const httpProduce: Scenario = {
     `throughput of the slower of Weir and the bridge (so no path is past half its maximum and ` +
     `all are compared at the same offered load), from an open-loop load (bench/open-loop.ts: ` +
     `sends start on schedule whether or not earlier ones were answered, latency from the ` +
-    `scheduled time; as many HTTP connections as the closed-loop json-single run), ` +
-    `${halfLoad.warmUpSeconds} s warm-up then ${halfLoad.seconds} s measured each; p50/p99 ` +
+    `scheduled time; as many HTTP connections as the closed-loop json-single run); a fresh ` +
+    `server first warms up ${halfLoad.fullSpeedWarmUpSeconds} s at full speed, then every path ` +
+    `${halfLoad.warmUpSeconds} s at the rate, then ${halfLoad.seconds} s measured; p50/p99 ` +
     `against the direct path's, "added" = path minus direct. A direct p99 over ` +
     `${halfLoad.saturatedP99Ms} ms or an achieved rate under ${halfLoad.keptUpShare * 100}% ` +
     `of the offered one is noted as a saturated run.`,
