@@ -11,8 +11,10 @@ import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
 import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
+import { startNaiveBridge } from '../peers/naive-bridge.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
+import { halfLoad, halfLoadFigures } from './http-produce-half-load.ts'
 
 const name = 'http-produce'
 const direct = (metric: string): string => figureId('direct-produce', metric)
@@ -43,6 +45,9 @@ export const variants: readonly Variant[] = [
 ]
 
 export const timing = { warmUpSeconds: 3, measureSeconds: 10 }
+
+/** Weir's throughput against the naive bridge's the issue aims for (json-batch; json-single too). */
+const bridgeAim = 1.0
 
 /** `WEIR_BENCH_HTTP_VARIANTS=json-single,avro-batch` measures only those (for profiling). */
 export function chosenVariants(all: readonly Variant[]): Variant[] {
@@ -192,6 +197,10 @@ export interface HttpTarget {
   /** The request body carrying `events`. */
   body(events: readonly Record<string, unknown>[], variant: Variant): string
   okStatus: number
+  /** Put before its figures' names, e.g. `naive bridge ` (a peer's); Weir's have none. */
+  figurePrefix?: string
+  /** Whether it takes the variant (a peer without a schema registry takes no Avro); all if absent. */
+  takes?(variant: Variant): boolean
 }
 
 /** What a server logged (at warning level or above), by message, with the variants it did so in. */
@@ -203,14 +212,15 @@ function collectLog(file: string, variant: Variant, logged: Logged): void {
     if (line.trim() === '') continue
     let message = line
     try {
-      // Weir logs JSON lines (pino); the message is what repeats, not the time.
+      // Weir logs JSON lines (pino), the bridge's kafkajs too; the message repeats, not the time.
       const entry = JSON.parse(line) as {
         msg?: unknown
+        message?: unknown
         error?: unknown
         err?: { message?: unknown }
       }
       const error = entry.error ?? entry.err?.message
-      message = `${String(entry.msg ?? line)}${error === undefined ? '' : ` (${String(error)})`}`
+      message = `${String(entry.msg ?? entry.message ?? line)}${error === undefined ? '' : ` (${String(error)})`}`
     } catch {
       // Not JSON (a Java server's log): the line as it is.
     }
@@ -275,7 +285,7 @@ export async function measureVariant(
 
   const seconds = measured.elapsedMs / 1000
   const events = measured.ok * variant.events
-  const metric = (what: string): string => `${variant.id} ${what}`
+  const metric = (what: string): string => `${target.figurePrefix ?? ''}${variant.id} ${what}`
   return [
     {
       metric: metric('throughput'),
@@ -283,7 +293,8 @@ export async function measureVariant(
       unit: 'records/s',
       better: 'higher',
       baseline: direct('throughput'),
-      aim: variant.aim,
+      // The aims are Weir's.
+      aim: target.figurePrefix === undefined ? variant.aim : undefined,
     },
     {
       metric: metric('payload throughput'),
@@ -326,31 +337,50 @@ export async function measureVariant(
   ]
 }
 
-/** Runs every chosen variant on a fresh topic each, deleting the topics afterwards. */
+/**
+ * Runs every chosen variant on a fresh topic per target, deleting the topics afterwards. With
+ * several targets, each variant runs on every target that takes it, in the given order for the
+ * first variant and reversed for the next (A B, B A, ...), so a machine that gets busier or
+ * quieter during the run weighs on all alike.
+ */
 export async function measureVariants(
   ctx: BenchContext,
   prefix: string,
   chosen: readonly Variant[],
-  target: HttpTarget,
+  targets: HttpTarget | readonly HttpTarget[],
   prepare: (topic: string, variant: Variant) => Promise<void> = async () => {}
 ): Promise<Figure[]> {
+  const all = Array.isArray(targets) ? targets : [targets as HttpTarget]
   const kafka = benchKafka(ctx, `weir-bench-${prefix}`)
   const figures: Figure[] = []
-  const logged: Logged = new Map()
+  const logged = new Map(all.map((t): [HttpTarget, Logged] => [t, new Map()]))
   try {
-    for (const variant of chosen) {
-      const { topic, remove } = await freshTopic(kafka, `${prefix}-${variant.id}`)
-      try {
-        await prepare(topic, variant)
-        figures.push(...(await measureVariant(ctx, kafka, target, variant, topic, logged)))
-      } finally {
-        await remove().catch((err: unknown) => ctx.log(`could not delete ${topic}: ${String(err)}`))
+    for (const [index, variant] of chosen.entries()) {
+      const taking = all.filter((t) => t.takes?.(variant) ?? true)
+      for (const target of index % 2 === 0 ? taking : taking.toReversed()) {
+        const tag = (target.figurePrefix ?? '').trim().replaceAll(' ', '-')
+        const { topic, remove } = await freshTopic(
+          kafka,
+          `${prefix}-${tag ? `${tag}-` : ''}${variant.id}`
+        )
+        try {
+          await prepare(topic, variant)
+          figures.push(
+            ...(await measureVariant(ctx, kafka, target, variant, topic, logged.get(target)))
+          )
+        } finally {
+          await remove().catch((err: unknown) =>
+            ctx.log(`could not delete ${topic}: ${String(err)}`)
+          )
+        }
       }
     }
   } finally {
     // Servers here log warnings and errors only, so every distinct message is worth a look.
-    for (const [message, where] of logged) {
-      ctx.note(`${target.label} logged (${[...where].join(', ')}): \`${message}\``)
+    for (const [target, messages] of logged) {
+      for (const [message, where] of messages) {
+        ctx.note(`${target.label} logged (${[...where].join(', ')}): \`${message}\``)
+      }
     }
   }
   return figures
@@ -376,14 +406,31 @@ export const httpProduce: Scenario = {
     `${timing.warmUpSeconds} s warm-up, then ${timing.measureSeconds} s measured, a fresh Weir per ` +
     `variant. Throughput counts events (one record each) and their JSON bytes; latency is per ` +
     `request, compared with the direct path's per-send latency; errors are answers other than ` +
-    `202; peak RSS is Weir's VmHWM.`,
+    `202; peak RSS is Weir's VmHWM. The peer, "naive bridge": the HTTP bridge anyone writes in an ` +
+    `afternoon (bench/peers/naive-bridge/: node:http and a kafkajs producer, acks=all, requests ` +
+    `arriving within 2 ms sent together, no auth, no schema, answers 202), its own Node process ` +
+    `like Weir, a fresh one per variant, takes the same JSON requests; each JSON variant runs on ` +
+    `both, Weir first then the bridge, the next variant the other way round, and Weir's ` +
+    `throughput and CPU per event are also given against the bridge's. Half load (json-single): ` +
+    `after the full-speed runs, the direct path (a kafkajs producer, acks=all, a record per ` +
+    `event, the records of 2 ms sent together as Weir's producer and the bridge do: kafkajs ` +
+    `has no linger, and a record per send() queues at about 1,000/s here), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
+    `throughput of the slower of Weir and the bridge (so no path is past half its maximum and ` +
+    `all are compared at the same offered load), from an open-loop load (bench/open-loop.ts: ` +
+    `sends start on schedule whether or not earlier ones were answered, latency from the ` +
+    `scheduled time; as many HTTP connections as the closed-loop json-single run); a fresh ` +
+    `server first warms up ${halfLoad.fullSpeedWarmUpSeconds} s at full speed, then every path ` +
+    `${halfLoad.warmUpSeconds} s at the rate, then ${halfLoad.seconds} s measured; p50/p99 ` +
+    `against the direct path's, "added" = path minus direct. A direct p99 over ` +
+    `${halfLoad.saturatedP99Ms} ms or an achieved rate under ${halfLoad.keptUpShare * 100}% ` +
+    `of the offered one is noted as a saturated run.`,
   baselines: ['direct-produce'],
   needs: { registry: true },
   async run(ctx) {
     await primeIdempotentProducers(ctx)
     const dir = mkdtempSync(path.join(os.tmpdir(), 'weir-bench-http-'))
     try {
-      const target: HttpTarget = {
+      const weir: HttpTarget = {
         label: 'Weir',
         start: () => startWeir(dir, (port) => weirConfig(ctx, port)),
         request: (topic) => ({
@@ -393,20 +440,73 @@ export const httpProduce: Scenario = {
         body: (events, variant) => JSON.stringify(variant.events === 1 ? events[0] : events),
         okStatus: 202,
       }
-      return await measureVariants(
-        ctx,
-        name,
-        chosenVariants(variants),
-        target,
-        async (topic, v) => {
-          if (v.format !== 'avro') return
-          if (!ctx.registryUrl) throw new Error('the avro variants need a schema registry')
-          const id = await registerSchema(ctx.registryUrl, `${topic}-value`)
-          ctx.log(`${v.id}: registered ${topic}-value as schema id ${id}`)
-        }
-      )
+      // The same requests and answers as Weir's; no schema registry, so JSON only.
+      const bridge: HttpTarget = {
+        ...weir,
+        label: 'naive bridge',
+        figurePrefix: 'naive bridge ',
+        start: () => startNaiveBridge(ctx.bootstrap, path.join(dir, 'bridge.log')),
+        takes: (v) => v.format === 'json',
+      }
+      const chosen = chosenVariants(variants)
+      const figures = await measureVariants(ctx, name, chosen, [weir, bridge], async (topic, v) => {
+        if (v.format !== 'avro') return
+        if (!ctx.registryUrl) throw new Error('the avro variants need a schema registry')
+        const id = await registerSchema(ctx.registryUrl, `${topic}-value`)
+        ctx.log(`${v.id}: registered ${topic}-value as schema id ${id}`)
+      })
+      figures.push(...againstBridge(figures, chosen))
+      const single = chosen.find((v) => v.id === 'json-single')
+      const rate = halfLoadRate(figures)
+      if (single && Number.isFinite(rate)) {
+        const kafka = benchKafka(ctx, `weir-bench-${name}-half-load`)
+        const load = { variant: single, event: benchEvent(), rate }
+        figures.push(...(await halfLoadFigures(ctx, kafka, name, [weir, bridge], load)))
+      }
+      return figures
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   },
+}
+
+/** Weir's throughput and CPU per event against the naive bridge's, for each variant it took. */
+function againstBridge(figures: readonly Figure[], chosen: readonly Variant[]): Figure[] {
+  const has = (metric: string): boolean => figures.some((f) => f.metric === metric)
+  return chosen
+    .filter((v) => has(`naive bridge ${v.id} throughput`))
+    .flatMap((v): Figure[] => {
+      const weir = (what: string): number =>
+        figures.find((f) => f.metric === `${v.id} ${what}`)?.value ?? Number.NaN
+      return [
+        {
+          metric: `${v.id} throughput against the naive bridge`,
+          value: weir('throughput'),
+          unit: 'records/s',
+          better: 'higher',
+          baseline: figureId(name, `naive bridge ${v.id} throughput`),
+          aim: bridgeAim,
+        },
+        {
+          metric: `${v.id} server CPU per event against the naive bridge`,
+          value: weir('server CPU per event'),
+          unit: 'µs',
+          better: 'lower',
+          baseline: figureId(name, `naive bridge ${v.id} server CPU per event`),
+        },
+      ]
+    })
+}
+
+/**
+ * One offered rate for every path at half load: half the json-single throughput of the slower
+ * HTTP path (Weir or the bridge), so no path is past half its own maximum and the latency each
+ * adds is read against the direct path's at the same rate. NaN when either was not measured.
+ */
+function halfLoadRate(figures: readonly Figure[]): number {
+  const of = (metric: string): number =>
+    figures.find((f) => f.metric === metric)?.value ?? Number.NaN
+  return Math.round(
+    Math.min(of('json-single throughput'), of('naive bridge json-single throughput')) / 2
+  )
 }
