@@ -17,7 +17,7 @@ import { repoRoot, startServer, type ServerProcess } from './gateway-process.ts'
 import { errorCount, runHttpLoad } from './http-load.ts'
 import { benchKafka, benchPartitions } from './kafka.ts'
 import type { BenchContext } from './scenario.ts'
-import { benchEvent, benchEventAvro, variants, type Variant } from './scenarios/http-produce.ts'
+import { benchEvent, benchEventAvro, variants, type Variant } from './scenarios/http-events.ts'
 import { percentile } from './stats.ts'
 
 const { values } = parseArgs({

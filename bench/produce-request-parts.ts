@@ -10,7 +10,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { MemoryRegistry } from '../test/support/memory-registry.ts'
 import { repoRoot } from './gateway-process.ts'
-import { benchEvent, benchEventAvro } from './scenarios/http-produce.ts'
+import { benchEvent, benchEventAvro } from './scenarios/http-events.ts'
 import { percentile } from './stats.ts'
 
 const { values } = parseArgs({

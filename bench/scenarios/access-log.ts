@@ -21,7 +21,7 @@ import { benchKafka, freshTopic, recordsIn } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
-import { benchEvent } from './http-produce.ts'
+import { benchEvent } from './http-events.ts'
 
 const name = 'access-log'
 const connections = 64

@@ -17,14 +17,9 @@ import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
 import { drive, type LoadPlan } from '../load.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { producePlan, recordBytes, warmUpPlan } from './direct-produce.ts'
-import {
-  chosenVariants,
-  measureVariant,
-  startWeir,
-  variants,
-  weirConfig,
-  type HttpTarget,
-} from './http-produce.ts'
+import { chosenVariants, variants } from './http-events.ts'
+import { measureVariant, type HttpTarget } from './http-measure.ts'
+import { startWeir, weirConfig } from './http-produce.ts'
 
 const name = 'client-adapters'
 const libraries = ['kafkajs', 'platformatic'] as const

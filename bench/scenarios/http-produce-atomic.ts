@@ -7,13 +7,9 @@ import path from 'node:path'
 import { benchPartitions } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { recordBytes } from './direct-produce.ts'
-import {
-  measureVariants,
-  startWeir,
-  timing,
-  type HttpTarget,
-  type Variant,
-} from './http-produce.ts'
+import { timing, type Variant } from './http-events.ts'
+import { measureVariants, type HttpTarget } from './http-measure.ts'
+import { startWeir } from './http-produce.ts'
 
 const name = 'http-produce-atomic'
 

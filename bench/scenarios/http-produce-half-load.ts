@@ -12,7 +12,8 @@ import { openLoop, type OpenLoopResult } from '../open-loop.ts'
 import { figureId, type BenchContext, type Figure } from '../scenario.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
-import type { HttpTarget, Variant } from './http-produce.ts'
+import type { Variant } from './http-events.ts'
+import type { HttpTarget } from './http-measure.ts'
 
 export const halfLoad = {
   /**

@@ -10,13 +10,8 @@ import { freePort } from '../../scripts/local-stack/ports.ts'
 import { startServer } from '../gateway-process.ts'
 import type { Scenario } from '../scenario.ts'
 import { recordBytes } from './direct-produce.ts'
-import {
-  chosenVariants,
-  measureVariants,
-  timing,
-  variants,
-  type HttpTarget,
-} from './http-produce.ts'
+import { chosenVariants, timing, variants } from './http-events.ts'
+import { measureVariants, type HttpTarget } from './http-measure.ts'
 
 const name = 'http-produce-strimzi'
 const bridgeVersion = '0.33.1'

@@ -1,113 +1,34 @@
 // HTTP produce through Weir, against the direct path of the same run. Weir runs as its own process
 // (`weir start`), as in production, so autocannon and the gateway do not share an event loop; on a
 // small machine they still share its cores with the broker, as the direct path shares them with it.
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
-import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
-import { benchKafka, benchPartitions, freshTopic, recordsIn } from '../kafka.ts'
+import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
 import { startNaiveBridge } from '../peers/naive-bridge.ts'
-import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
+import {
+  benchEvent,
+  chosenVariants,
+  registerSchema,
+  timing,
+  variants,
+  type Variant,
+} from './http-events.ts'
+import { measureVariants, type HttpTarget } from './http-measure.ts'
 import { halfLoad, halfLoadFigures } from './http-produce-half-load.ts'
 
 const name = 'http-produce'
-const direct = (metric: string): string => figureId('direct-produce', metric)
-
-export interface Variant {
-  /** Prefix of the variant's figures, e.g. `json-single`. */
-  id: string
-  format: 'json' | 'avro'
-  /** Events per request: 1 sends a JSON object, more a JSON array. */
-  events: number
-  /** Connections, each with one request in flight. */
-  connections: number
-  /** The throughput ratio to the direct path the product aims for on the bench machine. */
-  aim?: number
-}
-
-/**
- * Enough connections to keep the gateway busy without piling up requests it can only queue: single
- * events need many concurrent requests to fill a producer batch; batches of 100 need few. Chosen
- * from sweeps on the 2-core bench machine (single: 32 to 256, batches: 2 to 32 connections): past
- * these, latency grew and throughput did not. The aims are the product's, for that machine.
- */
-export const variants: readonly Variant[] = [
-  { id: 'json-single', format: 'json', events: 1, connections: 64, aim: 0.3 },
-  { id: 'json-batch', format: 'json', events: 100, connections: 4, aim: 0.8 },
-  { id: 'avro-single', format: 'avro', events: 1, connections: 64, aim: 0.3 },
-  { id: 'avro-batch', format: 'avro', events: 100, connections: 4, aim: 0.8 },
-]
-
-export const timing = { warmUpSeconds: 3, measureSeconds: 10 }
 
 /** Weir's throughput against the naive bridge's the issue aims for (json-batch; json-single too). */
 const bridgeAim = 1.0
 
-/** `WEIR_BENCH_HTTP_VARIANTS=json-single,avro-batch` measures only those (for profiling). */
-export function chosenVariants(all: readonly Variant[]): Variant[] {
-  const names = (process.env.WEIR_BENCH_HTTP_VARIANTS ?? '').split(',').filter(Boolean)
-  return names.length === 0 ? [...all] : all.filter((v) => names.includes(v.id))
-}
-
-/**
- * A JSON event that serializes to exactly `bytes` bytes: the usual scalar, array and map fields
- * plus a random text field that makes up the size (random, so nothing downstream compresses it).
- */
-export function benchEvent(bytes = recordBytes): Record<string, unknown> {
-  const event = {
-    id: 'evt-000000000001',
-    type: 'weir.bench.event',
-    source: 'weir-bench',
-    time: 1_760_000_000_000,
-    amount: 1234.5,
-    count: 42,
-    flag: true,
-    tags: ['alpha', 'beta', 'gamma'],
-    attributes: { region: 'eu-west', tier: 'gold' },
-    payload: '',
-  }
-  const pad = bytes - JSON.stringify(event).length
-  // base64url needs no JSON escaping, so one character is one byte.
-  event.payload = randomBytes(pad).toString('base64url').slice(0, pad)
-  if (JSON.stringify(event).length !== bytes) throw new Error(`the bench event is not ${bytes} B`)
-  return event
-}
-
-/** The Avro schema the events match, registered under `<topic>-value` for the Avro variants. */
-export const benchEventAvro = {
-  type: 'record',
-  name: 'BenchEvent',
-  namespace: 'weir.bench',
-  fields: [
-    { name: 'id', type: 'string' },
-    { name: 'type', type: 'string' },
-    { name: 'source', type: 'string' },
-    { name: 'time', type: 'long' },
-    { name: 'amount', type: 'double' },
-    { name: 'count', type: 'int' },
-    { name: 'flag', type: 'boolean' },
-    { name: 'tags', type: { type: 'array', items: 'string' } },
-    { name: 'attributes', type: { type: 'map', values: 'string' } },
-    { name: 'payload', type: 'string' },
-  ],
-}
-
-async function registerSchema(registryUrl: string, subject: string): Promise<number> {
-  const res = await fetch(`${registryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ schemaType: 'AVRO', schema: JSON.stringify(benchEventAvro) }),
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`registering ${subject} failed: ${res.status} ${text}`)
-  return (JSON.parse(text) as { id: number }).id
-}
+/** Before the figures of Weir with `client: platformatic`. */
+const platformaticPrefix = 'platformatic '
 
 /** `client`: the cluster's Kafka client library (backendClusters[].client). */
 export function weirConfig(ctx: BenchContext, port: number, client = 'kafkajs'): string {
@@ -188,204 +109,6 @@ export async function primeIdempotentProducers(ctx: BenchContext): Promise<void>
   }
 }
 
-/** What a path under test needs to say how to reach it and how it answers. */
-export interface HttpTarget {
-  /** Shown in logs and problems, e.g. `Weir`. */
-  label: string
-  start(): Promise<ServerProcess>
-  request(topic: string, variant: Variant): { path: string; headers: Record<string, string> }
-  /** The request body carrying `events`. */
-  body(events: readonly Record<string, unknown>[], variant: Variant): string
-  okStatus: number
-  /** Put before its figures' names, e.g. `naive bridge ` (a peer's); Weir's have none. */
-  figurePrefix?: string
-  /** Whether it takes the variant (a peer without a schema registry takes no Avro); all if absent. */
-  takes?(variant: Variant): boolean
-}
-
-/** What a server logged (at warning level or above), by message, with the variants it did so in. */
-type Logged = Map<string, Set<string>>
-
-function collectLog(file: string, variant: Variant, logged: Logged): void {
-  if (!existsSync(file)) return
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue
-    let message = line
-    try {
-      // Weir logs JSON lines (pino), the bridge's kafkajs too; the message repeats, not the time.
-      const entry = JSON.parse(line) as {
-        msg?: unknown
-        message?: unknown
-        error?: unknown
-        err?: { message?: unknown }
-      }
-      const error = entry.error ?? entry.err?.message
-      message = `${String(entry.msg ?? entry.message ?? line)}${error === undefined ? '' : ` (${String(error)})`}`
-    } catch {
-      // Not JSON (a Java server's log): the line as it is.
-    }
-    message = message.slice(0, 300)
-    logged.set(message, (logged.get(message) ?? new Set()).add(variant.id))
-  }
-}
-
-/** Warms up, measures, checks that every accepted event landed, and returns the variant's figures. */
-export async function measureVariant(
-  ctx: BenchContext,
-  kafka: Kafka,
-  target: HttpTarget,
-  variant: Variant,
-  topic: string,
-  logged: Logged = new Map()
-): Promise<Figure[]> {
-  const event = benchEvent()
-  const body = target.body(
-    Array.from({ length: variant.events }, () => event),
-    variant
-  )
-  const server = await target.start()
-  let warm: HttpLoadResult
-  let measured: HttpLoadResult
-  let peakRss: number
-  let serverCpu: number
-  let loadGeneratorCpu: number
-  try {
-    const { path: urlPath, headers } = target.request(topic, variant)
-    const plan = {
-      url: `${server.url}${urlPath}`,
-      headers,
-      body,
-      connections: variant.connections,
-      okStatus: target.okStatus,
-    }
-    ctx.log(`${variant.id}: warming up ${target.label} on ${topic}`)
-    warm = await runHttpLoad({ ...plan, seconds: timing.warmUpSeconds })
-    ctx.log(`${variant.id}: measuring, ${variant.connections} connections`)
-    const serverCpuBefore = server.cpuSeconds()
-    const loadCpuBefore = process.cpuUsage()
-    measured = await runHttpLoad({ ...plan, seconds: timing.measureSeconds })
-    const loadCpu = process.cpuUsage(loadCpuBefore)
-    serverCpu = server.cpuSeconds() - serverCpuBefore
-    loadGeneratorCpu = (loadCpu.user + loadCpu.system) / 1e6
-    peakRss = server.peakRssBytes()
-  } finally {
-    await server.stop()
-    collectLog(server.logFile, variant, logged)
-  }
-
-  const p = (what: string): string => `${variant.id}: ${target.label} ${what}`
-  const warmErrors = errorCount(warm)
-  if (warmErrors > 0)
-    ctx.problem(p(`failed ${warmErrors} warm-up requests (${describeErrors(warm)})`))
-  const errors = errorCount(measured)
-  if (errors > 0) ctx.problem(p(`failed ${errors} requests (${describeErrors(measured)})`))
-  const accepted = (warm.ok + measured.ok) * variant.events
-  const landed = await recordsIn(kafka, topic)
-  if (landed < accepted) ctx.problem(p(`accepted ${accepted} events but ${landed} are in ${topic}`))
-
-  const seconds = measured.elapsedMs / 1000
-  const events = measured.ok * variant.events
-  const metric = (what: string): string => `${target.figurePrefix ?? ''}${variant.id} ${what}`
-  return [
-    {
-      metric: metric('throughput'),
-      value: events / seconds,
-      unit: 'records/s',
-      better: 'higher',
-      baseline: direct('throughput'),
-      // The aims are Weir's.
-      aim: target.figurePrefix === undefined ? variant.aim : undefined,
-    },
-    {
-      metric: metric('payload throughput'),
-      value: (events * recordBytes) / seconds / 2 ** 20,
-      unit: 'MiB/s',
-      better: 'higher',
-      baseline: direct('payload throughput'),
-    },
-    {
-      metric: metric('request p50'),
-      value: percentile(measured.latenciesMs, 50),
-      unit: 'ms',
-      better: 'lower',
-      baseline: direct('send p50'),
-    },
-    {
-      metric: metric('request p99'),
-      value: percentile(measured.latenciesMs, 99),
-      unit: 'ms',
-      better: 'lower',
-      baseline: direct('send p99'),
-    },
-    {
-      // Robust to whatever else runs on the machine: the cost, not the speed, of the path.
-      metric: metric('server CPU per event'),
-      value: (serverCpu * 1e6) / events,
-      unit: 'µs',
-      better: 'lower',
-      baseline: direct('client CPU per record'),
-    },
-    { metric: metric('server CPU'), value: serverCpu / seconds, unit: 'cores', better: 'lower' },
-    {
-      metric: metric('load generator CPU'),
-      value: loadGeneratorCpu / seconds,
-      unit: 'cores',
-      better: 'lower',
-    },
-    { metric: metric('errors'), value: errors, unit: 'requests', better: 'lower' },
-    { metric: metric('peak RSS'), value: peakRss / 2 ** 20, unit: 'MiB', better: 'lower' },
-  ]
-}
-
-/**
- * Runs every chosen variant on a fresh topic per target, deleting the topics afterwards. With
- * several targets, each variant runs on every target that takes it, in the given order for the
- * first variant and reversed for the next (A B, B A, ...), so a machine that gets busier or
- * quieter during the run weighs on all alike.
- */
-export async function measureVariants(
-  ctx: BenchContext,
-  prefix: string,
-  chosen: readonly Variant[],
-  targets: HttpTarget | readonly HttpTarget[],
-  prepare: (topic: string, variant: Variant) => Promise<void> = async () => {}
-): Promise<Figure[]> {
-  const all = Array.isArray(targets) ? targets : [targets as HttpTarget]
-  const kafka = benchKafka(ctx, `weir-bench-${prefix}`)
-  const figures: Figure[] = []
-  const logged = new Map(all.map((t): [HttpTarget, Logged] => [t, new Map()]))
-  try {
-    for (const [index, variant] of chosen.entries()) {
-      const taking = all.filter((t) => t.takes?.(variant) ?? true)
-      for (const target of index % 2 === 0 ? taking : taking.toReversed()) {
-        const tag = (target.figurePrefix ?? '').trim().replaceAll(' ', '-')
-        const { topic, remove } = await freshTopic(
-          kafka,
-          `${prefix}-${tag ? `${tag}-` : ''}${variant.id}`
-        )
-        try {
-          await prepare(topic, variant)
-          figures.push(
-            ...(await measureVariant(ctx, kafka, target, variant, topic, logged.get(target)))
-          )
-        } finally {
-          await remove().catch((err: unknown) =>
-            ctx.log(`could not delete ${topic}: ${String(err)}`)
-          )
-        }
-      }
-    }
-  } finally {
-    // Servers here log warnings and errors only, so every distinct message is worth a look.
-    for (const [target, messages] of logged) {
-      for (const [message, where] of messages) {
-        ctx.note(`${target.label} logged (${[...where].join(', ')}): \`${message}\``)
-      }
-    }
-  }
-  return figures
-}
-
 const describeVariants = (list: readonly Variant[]): string =>
   list
     .map(
@@ -411,7 +134,10 @@ export const httpProduce: Scenario = {
     `arriving within 2 ms sent together, no auth, no schema, answers 202), its own Node process ` +
     `like Weir, a fresh one per variant, takes the same JSON requests; each JSON variant runs on ` +
     `both, Weir first then the bridge, the next variant the other way round, and Weir's ` +
-    `throughput and CPU per event are also given against the bridge's. Half load (json-single): ` +
+    `throughput and CPU per event are also given against the bridge's. "platformatic": Weir ` +
+    `again, its backend cluster's producers on @platformatic/kafka (\`client: platformatic\`, ` +
+    `the client port's second library; kafkajs is the default), JSON variants only, in the ` +
+    `same interleaved order. Half load (json-single): ` +
     `after the full-speed runs, the direct path (a kafkajs producer, acks=all, a record per ` +
     `event, the records of 2 ms sent together as Weir's producer and the bridge do: kafkajs ` +
     `has no linger, and a record per send() queues at about 1,000/s here), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
@@ -448,14 +174,27 @@ export const httpProduce: Scenario = {
         start: () => startNaiveBridge(ctx.bootstrap, path.join(dir, 'bridge.log')),
         takes: (v) => v.format === 'json',
       }
+      // Weir again with its producers on @platformatic/kafka (backendClusters[].client), the
+      // client port's second library: JSON only, to keep the run short.
+      const platformatic: HttpTarget = {
+        ...weir,
+        label: 'Weir on @platformatic/kafka',
+        figurePrefix: platformaticPrefix,
+        start: () => startWeir(dir, (port) => weirConfig(ctx, port, 'platformatic')),
+        takes: (v) => v.format === 'json',
+      }
       const chosen = chosenVariants(variants)
-      const figures = await measureVariants(ctx, name, chosen, [weir, bridge], async (topic, v) => {
+      const targets = [weir, bridge, platformatic]
+      const figures = await measureVariants(ctx, name, chosen, targets, async (topic, v) => {
         if (v.format !== 'avro') return
         if (!ctx.registryUrl) throw new Error('the avro variants need a schema registry')
         const id = await registerSchema(ctx.registryUrl, `${topic}-value`)
         ctx.log(`${v.id}: registered ${topic}-value as schema id ${id}`)
       })
-      figures.push(...againstBridge(figures, chosen))
+      figures.push(
+        ...againstBridge(figures, chosen),
+        ...againstBridge(figures, chosen, platformaticPrefix)
+      )
       const single = chosen.find((v) => v.id === 'json-single')
       const rate = halfLoadRate(figures)
       if (single && Number.isFinite(rate)) {
@@ -470,25 +209,32 @@ export const httpProduce: Scenario = {
   },
 }
 
-/** Weir's throughput and CPU per event against the naive bridge's, for each variant it took. */
-function againstBridge(figures: readonly Figure[], chosen: readonly Variant[]): Figure[] {
+/**
+ * Weir's throughput and CPU per event against the naive bridge's, for each variant both took;
+ * `prefix`: the figures of Weir on another client library (the aim is the default's).
+ */
+function againstBridge(
+  figures: readonly Figure[],
+  chosen: readonly Variant[],
+  prefix = ''
+): Figure[] {
   const has = (metric: string): boolean => figures.some((f) => f.metric === metric)
   return chosen
-    .filter((v) => has(`naive bridge ${v.id} throughput`))
+    .filter((v) => has(`naive bridge ${v.id} throughput`) && has(`${prefix}${v.id} throughput`))
     .flatMap((v): Figure[] => {
       const weir = (what: string): number =>
-        figures.find((f) => f.metric === `${v.id} ${what}`)?.value ?? Number.NaN
+        figures.find((f) => f.metric === `${prefix}${v.id} ${what}`)?.value ?? Number.NaN
       return [
         {
-          metric: `${v.id} throughput against the naive bridge`,
+          metric: `${prefix}${v.id} throughput against the naive bridge`,
           value: weir('throughput'),
           unit: 'records/s',
           better: 'higher',
           baseline: figureId(name, `naive bridge ${v.id} throughput`),
-          aim: bridgeAim,
+          aim: prefix === '' ? bridgeAim : undefined,
         },
         {
-          metric: `${v.id} server CPU per event against the naive bridge`,
+          metric: `${prefix}${v.id} server CPU per event against the naive bridge`,
           value: weir('server CPU per event'),
           unit: 'µs',
           better: 'lower',

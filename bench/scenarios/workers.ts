@@ -9,15 +9,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { benchKafka, freshTopic } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
-import {
-  measureVariant,
-  primeIdempotentProducers,
-  startWeir,
-  timing,
-  variants,
-  weirConfig,
-  type HttpTarget,
-} from './http-produce.ts'
+import { timing, variants } from './http-events.ts'
+import { measureVariant, type HttpTarget } from './http-measure.ts'
+import { primeIdempotentProducers, startWeir, weirConfig } from './http-produce.ts'
 import { consumePlan, measureConsume, shapes, type Shape } from './workers-consume.ts'
 
 const name = 'workers'
