@@ -1,11 +1,12 @@
 // Weir as the fan-out scenario runs it: its own process with one stream, the soft open-file limit
 // raised to the hard one (it holds a socket per subscriber), and what it logged, for the report.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { freePort } from '../../scripts/local-stack/ports.ts'
 import { repoRoot, startServer, type ServerProcess } from '../gateway-process.ts'
 import type { BenchContext } from '../scenario.ts'
+import { logMessages } from '../server-log.ts'
 
 /** The hard limit on open files: the subscriber process and Weir each hold a socket per client. */
 export function fileLimit(): number {
@@ -76,23 +77,6 @@ export async function startWeir(
 /** What Weir logged (warnings and errors only, at this level), by message, with counts. */
 export function loggedMessages(file: string): Map<string, number> {
   const logged = new Map<string, number>()
-  if (!existsSync(file)) return logged
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue
-    let message = line
-    try {
-      const entry = JSON.parse(line) as {
-        msg?: unknown
-        error?: unknown
-        err?: { message?: unknown }
-      }
-      const error = entry.error ?? entry.err?.message
-      message = `${String(entry.msg ?? line)}${error === undefined ? '' : ` (${String(error)})`}`
-    } catch {
-      // Not JSON: Node's own warnings, say.
-    }
-    message = message.slice(0, 300)
-    logged.set(message, (logged.get(message) ?? 0) + 1)
-  }
+  for (const message of logMessages(file)) logged.set(message, (logged.get(message) ?? 0) + 1)
   return logged
 }

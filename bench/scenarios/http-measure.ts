@@ -1,10 +1,10 @@
 // Measures HTTP produce targets (Weir, a peer) under a closed-loop load: warm-up, measured
 // seconds, server CPU and peak RSS, and a check that every accepted event landed in Kafka.
-import { existsSync, readFileSync } from 'node:fs'
 import type { Kafka } from 'kafkajs'
 import type { ServerProcess } from '../gateway-process.ts'
 import { describeErrors, errorCount, runHttpLoad, type HttpLoadResult } from '../http-load.ts'
 import { benchKafka, freshTopic, recordsIn } from '../kafka.ts'
+import { logMessages } from '../server-log.ts'
 import { figureId, type BenchContext, type Figure } from '../scenario.ts'
 import { percentile } from '../stats.ts'
 import { recordBytes } from './direct-produce.ts'
@@ -31,24 +31,7 @@ export interface HttpTarget {
 type Logged = Map<string, Set<string>>
 
 function collectLog(file: string, variant: Variant, logged: Logged): void {
-  if (!existsSync(file)) return
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue
-    let message = line
-    try {
-      // Weir logs JSON lines (pino), the bridge's kafkajs too; the message repeats, not the time.
-      const entry = JSON.parse(line) as {
-        msg?: unknown
-        message?: unknown
-        error?: unknown
-        err?: { message?: unknown }
-      }
-      const error = entry.error ?? entry.err?.message
-      message = `${String(entry.msg ?? entry.message ?? line)}${error === undefined ? '' : ` (${String(error)})`}`
-    } catch {
-      // Not JSON (a Java server's log): the line as it is.
-    }
-    message = message.slice(0, 300)
+  for (const message of logMessages(file)) {
     logged.set(message, (logged.get(message) ?? new Set()).add(variant.id))
   }
 }
