@@ -1,5 +1,6 @@
 // A gateway whose Kafka listener fronts the test broker transparently (port mapping, no
-// namespace, authentication or policies): what the client compatibility tests connect through.
+// authentication or policies, and no namespace unless asked): what the client compatibility
+// tests connect through.
 import type { Gateway } from '../../src/gateway.ts'
 import { startTestGateway } from './gateway.ts'
 import { onFreePorts } from './ports.ts'
@@ -13,11 +14,13 @@ export interface ProxiedBroker {
   weirBroker: { id: number; host: string; port: number }
 }
 
-export function startProxiedBroker(): Promise<ProxiedBroker> {
+/** `namespacePrefix`: the virtual cluster's topics and groups are the backend's under it. */
+export function startProxiedBroker(namespacePrefix?: string): Promise<ProxiedBroker> {
+  const namespace = namespacePrefix ? `\n    namespace: { prefix: '${namespacePrefix}' }` : ''
   return onFreePorts(3, async (port) => {
     const { gateway } = await startTestGateway(`virtualClusters:
   - name: vc
-    backendCluster: main
+    backendCluster: main${namespace}
 listeners:
   - name: health
     kind: http

@@ -6,31 +6,11 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import type { Gateway } from '../../../src/gateway.ts'
-import { startTestGateway } from '../../support/gateway.ts'
 import { testKafka, uniqueName } from '../../support/kafka.ts'
-import { onFreePorts } from '../../support/ports.ts'
+import { startProxiedBroker } from '../../support/kafka-listener.ts'
 
 const RECORDS = 2400
 const VALUE_BYTES = 4096
-
-function startListener(namespace: string): Promise<{ gateway: Gateway; bootstrap: string }> {
-  return onFreePorts(3, async (port) => {
-    const { gateway } = await startTestGateway(`virtualClusters:
-  - name: vc
-    backendCluster: main${namespace ? `\n    namespace: { prefix: '${namespace}' }` : ''}
-listeners:
-  - name: health
-    kind: http
-    port: 0
-  - name: kafka
-    kind: kafka
-    virtualCluster: vc
-    port: ${port}
-`)
-    return { gateway, bootstrap: `127.0.0.1:${port}` }
-  })
-}
 
 const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
@@ -39,7 +19,7 @@ describe.each(['', 'big.'])(
   (prefix) => {
     it('gets every value as it was produced', async () => {
       // The gateway stops with the test file (test/support/gateway.ts).
-      const started = await startListener(prefix)
+      const started = await startProxiedBroker(prefix)
       const topic = uniqueName('large-fetch')
       const direct = testKafka()
       const admin = direct.admin()
