@@ -53,11 +53,12 @@ export function endedChildrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / userHz
 }
 
-export function sampleCpu(weirPid: number, subscribersPid: number): CpuSample {
+/** `weir` counts its workers too (`--workers N`: child processes); the subscribers are one process. */
+export function sampleCpu(weir: { cpuSeconds(): number }, subscribersPid: number): CpuSample {
   const own = process.cpuUsage()
   return {
     machine: machineBusySeconds(),
-    weir: processCpuSeconds(weirPid),
+    weir: weir.cpuSeconds(),
     subscribers: processCpuSeconds(subscribersPid),
     broker: brokerCpuSeconds(),
     bench: (own.user + own.system) / 1e6,

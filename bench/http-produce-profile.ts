@@ -1,5 +1,5 @@
 // node bench/http-produce-profile.ts [--variants json-single,json-batch] [--rounds R] [--seconds S]
-//   [--roots DIR,DIR...]
+//   [--roots DIR,DIR...] [--client kafkajs|platformatic]
 // A short HTTP produce load for comparing Weir source trees (say a `git archive` of main and this
 // checkout): the http-produce scenario's variants, events and connections, against one Weir per
 // tree in `--roots` (default: this one), interleaved round by round so a loaded machine weighs on
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '8' },
     roots: { type: 'string', default: repoRoot },
+    client: { type: 'string', default: 'kafkajs' },
   },
 })
 const chosen = (values.variants as string).split(',')
@@ -43,6 +44,7 @@ if (runs.some((v) => v.format === 'avro') && !registry)
 const weirConfig = (port: number): string => `backendClusters:
   - name: bench
     bootstrapServers: ${bootstrap}
+    client: ${values.client}
 ${registry ? `schemaRegistries:\n  - name: registry\n    url: ${registry}\n` : ''}virtualClusters:
   - name: bench
     backendCluster: bench

@@ -151,7 +151,8 @@ export function renderMarkdown(report: RunReport): string {
     '',
     'For fanout: `WEIR_BENCH_FANOUT_IDLE`, `WEIR_BENCH_FANOUT_LIVE`, `WEIR_BENCH_FANOUT_RATE`,',
     '`WEIR_BENCH_FANOUT_RAMP` (e.g. `2000,4000`) and `WEIR_BENCH_FANOUT_RAMP_RATE` change the idle',
-    'and live subscriber counts and the record rates, for exploring.',
+    'and live subscriber counts and the record rates, and `WEIR_BENCH_FANOUT_WORKERS=2` runs Weir',
+    'with `--workers 2`, for exploring.',
     ''
   )
   return lines.join('\n')

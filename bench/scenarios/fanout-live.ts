@@ -118,7 +118,7 @@ export async function measureLive(plan: LivePlan, step: LiveStep): Promise<StepR
   direct.expect(records, warm)
   const mark = (): Mark => ({
     at: now(),
-    cpu: sampleCpu(weir.pid, subscribers.pid),
+    cpu: sampleCpu(weir, subscribers.pid),
     counts: subscribers.count(),
   })
   let start: Mark | undefined

@@ -50,6 +50,7 @@ export async function startWeir(
 ): Promise<ServerProcess> {
   const weirRoot = process.env.WEIR_BENCH_WEIR_ROOT || repoRoot
   const nodeArgs = (process.env.WEIR_BENCH_WEIR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  const workers = process.env.WEIR_BENCH_FANOUT_WORKERS
   const port = await freePort()
   const config = path.join(dir, 'weir.yaml')
   writeFileSync(config, weirConfig(ctx.bootstrap, port, maxConnections))
@@ -66,6 +67,8 @@ export async function startWeir(
       'start',
       '-c',
       config,
+      // For exploring (not the report): the subscribers spread over N event loops.
+      ...(workers ? ['--workers', workers] : []),
     ],
     cwd: weirRoot,
     logFile: path.join(dir, 'weir.log'),
