@@ -1,11 +1,13 @@
 // node bench/http-produce-profile.ts [--variants json-single,json-batch] [--rounds R] [--seconds S]
-//   [--roots DIR,DIR...] [--client kafkajs|platformatic]
+//   [--roots DIR,DIR...] [--client kafkajs|platformatic] [--peers bridge,floor]
 // A short HTTP produce load for comparing Weir source trees (say a `git archive` of main and this
 // checkout): the http-produce scenario's variants, events and connections, against one Weir per
 // tree in `--roots` (default: this one), interleaved round by round so a loaded machine weighs on
 // every tree alike. Prints each run's events/s and Weir's CPU per event (its process's user +
 // system time over the measured seconds: the figure the machine's other load moves least), then
-// each tree's median per variant. To profile Weir:
+// each tree's median per variant. `--peers` adds the naive bridge (bench/peers/naive-bridge/) and
+// the bare node:http floor (bench/peers/http-floor/) to the rounds, for the JSON variants. To
+// profile Weir:
 //   WEIR_BENCH_WEIR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/http-produce-profile.ts
 // then `node bench/profile-summary.ts /tmp/prof/<file>.cpuprofile`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,6 +18,8 @@ import { freePort } from '../scripts/local-stack/ports.ts'
 import { repoRoot, startServer, type ServerProcess } from './gateway-process.ts'
 import { errorCount, runHttpLoad } from './http-load.ts'
 import { benchKafka, benchPartitions } from './kafka.ts'
+import { startHttpFloor } from './peers/http-floor.ts'
+import { startNaiveBridge } from './peers/naive-bridge.ts'
 import type { BenchContext } from './scenario.ts'
 import { benchEvent, benchEventAvro, variants, type Variant } from './scenarios/http-events.ts'
 import { percentile } from './stats.ts'
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     roots: { type: 'string', default: repoRoot },
     client: { type: 'string', default: 'kafkajs' },
+    peers: { type: 'string', default: '' },
   },
 })
 const chosen = (values.variants as string).split(',')
@@ -103,13 +108,26 @@ for (const [, topic] of topics) {
 
 const event = benchEvent()
 const tally = new Map<string, { eventsPerSec: number[]; cpuUsPerEvent: number[] }>()
-const weirs = await Promise.all(roots.map((root, i) => startWeir(root, i)))
+const peers = (values.peers as string).split(',').filter(Boolean)
+const targets: { name: string; server: ServerProcess; jsonOnly: boolean }[] = []
+for (const [i, root] of roots.entries()) {
+  targets.push({ name: root, server: await startWeir(root, i), jsonOnly: false })
+}
+if (peers.includes('bridge')) {
+  const server = await startNaiveBridge(bootstrap, path.join(dir, 'bridge.log'))
+  targets.push({ name: 'naive bridge', server, jsonOnly: true })
+}
+if (peers.includes('floor')) {
+  const server = await startHttpFloor(path.join(dir, 'floor.log'))
+  targets.push({ name: 'bare node:http', server, jsonOnly: true })
+}
 try {
   console.log(`load average ${os.loadavg()[0]?.toFixed(2)} at the start`)
   for (let round = 1; round <= rounds; round++) {
     for (const variant of runs) {
       const body = JSON.stringify(variant.events === 1 ? event : Array(variant.events).fill(event))
-      for (const [i, weir] of weirs.entries()) {
+      for (const { name, server: weir, jsonOnly } of targets) {
+        if (jsonOnly && variant.format !== 'json') continue
         const plan = {
           url: `${weir.url}/topics/${topics.get(variant.id)}`,
           headers: { 'content-type': 'application/json' },
@@ -122,7 +140,7 @@ try {
         const result = await runHttpLoad({ ...plan, seconds })
         const cpu = weir.cpuSeconds() - cpu0
         const events = result.ok * variant.events
-        const key = `${roots[i]} ${variant.id}`
+        const key = `${name} ${variant.id}`
         const t = tally.get(key) ?? { eventsPerSec: [], cpuUsPerEvent: [] }
         tally.set(key, t)
         t.eventsPerSec.push(events / (result.elapsedMs / 1000))
@@ -143,7 +161,7 @@ try {
     )
   }
 } finally {
-  await Promise.all(weirs.map((w) => w.stop()))
+  await Promise.all(targets.map((t) => t.server.stop()))
   await admin.deleteTopics({ topics: [...topics.values()] }).catch(() => undefined)
   await admin.disconnect()
   rmSync(dir, { recursive: true, force: true })

@@ -9,6 +9,7 @@ import { freePort } from '../../scripts/local-stack/ports.ts'
 import { startWeirServer, type ServerProcess } from '../gateway-process.ts'
 import { benchKafka, benchPartitions, freshTopic } from '../kafka.ts'
 import { figureId, type BenchContext, type Figure, type Scenario } from '../scenario.ts'
+import { startHttpFloor } from '../peers/http-floor.ts'
 import { startNaiveBridge } from '../peers/naive-bridge.ts'
 import { recordBytes } from './direct-produce.ts'
 import {
@@ -29,6 +30,9 @@ const bridgeAim = 1.0
 
 /** Before the figures of Weir with `client: platformatic`. */
 const platformaticPrefix = 'platformatic '
+
+/** Before the figures of the bare node:http reference. */
+const floorPrefix = 'bare node:http '
 
 /** `client`: the cluster's Kafka client library (backendClusters[].client). */
 export function weirConfig(ctx: BenchContext, port: number, client = 'kafkajs'): string {
@@ -137,7 +141,10 @@ export const httpProduce: Scenario = {
     `throughput and CPU per event are also given against the bridge's. "platformatic": Weir ` +
     `again, its backend cluster's producers on @platformatic/kafka (\`client: platformatic\`, ` +
     `the client port's second library; kafkajs is the default), JSON variants only, in the ` +
-    `same interleaved order. Half load (json-single): ` +
+    `same interleaved order. "bare node:http": a reference, not a peer: node:http reading the ` +
+    `body, parsing its JSON and answering 202, no Kafka behind it (bench/peers/http-floor/), ` +
+    `json-single only: the floor any Node HTTP door stands on, on this machine. ` +
+    `Half load (json-single): ` +
     `after the full-speed runs, the direct path (a kafkajs producer, acks=all, a record per ` +
     `event, the records of 2 ms sent together as Weir's producer and the bridge do: kafkajs ` +
     `has no linger, and a record per send() queues at about 1,000/s here), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
@@ -183,8 +190,18 @@ export const httpProduce: Scenario = {
         start: () => startWeir(dir, (port) => weirConfig(ctx, port, 'platformatic')),
         takes: (v) => v.format === 'json',
       }
+      // What node:http alone costs with the same requests and no Kafka: the floor of any Node
+      // HTTP door on this machine (json-single only: a batch's floor is far above every path).
+      const floor: HttpTarget = {
+        ...weir,
+        label: 'bare node:http',
+        figurePrefix: floorPrefix,
+        start: () => startHttpFloor(path.join(dir, 'floor.log')),
+        takes: (v) => v.id === 'json-single',
+        writesNothing: true,
+      }
       const chosen = chosenVariants(variants)
-      const targets = [weir, bridge, platformatic]
+      const targets = [weir, bridge, platformatic, floor]
       const figures = await measureVariants(ctx, name, chosen, targets, async (topic, v) => {
         if (v.format !== 'avro') return
         if (!ctx.registryUrl) throw new Error('the avro variants need a schema registry')
