@@ -167,7 +167,8 @@ export async function measureVariants(
     for (const [index, variant] of chosen.entries()) {
       const taking = all.filter((t) => t.takes?.(variant) ?? true)
       for (const target of index % 2 === 0 ? taking : taking.toReversed()) {
-        const tag = (target.figurePrefix ?? '').trim().replaceAll(' ', '-')
+        // Kafka topic names take [A-Za-z0-9._-] only.
+        const tag = (target.figurePrefix ?? '').trim().replaceAll(/[^A-Za-z0-9._-]+/g, '-')
         const { topic, remove } = await freshTopic(
           kafka,
           `${prefix}-${tag ? `${tag}-` : ''}${variant.id}`
