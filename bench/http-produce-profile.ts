@@ -1,13 +1,13 @@
 // node bench/http-produce-profile.ts [--variants json-single,json-batch] [--rounds R] [--seconds S]
-//   [--roots DIR,DIR...] [--client kafkajs|platformatic] [--peers bridge,floor]
+//   [--roots DIR,DIR...] [--client kafkajs|platformatic] [--peers bridge,platformatic-bridge,floor]
 // A short HTTP produce load for comparing Weir source trees (say a `git archive` of main and this
 // checkout): the http-produce scenario's variants, events and connections, against one Weir per
 // tree in `--roots` (default: this one), interleaved round by round so a loaded machine weighs on
 // every tree alike. Prints each run's events/s and Weir's CPU per event (its process's user +
 // system time over the measured seconds: the figure the machine's other load moves least), then
-// each tree's median per variant. `--peers` adds the naive bridge (bench/peers/naive-bridge/) and
-// the bare node:http floor (bench/peers/http-floor/) to the rounds, for the JSON variants. To
-// profile Weir:
+// each tree's median per variant. `--peers` adds the naive bridge (bench/peers/naive-bridge/) on
+// kafkajs or @platformatic/kafka and the bare node:http floor (bench/peers/http-floor/) to the
+// rounds, for the JSON variants. To profile Weir:
 //   WEIR_BENCH_WEIR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/http-produce-profile.ts
 // then `node bench/profile-summary.ts /tmp/prof/<file>.cpuprofile`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -113,9 +113,10 @@ const targets: { name: string; server: ServerProcess; jsonOnly: boolean }[] = []
 for (const [i, root] of roots.entries()) {
   targets.push({ name: root, server: await startWeir(root, i), jsonOnly: false })
 }
-if (peers.includes('bridge')) {
-  const server = await startNaiveBridge(bootstrap, path.join(dir, 'bridge.log'))
-  targets.push({ name: 'naive bridge', server, jsonOnly: true })
+for (const client of ['kafkajs', 'platformatic'] as const) {
+  if (!peers.includes(client === 'kafkajs' ? 'bridge' : 'platformatic-bridge')) continue
+  const server = await startNaiveBridge(bootstrap, path.join(dir, `bridge-${client}.log`), client)
+  targets.push({ name: `naive bridge (${client})`, server, jsonOnly: true })
 }
 if (peers.includes('floor')) {
   const server = await startHttpFloor(path.join(dir, 'floor.log'))

@@ -31,6 +31,9 @@ const bridgeAim = 1.0
 /** Before the figures of Weir with `client: platformatic`. */
 const platformaticPrefix = 'platformatic '
 
+/** Before the figures of the naive bridge on @platformatic/kafka. */
+const platformaticBridgePrefix = 'platformatic naive bridge '
+
 /** Before the figures of the bare node:http reference. */
 const floorPrefix = 'bare node:http '
 
@@ -141,7 +144,7 @@ export const httpProduce: Scenario = {
     `throughput and CPU per event are also given against the bridge's. "platformatic": Weir ` +
     `again, its backend cluster's producers on @platformatic/kafka (\`client: platformatic\`, ` +
     `the client port's second library; kafkajs is the default), JSON variants only, in the ` +
-    `same interleaved order. "bare node:http": a reference, not a peer: node:http reading the ` +
+    `same interleaved order, against "platformatic naive bridge", the bridge on that library. "bare node:http": a reference, not a peer: node:http reading the ` +
     `body, parsing its JSON and answering 202, no Kafka behind it (bench/peers/http-floor/), ` +
     `json-single only: the floor any Node HTTP door stands on, on this machine. ` +
     `Half load (json-single): ` +
@@ -190,6 +193,18 @@ export const httpProduce: Scenario = {
         start: () => startWeir(dir, (port) => weirConfig(ctx, port, 'platformatic')),
         takes: (v) => v.format === 'json',
       }
+      // The bridge on @platformatic/kafka, beside Weir on it: the same client under both.
+      const platformaticBridge: HttpTarget = {
+        ...bridge,
+        label: 'naive bridge on @platformatic/kafka',
+        figurePrefix: platformaticBridgePrefix,
+        start: () =>
+          startNaiveBridge(
+            ctx.bootstrap,
+            path.join(dir, 'bridge-platformatic.log'),
+            'platformatic'
+          ),
+      }
       // What node:http alone costs with the same requests and no Kafka: the floor of any Node
       // HTTP door on this machine (json-single only: a batch's floor is far above every path).
       const floor: HttpTarget = {
@@ -201,7 +216,7 @@ export const httpProduce: Scenario = {
         writesNothing: true,
       }
       const chosen = chosenVariants(variants)
-      const targets = [weir, bridge, platformatic, floor]
+      const targets = [weir, bridge, platformatic, platformaticBridge, floor]
       const figures = await measureVariants(ctx, name, chosen, targets, async (topic, v) => {
         if (v.format !== 'avro') return
         if (!ctx.registryUrl) throw new Error('the avro variants need a schema registry')
@@ -210,7 +225,7 @@ export const httpProduce: Scenario = {
       })
       figures.push(
         ...againstBridge(figures, chosen),
-        ...againstBridge(figures, chosen, platformaticPrefix)
+        ...againstBridge(figures, chosen, platformaticPrefix, platformaticBridgePrefix)
       )
       const single = chosen.find((v) => v.id === 'json-single')
       const rate = halfLoadRate(figures)
@@ -228,34 +243,37 @@ export const httpProduce: Scenario = {
 
 /**
  * Weir's throughput and CPU per event against the naive bridge's, for each variant both took;
- * `prefix`: the figures of Weir on another client library (the aim is the default's).
+ * `prefix`: the figures of Weir on another client library (the aim is the default's), against
+ * the bridge on that library (`bridge`: its figures' prefix).
  */
 function againstBridge(
   figures: readonly Figure[],
   chosen: readonly Variant[],
-  prefix = ''
+  prefix = '',
+  bridge = 'naive bridge '
 ): Figure[] {
   const has = (metric: string): boolean => figures.some((f) => f.metric === metric)
+  const against = `against the ${bridge.trim()}`
   return chosen
-    .filter((v) => has(`naive bridge ${v.id} throughput`) && has(`${prefix}${v.id} throughput`))
+    .filter((v) => has(`${bridge}${v.id} throughput`) && has(`${prefix}${v.id} throughput`))
     .flatMap((v): Figure[] => {
       const weir = (what: string): number =>
         figures.find((f) => f.metric === `${prefix}${v.id} ${what}`)?.value ?? Number.NaN
       return [
         {
-          metric: `${prefix}${v.id} throughput against the naive bridge`,
+          metric: `${prefix}${v.id} throughput ${against}`,
           value: weir('throughput'),
           unit: 'records/s',
           better: 'higher',
-          baseline: figureId(name, `naive bridge ${v.id} throughput`),
+          baseline: figureId(name, `${bridge}${v.id} throughput`),
           aim: prefix === '' ? bridgeAim : undefined,
         },
         {
-          metric: `${prefix}${v.id} server CPU per event against the naive bridge`,
+          metric: `${prefix}${v.id} server CPU per event ${against}`,
           value: weir('server CPU per event'),
           unit: 'µs',
           better: 'lower',
-          baseline: figureId(name, `naive bridge ${v.id} server CPU per event`),
+          baseline: figureId(name, `${bridge}${v.id} server CPU per event`),
         },
       ]
     })
