@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { freePort } from '../../../scripts/local-stack/ports.ts'
 import { createTopic, stack } from '../../support/kafka.ts'
 import { startWeir } from '../../support/weir-process.ts'
+import { drainedWorkers } from './workers-clients.ts'
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const OPS = 'workers-ops-token'
@@ -150,11 +151,6 @@ describe('weir start --role data-plane --workers 2', () => {
 
     dp.child.kill('SIGTERM')
     expect(await dp.exited, dp.tail()).toBe(0)
-    expect(
-      dp.logs
-        .filter((l) => l.msg === 'worker drained')
-        .map((l) => l.worker)
-        .sort()
-    ).toEqual([0, 1])
+    expect(drainedWorkers(dp.logs)).toEqual([0, 1])
   })
 })

@@ -12,6 +12,7 @@ import { readTopicIds } from '../../support/load.ts'
 import { freePortRange } from '../../support/ports.ts'
 import { testCa } from '../../support/tls.ts'
 import { startWeir } from '../../support/weir-process.ts'
+import { produceFromFourClients } from './workers-clients.ts'
 
 const ca = testCa('weir-workers-tls-')
 const domain = `${uniqueName('workers')}.test`
@@ -109,17 +110,7 @@ async function produceThrough(broker: string, topic: string, tag: string): Promi
     socketFactory: toLocalhost,
     logLevel: logLevel.NOTHING,
   })
-  const producers = Array.from({ length: 4 }, () => kafka.producer())
-  try {
-    await Promise.all(
-      producers.map(async (producer, i) => {
-        await producer.connect()
-        await producer.send({ topic, messages: [{ value: `${tag}-${i}` }] })
-      })
-    )
-  } finally {
-    await Promise.all(producers.map((p) => p.disconnect()))
-  }
+  await produceFromFourClients(kafka, topic, tag)
 }
 
 /** Each worker's requests added since `before`. */

@@ -9,6 +9,7 @@ import { createTopic, stack, testKafka } from '../../support/kafka.ts'
 import { freePortRange } from '../../support/ports.ts'
 import { idSource, postEvents, readTopicIds, type Attempt } from '../../support/load.ts'
 import { startWeir, type LogLine } from '../../support/weir-process.ts'
+import { drainedWorkers, produceFromFourClients } from './workers-clients.ts'
 
 function weirConfig(routes: { path: string; topic: string }[], kafkaPort?: number): string {
   return `backendClusters:
@@ -107,17 +108,7 @@ describe('weir start --workers 2', () => {
       logLevel: logLevel.NOTHING,
     })
     // Four clients, each with its own bootstrap and broker connections: round-robin spreads them.
-    const producers = Array.from({ length: 4 }, () => kafka.producer())
-    try {
-      await Promise.all(
-        producers.map(async (producer, i) => {
-          await producer.connect()
-          await producer.send({ topic, messages: [{ value: `from-${i}` }] })
-        })
-      )
-    } finally {
-      await Promise.all(producers.map((p) => p.disconnect()))
-    }
+    await produceFromFourClients(kafka, topic, 'from')
     const values = (await readTopicIds(testKafka(), topic)).length
     expect(values).toBe(4)
     const perWorker = samples(await weir.metrics(), 'weir_worker_requests')
@@ -158,12 +149,7 @@ describe('weir start --workers 2', () => {
     }
     await Promise.all(Array.from({ length: 8 }, client))
     expect(await weir.exited, weir.tail()).toBe(0)
-    expect(
-      weir.logs
-        .filter((l) => l.msg === 'worker drained')
-        .map((l) => l.worker)
-        .sort()
-    ).toEqual([0, 1])
+    expect(drainedWorkers(weir.logs)).toEqual([0, 1])
 
     const inTopic = new Set(await readTopicIds(testKafka(), topic))
     const accepted = attempts.filter((a) => a.status === 202)
