@@ -113,8 +113,9 @@ const targets: { name: string; server: ServerProcess; jsonOnly: boolean }[] = []
 for (const [i, root] of roots.entries()) {
   targets.push({ name: root, server: await startWeir(root, i), jsonOnly: false })
 }
-for (const client of ['kafkajs', 'platformatic'] as const) {
-  if (!peers.includes(client === 'kafkajs' ? 'bridge' : 'platformatic-bridge')) continue
+const bridges = { bridge: 'kafkajs', 'platformatic-bridge': 'platformatic' } as const
+for (const [peer, client] of Object.entries(bridges)) {
+  if (!peers.includes(peer)) continue
   const server = await startNaiveBridge(bootstrap, path.join(dir, `bridge-${client}.log`), client)
   targets.push({ name: `naive bridge (${client})`, server, jsonOnly: true })
 }
