@@ -152,8 +152,9 @@ observability:
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ])
     expect(point?.bucketCounts.map(Number).reduce((a, b) => a + b, 0)).toBe(1)
-    expect(
-      await metricValue(metrics, 'weir_otlp_metric_exports_total', { result: 'success' })
-    ).toBeGreaterThan(0)
+    // The receiver holds the push before the exporter has read its answer and counted it.
+    const exported = () =>
+      metricValue(metrics, 'weir_otlp_metric_exports_total', { result: 'success' })
+    expect(await until(exported, (n) => n > 0)).toBeGreaterThan(0)
   }, 30_000)
 })
