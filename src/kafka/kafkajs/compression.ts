@@ -76,9 +76,16 @@ const zstd: KafkaJsCodec = {
   },
 }
 
-/** Installs the snappy, lz4 and zstd codecs into kafkajs, for producers and consumers alike. Safe
- * to call any number of times: it always installs the same codec objects. */
+let registered = false
+
+/**
+ * Installs the snappy, lz4 and zstd codecs into kafkajs, for producers and consumers alike, once
+ * per process: every client creation calls it, and installing again on each (clients are made
+ * lazily, per backend identity) replaced whatever was installed in between.
+ */
 export function registerCompressionCodecs(): void {
+  if (registered) return
+  registered = true
   // Node's ESM loader does not see CompressionCodecs among kafkajs's named exports: use the default.
   const { CompressionCodecs } = kafkajs
   CompressionCodecs[CompressionTypes.Snappy] = snappyFactory
