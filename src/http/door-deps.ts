@@ -20,7 +20,7 @@ import type { StreamDoorDeps } from './streams/admission.ts'
 /** The node's services as the HTTP doors see them. */
 export interface HttpServices {
   policies: PolicyEngine
-  authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
+  authenticate(virtualCluster: string, credentials: Credentials): Principal | Promise<Principal>
   produce: ProduceService
   idempotency: IdempotencyCache
   accepting(): boolean

@@ -7,6 +7,7 @@
 // translate their protocol. The node:http fast paths call `serve`, hono routes `route`: one
 // pipeline, no web Request where the fast path has none.
 import { randomUUID } from 'node:crypto'
+import type { Attributes } from '@opentelemetry/api'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { GatewayError, shuttingDown } from '../core/errors.ts'
@@ -21,7 +22,7 @@ import type { HeaderReader, HttpClient, HttpReply } from './exchange.ts'
 
 export interface LifecycleDeps {
   /** Who the credentials belong to; throws the engine's refusal (401...) otherwise. */
-  authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
+  authenticate(virtualCluster: string, credentials: Credentials): Principal | Promise<Principal>
   apiKeyHeaders(virtualCluster: string): readonly string[]
   /** False once the node is shutting down. */
   accepting(): boolean
@@ -126,6 +127,27 @@ export function closingRefusal(admit: Exclude<Admit, 'always'>): GatewayError {
 
 const UNOBSERVED = new RequestObservation(undefined, {})
 
+/** A route's span name and attributes per method: the same for every request, built once. */
+const spans = new WeakMap<ObservedRoute, Map<string, { name: string; attributes: Attributes }>>()
+
+function spanOf(route: ObservedRoute, method: string): { name: string; attributes: Attributes } {
+  let byMethod = spans.get(route)
+  if (byMethod === undefined) spans.set(route, (byMethod = new Map()))
+  let span = byMethod.get(method)
+  if (span === undefined) {
+    const { template } = route
+    const attributes = Object.freeze({
+      'http.request.method': method,
+      'http.route': template,
+      'weir.route': route.route,
+    })
+    span = { name: `${method} ${template}`, attributes }
+    // Methods are the client's to choose: a route keeps a few, not one per odd token.
+    if (byMethod.size < 16) byMethod.set(method, span)
+  }
+  return span
+}
+
 export class HttpLifecycle {
   readonly #deps: LifecycleDeps
 
@@ -143,12 +165,8 @@ export class HttpLifecycle {
   observe(route: ObservedRoute, method: string, headers: HeaderReader): RequestObservation {
     const observability = this.#deps.observability
     if (observability === undefined) return UNOBSERVED
-    const scope = observability.request(
-      route.door ?? 'http',
-      `${method} ${route.template}`,
-      { 'http.request.method': method, 'http.route': route.template, 'weir.route': route.route },
-      headers
-    )
+    const span = spanOf(route, method)
+    const scope = observability.request(route.door ?? 'http', span.name, span.attributes, headers)
     const seen: Finished = { route: route.route }
     if (route.virtualCluster !== undefined) seen.virtualCluster = route.virtualCluster
     return new RequestObservation(scope, seen)
@@ -159,7 +177,7 @@ export class HttpLifecycle {
     virtualCluster: string,
     client: HttpClient,
     extra?: Credentials
-  ): Promise<Principal> {
+  ): Principal | Promise<Principal> {
     const credentials = httpCredentials(client, this.#deps.apiKeyHeaders(virtualCluster))
     return this.#deps.authenticate(
       virtualCluster,
@@ -185,12 +203,11 @@ export class HttpLifecycle {
     // The address the socket (or a trusted PROXY protocol header) gave, for the access log.
     if (client.client !== undefined) observed.note({ client: client.client })
     this.admit(route.admit)
-    const target = await route.locate(request, observed)
-    const principal = await this.authenticate(
-      target.virtualCluster,
-      client,
-      route.credentials?.(request)
-    )
+    const located = route.locate(request, observed)
+    // Most doors locate synchronously: no await (and its turn of the microtask queue) for them.
+    const target = located instanceof Promise ? await located : located
+    const known = this.authenticate(target.virtualCluster, client, route.credentials?.(request))
+    const principal = known instanceof Promise ? await known : known
     observed.note({ principal: principal.name })
     return { principal, target, observed }
   }
@@ -215,7 +232,8 @@ export class HttpLifecycle {
     // Serialized once: counted for the access log here, then sent as is.
     const json = JSON.stringify(reply.body)
     observed.finish(reply.status, Buffer.byteLength(json ?? ''), error)
-    return { ...reply, json }
+    reply.json = json
+    return reply
   }
 
   /** The whole lifecycle as a hono handler: errors answered here, not by app.onError. */

@@ -164,7 +164,7 @@ export class BackendClusters {
   }
 
   /** Whether a topic exists on a backend cluster (for `identity`), from its topic cache. */
-  topicExists(name: string, topic: string, identity?: BackendIdentity): Promise<boolean> {
+  topicExists(name: string, topic: string, identity?: BackendIdentity): true | Promise<boolean> {
     return this.topics(name, identity).exists(topic)
   }
 

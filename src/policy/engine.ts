@@ -148,12 +148,13 @@ export class PolicyEngine {
   /**
    * Who the credentials belong to, or the refusal to send (`unauthenticated`, with headers; or
    * `forbidden` when an ip filter refuses the client's address, before any credential is checked).
+   * Synchronous when the methods asked are (see Authenticator.authenticate).
    */
-  authenticate(virtualCluster: string, credentials: Credentials): Promise<AuthResult> {
+  authenticate(virtualCluster: string, credentials: Credentials): AuthResult | Promise<AuthResult> {
     const vc = this.#vc(virtualCluster)
     if (credentials.client !== undefined) {
       const decision = evaluateIpFilters(vc.chain.ipFilters, credentials.client)
-      if (decision.verdict === 'deny') return Promise.resolve({ decision })
+      if (decision.verdict === 'deny') return { decision }
     }
     return vc.authenticator.authenticate(credentials)
   }

@@ -45,9 +45,10 @@ export class IdempotencyCache {
   answer(
     request: { principal: string; route: string; key: string | null | undefined; body: Uint8Array },
     produce: () => Promise<StoredResponse>
-  ): Promise<StoredResponse & { replayed: boolean }> {
+  ): Promise<StoredResponse & { replayed?: boolean }> {
     const { principal, route, key, body } = request
-    if (!key) return produce().then((response) => ({ ...response, replayed: false }))
+    // Without a key the answer is the request's own, as it comes (no copy marks it fresh).
+    if (!key) return produce()
     const scope = `${principal}\u0000${route}`
     const fingerprint = IdempotencyCache.fingerprint(body)
     if (this.#shared === undefined) return this.run(scope, key, fingerprint, produce)

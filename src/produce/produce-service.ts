@@ -60,7 +60,11 @@ export interface ProduceServiceDeps {
    */
   backends: {
     /** With `identity`: whether the brokers show the topic to that identity (may describe it). */
-    topicExists(cluster: string, topic: string, identity?: BackendIdentity): Promise<boolean>
+    topicExists(
+      cluster: string,
+      topic: string,
+      identity?: BackendIdentity
+    ): boolean | Promise<boolean>
     health(cluster: string): { refusal(): GatewayError | undefined; suspect(): void }
   }
 }
@@ -93,7 +97,10 @@ export class ProduceService {
       operation: 'produce',
       virtualCluster: vc.name,
       route: command.route,
-      resources: [{ type: 'topic', name: command.topic }, ...(command.alsoAccess ?? [])],
+      resources:
+        command.alsoAccess === undefined
+          ? [{ type: 'topic', name: command.topic }]
+          : [{ type: 'topic', name: command.topic }, ...command.alsoAccess],
       principal: command.principal,
       records: command.events.length,
       bytes: command.bytes,
@@ -105,7 +112,7 @@ export class ProduceService {
     if (decision.verdict === 'deny') throw fromDecision(decision)
 
     // Every event is serialized before any is sent: one violation anywhere and nothing is.
-    const serialized = await this.#deps.serializer.serialize(
+    const serializing = this.#deps.serializer.serialize(
       {
         virtualCluster: vc.name,
         topic: command.topic,
@@ -114,6 +121,8 @@ export class ProduceService {
       },
       command.events
     )
+    // Synchronous once the topic's schemas are at hand: no await then.
+    const serialized = Array.isArray(serializing) ? serializing : await serializing
     const records = command.events.map((event, i): OutgoingRecord => ({
       topic,
       key: serialized[i]?.key ?? null,
@@ -151,19 +160,14 @@ export class ProduceService {
     // Async records are buffered through an outage (within bounds); sync ones would only wait.
     const refusal = delivery.mode === 'sync' ? health.refusal() : undefined
     if (refusal !== undefined) throw refusal
-    const exists = await this.#deps.backends.topicExists(cluster, topic).catch((err: unknown) => {
-      throw toGatewayError(err, cluster)
-    })
-    if (!exists) throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
+    const known = this.#topicExists(cluster, topic)
+    if (!(typeof known === 'boolean' ? known : await known))
+      throw new GatewayError('not-found', `topic "${command.topic}" does not exist`)
     // A topic the broker hides from the tenant's identity is refused now, async records too
     // (they would be answered 202 and then never delivered).
     if (options.identity !== undefined) {
-      const visible = await this.#deps.backends
-        .topicExists(cluster, topic, options.identity)
-        .catch((err: unknown) => {
-          throw toGatewayError(err, cluster)
-        })
-      if (!visible) {
+      const visible = this.#topicExists(cluster, topic, options.identity)
+      if (!(typeof visible === 'boolean' ? visible : await visible)) {
         throw new GatewayError(
           'forbidden',
           `topic "${command.topic}": the broker refused the topic to this client's backend identity (TOPIC_AUTHORIZATION_FAILED)`
@@ -188,6 +192,19 @@ export class ProduceService {
         throw brokerRefusal(err, command.topic)
       })
     return { mode: 'sync', topic: command.topic, acks, backendMs: performance.now() - sentAt }
+  }
+
+  /** The topic cache's answer: `true` at once for a known topic, nothing to await then. */
+  #topicExists(
+    cluster: string,
+    topic: string,
+    identity?: BackendIdentity
+  ): boolean | Promise<boolean> {
+    const known = this.#deps.backends.topicExists(cluster, topic, identity)
+    if (typeof known === 'boolean') return known
+    return known.catch((err: unknown) => {
+      throw toGatewayError(err, cluster)
+    })
   }
 }
 

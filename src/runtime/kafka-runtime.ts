@@ -71,7 +71,7 @@ function tenantOf(
   return {
     virtualCluster: vc,
     backend,
-    authenticate: (credentials) => policies.authenticate(vc.name, credentials),
+    authenticate: async (credentials) => policies.authenticate(vc.name, credentials),
     scramLogin: (mechanism, username) => policies.scramLogin(vc.name, mechanism, username),
     // Asked per connection, so a reload's ip filters reach the next one.
     admitClient: (client) => policies.admitClient(vc.name, client),

@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.ts'
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.ts'
 import { Observability } from '../observability/observability.ts'
 import { registrySchemaSource } from '../policy/fields/index.ts'
-import { PolicyEngine } from '../policy/index.ts'
+import { PolicyEngine, type AuthResult } from '../policy/index.ts'
 import type { OnUnavailable } from '../policy/rate-limit-shared.ts'
 import { SchemaValidator } from '../policy/schema/index.ts'
 import { ProduceService } from '../produce/produce-service.ts'
@@ -46,7 +46,7 @@ export interface Services {
   schemaValidator: SchemaValidator
   produce: ProduceService
   /** Who the credentials stand for in a virtual cluster; throws the engine's refusal. */
-  authenticate(virtualCluster: string, credentials: Credentials): Promise<Principal>
+  authenticate(virtualCluster: string, credentials: Credentials): Principal | Promise<Principal>
   /** Idempotency-Key answers of produce and request-reply requests. */
   idempotency: IdempotencyCache
   /** False once the node is shutting down. */
@@ -136,13 +136,17 @@ export function buildServices(
     asyncDelivery,
     backends,
   })
-  const authenticateCredentials = async (
-    virtualCluster: string,
-    credentials: Credentials
-  ): Promise<Principal> => {
-    const result = await policies.authenticate(virtualCluster, credentials)
+  const principalOf = (result: AuthResult): Principal => {
     if ('decision' in result) throw fromDecision(result.decision)
     return result.principal
+  }
+  // Synchronous (a principal, or a throw) when the engine's answer is: no promise per request.
+  const authenticateCredentials = (
+    virtualCluster: string,
+    credentials: Credentials
+  ): Principal | Promise<Principal> => {
+    const result = policies.authenticate(virtualCluster, credentials)
+    return result instanceof Promise ? result.then(principalOf) : principalOf(result)
   }
   const streamService = new StreamService({
     hub: new ConsumerHub(backends, logger),

@@ -8,8 +8,13 @@ export const ProducerOptions = z
   .object({
     /** Kafka's idempotent producer: no duplicates from retries (needs acks=all). */
     idempotent: z.boolean().default(true),
-    /** How long records wait to share a batch with others; 0 sends at once. */
-    lingerMs: Millis.default(2),
+    /**
+     * How long records wait for others to share a batch before it leaves. 0 (the default) sends a
+     * batch as soon as the topic has no batch in flight (one at a time with the idempotent
+     * producer); records that arrive while one is in flight go together in the next. So batches
+     * grow with the load by themselves, and a lone request never waits for company.
+     */
+    lingerMs: Millis.default(0),
     maxBatchRecords: z.number().int().positive().default(1000),
     /**
      * Bytes of records (framing included) in one produce request, across topics. Each topic's
@@ -88,7 +93,7 @@ export const BackendCluster = z
       .default({ intervalMs: 1000, timeoutMs: 2000 }),
     producer: ProducerOptions.default({
       idempotent: true,
-      lingerMs: 2,
+      lingerMs: 0,
       maxBatchRecords: 1000,
       maxBatchBytes: 1024 * 1024,
       retries: 5,

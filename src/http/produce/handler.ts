@@ -56,7 +56,8 @@ export async function handleProduce(
   observed.note({ topic })
   const body = await exchange.readBody(endpoint.maxBodyBytes)
   observed.note({ bytesIn: body.length })
-  const events = await toEvents(endpoint, view, exchange.method, exchange.url, body)
+  const parsed = toEvents(endpoint, view, exchange.method, exchange.url, body)
+  const events = Array.isArray(parsed) ? parsed : await parsed
   observed.note({ records: events.length })
   // The request's trace context travels in each record, for streams to continue.
   const trace = observed.scope?.recordHeaders()
@@ -89,54 +90,62 @@ export async function handleProduce(
     run
   )
   const headers: Record<string, string> = { ...response.headers, 'x-request-id': requestId }
-  if (response.replayed) headers['idempotent-replayed'] = 'true'
+  if (response.replayed === true) headers['idempotent-replayed'] = 'true'
   return { status: response.status, body: response.body, headers }
 }
 
 /** The request as record fields read it; the query string is parsed only if asked for. */
-export function requestView(exchange: HttpExchange): RequestView {
-  const url = exchange.url
-  let query: URLSearchParams | undefined
-  return {
-    params: exchange.params,
-    get query() {
-      query ??= new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '')
-      return query
-    },
-    headers: exchange.headers,
+class ExchangeView implements RequestView {
+  readonly params: Record<string, string>
+  readonly headers: HttpExchange['headers']
+  readonly #url: string
+  #query: URLSearchParams | undefined
+
+  constructor(exchange: HttpExchange) {
+    this.params = exchange.params
+    this.headers = exchange.headers
+    this.#url = exchange.url
+  }
+
+  get query(): URLSearchParams {
+    const url = this.#url
+    const at = url.indexOf('?')
+    this.#query ??= new URLSearchParams(at === -1 ? '' : url.slice(at + 1))
+    return this.#query
   }
 }
 
-export async function toEvents(
+// A class, not an object literal with a getter: V8 builds those slowly, once per request.
+export const requestView = (exchange: HttpExchange): RequestView => new ExchangeView(exchange)
+
+/** The request's events; a promise only for envelope routes (which read the whole request). */
+export function toEvents(
   endpoint: ProduceEndpoint,
   view: RequestView,
   method: string,
   url: string,
   body: Buffer
-): Promise<ProduceEvent[]> {
-  const parsed: ParsedEvent[] =
-    endpoint.valueMode === 'envelope'
-      ? [
-          {
-            value: {
-              kind: 'json',
-              value: await envelope({
-                method,
-                url: new URL(url, 'http://weir'),
-                headers: view.headers,
-                body,
-              }),
-            },
-            headers: {},
-          },
-        ]
-      : parseEvents({
-          contentType: mediaType(view.headers.get('content-type') ?? undefined),
-          headers: view.headers,
-          body,
-          batch: endpoint.batch,
-        })
+): ProduceEvent[] | Promise<ProduceEvent[]> {
+  if (endpoint.valueMode !== 'envelope') {
+    const contentType = mediaType(view.headers.get('content-type') ?? undefined)
+    return recordsOf(
+      endpoint,
+      view,
+      parseEvents({ contentType, headers: view.headers, body, batch: endpoint.batch })
+    )
+  }
+  const request = { method, url: new URL(url, 'http://weir'), headers: view.headers, body }
+  return envelope(request).then((value) =>
+    recordsOf(endpoint, view, [{ value: { kind: 'json', value }, headers: {} }])
+  )
+}
 
+/** Parsed events as records: each with its key, the route's partition and headers. */
+function recordsOf(
+  endpoint: ProduceEndpoint,
+  view: RequestView,
+  parsed: readonly ParsedEvent[]
+): ProduceEvent[] {
   const partition = partitionOf(endpoint.partition, view)
   const common = endpoint.recordHeaders(view.headers)
   const missing: Violation[] = []

@@ -37,9 +37,14 @@ export class TopicCache {
    * Whether `topic` exists. A known topic is answered from memory. An unknown one waits for the
    * refresh under way, or starts one if the last is older than `refreshMs`; otherwise the answer
    * is the last refresh's (false, or its error). A topic created since is seen on the next one.
+   * A known topic's answer is `true` itself, not a promise: every produce request asks.
    */
-  async exists(topic: string): Promise<boolean> {
+  exists(topic: string): true | Promise<boolean> {
     if (this.#topics.has(topic)) return true
+    return this.#lookUp(topic)
+  }
+
+  async #lookUp(topic: string): Promise<boolean> {
     if (this.#refreshing === undefined) {
       if (this.#now() - this.#refreshedAt < this.#options.refreshMs) {
         if (this.#failure !== undefined) throw this.#failure

@@ -78,7 +78,8 @@ export class ProducerPool {
 
   /** Sends one record through the batcher; resolves once the brokers acknowledged it. */
   async send(cluster: string, record: OutgoingRecord, options: SendOptions): Promise<RecordAck> {
-    const plan = await this.#plan(cluster, [record], options)
+    const limit = await this.#limits.maxMessageBytes(cluster, record.topic)
+    const plan = planRequest([record], limit, options.compression)
     const [ack] = await this.#sent(
       cluster,
       plan,
@@ -94,13 +95,31 @@ export class ProducerPool {
    * anything is sent. Atomic requests, and requests too large for one batch, go through a
    * transaction: all or nothing for read_committed consumers.
    */
-  async sendRequest(
+  sendRequest(
     cluster: string,
     records: readonly OutgoingRecord[],
     options: SendOptions,
     request: { atomic: boolean; timeoutMs: number }
   ): Promise<RecordAck[]> {
-    const plan = await this.#plan(cluster, records, options)
+    const send = (limit: number) =>
+      this.#sendPlanned(cluster, planRequest(records, limit, options.compression), options, request)
+    const limit = this.#limits.maxMessageBytes(cluster, records[0]?.topic ?? '')
+    if (typeof limit !== 'number') return limit.then(send)
+    // Planned at once when the topic's limit is known (every request but the first in a while);
+    // a refusal (413) is still a rejection, as from the promise.
+    try {
+      return send(limit)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  #sendPlanned(
+    cluster: string,
+    plan: RequestPlan,
+    options: SendOptions,
+    request: { atomic: boolean; timeoutMs: number }
+  ): Promise<RecordAck[]> {
     if (request.atomic || plan.split) {
       const run = this.#transactions.run(cluster, chunks(plan), options, request.timeoutMs)
       return this.#sent(cluster, plan, run)
@@ -119,27 +138,17 @@ export class ProducerPool {
     records: readonly OutgoingRecord[],
     options: SendOptions
   ): Promise<void> {
-    await this.#plan(cluster, records, options)
-  }
-
-  async #plan(
-    cluster: string,
-    records: readonly OutgoingRecord[],
-    options: SendOptions
-  ): Promise<RequestPlan> {
     const limit = await this.#limits.maxMessageBytes(cluster, records[0]?.topic ?? '')
-    return planRequest(records, limit, options.compression)
+    planRequest(records, limit, options.compression)
   }
 
   /** A batch refused as too large was sized from a limit that has changed: ask it again. */
-  async #sent<T>(cluster: string, plan: RequestPlan, sending: Promise<T>): Promise<T> {
-    try {
-      return await sending
-    } catch (err) {
+  #sent<T>(cluster: string, plan: RequestPlan, sending: Promise<T>): Promise<T> {
+    return sending.catch((err: unknown) => {
       if (err instanceof GatewayError && err.code === 'payload-too-large')
         this.#limits.forget(cluster, plan.unit.topic)
       throw err
-    }
+    })
   }
 
   /** Records queued or in flight, across all batchers. */

@@ -18,6 +18,8 @@ interface Known {
   at: number
   ttl: number
   limit: Promise<number>
+  /** The limit once the brokers answered: handed out as is, not through the promise. */
+  value?: number
 }
 
 export class TopicLimits {
@@ -30,19 +32,24 @@ export class TopicLimits {
     this.#logger = logger
   }
 
-  /** The topic's max.message.bytes: the largest record batch, framing included, it accepts. */
-  maxMessageBytes(cluster: string, topic: string): Promise<number> {
+  /**
+   * The topic's max.message.bytes: the largest record batch, framing included, it accepts. A
+   * number once known (every request but a topic's first in a minute asks), else a promise.
+   */
+  maxMessageBytes(cluster: string, topic: string): number | Promise<number> {
     const id = `${cluster}\u0000${topic}`
     const known = this.#known.get(id)
-    if (known && Date.now() - known.at < known.ttl) return known.limit
+    if (known && Date.now() - known.at < known.ttl) return known.value ?? known.limit
     const entry: Known = { at: Date.now(), ttl: REMEMBER_MS, limit: Promise.resolve(0) }
     entry.limit = this.#source.topicConfig(cluster, topic, 'max.message.bytes').then(
       (value) => {
         const limit = Number(value)
-        return Number.isSafeInteger(limit) && limit > 0 ? limit : DEFAULT_MAX_MESSAGE_BYTES
+        entry.value = Number.isSafeInteger(limit) && limit > 0 ? limit : DEFAULT_MAX_MESSAGE_BYTES
+        return entry.value
       },
       (err: unknown) => {
         entry.ttl = RETRY_FAILED_MS
+        entry.value = DEFAULT_MAX_MESSAGE_BYTES
         // A topic that does not exist is the send's to report (404), not a fault here.
         if ((err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION')
           return DEFAULT_MAX_MESSAGE_BYTES

@@ -84,18 +84,36 @@ export class Authenticator {
     }
   }
 
-  async authenticate(credentials: Credentials): Promise<AuthResult> {
-    let failure: { method: AuthMethodHandler; outcome: Invalid } | undefined
-    for (const method of this.#methods) {
+  /**
+   * Who the credentials belong to, or the refusal. Synchronous while every method it asks answers
+   * synchronously (API keys, mTLS, anonymous: most requests); a promise once one has to wait.
+   */
+  authenticate(credentials: Credentials): AuthResult | Promise<AuthResult> {
+    return this.#from(credentials, 0, undefined)
+  }
+
+  /** Methods from `index` on, after the refusal (if any) of those before. */
+  #from(
+    credentials: Credentials,
+    index: number,
+    failure: Failure | undefined
+  ): AuthResult | Promise<AuthResult> {
+    const methods = this.#methods
+    for (let i = index; i < methods.length; i++) {
+      const method = methods[i] as AuthMethodHandler
       // Once one kind of credential has been judged, only methods for that same kind may still
       // accept it (two issuers, two key lists); other kinds never override a refusal.
       if (failure !== undefined && method.credential !== failure.method.credential) continue
-      const outcome = await method.authenticate(credentials)
-      if (outcome.kind === 'absent') continue
-      if (outcome.kind === 'ok') return { principal: outcome.principal }
-      if (failure === undefined || (failure.outcome.weak === true && outcome.weak !== true)) {
-        failure = { method, outcome }
+      const outcome = method.authenticate(credentials)
+      if (outcome instanceof Promise) {
+        return outcome.then((settled) => {
+          const judged = judge(method, settled, failure)
+          return 'principal' in judged ? judged : this.#from(credentials, i + 1, judged.failure)
+        })
       }
+      const judged = judge(method, outcome, failure)
+      if ('principal' in judged) return judged
+      failure = judged.failure
     }
     if (failure !== undefined) return { decision: refusal(failure.method, failure.outcome) }
     return this.#anonymous ?? this.#missing
@@ -105,6 +123,24 @@ export class Authenticator {
   scramLogin(mechanism: ScramMechanism, username: string): ScramLogin {
     return this.#scram.login(mechanism, username)
   }
+}
+
+interface Failure {
+  method: AuthMethodHandler
+  outcome: Invalid
+}
+
+/** One method's outcome: its principal, or the refusal that stands so far (the strongest one). */
+function judge(
+  method: AuthMethodHandler,
+  outcome: AuthOutcome,
+  failure: Failure | undefined
+): { principal: Principal } | { failure: Failure | undefined } {
+  if (outcome.kind === 'ok') return { principal: outcome.principal }
+  if (outcome.kind === 'absent') return { failure }
+  if (failure === undefined || (failure.outcome.weak === true && outcome.weak !== true))
+    return { failure: { method, outcome } }
+  return { failure }
 }
 
 function refusal(method: AuthMethodHandler, outcome: Invalid): DenyDecision {

@@ -36,7 +36,7 @@ export function saslFor(
   })
   const engine = new PolicyEngine(config, options)
   return {
-    authenticate: (credentials) => engine.authenticate('vc', credentials),
+    authenticate: async (credentials) => engine.authenticate('vc', credentials),
     scramLogin: (mechanism, username) => engine.scramLogin('vc', mechanism, username),
   }
 }

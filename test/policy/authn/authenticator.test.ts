@@ -122,6 +122,21 @@ describe('Authenticator', () => {
     expect(auth.apiKeyHeaders).toEqual(['x-key', 'x-other'])
   })
 
+  it('answers at once while every method it asks does; a promise only once one has to wait', async () => {
+    const keys = new Authenticator(methods(apiKey('k1', 'one'), { kind: 'anonymous' }))
+    // No promise (and no turn of the microtask queue) for the requests most gateways see.
+    expect(keys.authenticate({ apiKey: 'k1' })).toMatchObject({ principal: { name: 'one' } })
+    expect(keys.authenticate({})).toMatchObject({ principal: { name: 'anonymous' } })
+    expect(keys.authenticate({ apiKey: 'bad' })).toMatchObject({
+      decision: { code: 'unauthenticated' },
+    })
+    // A JWT method verifies asynchronously: the API key method after it still decides.
+    const mixed = new Authenticator(methods(jwt('a', pemA), apiKey('k2', 'two')))
+    const waited = mixed.authenticate({ apiKey: 'k2' })
+    expect(waited).toBeInstanceOf(Promise)
+    expect(await waited).toMatchObject({ principal: { name: 'two' } })
+  })
+
   it('reports the most telling failure among methods of the same kind', async () => {
     const auth = new Authenticator(methods(jwt('a', pemA), jwt('b', pemB)))
     // Issuer b's token, expired: issuer a only says "not my issuer", b says why.
