@@ -30,7 +30,10 @@ export const halfLoad = {
   keptUpShare: 0.95,
 }
 
-/** The direct path's linger, as Weir's producer default (and the naive bridge's). */
+/**
+ * The direct path's linger, as the naive bridge's: kafkajs has none, and without one it cannot
+ * keep up at all (see directAtRate). Weir's producer needs none (it batches while one is in flight).
+ */
 const lingerMs = 2
 
 interface AtRate {
@@ -104,7 +107,7 @@ async function httpAtRate(
 
 /**
  * A kafkajs producer straight to the broker (acks=all, as direct-produce), one record per event,
- * with the 2 ms linger Weir's producer and the bridge have: a record per send() is a Produce
+ * with the 2 ms linger the bridge has: a record per send() is a Produce
  * request each, which the broker handles one at a time per connection, so that queues at about
  * 1,000 records/s on the 2-core bench machine while Weir sustains several times that.
  */

@@ -42,7 +42,7 @@ export function weirConfig(ctx: BenchContext, port: number, client = 'kafkajs'):
   const registry = ctx.registryUrl
     ? `schemaRegistries:\n  - name: registry\n    url: ${ctx.registryUrl}\n`
     : ''
-  // Product defaults everywhere (sync delivery, acks=all, idempotent producer, 2 ms linger), so
+  // Product defaults everywhere (sync delivery, acks=all, idempotent producer, no linger), so
   // the figures are what a user of this configuration would see.
   return `backendClusters:
   - name: bench
@@ -129,7 +129,8 @@ export const httpProduce: Scenario = {
   name,
   description:
     `POST /topics/{topic} to Weir running as its own process (\`weir start\`, product defaults: ` +
-    `sync delivery, acks=all, idempotent producer, 2 ms linger), ${recordBytes}-byte JSON events ` +
+    `sync delivery, acks=all, idempotent producer, no linger: a topic's batch leaves when the ` +
+    `one before it is acknowledged), ${recordBytes}-byte JSON events ` +
     `to a fresh ${benchPartitions}-partition topic per variant, one request in flight per ` +
     `connection (autocannon): ${describeVariants(variants)}. The avro variants validate and ` +
     `serialize every event through an Avro schema in the Schema Registry (subject <topic>-value). ` +
@@ -149,7 +150,7 @@ export const httpProduce: Scenario = {
     `json-single only: the floor any Node HTTP door stands on, on this machine. ` +
     `Half load (json-single): ` +
     `after the full-speed runs, the direct path (a kafkajs producer, acks=all, a record per ` +
-    `event, the records of 2 ms sent together as Weir's producer and the bridge do: kafkajs ` +
+    `event, the records of 2 ms sent together as the bridge does: kafkajs ` +
     `has no linger, and a record per send() queues at about 1,000/s here), a fresh Weir and a fresh bridge each take one common rate, half the json-single ` +
     `throughput of the slower of Weir and the bridge (so no path is past half its maximum and ` +
     `all are compared at the same offered load), from an open-loop load (bench/open-loop.ts: ` +

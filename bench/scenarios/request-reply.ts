@@ -301,7 +301,7 @@ export const requestReply: Scenario = {
       ctx.note(
         'the direct loop sends one produce request per round trip (kafkajs send, acks=all), as a ' +
           "service written against kafkajs usually does; Weir's producer lets concurrent requests " +
-          'share a batch (2 ms linger). Both wait on the same order service.'
+          'share a batch (one in flight per topic, the next gathering meanwhile). Both wait on the same order service.'
       )
       const directMeasured = combine(directParts)
       const weirMeasured = combine(weirParts)

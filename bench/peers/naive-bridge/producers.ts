@@ -1,8 +1,8 @@
 // The naive bridge's producer on either client library Weir's client port has, so Weir on a
 // library is compared with the bridge on the same one. Each is the library's producer as its
 // README shows it, acks=all and the library's defaults otherwise (neither is idempotent by
-// default), behind the same 2 ms linger: kafkajs has none, and @platformatic/kafka sends every
-// send() at once.
+// default), behind a 2 ms linger (WEIR_BENCH_BRIDGE_LINGER_MS; 0: none): kafkajs has none, and
+// @platformatic/kafka sends every send() at once.
 import { ProduceAcks, Producer } from '@platformatic/kafka'
 import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { hideKafkaJsTimerWarning } from '../../../scripts/local-stack/warnings.ts'
@@ -16,12 +16,13 @@ export interface BridgeProducer {
   close(): Promise<void>
 }
 
-const lingerMs = 2
+const lingerMs = Number(process.env.WEIR_BENCH_BRIDGE_LINGER_MS ?? 2)
 
-/** A linger per topic: the values of requests arriving within 2 ms go in one send(). */
+/** A linger per topic: the values of requests of the same 2 ms go in one send() (0: each alone). */
 function perTopic(send: (topic: string, values: string[]) => Promise<unknown>) {
   const senders = new Map<string, (values: string[]) => Promise<void>>()
   return (topic: string, values: string[]): Promise<void> => {
+    if (lingerMs === 0) return send(topic, values).then(() => undefined)
     let sender = senders.get(topic)
     if (!sender) {
       sender = lingering<string[]>(lingerMs, (batches) => send(topic, batches.flat()))

@@ -3,8 +3,9 @@
 // and a producer (acks=all, the client's defaults otherwise) on kafkajs or @platformatic/kafka
 // (producers.ts); no auth, no schema, no limits, no metrics or logs. POST /topics/{topic} takes
 // one JSON event or a JSON array of events, one record each, and answers 202 once Kafka
-// acknowledged them. Requests arriving within 2 ms of each other are sent together (the linger
-// Weir's producer has too). Run by bench/peers/naive-bridge.ts:
+// acknowledged them. Requests arriving within 2 ms of each other are sent together (the bridge
+// of issue 19: without a linger, each request would be a Produce request of its own; set
+// WEIR_BENCH_BRIDGE_LINGER_MS=0 to see that). Run by bench/peers/naive-bridge.ts:
 //   node bench/peers/naive-bridge/server.ts <bootstrap> <port> [kafkajs|platformatic]
 import http from 'node:http'
 import { bridgeProducer, type BridgeClient } from './producers.ts'
