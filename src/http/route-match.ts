@@ -27,6 +27,8 @@ export function matchRoute<T>(
 }
 
 function decode(raw: string): string {
+  // Most path parameters (topic names, ids) hold no escapes: nothing to decode.
+  if (!raw.includes('%')) return raw
   try {
     return decodeURIComponent(raw)
   } catch {
