@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { freePort } from '../scripts/local-stack/ports.ts'
+import { NOBODY } from './support/ports.ts'
 import { main } from '../src/cli.ts'
 
 function captureConsole() {
@@ -161,7 +162,7 @@ listeners:
   })
 
   it('serves /metrics and /readyz on --metrics-port while its control plane is away', async () => {
-    const [controlPlanePort, port] = await Promise.all([freePort(), freePort()])
+    const port = await freePort()
     const child = spawn(
       process.execPath,
       [
@@ -170,7 +171,7 @@ listeners:
         '--role',
         'data-plane',
         '--control-plane',
-        `http://127.0.0.1:${controlPlanePort}`,
+        `http://${NOBODY}`,
         '--metrics-port',
         String(port),
       ],

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../scripts/local-stack/ports.ts'
+import { NOBODY } from '../support/ports.ts'
 import { stack } from '../support/kafka.ts'
 
 const running: ChildProcess[] = []
@@ -75,8 +76,7 @@ describe('weir start', () => {
 
   it('is live but not ready when the backend cannot be reached', async () => {
     const port = await freePort()
-    const nobody = await freePort()
-    const child = await startWeir(config(`127.0.0.1:${nobody}`, port), port)
+    const child = await startWeir(config(NOBODY, port), port)
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
     expect(ready.status).toBe(503)
     expect(await ready.json()).toMatchObject({

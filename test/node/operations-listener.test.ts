@@ -8,6 +8,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { freePort } from '../../scripts/local-stack/ports.ts'
+import { NOBODY } from '../support/ports.ts'
 import {
   startControlPlane,
   startDataPlane,
@@ -51,9 +52,9 @@ function connectTo(port: number): Promise<string> {
 
 describe('operations listener of a data plane', () => {
   it('serves metrics and health while the control plane is away: alive, not ready', async () => {
-    const [controlPlanePort, port] = await Promise.all([freePort(), freePort()])
+    const port = await freePort()
     const starting = startDataPlane({
-      controlPlane: `http://127.0.0.1:${controlPlanePort}`,
+      controlPlane: `http://${NOBODY}`,
       token: 'dp',
       bootDeadlineMs: 1500,
       operations: { host: '127.0.0.1', port },

@@ -12,6 +12,14 @@ export interface PortSpan {
   high: number
 }
 
+/**
+ * An address nobody listens on, for "unreachable" (connection refused at once): port 1 is never
+ * served here. A port found free instead can be taken meanwhile by another process's port-0
+ * listener (a Kafka listener of a test run beside this one, say), which may take the connection
+ * and never answer it: a data plane's control plane fetch once waited 10 s on one.
+ */
+export const NOBODY = '127.0.0.1:1'
+
 /** Lowest port handed out; below are the well-known and popular registered ports. */
 const LOWEST = 20_000
 const HIGHEST = 65_535

@@ -1,7 +1,7 @@
 // Every refusal of the HTTP produce door, produced for real: status, problem+json, headers.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../../scripts/local-stack/ports.ts'
+import { NOBODY } from '../../support/ports.ts'
 import { hashApiKey, hashPassword } from '../../../src/policy/index.ts'
 import { startTestGateway } from '../../support/gateway.ts'
 import { createTopic, stack } from '../../support/kafka.ts'
@@ -220,7 +220,6 @@ listeners:
   })
 
   it('503 with Retry-After when the backend cluster cannot be reached', async () => {
-    const nobody = await freePort()
     const res = await startTestGateway(
       `virtualClusters:
   - name: vc
@@ -234,7 +233,7 @@ listeners:
 `,
       {},
       `  - name: down
-    bootstrapServers: 127.0.0.1:${nobody}
+    bootstrapServers: ${NOBODY}
     connectionTimeoutMs: 300
     producer: { retries: 1, retryBackoffMs: 50 }
 `

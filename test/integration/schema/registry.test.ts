@@ -9,7 +9,7 @@ import type { SchemaRefConfig, SchemaRegistryConfig } from '../../../src/config/
 import { GatewayError } from '../../../src/core/errors.ts'
 import { RegistryClient } from '../../../src/schema/registry-client.ts'
 import { SchemaCatalog } from '../../../src/schema/schemas.ts'
-import { freePort } from '../../../scripts/local-stack/ports.ts'
+import { NOBODY } from '../../support/ports.ts'
 import { startFakeRegistry } from '../../schema/fake-registry.ts'
 import { hideKafkaJsTimerWarning } from '../../../scripts/local-stack/warnings.ts'
 import { createTopic, stack, testKafka, uniqueName } from '../../support/kafka.ts'
@@ -276,7 +276,7 @@ describe('schema layer when the registry goes away', () => {
   })
 
   it('nothing cached and the registry unreachable: backend-unavailable', async () => {
-    const url = `http://127.0.0.1:${await freePort()}/apis/ccompat/v7`
+    const url = `http://${NOBODY}/apis/ccompat/v7`
     const catalog = new SchemaCatalog([registryConfig({ url, requestTimeoutMs: 1000 })])
     await expect(
       catalog.serialize(ref({ id: 1 }), { topic: 't', part: 'value', registry: 'apicurio' }, {})
