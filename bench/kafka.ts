@@ -1,7 +1,7 @@
 // Kafka helpers shared by scenarios: a quiet client and a fresh topic per measurement, so no run
 // measures appends to a log an earlier run left behind.
 import { randomBytes } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type Admin } from 'kafkajs'
 import type { BenchContext } from './scenario.ts'
 
 /** Partitions of every benchmark topic; the same for all paths so their figures compare. */
@@ -22,8 +22,9 @@ export async function freshTopic(
   try {
     await admin.createTopics({
       topics: [{ topic, numPartitions: benchPartitions, replicationFactor: 1 }],
-      waitForLeaders: true,
+      waitForLeaders: false,
     })
+    await leadersOf(admin, topic)
   } finally {
     await admin.disconnect()
   }
@@ -38,6 +39,27 @@ export async function freshTopic(
     }
   }
   return { topic, remove }
+}
+
+/**
+ * Waits until every partition of a new topic has a leader. kafkajs's own wait (createTopics'
+ * waitForLeaders) retries only LEADER_NOT_AVAILABLE, but a broker busy with a run's many topics
+ * may answer a moment longer that it does not host the topic yet: that is retried here too.
+ */
+async function leadersOf(admin: Admin, topic: string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics
+      const partitions = metadata?.partitions ?? []
+      if (partitions.length === benchPartitions && partitions.every((p) => p.leader >= 0)) return
+    } catch (err) {
+      const type = (err as { type?: string }).type
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE') throw err
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic} has no leaders after 30 s`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 /** Records a topic holds: the sum over its partitions of high minus low watermark. */
