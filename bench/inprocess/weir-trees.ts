@@ -25,12 +25,27 @@ ${listener}logging:
   level: warn
 `
 
-const importer = (root: string) => (file: string) => import(path.join(root, file))
+/** A tree's modules, its parsed config and logger, and its fast path over the doors' deps. */
+async function treeOf(root: string, yaml: string) {
+  const at = (file: string) => import(path.join(root, file))
+  const { parseConfig } = await at('src/config/load.ts')
+  const { createLogger } = await at('src/observability/logger.ts')
+  const { topicsEndpoint } = await at('src/http/produce/endpoint.ts')
+  const { produceFastPath } = await at('src/http/produce/fast-path.ts')
+  const config = parseConfig(yaml, 'in-process bench')
+  const [http] = config.listeners
+  const endpoint = topicsEndpoint(http.topicsEndpoint, http.maxBodyBytes)
+  return {
+    at,
+    config,
+    logger: createLogger({ level: 'warn' }),
+    fastPath: (deps: unknown): Serve => produceFastPath([endpoint], deps),
+  }
+}
 
 /** The fast path over the engine, schemas and produce service, no Kafka: acks come at once. */
 export async function memoryFastPath(root: string): Promise<Serve> {
-  const at = importer(root)
-  const { parseConfig } = await at('src/config/load.ts')
+  const { at, config, logger, fastPath } = await treeOf(root, configYaml('127.0.0.1:1', 'kafkajs'))
   const { PolicyEngine } = await at('src/policy/index.ts')
   const { SchemaCatalog } = await at('src/schema/schemas.ts')
   const { SchemaValidator } = await at('src/policy/schema/index.ts')
@@ -38,12 +53,7 @@ export async function memoryFastPath(root: string): Promise<Serve> {
   const { IdempotencyCache } = await at('src/produce/idempotency.ts')
   const { Observability } = await at('src/observability/observability.ts')
   const { GatewayMetrics } = await at('src/observability/metrics/gateway-metrics.ts')
-  const { createLogger } = await at('src/observability/logger.ts')
   const { HttpLifecycle } = await at('src/http/lifecycle.ts')
-  const { topicsEndpoint } = await at('src/http/produce/endpoint.ts')
-  const { produceFastPath } = await at('src/http/produce/fast-path.ts')
-  const config = parseConfig(configYaml('127.0.0.1:1', 'kafkajs'), 'in-process bench')
-  const logger = createLogger({ level: 'warn' })
   const policies = new PolicyEngine(config)
   const observability = new Observability(config.observability, {
     kafka: () => {
@@ -89,13 +99,7 @@ export async function memoryFastPath(root: string): Promise<Serve> {
     observability,
     logger,
   })
-  const [http] = config.listeners
-  const endpoint = topicsEndpoint(http.topicsEndpoint, http.maxBodyBytes)
-  return produceFastPath([endpoint], {
-    lifecycle,
-    produce,
-    idempotency: new IdempotencyCache(),
-  })
+  return fastPath({ lifecycle, produce, idempotency: new IdempotencyCache() })
 }
 
 /** The fast path over the node's real services (buildServices), writing to `bootstrap`. */
@@ -104,21 +108,12 @@ export async function kafkaFastPath(
   bootstrap: string,
   client: string
 ): Promise<{ serve: Serve; close(): Promise<void> }> {
-  const at = importer(root)
-  const { parseConfig } = await at('src/config/load.ts')
-  const { createLogger } = await at('src/observability/logger.ts')
+  const { at, config, logger, fastPath } = await treeOf(root, configYaml(bootstrap, client))
   const { buildServices } = await at('src/runtime/services.ts')
   const { httpDoorDeps } = await at('src/http/door-deps.ts')
-  const { topicsEndpoint } = await at('src/http/produce/endpoint.ts')
-  const { produceFastPath } = await at('src/http/produce/fast-path.ts')
-  const config = parseConfig(configYaml(bootstrap, client), 'in-process bench')
-  const logger = createLogger({ level: 'warn' })
   const services = buildServices(config, logger, { accepting: () => true })
-  const deps = httpDoorDeps(services, logger)
-  const [http] = config.listeners
-  const endpoint = topicsEndpoint(http.topicsEndpoint, http.maxBodyBytes)
   return {
-    serve: produceFastPath([endpoint], deps.produce),
+    serve: fastPath(httpDoorDeps(services, logger).produce),
     close: async () => {
       await services.stop(Date.now() + 5_000)
     },
